@@ -1,0 +1,120 @@
+import { CollectionSource } from '../connectors/basic/collection-source.js';
+import { type GeneratorOptions, GeneratorSource } from '../connectors/basic/generator-source.js';
+import { PlanError } from '../core/errors.js';
+import type { Source } from '../core/source.js';
+import type { WatermarkStrategy } from '../core/watermark-strategy.js';
+import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
+import type { ExecutorProgress } from '../runtime/executor.js';
+import { type JobResult, type PlanSpec, runPlan } from '../runtime/job-runner.js';
+import { DataStream } from './data-stream.js';
+import { nodeBase } from './stream-base.js';
+
+/** Options for executing a job from code. */
+export interface ExecuteOptions {
+  /** Threads; default 1 (every subtask on the calling thread). More threads need a job module (see defineJob). */
+  threads?: number;
+  onProgress?: (p: ExecutorProgress) => void;
+}
+
+/**
+ * The entry point of the DataStream API: creates sources, holds the job configuration and the plan being built,
+ * and executes it. Parallelism means parallel subtasks of each operator; on the CLI each subtask index runs on its own
+ * worker thread.
+ */
+export class StreamExecutionEnvironment {
+  /** @internal the plan being built. */
+  readonly planBuilder = new PlanBuilder();
+  private config: JobConfig;
+  /** @internal collect handles to fill after execution. */
+  readonly collectHandles: { id: string; fill(values: unknown[]): void }[] = [];
+  /** @internal set by the CLI and job loader: how worker threads rebuild this job. */
+  planSpec: PlanSpec | undefined;
+
+  constructor(config: Partial<JobConfig> = {}) {
+    this.config = { ...DEFAULT_JOB_CONFIG, ...config };
+    validate(this.config);
+  }
+
+  static create(config: Partial<JobConfig> = {}): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment(config);
+  }
+
+  getConfig(): Readonly<JobConfig> {
+    return this.config;
+  }
+  /** Sets the default parallelism of operators. */
+  setParallelism(parallelism: number): this {
+    this.config = { ...this.config, parallelism };
+    validate(this.config);
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    this.config = { ...this.config, maxParallelism };
+    validate(this.config);
+    return this;
+  }
+  /** 'batch' runs bounded jobs without intermediate watermarks; results equal 'streaming' mode. */
+  setRuntimeMode(runtimeMode: 'streaming' | 'batch'): this {
+    this.config = { ...this.config, runtimeMode };
+    return this;
+  }
+  /** @internal applies engine options given on the command line (they win over the job's own settings). */
+  applyOverrides(overrides: Partial<JobConfig>): void {
+    this.overrides = overrides;
+  }
+  private overrides: Partial<JobConfig> = {};
+
+  /** A stream from a source; with a watermark strategy, timestamps and watermarks are assigned right after it. */
+  fromSource<T>(source: Source<T>, watermarks?: WatermarkStrategy<T>, name?: string): DataStream<T> {
+    const node = this.planBuilder.add({
+      ...nodeBase(this, 'source', name ?? source.name),
+      kind: 'source',
+      source: source as Source<unknown>,
+      inputs: [],
+    });
+    const stream = new DataStream<T>({ env: this, nodeId: node.id, partitioning: undefined, sideOutput: undefined });
+    return watermarks === undefined ? stream : stream.assignTimestampsAndWatermarks(watermarks);
+  }
+
+  /** A bounded stream of the given elements (parallelism 1, in order). */
+  fromCollection<T>(items: Iterable<T>, name = 'collection'): DataStream<T> {
+    return this.fromSource(new CollectionSource(items, name));
+  }
+  fromElements<T>(...items: T[]): DataStream<T> {
+    return this.fromCollection(items);
+  }
+
+  /** Records `generate(0)`, `generate(1)`, … — bounded with `count`, optionally rate limited. Parallel. */
+  fromGenerator<T>(generate: (index: number) => T, options: GeneratorOptions = {}): DataStream<T> {
+    return this.fromSource(new GeneratorSource(generate, options));
+  }
+
+  /** The finished plan (applies command-line overrides). */
+  buildPlan(name = 'job'): JobPlan {
+    const config = { ...this.config, ...this.overrides };
+    validate(config);
+    return this.planBuilder.build(name, config);
+  }
+
+  /** Runs the job until its bounded input ends (or forever on unbounded input). */
+  async execute(name = 'job', options: ExecuteOptions = {}): Promise<JobResult> {
+    const plan = this.buildPlan(name);
+    const threads = options.threads ?? 1;
+    const result = await runPlan(plan, { threads, spec: this.planSpec, onProgress: options.onProgress });
+    for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);
+    return result;
+  }
+}
+
+function validate(c: JobConfig): void {
+  const int = (v: number, what: string, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new PlanError(`${what} must be an integer >= ${min}, got ${v}`);
+  };
+  int(c.parallelism, 'parallelism', 1);
+  int(c.maxParallelism, 'max parallelism', 1);
+  int(c.batchSize, 'batch size', 1);
+  int(c.channelCredits, 'channel credits', 1);
+  if (c.parallelism > c.maxParallelism) {
+    throw new PlanError(`parallelism ${c.parallelism} exceeds max parallelism ${c.maxParallelism}`);
+  }
+}

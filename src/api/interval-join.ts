@@ -1,0 +1,115 @@
+import type { Key } from '../core/key.js';
+import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '../functions/context.js';
+import type { KeyedCoProcessFunction } from '../functions/functions.js';
+import { mapState } from '../state/descriptors.js';
+import type { MapState } from '../state/state.js';
+import type { DataStream } from './data-stream.js';
+import type { KeyedStream } from './keyed-stream.js';
+
+/** Timestamps of a joined pair; the output record carries the larger one. */
+export interface IntervalJoinContext {
+  leftTimestamp: number;
+  rightTimestamp: number;
+}
+
+/**
+ * Interval join of two keyed streams (event time): `a` and `b` with equal keys join when
+ * `a.ts + lower <= b.ts <= a.ts + upper` (bounds inclusive unless made exclusive). Elements are buffered in keyed
+ * state until the watermark passes the last time they could still match. Elements already behind the watermark when
+ * they arrive are dropped, as in Flink. Output records carry the timestamp of the element that completed the pair.
+ */
+export class IntervalJoinBuilder<A, B, K extends Key> {
+  private lowerInclusive = true;
+  private upperInclusive = true;
+  constructor(
+    private readonly left: KeyedStream<A, K>,
+    private readonly right: KeyedStream<B, K>,
+  ) {}
+  between(lowerMs: number, upperMs: number) {
+    if (lowerMs > upperMs) throw new RangeError('interval join: lower bound must be <= upper bound');
+    const self = this;
+    const api = {
+      lowerBoundExclusive() {
+        self.lowerInclusive = false;
+        return api;
+      },
+      upperBoundExclusive() {
+        self.upperInclusive = false;
+        return api;
+      },
+      process<R>(fn: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void): DataStream<R> {
+        const lower = lowerMs + (self.lowerInclusive ? 0 : 1);
+        const upper = upperMs - (self.upperInclusive ? 0 : 1);
+        return self.left
+          .connect(self.right)
+          .process<R>(new IntervalJoinFunction<A, B, R>(lower, upper, fn) as never, 'interval-join');
+      },
+    };
+    return api;
+  }
+}
+
+type Buffered<T> = [value: T, ts: number][];
+
+class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B, R> {
+  private lefts!: MapState<number, Buffered<A>>;
+  private rights!: MapState<number, Buffered<B>>;
+  private readonly pair: IntervalJoinContext = { leftTimestamp: 0, rightTimestamp: 0 };
+  constructor(
+    private readonly lower: number,
+    private readonly upper: number,
+    private readonly join: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void,
+  ) {}
+  open(ctx: RuntimeContext): void {
+    this.lefts = ctx.getMapState(mapState<number, Buffered<A>>('interval-join-left'));
+    this.rights = ctx.getMapState(mapState<number, Buffered<B>>('interval-join-right'));
+  }
+
+  private timestamp(ctx: KeyedContext<Key>): number {
+    const ts = ctx.timestamp();
+    if (ts === undefined) throw new Error('interval join needs event timestamps: assign a WatermarkStrategy');
+    return ts;
+  }
+
+  private emit(a: A, aTs: number, b: B, bTs: number, out: Collector<R>): void {
+    this.pair.leftTimestamp = aTs;
+    this.pair.rightTimestamp = bTs;
+    this.join(a, b, this.pair, out);
+  }
+
+  private static add<T>(state: MapState<number, Buffered<T>>, value: T, ts: number): void {
+    const list = state.get(ts) ?? [];
+    list.push([value, ts]);
+    state.put(ts, list);
+  }
+
+  processElement1(a: A, ctx: KeyedContext<Key>, out: Collector<R>): void {
+    const ts = this.timestamp(ctx);
+    const wm = ctx.timerService().currentWatermark();
+    if (ts <= wm) return;
+    IntervalJoinFunction.add(this.lefts, a, ts);
+    for (const [bTs, list] of this.rights.entries()) {
+      if (bTs < ts + this.lower || bTs > ts + this.upper) continue;
+      for (const [b] of list) this.emit(a, ts, b, bTs, out);
+    }
+    ctx.timerService().registerEventTimeTimer(ts + this.upper);
+  }
+
+  processElement2(b: B, ctx: KeyedContext<Key>, out: Collector<R>): void {
+    const ts = this.timestamp(ctx);
+    const wm = ctx.timerService().currentWatermark();
+    if (ts <= wm) return;
+    IntervalJoinFunction.add(this.rights, b, ts);
+    for (const [aTs, list] of this.lefts.entries()) {
+      if (ts < aTs + this.lower || ts > aTs + this.upper) continue;
+      for (const [a] of list) this.emit(a, aTs, b, ts, out);
+    }
+    ctx.timerService().registerEventTimeTimer(ts - this.lower);
+  }
+
+  onTimer(time: number, _ctx: OnTimerContext<Key>): void {
+    // A left element at t can match right elements up to t + upper; a right one at t left elements down to t - lower.
+    for (const ts of this.lefts.keys()) if (ts + this.upper <= time) this.lefts.remove(ts);
+    for (const ts of this.rights.keys()) if (ts - this.lower <= time) this.rights.remove(ts);
+  }
+}

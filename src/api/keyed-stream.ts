@@ -1,0 +1,91 @@
+import type { Key } from '../core/key.js';
+import type { Collector, RuntimeContext } from '../functions/context.js';
+import type { KeyedProcessFunction } from '../functions/functions.js';
+import type { PlanNode } from '../plan/nodes.js';
+import { type AggregateFunction, valueState } from '../state/descriptors.js';
+import type { ValueState } from '../state/state.js';
+import { GlobalWindows, type WindowAssigner } from '../windowing/assigners.js';
+import { CountEvictor } from '../windowing/evictors.js';
+import { CountTrigger, PurgingTrigger } from '../windowing/triggers.js';
+import type { GlobalWindow, Window } from '../windowing/windows.js';
+import type { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
+import { ConnectedStreams } from './connected-streams.js';
+import { DataStream } from './data-stream.js';
+import { IntervalJoinBuilder } from './interval-join.js';
+import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
+import { WindowedStream } from './windowed-stream.js';
+
+/**
+ * A stream partitioned by key. Operators on it have keyed state and timers scoped to the key of the record being
+ * processed.
+ */
+export class KeyedStream<T, K extends Key> {
+  constructor(
+    /** @internal */ readonly ref: StreamRef,
+    /** @internal */ readonly keySelector: (value: T) => K,
+  ) {}
+
+  private add<R>(node: Record<string, unknown> & { kind: PlanNode['kind']; name: string }): DataStream<R> {
+    const env = this.ref.env;
+    const base = nodeBase(env, node.kind, node.name);
+    const added = env.planBuilder.add({ ...base, ...node, inputs: [inputOf(this.ref)] } as PlanNode);
+    return new DataStream<R>({ env, nodeId: added.id, partitioning: undefined, sideOutput: undefined });
+  }
+
+  /** A KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */
+  process<R>(fn: KeyedProcessFunction<K, T, R>, name = 'keyed-process'): DataStream<R> {
+    return this.add({ kind: 'process', fn, keySelector: this.keySelector, name });
+  }
+
+  /** Rolling reduce: emits the key's reduced value after every record. */
+  reduce(fn: (a: T, b: T) => T, name = 'reduce'): DataStream<T> {
+    return this.add({ kind: 'reduce', fn, keySelector: this.keySelector, name });
+  }
+
+  /** Rolling aggregate with an accumulator: emits the key's current result after every record. */
+  aggregate<ACC, R>(agg: AggregateFunction<T, ACC, R>, name = 'aggregate'): DataStream<R> {
+    return this.process<R>(new RollingAggregate<K, T, ACC, R>(agg), name);
+  }
+
+  /** Windows per key. */
+  window<W extends Window>(assigner: WindowAssigner<unknown, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this.ref, this.keySelector, assigner);
+  }
+
+  /** Count windows: every `size` records of a key (sliding by `slide` when given). */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const w = this.window(GlobalWindows.create());
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+    return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
+  }
+
+  /** Connects two keyed streams: a KeyedCoProcessFunction sees both with shared keyed state. */
+  connect<U>(other: KeyedStream<U, K>): ConnectedStreams<T, U>;
+  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
+  connect<U>(other: KeyedStream<U, K> | BroadcastStream<U>): unknown {
+    if (other instanceof KeyedStream) {
+      return new ConnectedStreams<T, U>(this.ref, other.ref, [this.keySelector, other.keySelector]);
+    }
+    return other.connectTo(this.ref, this.keySelector);
+  }
+
+  /** Interval join: pairs a with b of the same key when a.ts + lower <= b.ts <= a.ts + upper. */
+  intervalJoin<U>(other: KeyedStream<U, K>): IntervalJoinBuilder<T, U, K> {
+    return new IntervalJoinBuilder<T, U, K>(this, other);
+  }
+}
+
+/** Keeps one accumulator per key and emits the current result after each record. */
+class RollingAggregate<K, T, ACC, R> implements KeyedProcessFunction<K, T, R> {
+  private state!: ValueState<ACC>;
+  constructor(private readonly agg: AggregateFunction<T, ACC, R>) {}
+  open(ctx: RuntimeContext): void {
+    this.state = ctx.getState(valueState<ACC>('rolling-aggregate'));
+  }
+  processElement(value: T, _ctx: unknown, out: Collector<R>): void {
+    const prev = this.state.value();
+    const next = this.agg.add(value, prev === undefined ? this.agg.createAccumulator() : prev);
+    this.state.update(next);
+    out.collect(this.agg.getResult(next));
+  }
+}

@@ -1,0 +1,23 @@
+import type { JobConfig } from '../plan/job-plan.js';
+import type { ExecutorProgress } from '../runtime/executor.js';
+import type { JobResult } from '../runtime/job-runner.js';
+import { jobSpec, loadJobEnvironment } from './load-job.js';
+
+export interface RunJobOptions {
+  /** Job arguments (what follows `--` on the command line). */
+  args?: readonly string[];
+  /** Engine options; `parallelism` also sets the number of threads. */
+  config?: Partial<JobConfig>;
+  onProgress?: (p: ExecutorProgress) => void;
+}
+
+/**
+ * Runs a job file (a module whose default export is `defineJob(...)`) with one worker thread per parallel subtask
+ * (parallelism 1 runs on the calling thread). Resolves when bounded input is done.
+ */
+export async function runJob(file: string, options: RunJobOptions = {}): Promise<JobResult> {
+  const spec = jobSpec(file, options.args ?? [], options.config ?? {});
+  const env = await loadJobEnvironment(spec);
+  const threads = env.buildPlan().config.parallelism;
+  return env.execute('job', { threads, onProgress: options.onProgress });
+}

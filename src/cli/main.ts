@@ -1,0 +1,46 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { runCommand } from './run-command.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/**
+ * The command line: `sluice run JOB [engine options] -- [job arguments]`.
+ * Returns the exit code instead of exiting, so it can be called from tests.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const engineArgs = dash === -1 ? argv : argv.slice(0, dash);
+  const jobArgs = dash === -1 ? [] : argv.slice(dash + 1);
+  let exitCode = 0;
+  const program = new Command('sluice')
+    .description('Sluice: stateful stream processing for TypeScript')
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command('run')
+    .description('run a job file (its default export is defineJob(...)); job arguments follow --')
+    .argument('<job>', 'job file (.ts or .js)')
+    .option('-p, --parallelism <n>', 'parallel subtasks per operator, one worker thread each', positiveInt)
+    .option('--max-parallelism <n>', 'number of key groups (upper bound for rescaling keyed state)', positiveInt)
+    .option('--mode <mode>', "'streaming' (default) or 'batch' (bounded input only)", (v) => {
+      if (v !== 'streaming' && v !== 'batch') throw new InvalidArgumentError("expected 'streaming' or 'batch'");
+      return v;
+    })
+    .option('--batch-size <n>', 'records per batch', positiveInt)
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never show progress')
+    .action(async (job: string, opts: Record<string, unknown>) => {
+      exitCode = await runCommand(job, jobArgs, opts);
+    });
+  try {
+    await program.parseAsync(engineArgs, { from: 'user' });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code ?? 2;
+  }
+  return exitCode;
+}

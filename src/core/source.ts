@@ -1,0 +1,55 @@
+/**
+ * The source contract. A source is split across `parallelism` readers; reader i of n decides from (i, n) which part
+ * of the input it reads (files, sequence numbers, partitions), so the union of all readers is the whole input and no
+ * record is read twice.
+ *
+ * Readers are pulled, never pushed: the runtime calls `pollNext` when downstream has room (this is how backpressure
+ * reaches a source). `pollNext` must not block; when no data is ready it returns 'wait' and `available()` resolves
+ * once it may have data again.
+ */
+export interface Source<T> {
+  readonly name: string;
+  readonly boundedness: 'bounded' | 'unbounded';
+  /** The highest parallelism this source can use (1 for a single in-memory collection). */
+  readonly maxParallelism?: number;
+  createReader(ctx: SourceReaderContext): SourceReader<T>;
+}
+
+export interface SourceReaderContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  /** Reports a malformed record: throws (failing the job) or routes it to the job's dead-letter sink. */
+  reportBadRecord(error: BadRecord): void;
+}
+
+/** A record that could not be read, with where it came from. */
+export interface BadRecord {
+  readonly source: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly reason: string;
+  readonly raw?: string;
+}
+
+/** Where a reader puts records. `timestamp` is the record's event time when the source knows it. */
+export interface SourceOutput<T> {
+  collect(value: T, timestamp?: number): void;
+}
+
+export type PollResult = 'more' | 'wait' | 'end';
+
+export interface SourceReader<T> {
+  /** Called once before the first poll. */
+  open?(): void | Promise<void>;
+  /**
+   * Emits at most `max` records. 'more': call again soon; 'wait': nothing ready, await `available()`;
+   * 'end': this reader is exhausted (bounded sources only) and will not be polled again.
+   */
+  pollNext(out: SourceOutput<T>, max: number): PollResult;
+  /** Resolves when a reader that returned 'wait' may have data. */
+  available?(): Promise<void>;
+  /** The reader's position, to resume from after a failure (used by checkpoints). */
+  snapshotState?(): unknown;
+  restoreState?(state: unknown): void;
+  close?(): void | Promise<void>;
+}

@@ -1,0 +1,67 @@
+import type { OutputTag } from '../core/output-tag.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../state/descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/state.js';
+
+/** Receives the records a function emits. Records take the timestamp of the input record (or firing timer). */
+export interface Collector<T> {
+  collect(value: T): void;
+}
+
+/** Timers of a keyed operator. Timers are scoped to the current key and deduplicated per key and time. */
+export interface TimerService {
+  currentProcessingTime(): number;
+  currentWatermark(): number;
+  /** Fires `onTimer` once the watermark reaches `time`. */
+  registerEventTimeTimer(time: number): void;
+  /** Fires `onTimer` once the wall clock reaches `time` (or, on bounded input, when the input ends). */
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
+/** What a function may learn about where it runs, and its door to keyed state. */
+export interface RuntimeContext {
+  readonly operatorName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  /** Keyed state; only on keyed streams. Call in `open()` and keep the returned object. */
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
+/** Lifecycle hooks any user function object may implement. */
+export interface RichFunction {
+  /** Called once per subtask before the first record. State handles are obtained here. */
+  open?(ctx: RuntimeContext): void | Promise<void>;
+  /** Called once per subtask after the last record (also on failure, best effort). */
+  close?(): void | Promise<void>;
+}
+
+/** Context of one element in a process function. */
+export interface ProcessContext {
+  /** The element's event timestamp, or undefined when it has none. */
+  timestamp(): number | undefined;
+  timerService(): TimerService;
+  /** Emits to a side output. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+export interface KeyedContext<K> extends ProcessContext {
+  getCurrentKey(): K;
+}
+
+export type TimeDomain = 'eventTime' | 'processingTime';
+
+export interface OnTimerContext<K> extends KeyedContext<K> {
+  timeDomain(): TimeDomain;
+}

@@ -1,0 +1,82 @@
+import type { Key } from '../core/key.js';
+import type { OutputTag } from '../core/output-tag.js';
+import type { Sink } from '../core/sink.js';
+import type { Source } from '../core/source.js';
+import type { WatermarkStrategy } from '../core/watermark-strategy.js';
+import type { AggregateFunction } from '../state/descriptors.js';
+import type { AssignerContext, WindowAssigner } from '../windowing/assigners.js';
+import type { Evictor } from '../windowing/evictors.js';
+import type { Trigger } from '../windowing/triggers.js';
+import type { ProcessWindowFunction } from '../windowing/window-function.js';
+import type { Window } from '../windowing/windows.js';
+
+/**
+ * The job as an immutable graph of plan nodes: *what* to run, never how. The API (and later SQL and Stateful
+ * Functions) build these nodes; the runtime translates each `kind` into an operator. User functions are carried as
+ * values; everything else is plain data, so a plan can be described, drawn and compared.
+ */
+
+export type KeySelector = (value: never) => Key;
+
+/** How records travel from an upstream node to the parallel subtasks of a downstream node. */
+export type Partitioning =
+  | { readonly kind: 'forward' }
+  | { readonly kind: 'rebalance' }
+  | { readonly kind: 'shuffle' }
+  | { readonly kind: 'broadcast' }
+  | { readonly kind: 'global' }
+  | { readonly kind: 'hash'; readonly keySelector: KeySelector };
+
+export interface PlanInput {
+  readonly node: PlanNode;
+  readonly partitioning: Partitioning | undefined;
+  /** Set when this input reads a side output of `node` instead of its main output. */
+  readonly sideOutput?: OutputTag<unknown>;
+}
+
+interface NodeBase {
+  readonly id: number;
+  /** Stable identifier of the operator's state; must not change between versions of a job. */
+  readonly uid: string;
+  readonly name: string;
+  /** undefined: the job's default parallelism. */
+  readonly parallelism: number | undefined;
+  readonly inputs: readonly PlanInput[];
+}
+
+type Fn = (...args: never[]) => unknown;
+
+export type PlanNode =
+  | (NodeBase & { kind: 'source'; source: Source<unknown> })
+  | (NodeBase & { kind: 'timestamps'; strategy: WatermarkStrategy<unknown> })
+  | (NodeBase & { kind: 'map' | 'filter' | 'flatMap'; fn: Fn; rich?: object })
+  | (NodeBase & { kind: 'process'; fn: object; keySelector: KeySelector | undefined })
+  | (NodeBase & { kind: 'coProcess'; fn: object; keySelectors: [KeySelector, KeySelector] | undefined })
+  | (NodeBase & { kind: 'broadcastProcess'; fn: object; keySelector: KeySelector | undefined })
+  | (NodeBase & { kind: 'reduce'; fn: Fn; keySelector: KeySelector })
+  | (NodeBase & {
+      kind: 'async';
+      fn: Fn;
+      ordered: boolean;
+      capacity: number;
+      timeoutMs: number;
+      retries: number;
+      retryDelayMs: number;
+    })
+  | (NodeBase & WindowSpec & { kind: 'window'; keySelector: KeySelector | undefined })
+  | (NodeBase & { kind: 'union' })
+  | (NodeBase & { kind: 'sink'; sink: Sink<unknown> });
+
+/** Everything a window operator needs besides its key selector. */
+export interface WindowSpec {
+  readonly assigner: WindowAssigner<unknown, Window>;
+  readonly trigger: Trigger<unknown, Window>;
+  readonly evictor: Evictor<unknown, Window> | undefined;
+  readonly allowedLatenessMs: number;
+  readonly lateDataTag: OutputTag<unknown> | undefined;
+  /** Pre-aggregation applied to each element as it arrives (none: the window keeps all its elements). */
+  readonly aggregate: AggregateFunction<unknown, unknown, unknown> | undefined;
+  readonly windowFunction: ProcessWindowFunction<unknown, unknown, Key, Window> | undefined;
+}
+
+export type { AssignerContext };

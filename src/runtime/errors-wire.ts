@@ -1,0 +1,37 @@
+import { SluiceError } from '../core/errors.js';
+
+/** An error as it crosses a thread boundary. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack: string | undefined;
+  /** True for errors whose message is meant for the user as is (SluiceError and subclasses). */
+  user: boolean;
+  cause?: WireError;
+}
+
+export function toWire(e: unknown): WireError {
+  if (e instanceof Error) {
+    return {
+      name: e.name,
+      message: e.message,
+      stack: e.stack,
+      user: e instanceof SluiceError,
+      cause: e.cause === undefined ? undefined : toWire(e.cause),
+    };
+  }
+  return { name: 'Error', message: String(e), stack: undefined, user: false };
+}
+
+/** The failure of a job, rebuilt on the coordinator's side. */
+export class JobFailedError extends SluiceError {
+  override name = 'JobFailedError';
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+    this.stack = wire.stack;
+  }
+  /** The stack of the user code that threw, when there is one. */
+  get userStack(): string | undefined {
+    return this.wire.cause?.stack;
+  }
+}

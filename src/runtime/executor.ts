@@ -1,0 +1,232 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { JobConfig } from '../plan/job-plan.js';
+import { BatchCodec, type EncodedBatch } from './batch-codec.js';
+import type { ChannelMessage, ChannelTransport } from './channel-message.js';
+import type { ExecutionGraph } from './execution-graph.js';
+import { Subtask, type SubtaskHost } from './subtask.js';
+
+/** Messages between executors on different threads. */
+type PeerMessage =
+  | { t: 'msg'; edge: number; from: number; to: number; m: WireChannelMessage }
+  | { t: 'credit'; edge: number; from: number; to: number };
+
+type WireChannelMessage = Exclude<ChannelMessage, { t: 'batch' }> | { t: 'batch'; enc: EncodedBatch };
+
+/** Which thread runs subtask `index` of a vertex. */
+export function threadOf(index: number, threads: number): number {
+  return index % threads;
+}
+
+export interface ExecutorProgress {
+  sourceRecords: number;
+  sinkRecords: number;
+}
+
+/**
+ * Runs the subtasks placed on one thread. A single loop: fire due processing-time timers, give every runnable
+ * subtask one step, flush partial output buffers, then either continue (work was done) or sleep until a message,
+ * an asynchronous completion or a timer wakes it. Steps never await, so the loop yields to the event loop between
+ * rounds and channel messages from other threads get delivered.
+ */
+export class Executor implements ChannelTransport {
+  readonly subtasks: Subtask[] = [];
+  private readonly byVertex = new Map<number, Subtask[]>();
+  private readonly codec = new BatchCodec();
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private failed = false;
+  private resolveDone!: () => void;
+  private rejectDone!: (e: unknown) => void;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly thread: number,
+    readonly threads: number,
+    private readonly graph: ExecutionGraph,
+    config: JobConfig,
+    private readonly peers: (MessagePort | undefined)[],
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    const host: SubtaskHost = {
+      transport: this,
+      credit: (edge, from, to) => this.credit(edge, from, to),
+      wakeup: () => this.wakeup(),
+      fail: (e) => this.fail(e),
+      now: () => Date.now(),
+    };
+    for (const v of graph.vertices) {
+      const list: Subtask[] = [];
+      for (let i = 0; i < v.parallelism; i++) {
+        if (threadOf(i, threads) !== thread) continue;
+        const s = new Subtask(v, i, config, host);
+        list[i] = s;
+        this.subtasks.push(s);
+      }
+      this.byVertex.set(v.id, list);
+    }
+    peers.forEach((port) => {
+      port?.on('message', (m: PeerMessage) => this.onPeerMessage(m));
+    });
+  }
+
+  async open(): Promise<void> {
+    for (const s of this.subtasks) await s.open();
+  }
+
+  start(): void {
+    if (this.subtasks.length === 0) this.resolveDone();
+    else this.wakeup();
+  }
+
+  // ---- transport ----
+  send(edge: number, from: number, to: number, message: ChannelMessage): void {
+    const target = this.graph.edges[edge]!.to;
+    const thread = threadOf(to, this.threads);
+    if (thread === this.thread) {
+      this.byVertex.get(target)![to]!.enqueue(edge, from, message);
+      this.wakeup();
+      return;
+    }
+    const port = this.peers[thread]!;
+    if (message.t === 'batch') {
+      const enc = this.codec.encode(message.batch);
+      const m: PeerMessage = { t: 'msg', edge, from, to, m: { t: 'batch', enc } };
+      port.postMessage(m, [enc.values.buffer as ArrayBuffer, enc.timestamps.buffer as ArrayBuffer]);
+    } else {
+      port.postMessage({ t: 'msg', edge, from, to, m: message } satisfies PeerMessage);
+    }
+  }
+
+  private credit(edge: number, from: number, to: number): void {
+    const source = this.graph.edges[edge]!.from;
+    const thread = threadOf(from, this.threads);
+    if (thread === this.thread) {
+      this.writerOf(source, from, edge).addCredit(to);
+      return;
+    }
+    this.peers[thread]!.postMessage({ t: 'credit', edge, from, to } satisfies PeerMessage);
+  }
+
+  private writerOf(vertex: number, subtask: number, edge: number) {
+    const s = this.byVertex.get(vertex)![subtask]!;
+    const w = s.writers.find((x) => x.edge === edge);
+    if (w === undefined) throw new Error(`no writer for edge ${edge} on ${s.name}`);
+    return w;
+  }
+
+  private onPeerMessage(m: PeerMessage): void {
+    try {
+      if (m.t === 'credit') {
+        this.writerOf(this.graph.edges[m.edge]!.from, m.from, m.edge).addCredit(m.to);
+      } else {
+        const target = this.graph.edges[m.edge]!.to;
+        const msg: ChannelMessage = m.m.t === 'batch' ? { t: 'batch', batch: this.codec.decode(m.m.enc) } : m.m;
+        this.byVertex.get(target)![m.to]!.enqueue(m.edge, m.from, msg);
+      }
+      this.wakeup();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- loop ----
+  wakeup(): void {
+    if (this.scheduled || this.failed) return;
+    this.scheduled = true;
+    setImmediate(this.loop);
+  }
+
+  private readonly loop = (): void => {
+    this.scheduled = false;
+    if (this.failed) return;
+    try {
+      this.round();
+    } catch (e) {
+      this.fail(e);
+    }
+  };
+
+  private round(): void {
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const s of this.subtasks) {
+      const t = s.nextProcessingTime();
+      if (t === undefined) continue;
+      if (t <= now) s.fireProcessingTimers(now);
+      const after = s.nextProcessingTime();
+      if (after !== undefined && after < next) next = after;
+    }
+    let worked = false;
+    // Several passes per round amortise the cost of yielding to the event loop.
+    for (let pass = 0; pass < 4; pass++) {
+      let any = false;
+      for (const s of this.subtasks) {
+        if (!s.runnable()) continue;
+        s.step();
+        any = true;
+      }
+      if (!any) break;
+      worked = true;
+    }
+    for (const s of this.subtasks) for (const w of s.writers) w.flush();
+    if (this.subtasks.every((s) => s.done)) {
+      this.finish();
+      return;
+    }
+    if (worked) this.wakeup();
+    else if (next < Number.POSITIVE_INFINITY) this.sleepUntil(next);
+  }
+
+  private sleepUntil(time: number): void {
+    if (this.timer !== undefined && this.timerAt <= time) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = time;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.wakeup();
+      },
+      Math.max(0, time - Date.now()),
+    );
+  }
+
+  private finish(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.failed = true; // stops the loop
+    Promise.all(this.subtasks.map((s) => s.close())).then(() => this.resolveDone(), this.rejectDone);
+  }
+
+  fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.rejectDone(e);
+    // Best effort: release resources (open files) of user functions and connectors.
+    for (const s of this.subtasks) s.close().catch(() => {});
+  }
+
+  progress(): ExecutorProgress {
+    let sourceRecords = 0;
+    let sinkRecords = 0;
+    for (const s of this.subtasks) {
+      if (s.isSource) sourceRecords += s.recordsIn;
+      if (s.vertex.outputs.length === 0) sinkRecords += s.recordsIn;
+    }
+    return { sourceRecords, sinkRecords };
+  }
+
+  unconsumedSideRecords(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const s of this.subtasks) for (const [k, v] of s.unconsumedSideRecords()) total[k] = (total[k] ?? 0) + v;
+    return total;
+  }
+
+  closePorts(): void {
+    for (const p of this.peers) p?.close();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Batch } from '../core/batch.js';
+import type { OutputTag } from '../core/output-tag.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import type { TimerQueue } from './timer-queue.js';
+
+/**
+ * Where an operator emits. Records are buffered and handed downstream as a batch when the operator's call returns,
+ * or earlier on `flush`/`emitWatermark`, so records always precede the watermark that follows them.
+ */
+export interface Output {
+  collect(value: unknown, timestamp: number): void;
+  collectSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void;
+  /** Passes buffered records downstream, then the watermark. */
+  emitWatermark(watermark: number): void;
+  /** Tells downstream that this output is idle (true) or active again (false); idle outputs hold no watermark. */
+  emitIdle(idle: boolean): void;
+  /** Passes buffered records downstream now (used by operators that emit outside of a call, e.g. async I/O). */
+  flush(): void;
+}
+
+/** What the runtime gives an operator when it opens. */
+export interface OperatorContext {
+  readonly name: string;
+  readonly uid: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly runtimeMode: 'streaming' | 'batch';
+  readonly output: Output;
+  /** Present on keyed operators. */
+  readonly keyedState: KeyedStateBackend | undefined;
+  /** Creates a timer queue in the given domain for this operator (keyed operators only). */
+  createTimerQueue(domain: 'eventTime' | 'processingTime'): TimerQueue;
+  currentProcessingTime(): number;
+  /** The operator's current input watermark. */
+  currentWatermark(): number;
+  /** Asks the executor to run a step soon (after an asynchronous completion). */
+  wakeup(): void;
+  /** The subtask takes no further input until `promise` settles; a rejection fails the job. */
+  blockUntil(promise: Promise<unknown>): void;
+  /** Fails the job from an asynchronous callback. */
+  fail(error: unknown): void;
+}
+
+/**
+ * A stream operator: the runtime calls these hooks, always on the operator's own thread, never concurrently.
+ * Order: open → (processBatch | processWatermark | onProcessingTime)* → endInput → close.
+ * `processBatch` must not keep references to the batch arrays after it returns.
+ */
+export interface StreamOperator {
+  open(ctx: OperatorContext): void | Promise<void>;
+  /** `input` is 0, or 1 for the second input of a two-input operator. */
+  processBatch(batch: Batch, input: number): void;
+  /** The combined input watermark advanced. Implementations fire due event-time timers, then forward it. */
+  processWatermark(watermark: number): void;
+  /** Fires processing-time timers due at `now`. */
+  onProcessingTime?(now: number): void;
+  /** The earliest pending processing-time timer, so the executor knows when to wake up. */
+  nextProcessingTime?(): number | undefined;
+  /** Input ended (after the final watermark): emit whatever is still held, e.g. fire processing-time timers. */
+  endInput(): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/** Base class with the common plumbing; subclasses override what they need. */
+export abstract class AbstractOperator implements StreamOperator {
+  protected ctx!: OperatorContext;
+  protected out!: Output;
+
+  open(ctx: OperatorContext): void | Promise<void> {
+    this.ctx = ctx;
+    this.out = ctx.output;
+  }
+  abstract processBatch(batch: Batch, input: number): void;
+  processWatermark(watermark: number): void {
+    this.out.emitWatermark(watermark);
+  }
+  endInput(): void | Promise<void> {}
+  close(): void | Promise<void> {}
+}

@@ -1,0 +1,319 @@
+import type { Batch } from '../../core/batch.js';
+import type { Key } from '../../core/key.js';
+import type { OutputTag } from '../../core/output-tag.js';
+import { NO_TIMESTAMP } from '../../core/time.js';
+import type { Collector } from '../../functions/context.js';
+import type { KeySelector, WindowSpec } from '../../plan/nodes.js';
+import { aggregatingState, listState, type StateDescriptor, valueState } from '../../state/descriptors.js';
+import type { NamespacedState } from '../../state/keyed-state-backend.js';
+import type { AggregatingState, ListState, ValueState } from '../../state/state.js';
+import type { TimestampedValue } from '../../windowing/evictors.js';
+import type { OnMergeContext, TriggerResult } from '../../windowing/triggers.js';
+import type { ProcessWindowContext } from '../../windowing/window-function.js';
+import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.js';
+import { AbstractOperator, type OperatorContext } from '../operator.js';
+import type { Timer, TimerQueue } from '../timer-queue.js';
+import { closeFunction, openFunction, runtimeContextFor, userError } from './support.js';
+
+type Contents = (AggregatingState<unknown, unknown> | ListState<unknown>) & NamespacedState;
+
+/**
+ * The window operator: assigns elements to windows, keeps per-(key, window) contents in keyed state (an accumulator
+ * when the window pre-aggregates, else the element list), asks the trigger what to do on elements and timers, and
+ * clears a window's state at its cleanup time (end + allowed lateness). Merging assigners (sessions) merge windows
+ * and their state as elements arrive. Elements later than the allowed lateness go to the late-data side output when
+ * one is set, else they are counted as dropped late records.
+ */
+export class WindowOperator extends AbstractOperator implements OnMergeContext {
+  private contents!: Contents;
+  private sessions: ValueState<[number, number][]> | undefined;
+  private eventTimers!: TimerQueue;
+  private processingTimers!: TimerQueue;
+  private window: Window = GlobalWindow.INSTANCE;
+  private mergedNamespaces: string[] = [];
+  private outTs = NO_TIMESTAMP;
+  private readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.outTs) };
+  private windowCtx!: ProcessWindowContext<Window>;
+  droppedLate = 0;
+
+  constructor(
+    private readonly spec: WindowSpec,
+    private readonly keySelector: KeySelector | undefined,
+  ) {
+    super();
+  }
+
+  override async open(ctx: OperatorContext): Promise<void> {
+    super.open(ctx);
+    this.eventTimers = ctx.createTimerQueue('eventTime');
+    this.processingTimers = ctx.createTimerQueue('processingTime');
+    const backend = ctx.keyedState!;
+    const keepsElements = this.spec.aggregate === undefined || this.spec.evictor !== undefined;
+    const d: StateDescriptor = keepsElements
+      ? listState('window-contents')
+      : aggregatingState('window-contents', this.spec.aggregate!);
+    this.contents = backend.getState<Contents>(d);
+    if (this.spec.assigner.mergeWindows !== undefined) {
+      this.sessions = backend.getState<ValueState<[number, number][]>>(valueState('merging-windows'));
+    }
+    const rc = runtimeContextFor(ctx);
+    const scoped = <T extends (d: never) => unknown>(get: T): T =>
+      ((desc: never) => {
+        const s = get(desc) as NamespacedState;
+        s.setNamespace(this.window.namespace);
+        return s;
+      }) as unknown as T;
+    const self = this;
+    this.windowCtx = {
+      get window() {
+        return self.window;
+      },
+      currentWatermark: () => ctx.currentWatermark(),
+      currentProcessingTime: () => ctx.currentProcessingTime(),
+      output: <X>(tag: OutputTag<X>, value: X) => this.out.collectSide(tag as OutputTag<unknown>, value, this.outTs),
+      windowState: {
+        getState: scoped(rc.getState),
+        getListState: scoped(rc.getListState),
+        getMapState: scoped(rc.getMapState),
+      },
+      globalState: rc,
+    } as ProcessWindowContext<Window>;
+    await openFunction(this.spec.windowFunction, ctx);
+  }
+
+  // ---- TriggerContext (scoped to the current key and this.window) ----
+  currentWatermark(): number {
+    return this.ctx.currentWatermark();
+  }
+  currentProcessingTime(): number {
+    return this.ctx.currentProcessingTime();
+  }
+  private key(): Key {
+    return this.ctx.keyedState!.getCurrentKey();
+  }
+  registerEventTimeTimer(time: number): void {
+    this.eventTimers.register(this.key(), this.window.namespace, time);
+  }
+  registerProcessingTimeTimer(time: number): void {
+    this.processingTimers.register(this.key(), this.window.namespace, time);
+    this.ctx.wakeup();
+  }
+  deleteEventTimeTimer(time: number): void {
+    this.eventTimers.delete(this.key(), this.window.namespace, time);
+  }
+  deleteProcessingTimeTimer(time: number): void {
+    this.processingTimers.delete(this.key(), this.window.namespace, time);
+  }
+  getPartitionedState<S>(descriptor: StateDescriptor): S {
+    const s = this.ctx.keyedState!.getState<S>(descriptor);
+    s.setNamespace(this.window.namespace);
+    return s;
+  }
+  mergePartitionedState(descriptor: StateDescriptor): void {
+    const s = this.ctx.keyedState!.getState<NamespacedState>(descriptor);
+    s.mergeNamespaces(this.window.namespace, this.mergedNamespaces);
+  }
+
+  // ---- elements ----
+  private cleanupTime(w: Window): number {
+    return this.spec.assigner.isEventTime ? w.maxTimestamp() + this.spec.allowedLatenessMs : w.maxTimestamp();
+  }
+  private isWindowLate(w: Window): boolean {
+    return this.spec.assigner.isEventTime && this.cleanupTime(w) <= this.ctx.currentWatermark();
+  }
+
+  processBatch(batch: Batch): void {
+    const { values, timestamps } = batch;
+    const select = this.keySelector as ((v: unknown) => Key) | undefined;
+    const backend = this.ctx.keyedState!;
+    let i = 0;
+    try {
+      for (; i < values.length; i++) {
+        const v = values[i];
+        const ts = timestamps[i]!;
+        backend.setCurrentKey(select === undefined ? 0 : select(v));
+        this.processElement(v, ts);
+      }
+    } catch (e) {
+      throw userError(this.ctx, values[i], e);
+    }
+  }
+
+  private processElement(v: unknown, ts: number): void {
+    const spec = this.spec;
+    const windows = spec.assigner.assignWindows(v, ts, this.ctx);
+    let skipped = true;
+    const element = spec.evictor === undefined ? v : ({ value: v, timestamp: ts } satisfies TimestampedValue<unknown>);
+    for (const assigned of windows) {
+      const w = this.sessions === undefined ? assigned : this.addToSessions(assigned as TimeWindow);
+      if (w === undefined || this.isWindowLate(w)) continue;
+      skipped = false;
+      this.window = w;
+      this.contents.setNamespace(w.namespace);
+      this.contents.add(element);
+      const result = spec.trigger.onElement(v, ts, w, this);
+      this.apply(result, w);
+      this.registerCleanupTimer(w);
+    }
+    if (skipped && spec.assigner.isEventTime && ts + spec.allowedLatenessMs <= this.ctx.currentWatermark()) {
+      if (spec.lateDataTag !== undefined) this.out.collectSide(spec.lateDataTag, v, ts);
+      else this.droppedLate++;
+    }
+  }
+
+  /** Adds a new session window for the current key, merging it with overlapping ones; returns the merged window. */
+  private addToSessions(w: TimeWindow): TimeWindow | undefined {
+    const state = this.sessions!;
+    const list = (state.value() ?? []).map(([s, e]) => new TimeWindow(s, e));
+    if (list.some((x) => x.equals(w))) return w;
+    list.push(w);
+    let result: TimeWindow = w;
+    const merges: [TimeWindow[], TimeWindow][] = [];
+    this.spec.assigner.mergeWindows!(list, (toMerge, merged) =>
+      merges.push([toMerge as TimeWindow[], merged as TimeWindow]),
+    );
+    let current = list;
+    for (const [toMerge, merged] of merges) {
+      if (toMerge.includes(w)) result = merged;
+      current = current.filter((x) => !toMerge.includes(x));
+      current.push(merged);
+      // State of windows that existed before (not the new one, which is still empty) moves to the merged window.
+      const previous = toMerge.filter((x) => x !== w && !x.equals(merged));
+      this.window = merged;
+      this.mergedNamespaces = previous.map((x) => x.namespace);
+      this.contents.mergeNamespaces(merged.namespace, this.mergedNamespaces);
+      this.spec.trigger.onMerge?.(merged, this);
+      for (const old of previous) {
+        this.window = old;
+        this.spec.trigger.clear(old, this);
+        this.deleteCleanupTimer(old);
+      }
+    }
+    state.update(current.map((x) => [x.start, x.end]));
+    return result;
+  }
+
+  private registerCleanupTimer(w: Window): void {
+    const t = this.cleanupTime(w);
+    if (t === Number.POSITIVE_INFINITY && !(w instanceof GlobalWindow)) return;
+    this.window = w;
+    if (this.spec.assigner.isEventTime) this.registerEventTimeTimer(t);
+    else this.registerProcessingTimeTimer(t);
+  }
+  private deleteCleanupTimer(w: Window): void {
+    const t = this.cleanupTime(w);
+    this.window = w;
+    if (this.spec.assigner.isEventTime) this.deleteEventTimeTimer(t);
+    else this.deleteProcessingTimeTimer(t);
+  }
+
+  private apply(result: TriggerResult, w: Window): void {
+    if (result === 'CONTINUE') return;
+    if (result === 'FIRE' || result === 'FIRE_AND_PURGE') this.emit(w);
+    if (result === 'PURGE' || result === 'FIRE_AND_PURGE') {
+      this.contents.setNamespace(w.namespace);
+      this.contents.clear();
+    }
+  }
+
+  private emit(w: Window): void {
+    this.contents.setNamespace(w.namespace);
+    const spec = this.spec;
+    this.window = w;
+    this.outTs = w.maxTimestamp();
+    const key = this.key();
+    let elements: unknown[];
+    if (spec.evictor !== undefined) {
+      const list = (this.contents as ListState<TimestampedValue<unknown>>).get();
+      if (list.length === 0) return;
+      spec.evictor.evictBefore(list, w, this);
+      let input: unknown[] = list.map((e) => e.value);
+      if (spec.aggregate !== undefined) {
+        let acc = spec.aggregate.createAccumulator();
+        for (const x of input) acc = spec.aggregate.add(x, acc);
+        input = [spec.aggregate.getResult(acc)];
+      }
+      this.callWindowFunction(key, input);
+      spec.evictor.evictAfter(list, w, this);
+      (this.contents as ListState<TimestampedValue<unknown>>).update(list);
+      return;
+    }
+    if (spec.aggregate !== undefined) {
+      if (this.contents.isEmpty()) return;
+      elements = [(this.contents as AggregatingState<unknown, unknown>).get()];
+    } else {
+      elements = (this.contents as ListState<unknown>).get();
+      if (elements.length === 0) return;
+    }
+    this.callWindowFunction(key, elements);
+  }
+
+  private callWindowFunction(key: Key, elements: unknown[]): void {
+    const fn = this.spec.windowFunction;
+    if (fn === undefined) {
+      for (const e of elements) this.collector.collect(e);
+      return;
+    }
+    fn.process(key, this.windowCtx, elements, this.collector);
+  }
+
+  private clearAllState(w: Window): void {
+    this.window = w;
+    this.contents.setNamespace(w.namespace);
+    this.contents.clear();
+    this.spec.trigger.clear(w, this);
+    this.spec.windowFunction?.clear?.(this.windowCtx);
+    if (this.sessions !== undefined && w instanceof TimeWindow) {
+      const rest = (this.sessions.value() ?? []).filter(([s, e]) => !(s === w.start && e === w.end));
+      this.sessions.update(rest.length === 0 ? (undefined as never) : rest);
+    }
+  }
+
+  private windowOf(namespace: string): Window {
+    return namespace === GlobalWindow.INSTANCE.namespace ? GlobalWindow.INSTANCE : TimeWindow.fromNamespace(namespace);
+  }
+
+  private onTimer(timer: Timer, eventTime: boolean): void {
+    this.ctx.keyedState!.setCurrentKey(timer.key);
+    const w = this.windowOf(timer.namespace);
+    if (this.sessions !== undefined) {
+      const live = this.sessions.value() ?? [];
+      const tw = w as TimeWindow;
+      if (!live.some(([s, e]) => s === tw.start && e === tw.end)) return;
+    }
+    this.window = w;
+    this.contents.setNamespace(w.namespace);
+    const trigger = this.spec.trigger;
+    const result = eventTime ? trigger.onEventTime(timer.time, w, this) : trigger.onProcessingTime(timer.time, w, this);
+    this.apply(result, w);
+    if (this.spec.assigner.isEventTime === eventTime && timer.time === this.cleanupTime(w)) this.clearAllState(w);
+  }
+
+  override processWatermark(watermark: number): void {
+    try {
+      this.eventTimers.fireUpTo(watermark, (t) => this.onTimer(t, true));
+    } catch (e) {
+      throw userError(this.ctx, { window: this.window.toString(), key: this.key() }, e);
+    }
+    this.out.emitWatermark(watermark);
+  }
+
+  nextProcessingTime(): number | undefined {
+    return this.processingTimers.peekTime();
+  }
+
+  onProcessingTime(now: number): void {
+    this.processingTimers.fireUpTo(now, (t) => this.onTimer(t, false));
+  }
+
+  override endInput(): void {
+    // Bounded input: fire every processing-time timer pending now, once.
+    const pending = this.processingTimers.all().sort((a, b) => a.time - b.time);
+    for (const t of pending) this.processingTimers.delete(t.key, t.namespace, t.time);
+    for (const t of pending) this.onTimer(t, false);
+  }
+
+  override async close(): Promise<void> {
+    await closeFunction(this.spec.windowFunction);
+  }
+}

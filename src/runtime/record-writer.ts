@@ -1,0 +1,126 @@
+import type { Batch } from '../core/batch.js';
+import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from '../core/key.js';
+import type { Partitioning } from '../plan/nodes.js';
+import type { ChannelTransport } from './channel-message.js';
+
+/**
+ * Writes one subtask's output to one downstream edge: picks the target subtask of every record (the partitioner),
+ * buffers per target and sends full buffers as batches. Control events (watermarks, idleness, end of input) flush
+ * every buffer first, so a record never overtakes the watermark emitted after it.
+ *
+ * Credits: each target grants `credits` batches in flight; `hasCredit()` is false while any target has none, and the
+ * subtask is then not scheduled (backpressure). One step may overdraw by the batches it produces.
+ */
+export class RecordWriter {
+  private readonly buffers: Batch[];
+  private readonly credits: number[];
+  private roundRobin: number;
+  private readonly targets: number;
+  private readonly route: ((value: unknown) => number) | undefined;
+  private blockedTargets = 0;
+
+  constructor(
+    readonly edge: number,
+    private readonly subtask: number,
+    private readonly partitioning: Partitioning,
+    targetParallelism: number,
+    private readonly maxParallelism: number,
+    private readonly batchSize: number,
+    credits: number,
+    private readonly transport: ChannelTransport,
+  ) {
+    this.targets = targetParallelism;
+    this.buffers = Array.from({ length: targetParallelism }, () => ({ values: [], timestamps: [] }));
+    this.credits = new Array(targetParallelism).fill(credits);
+    this.roundRobin = subtask % targetParallelism;
+    this.route = this.makeRoute();
+  }
+
+  private makeRoute(): ((value: unknown) => number) | undefined {
+    const p = this.partitioning;
+    const n = this.targets;
+    switch (p.kind) {
+      case 'forward':
+        return () => this.subtask;
+      case 'global':
+        return () => 0;
+      case 'rebalance':
+        return () => {
+          this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
+          return this.roundRobin;
+        };
+      case 'shuffle':
+        return () => Math.floor(Math.random() * n);
+      case 'hash': {
+        const select = p.keySelector as (v: unknown) => import('../core/key.js').Key;
+        const maxP = this.maxParallelism;
+        return (v) => subtaskForKeyGroup(keyGroupOf(normalizeKey(select(v)), maxP), maxP, n);
+      }
+      case 'broadcast':
+        return undefined;
+    }
+  }
+
+  hasCredit(): boolean {
+    return this.blockedTargets === 0;
+  }
+
+  /** Called when the receiver of `to` consumed a batch. */
+  addCredit(to: number): void {
+    if (this.credits[to]! <= 0 && this.credits[to]! + 1 > 0) this.blockedTargets--;
+    this.credits[to]!++;
+  }
+
+  write(batch: Batch): void {
+    const { values, timestamps } = batch;
+    if (this.route === undefined) {
+      for (let t = 0; t < this.targets; t++) {
+        const b = this.buffers[t]!;
+        for (let i = 0; i < values.length; i++) {
+          b.values.push(values[i]);
+          b.timestamps.push(timestamps[i]!);
+        }
+        if (b.values.length >= this.batchSize) this.sendBuffer(t);
+      }
+      return;
+    }
+    const route = this.route;
+    const size = this.batchSize;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const t = route(v);
+      const b = this.buffers[t]!;
+      b.values.push(v);
+      b.timestamps.push(timestamps[i]!);
+      if (b.values.length >= size) this.sendBuffer(t);
+    }
+  }
+
+  private sendBuffer(t: number): void {
+    const b = this.buffers[t]!;
+    this.buffers[t] = { values: [], timestamps: [] };
+    if (this.credits[t] === 1) this.blockedTargets++;
+    this.credits[t]!--;
+    this.transport.send(this.edge, this.subtask, t, { t: 'batch', batch: b });
+  }
+
+  flush(): void {
+    for (let t = 0; t < this.targets; t++) if (this.buffers[t]!.values.length > 0) this.sendBuffer(t);
+  }
+
+  private broadcastControl(message: { t: 'wm'; wm: number } | { t: 'idle'; idle: boolean } | { t: 'end' }): void {
+    this.flush();
+    if (this.partitioning.kind === 'forward') this.transport.send(this.edge, this.subtask, this.subtask, message);
+    else for (let t = 0; t < this.targets; t++) this.transport.send(this.edge, this.subtask, t, message);
+  }
+
+  emitWatermark(wm: number): void {
+    this.broadcastControl({ t: 'wm', wm });
+  }
+  emitIdle(idle: boolean): void {
+    this.broadcastControl({ t: 'idle', idle });
+  }
+  end(): void {
+    this.broadcastControl({ t: 'end' });
+  }
+}

@@ -1,0 +1,44 @@
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type { JobPlan } from '../plan/job-plan.js';
+import { drainCollected } from './collect-registry.js';
+import { toWire } from './errors-wire.js';
+import { buildExecutionGraph } from './execution-graph.js';
+import { Executor } from './executor.js';
+import type { PlanSpec, WorkerReport } from './job-runner.js';
+
+/** Runs one thread's share of a job; see job-runner.ts for the protocol. */
+const data = workerData as { thread: number; threads: number; spec: PlanSpec; ports: (MessagePort | undefined)[] };
+const port = parentPort!;
+const report = (r: WorkerReport) => port.postMessage(r);
+
+try {
+  const loader = (await import(data.spec.loader)) as { loadJobPlan(spec: PlanSpec): Promise<JobPlan> };
+  const plan = await loader.loadJobPlan(data.spec);
+  const graph = buildExecutionGraph(plan);
+  const executor = new Executor(data.thread, data.threads, graph, plan.config, data.ports);
+  await executor.open();
+  const ticker = setInterval(() => report({ t: 'progress', p: executor.progress() }), 500);
+  port.on('message', (m: { t: string }) => {
+    if (m.t === 'start') executor.start();
+  });
+  executor.done.then(
+    () => {
+      clearInterval(ticker);
+      report({
+        t: 'finished',
+        collected: drainCollected(),
+        side: executor.unconsumedSideRecords(),
+        p: executor.progress(),
+      });
+      executor.closePorts();
+      port.close();
+    },
+    (e) => {
+      clearInterval(ticker);
+      report({ t: 'failed', error: toWire(e) });
+    },
+  );
+  report({ t: 'ready' });
+} catch (e) {
+  report({ t: 'failed', error: toWire(e) });
+}

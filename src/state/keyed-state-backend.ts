@@ -1,0 +1,45 @@
+import type { Key } from '../core/key.js';
+import type { StateDescriptor } from './descriptors.js';
+
+/** The namespace of state that is not scoped to a window. */
+export const VOID_NAMESPACE = '';
+
+/**
+ * Keyed state of one operator subtask, organised in key groups.
+ *
+ * Contract: the runtime calls {@link setCurrentKey} before it hands a record or timer to user code; every state
+ * object created by {@link getState} then reads and writes the entry of that key (and of the state's current
+ * namespace, which windowing operators set). A backend owns a contiguous key-group range and snapshots and
+ * restores per key group, so that state can be redistributed when the parallelism changes.
+ */
+export interface KeyedStateBackend {
+  readonly maxParallelism: number;
+  setCurrentKey(key: Key): void;
+  getCurrentKey(): Key;
+  /** The key group of the current key. */
+  getCurrentKeyGroup(): number;
+  /** Returns the state object for a descriptor; the same object for the same name. */
+  getState<S>(descriptor: StateDescriptor): S & NamespacedState;
+  /** Visits every key that has an entry in the named state (in the void namespace). */
+  forEachKey(stateName: string, visit: (key: Key) => void): void;
+  /** A deep-enough copy of all entries, grouped by key group, for checkpoints and savepoints. */
+  snapshot(): KeyedStateSnapshot;
+  /** Loads entries of the key groups this backend owns; entries of other groups are ignored. */
+  restore(snapshot: KeyedStateSnapshot): void;
+  dispose(): void;
+}
+
+/** Internal view of a state object used by the runtime (windows): select the namespace, merge namespaces. */
+export interface NamespacedState {
+  setNamespace(namespace: string): void;
+  /** Folds the entries of `sources` into `target` and removes the sources (for merging session windows). */
+  mergeNamespaces(target: string, sources: readonly string[]): void;
+  /** True when the current key has an entry in the current namespace. */
+  isEmpty(): boolean;
+}
+
+/** Per state name, per key group: the list of [key, namespace, stored value] entries. */
+export interface KeyedStateSnapshot {
+  maxParallelism: number;
+  states: Record<string, Record<number, [Key, string, unknown][]>>;
+}

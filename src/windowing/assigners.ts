@@ -1,0 +1,157 @@
+import { EventTimeTrigger, ProcessingTimeTrigger, type Trigger } from './triggers.js';
+import { GlobalWindow, TimeWindow, type Window, windowStartFor } from './windows.js';
+
+export interface AssignerContext {
+  currentProcessingTime(): number;
+}
+
+/**
+ * Assigns each element to zero or more windows. Merging assigners (sessions) also merge overlapping windows.
+ * Assigners must be deterministic: the same element and timestamp always give the same windows.
+ */
+export interface WindowAssigner<T = unknown, W extends Window = Window> {
+  assignWindows(element: T, timestamp: number, ctx: AssignerContext): W[];
+  defaultTrigger(): Trigger<T, W>;
+  /** True when windows are defined on event time (then late elements are detected against the watermark). */
+  readonly isEventTime: boolean;
+  /** Present on merging assigners: reports groups of windows that must merge into one. */
+  mergeWindows?(windows: readonly W[], merge: (toMerge: W[], merged: W) => void): void;
+}
+
+abstract class TimeAssigner implements WindowAssigner<unknown, TimeWindow> {
+  abstract readonly isEventTime: boolean;
+  abstract assignWindows(element: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[];
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return this.isEventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create();
+  }
+  protected time(timestamp: number, ctx: AssignerContext): number {
+    if (!this.isEventTime) return ctx.currentProcessingTime();
+    if (!Number.isFinite(timestamp)) {
+      throw new Error(
+        'an event-time window got an element without a timestamp: assign timestamps with a WatermarkStrategy first',
+      );
+    }
+    return timestamp;
+  }
+}
+
+class Tumbling extends TimeAssigner {
+  private last: TimeWindow | undefined;
+  constructor(
+    readonly isEventTime: boolean,
+    private readonly size: number,
+    private readonly offset: number,
+  ) {
+    super();
+    if (!(size > 0)) throw new RangeError('window size must be positive');
+  }
+  assignWindows(_e: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[] {
+    const t = this.time(timestamp, ctx);
+    // Consecutive elements usually share a window: reuse the object and its namespace string.
+    const last = this.last;
+    if (last !== undefined && t >= last.start && t < last.end) return [last];
+    const start = windowStartFor(t, this.offset, this.size);
+    const w = new TimeWindow(start, start + this.size);
+    this.last = w;
+    return [w];
+  }
+}
+
+class Sliding extends TimeAssigner {
+  constructor(
+    readonly isEventTime: boolean,
+    private readonly size: number,
+    private readonly slide: number,
+    private readonly offset: number,
+  ) {
+    super();
+    if (!(size > 0 && slide > 0)) throw new RangeError('window size and slide must be positive');
+  }
+  assignWindows(_e: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[] {
+    const t = this.time(timestamp, ctx);
+    const windows: TimeWindow[] = [];
+    const lastStart = windowStartFor(t, this.offset, this.slide);
+    for (let start = lastStart; start > t - this.size; start -= this.slide) {
+      windows.push(new TimeWindow(start, start + this.size));
+    }
+    return windows;
+  }
+}
+
+class Session extends TimeAssigner {
+  constructor(
+    readonly isEventTime: boolean,
+    private readonly gap: (element: unknown) => number,
+  ) {
+    super();
+  }
+  assignWindows(element: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[] {
+    const t = this.time(timestamp, ctx);
+    const gap = this.gap(element);
+    if (!(gap > 0)) throw new RangeError(`session gap must be positive, got ${gap}`);
+    return [new TimeWindow(t, t + gap)];
+  }
+  mergeWindows(windows: readonly TimeWindow[], merge: (toMerge: TimeWindow[], merged: TimeWindow) => void): void {
+    const sorted = [...windows].sort((a, b) => a.start - b.start);
+    let group: TimeWindow[] = [];
+    let cover: TimeWindow | undefined;
+    const flush = () => {
+      if (cover !== undefined && group.length > 1) merge(group, cover);
+    };
+    for (const w of sorted) {
+      if (cover !== undefined && cover.intersects(w)) {
+        group.push(w);
+        cover = cover.cover(w);
+      } else {
+        flush();
+        group = [w];
+        cover = w;
+      }
+    }
+    flush();
+  }
+}
+
+class Global implements WindowAssigner<unknown, GlobalWindow> {
+  readonly isEventTime = true;
+  private readonly windows = [GlobalWindow.INSTANCE];
+  assignWindows(): GlobalWindow[] {
+    return this.windows;
+  }
+  defaultTrigger(): Trigger<unknown, GlobalWindow> {
+    // Fires once, when the final watermark ends the input; never on unbounded input (as Flink's never-trigger).
+    return EventTimeTrigger.create();
+  }
+}
+
+/** Fixed-size, non-overlapping event-time windows. `offset` shifts window starts (e.g. for time zones). */
+export const TumblingEventTimeWindows = {
+  of: (sizeMs: number, offsetMs = 0): WindowAssigner<unknown, TimeWindow> => new Tumbling(true, sizeMs, offsetMs),
+};
+export const TumblingProcessingTimeWindows = {
+  of: (sizeMs: number, offsetMs = 0): WindowAssigner<unknown, TimeWindow> => new Tumbling(false, sizeMs, offsetMs),
+};
+/** Windows of `size` starting every `slide`; an element belongs to size/slide windows. */
+export const SlidingEventTimeWindows = {
+  of: (sizeMs: number, slideMs: number, offsetMs = 0): WindowAssigner<unknown, TimeWindow> =>
+    new Sliding(true, sizeMs, slideMs, offsetMs),
+};
+export const SlidingProcessingTimeWindows = {
+  of: (sizeMs: number, slideMs: number, offsetMs = 0): WindowAssigner<unknown, TimeWindow> =>
+    new Sliding(false, sizeMs, slideMs, offsetMs),
+};
+/** Per-key sessions: windows [t, t + gap) merge while they overlap. A session ends at last element + gap. */
+export const EventTimeSessionWindows = {
+  withGap: (gapMs: number): WindowAssigner<unknown, TimeWindow> => new Session(true, () => gapMs),
+  withDynamicGap: <T>(gap: (element: T) => number): WindowAssigner<T, TimeWindow> =>
+    new Session(true, gap as (e: unknown) => number) as WindowAssigner<T, TimeWindow>,
+};
+export const ProcessingTimeSessionWindows = {
+  withGap: (gapMs: number): WindowAssigner<unknown, TimeWindow> => new Session(false, () => gapMs),
+  withDynamicGap: <T>(gap: (element: T) => number): WindowAssigner<T, TimeWindow> =>
+    new Session(false, gap as (e: unknown) => number) as WindowAssigner<T, TimeWindow>,
+};
+/** One window per key holding all its elements; by default it fires once, when bounded input ends. */
+export const GlobalWindows = {
+  create: (): WindowAssigner<unknown, GlobalWindow> => new Global(),
+};
