@@ -24,6 +24,7 @@ export { AllWindowedStream, WindowedStream } from './api/windowed-stream.js';
 export { CollectionSource } from './connectors/basic/collection-source.js';
 export { type GeneratorOptions, GeneratorSource } from './connectors/basic/generator-source.js';
 export { CollectSink, DiscardSink, PrintSink } from './connectors/basic/simple-sinks.js';
+export * from './connectors/files/index.js';
 export type { Batch } from './core/batch.js';
 export { InputError, PlanError, SluiceError, UserFunctionError } from './core/errors.js';
 export { DEFAULT_MAX_PARALLELISM, type Key } from './core/key.js';

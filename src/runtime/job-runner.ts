@@ -88,7 +88,7 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
     }
   }
   const workers: Worker[] = [];
-  const progress: ExecutorProgress[] = [];
+  const progress: ExecutorProgress[] = Array.from({ length: threads }, () => ({ sourceRecords: 0, sinkRecords: 0 }));
   const result: JobResult = { collected: {}, unconsumedSideRecords: {}, sourceRecords: 0, sinkRecords: 0 };
   let ready = 0;
   let finished = 0;
@@ -145,8 +145,8 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
     await Promise.all(workers.map((w) => w.terminate()));
   }
   for (const p of progress) {
-    result.sourceRecords += p?.sourceRecords ?? 0;
-    result.sinkRecords += p?.sinkRecords ?? 0;
+    result.sourceRecords += p.sourceRecords;
+    result.sinkRecords += p.sinkRecords;
   }
   return result;
 }

@@ -14,8 +14,11 @@ export interface Timer {
  * distinct times sit in a binary heap: registering a timer at an existing time is one Map lookup.
  */
 export class TimerQueue {
-  private readonly buckets = new Map<number, Map<NormalizedKey, Timer>>();
+  private readonly buckets = new Map<number, Bucket>();
   private readonly heap: number[] = [];
+  /** The bucket being fired, so that deleting one of its timers during firing still takes effect. */
+  private firing: Bucket | undefined;
+  private firingTime = Number.NaN;
 
   get size(): number {
     let n = 0;
@@ -26,18 +29,16 @@ export class TimerQueue {
   register(key: Key, namespace: string, time: number): void {
     let bucket = this.buckets.get(time);
     if (bucket === undefined) {
-      bucket = new Map();
+      bucket = new Bucket();
       this.buckets.set(time, bucket);
       this.push(time);
     }
-    const id = timerId(key, namespace);
-    if (!bucket.has(id)) bucket.set(id, { key, namespace, time });
+    bucket.add(key, namespace, time);
   }
 
   delete(key: Key, namespace: string, time: number): void {
-    const bucket = this.buckets.get(time);
-    if (bucket === undefined) return;
-    bucket.delete(timerId(key, namespace));
+    this.buckets.get(time)?.remove(key, namespace);
+    if (this.firingTime === time) this.firing?.remove(key, namespace);
     // The time stays in the heap; an empty bucket is skipped when it comes up.
   }
 
@@ -61,18 +62,25 @@ export class TimerQueue {
     for (;;) {
       const t = this.peekTime();
       if (t === undefined || t > upTo) return;
+      // Take the whole bucket: timers registered at time t while firing land in a new bucket, fired next round;
+      // deletions of timers in the taken bucket still apply (Map iteration skips removed entries).
       const bucket = this.buckets.get(t)!;
-      // Take one timer at a time: the visitor may register or delete timers in this very bucket.
-      const first = bucket.entries().next().value!;
-      bucket.delete(first[0]);
-      visit(first[1]);
+      this.buckets.delete(t);
+      this.firing = bucket;
+      this.firingTime = t;
+      try {
+        bucket.forEach(visit);
+      } finally {
+        this.firing = undefined;
+        this.firingTime = Number.NaN;
+      }
     }
   }
 
   /** Every pending timer, for snapshots. */
   all(): Timer[] {
     const out: Timer[] = [];
-    for (const b of this.buckets.values()) for (const t of b.values()) out.push(t);
+    for (const b of this.buckets.values()) b.forEach((t) => out.push(t));
     return out;
   }
 
@@ -107,8 +115,32 @@ export class TimerQueue {
   }
 }
 
-function timerId(key: Key, namespace: string): NormalizedKey {
-  const norm = normalizeKey(key);
-  if (namespace === '') return norm;
-  return typeof norm === 'number' ? `${norm}\u0001${namespace}` : `${norm}\u0000${namespace}`;
+/** Timers of one time, by namespace and normalised key (two levels, so no composite string is built per call). */
+class Bucket {
+  private readonly byNamespace = new Map<string, Map<NormalizedKey, Timer>>();
+  size = 0;
+  add(key: Key, namespace: string, time: number): void {
+    let m = this.byNamespace.get(namespace);
+    if (m === undefined) {
+      m = new Map();
+      this.byNamespace.set(namespace, m);
+    }
+    const norm = normalizeKey(key);
+    if (m.has(norm)) return;
+    m.set(norm, { key, namespace, time });
+    this.size++;
+  }
+  remove(key: Key, namespace: string): void {
+    const m = this.byNamespace.get(namespace);
+    if (m !== undefined && m.delete(normalizeKey(key))) this.size--;
+  }
+  forEach(visit: (t: Timer) => void): void {
+    for (const m of this.byNamespace.values()) {
+      for (const t of m.values()) {
+        m.delete(normalizeKey(t.key));
+        this.size--;
+        visit(t);
+      }
+    }
+  }
 }

@@ -1,9 +1,15 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
-import type { StateDescriptor, StateTtlConfig } from './descriptors.js';
+import type {
+  AggregatingStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateTtlConfig,
+} from './descriptors.js';
 import {
   type KeyedStateBackend,
   type KeyedStateSnapshot,
   type NamespacedState,
+  type SnapshotEntry,
   VOID_NAMESPACE,
 } from './keyed-state-backend.js';
 
@@ -16,38 +22,33 @@ interface Entry {
   expires?: number;
 }
 
-/** Entries of one state, per key group. Map keys combine the normalised key and the namespace. */
+/**
+ * Entries of one state: per namespace, per normalised key. Namespace strings are few and long-lived (window
+ * namespaces are cached on the window object), so a lookup hashes no freshly built string. Key groups are not a level
+ * of the table: they are computed from the key when a snapshot is taken, which keeps the per-record path short.
+ */
 class StateTable {
-  readonly groups: (Map<NormalizedKey, Entry> | undefined)[];
-  constructor(maxParallelism: number) {
-    this.groups = new Array(maxParallelism);
-  }
-  group(kg: number): Map<NormalizedKey, Entry> {
-    let g = this.groups[kg];
-    if (g === undefined) {
-      g = new Map();
-      this.groups[kg] = g;
+  readonly namespaces = new Map<string, Map<NormalizedKey, Entry>>();
+  namespace(ns: string, create: boolean): Map<NormalizedKey, Entry> | undefined {
+    let m = this.namespaces.get(ns);
+    if (m === undefined && create) {
+      m = new Map();
+      this.namespaces.set(ns, m);
     }
-    return g;
+    return m;
   }
-}
-
-function slot(norm: NormalizedKey, ns: string): NormalizedKey {
-  if (ns === VOID_NAMESPACE) return norm;
-  // A string key yields '\0' in the composite; a number key yields '\1' and its digits never contain '\0'.
-  return typeof norm === 'number' ? `${norm}\u0001${ns}` : `${norm}\u0000${ns}`;
 }
 
 /**
- * The in-memory state backend: JS Maps per key group, values stored by reference.
- * Snapshots copy entry lists (values are structured-cloned later by the checkpoint writer).
+ * The in-memory state backend: JS Maps, values stored by reference. Snapshots list entries per key group (values
+ * are serialised later by whoever stores the snapshot).
  */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, StateTable>();
   private readonly states = new Map<string, HeapState>();
   private key: Key = '';
   private norm: NormalizedKey = '';
-  private kg = 0;
+  private kg = -1;
 
   constructor(
     readonly maxParallelism: number,
@@ -58,25 +59,36 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   setCurrentKey(key: Key): void {
     if (key === this.key) return;
-    const norm = normalizeKey(key);
     this.key = key;
-    this.norm = norm;
-    this.kg = keyGroupOf(norm, this.maxParallelism);
+    this.norm = normalizeKey(key);
+    this.kg = -1;
   }
   getCurrentKey(): Key {
     return this.key;
   }
   getCurrentKeyGroup(): number {
+    if (this.kg < 0) this.kg = keyGroupOf(this.norm, this.maxParallelism);
     return this.kg;
   }
 
-  /** @internal used by state objects */
-  lookup(table: StateTable): Map<NormalizedKey, Entry> {
-    return table.group(this.kg);
+  /** @internal the entry of the current key in `ns`; created (with value undefined) when `create`. */
+  entry(table: StateTable, ns: string, create: boolean): Entry | undefined {
+    const m = table.namespace(ns, create);
+    if (m === undefined) return undefined;
+    let e = m.get(this.norm);
+    if (e === undefined && create) {
+      e = { key: this.key, ns, value: undefined };
+      m.set(this.norm, e);
+    }
+    return e;
   }
   /** @internal */
-  slotOf(ns: string): NormalizedKey {
-    return slot(this.norm, ns);
+  removeEntry(table: StateTable, ns: string): void {
+    const m = table.namespaces.get(ns);
+    if (m === undefined) return;
+    m.delete(this.norm);
+    // Finished windows leave no empty map behind.
+    if (m.size === 0) table.namespaces.delete(ns);
   }
 
   getState<S>(descriptor: StateDescriptor): S & NamespacedState {
@@ -91,7 +103,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     }
     let table = this.tables.get(descriptor.name);
     if (table === undefined) {
-      table = new StateTable(this.maxParallelism);
+      table = new StateTable();
       this.tables.set(descriptor.name, table);
     }
     const state = createHeapState(this, table, descriptor);
@@ -100,25 +112,21 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   forEachKey(stateName: string, visit: (key: Key) => void): void {
-    const table = this.tables.get(stateName);
-    if (table === undefined) return;
-    for (let kg = this.keyGroupStart; kg < this.keyGroupEnd; kg++) {
-      const g = table.groups[kg];
-      if (g === undefined) continue;
-      for (const e of [...g.values()]) if (e.ns === VOID_NAMESPACE) visit(e.key);
-    }
+    const m = this.tables.get(stateName)?.namespaces.get(VOID_NAMESPACE);
+    if (m !== undefined) for (const e of [...m.values()]) visit(e.key);
   }
 
   snapshot(): KeyedStateSnapshot {
     const states: KeyedStateSnapshot['states'] = {};
     for (const [name, table] of this.tables) {
-      const perGroup: Record<number, [Key, string, unknown][]> = {};
-      table.groups.forEach((g, kg) => {
-        if (g === undefined || g.size === 0) return;
-        const list: [Key, string, unknown][] = [];
-        for (const e of g.values()) list.push([e.key, e.ns, e.expires === undefined ? e.value : [e.value, e.expires]]);
-        perGroup[kg] = list;
-      });
+      const perGroup: Record<number, SnapshotEntry[]> = {};
+      for (const [ns, m] of table.namespaces) {
+        for (const [norm, e] of m) {
+          const kg = keyGroupOf(norm, this.maxParallelism);
+          const list = (perGroup[kg] ??= []);
+          list.push(e.expires === undefined ? [e.key, ns, e.value] : [e.key, ns, e.value, e.expires]);
+        }
+      }
       states[name] = perGroup;
     }
     return { maxParallelism: this.maxParallelism, states };
@@ -133,17 +141,14 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const [name, perGroup] of Object.entries(snapshot.states)) {
       let table = this.tables.get(name);
       if (table === undefined) {
-        table = new StateTable(this.maxParallelism);
+        table = new StateTable();
         this.tables.set(name, table);
       }
       for (const [kgText, entries] of Object.entries(perGroup)) {
         const kg = Number(kgText);
         if (kg < this.keyGroupStart || kg >= this.keyGroupEnd) continue;
-        const g = table.group(kg);
-        for (const [key, ns, stored] of entries) {
-          const ttl = this.states.get(name)?.descriptor.ttl;
-          const [value, expires] = ttl ? (stored as [unknown, number]) : [stored, undefined];
-          g.set(slot(normalizeKey(key), ns), { key, ns, value, expires });
+        for (const [key, ns, value, expires] of entries) {
+          table.namespace(ns, true)!.set(normalizeKey(key), { key, ns, value, expires });
         }
       }
     }
@@ -158,7 +163,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 /** Reads and writes one entry slot of the current key, honouring TTL. Shared by all state kinds. */
 abstract class HeapState implements NamespacedState {
   protected ns = VOID_NAMESPACE;
-  private readonly ttl: StateTtlConfig | undefined;
+  protected readonly ttl: StateTtlConfig | undefined;
   constructor(
     protected readonly backend: HeapKeyedStateBackend,
     protected readonly table: StateTable,
@@ -169,35 +174,31 @@ abstract class HeapState implements NamespacedState {
   setNamespace(namespace: string): void {
     this.ns = namespace;
   }
-  protected read(ns = this.ns): unknown {
-    const g = this.backend.lookup(this.table);
-    const s = this.backend.slotOf(ns);
-    const e = g.get(s);
-    if (e === undefined) return undefined;
+  /** The live entry of the current key, or undefined (expired entries are dropped unless visibility allows). */
+  protected live(ns = this.ns): Entry | undefined {
+    const e = this.backend.entry(this.table, ns, false);
+    if (e === undefined || e.value === undefined) return undefined;
     if (this.ttl !== undefined && e.expires !== undefined) {
       const now = this.backend.clock();
       if (e.expires <= now) {
-        if (this.ttl.visibility === 'returnExpiredIfNotCleanedUp') return e.value;
-        g.delete(s);
+        if (this.ttl.visibility === 'returnExpiredIfNotCleanedUp') return e;
+        this.backend.removeEntry(this.table, ns);
         return undefined;
       }
       if (this.ttl.updateType === 'onReadAndWrite') e.expires = now + this.ttl.ttlMs;
     }
-    return e.value;
+    return e;
+  }
+  protected read(ns = this.ns): unknown {
+    return this.live(ns)?.value;
   }
   protected write(value: unknown, ns = this.ns): void {
-    const g = this.backend.lookup(this.table);
-    const s = this.backend.slotOf(ns);
-    const e = g.get(s);
-    const expires = this.ttl === undefined ? undefined : this.backend.clock() + this.ttl.ttlMs;
-    if (e === undefined) g.set(s, { key: this.backend.getCurrentKey(), ns, value, expires });
-    else {
-      e.value = value;
-      e.expires = expires;
-    }
+    const e = this.backend.entry(this.table, ns, true)!;
+    e.value = value;
+    if (this.ttl !== undefined) e.expires = this.backend.clock() + this.ttl.ttlMs;
   }
   protected removeEntry(ns = this.ns): void {
-    this.backend.lookup(this.table).delete(this.backend.slotOf(ns));
+    this.backend.removeEntry(this.table, ns);
   }
   clear(): void {
     this.removeEntry();
@@ -215,6 +216,9 @@ abstract class HeapState implements NamespacedState {
       this.removeEntry(source);
     }
     if (merged !== undefined) this.write(merged, target);
+  }
+  append(_value: unknown): boolean {
+    throw new Error(`state '${this.descriptor.name}' (${this.descriptor.kind}) is not an appending state`);
   }
   protected mergeValues(_a: unknown, _b: unknown): unknown {
     throw new Error(`state '${this.descriptor.name}' (${this.descriptor.kind}) cannot be merged`);
@@ -238,12 +242,17 @@ class HeapListState extends HeapState {
     return v === undefined ? [] : v.slice();
   }
   add(value: unknown): void {
-    const v = this.read() as unknown[] | undefined;
-    if (v === undefined) this.write([value]);
-    else {
-      v.push(value);
-      this.write(v);
+    this.append(value);
+  }
+  override append(value: unknown): boolean {
+    const e = this.live();
+    if (e === undefined) {
+      this.write([value]);
+      return true;
     }
+    (e.value as unknown[]).push(value);
+    if (this.ttl !== undefined) this.write(e.value);
+    return false;
   }
   addAll(values: readonly unknown[]): void {
     if (values.length === 0) return;
@@ -315,10 +324,13 @@ class HeapReducingState extends HeapState {
     return this.read();
   }
   add(value: unknown): void {
-    const d = this.descriptor;
-    if (d.kind !== 'reducing') return;
+    this.append(value);
+  }
+  override append(value: unknown): boolean {
+    const d = this.descriptor as ReducingStateDescriptor<unknown>;
     const v = this.read();
     this.write(v === undefined ? value : d.reduce(v, value));
+    return v === undefined;
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
     const d = this.descriptor;
@@ -337,10 +349,18 @@ class HeapAggregatingState extends HeapState {
     return this.read();
   }
   add(value: unknown): void {
-    const d = this.descriptor;
-    if (d.kind !== 'aggregating') return;
-    const acc = this.read();
-    this.write(d.aggregate.add(value, acc === undefined ? d.aggregate.createAccumulator() : acc));
+    this.append(value);
+  }
+  override append(value: unknown): boolean {
+    const agg = (this.descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregate;
+    const e = this.live();
+    if (e === undefined) {
+      this.write(agg.add(value, agg.createAccumulator()));
+      return true;
+    }
+    if (this.ttl === undefined) e.value = agg.add(value, e.value);
+    else this.write(agg.add(value, e.value));
+    return false;
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
     const d = this.descriptor;

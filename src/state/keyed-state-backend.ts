@@ -36,10 +36,17 @@ export interface NamespacedState {
   mergeNamespaces(target: string, sources: readonly string[]): void;
   /** True when the current key has an entry in the current namespace. */
   isEmpty(): boolean;
+  /**
+   * Appending states (list, reducing, aggregating): adds `value` and returns true when this created the entry of the
+   * current key and namespace. Lets the window operator skip work it did when the window was created.
+   */
+  append(value: unknown): boolean;
 }
 
-/** Per state name, per key group: the list of [key, namespace, stored value] entries. */
+/** Per state name, per key group: entries [key, namespace, value, expiry time when the state has a TTL]. */
 export interface KeyedStateSnapshot {
   maxParallelism: number;
-  states: Record<string, Record<number, [Key, string, unknown][]>>;
+  states: Record<string, Record<number, SnapshotEntry[]>>;
 }
+
+export type SnapshotEntry = [key: Key, namespace: string, value: unknown, expires?: number];

@@ -8,7 +8,7 @@ import { aggregatingState, listState, type StateDescriptor, valueState } from '.
 import type { NamespacedState } from '../../state/keyed-state-backend.js';
 import type { AggregatingState, ListState, ValueState } from '../../state/state.js';
 import type { TimestampedValue } from '../../windowing/evictors.js';
-import type { OnMergeContext, TriggerResult } from '../../windowing/triggers.js';
+import { EventTimeTrigger, type OnMergeContext, type TriggerResult } from '../../windowing/triggers.js';
 import type { ProcessWindowContext } from '../../windowing/window-function.js';
 import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
@@ -35,6 +35,8 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   private readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.outTs) };
   private windowCtx!: ProcessWindowContext<Window>;
   droppedLate = 0;
+  /** The default event-time trigger on non-merging windows: per-element trigger work is done inline. */
+  private eventTimeFastPath = false;
 
   constructor(
     private readonly spec: WindowSpec,
@@ -53,6 +55,8 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       ? listState('window-contents')
       : aggregatingState('window-contents', this.spec.aggregate!);
     this.contents = backend.getState<Contents>(d);
+    this.eventTimeFastPath =
+      this.spec.trigger instanceof EventTimeTrigger && this.spec.assigner.mergeWindows === undefined;
     if (this.spec.assigner.mergeWindows !== undefined) {
       this.sessions = backend.getState<ValueState<[number, number][]>>(valueState('merging-windows'));
     }
@@ -150,9 +154,15 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       skipped = false;
       this.window = w;
       this.contents.setNamespace(w.namespace);
-      this.contents.add(element);
-      const result = spec.trigger.onElement(v, ts, w, this);
-      this.apply(result, w);
+      const created = this.contents.append(element);
+      if (this.eventTimeFastPath) {
+        // What EventTimeTrigger.onElement does, minus re-registering timers that exist since the window was created.
+        if (w.maxTimestamp() <= this.ctx.currentWatermark()) this.apply('FIRE', w);
+        else if (created) this.registerEventTimeTimer(w.maxTimestamp());
+        if (created) this.registerCleanupTimer(w);
+        continue;
+      }
+      this.apply(spec.trigger.onElement(v, ts, w, this), w);
       this.registerCleanupTimer(w);
     }
     if (skipped && spec.assigner.isEventTime && ts + spec.allowedLatenessMs <= this.ctx.currentWatermark()) {

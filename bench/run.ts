@@ -1,0 +1,55 @@
+import { cpuUsage } from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { runJob } from '../src/index.js';
+
+/**
+ * Runs the fixed benchmark workloads and prints records/s, CPU time and peak RSS (sampled).
+ * Usage: npm run bench [-- name-filter]
+ */
+interface Workload {
+  name: string;
+  file: string;
+  args: string[];
+  parallelism: number;
+  records: number;
+}
+
+const workloads: Workload[] = [
+  { name: 'stateless chain, p=1', file: 'stateless-chain.ts', args: ['20000000'], parallelism: 1, records: 20_000_000 },
+  {
+    name: 'keyBy + 60s tumbling count, 100k keys, p=1',
+    file: 'keyed-window-count.ts',
+    args: ['5000000', '100000'],
+    parallelism: 1,
+    records: 5_000_000,
+  },
+  {
+    name: 'keyBy + 60s tumbling count, 100k keys, p=2',
+    file: 'keyed-window-count.ts',
+    args: ['10000000', '100000'],
+    parallelism: 2,
+    records: 10_000_000,
+  },
+];
+
+const filter = process.argv[2];
+for (const w of workloads) {
+  if (filter !== undefined && !w.name.includes(filter)) continue;
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const cpu0 = cpuUsage();
+  const t0 = performance.now();
+  await runJob(fileURLToPath(new URL(w.file, import.meta.url)), {
+    args: w.args,
+    config: { parallelism: w.parallelism },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuUsage(cpu0);
+  clearInterval(sampler);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    `${w.name}: ${(w.records / seconds / 1e6).toFixed(2)} M records/s (${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`,
+  );
+}

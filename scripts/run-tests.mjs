@@ -1,0 +1,14 @@
+// Runs every test/*.test.ts file with Node's test runner, TypeScript loaded by tsx.
+// Usage: node scripts/run-tests.mjs [name-filter]
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const filter = process.argv[2];
+const files = readdirSync('test')
+  .filter((f) => f.endsWith('.test.ts') && (filter === undefined || f.includes(filter)))
+  .sort()
+  .map((f) => `test/${f}`);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
