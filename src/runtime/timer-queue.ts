@@ -69,7 +69,7 @@ export class TimerQueue {
       this.firing = bucket;
       this.firingTime = t;
       try {
-        bucket.forEach(visit);
+        bucket.drain(visit);
       } finally {
         this.firing = undefined;
         this.firingTime = Number.NaN;
@@ -80,7 +80,7 @@ export class TimerQueue {
   /** Every pending timer, for snapshots. */
   all(): Timer[] {
     const out: Timer[] = [];
-    for (const b of this.buckets.values()) b.forEach((t) => out.push(t));
+    for (const b of this.buckets.values()) for (const t of b.timers()) out.push(t);
     return out;
   }
 
@@ -132,9 +132,13 @@ class Bucket {
   }
   remove(key: Key, namespace: string): void {
     const m = this.byNamespace.get(namespace);
-    if (m !== undefined && m.delete(normalizeKey(key))) this.size--;
+    if (m?.delete(normalizeKey(key))) this.size--;
   }
-  forEach(visit: (t: Timer) => void): void {
+  *timers(): Generator<Timer> {
+    for (const m of this.byNamespace.values()) yield* m.values();
+  }
+  /** Removes and visits every timer; timers removed meanwhile are skipped (Map iteration skips deleted entries). */
+  drain(visit: (t: Timer) => void): void {
     for (const m of this.byNamespace.values()) {
       for (const t of m.values()) {
         m.delete(normalizeKey(t.key));

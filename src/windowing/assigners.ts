@@ -99,7 +99,7 @@ class Session extends TimeAssigner {
       if (cover !== undefined && group.length > 1) merge(group, cover);
     };
     for (const w of sorted) {
-      if (cover !== undefined && cover.intersects(w)) {
+      if (cover?.intersects(w)) {
         group.push(w);
         cover = cover.cover(w);
       } else {
