@@ -1,0 +1,142 @@
+import { PlanError } from '../../core/errors.js';
+import type { Source, SourceReader, SourceReaderContext } from '../../core/source.js';
+import { type CsvFormatOptions, csvFormat } from './csv-line-parser.js';
+import { FileSourceReader } from './file-source-reader.js';
+import { jsonLinesFormat, type LineFormat, textFormat } from './line-format.js';
+
+/** The line formats a {@link FileSource} reads. */
+export type FileSourceFormat = 'text' | 'jsonl' | 'csv';
+
+/** Options every format shares. */
+export interface FileSourceCommonOptions {
+  /** Name in plans, metrics and bad-record reports; default `file:<path>`. */
+  readonly name?: string;
+  /**
+   * Keep watching a directory for new files, rescanning it every `intervalMs`. The source is then unbounded and
+   * never ends. Each file is read once, when a scan first sees it, so writers must make a file appear complete:
+   * write it under a name starting with '.' or '_' (which is ignored) or in another directory on the same file
+   * system, then rename it into place.
+   */
+  readonly watch?: { readonly intervalMs: number };
+  /** Longest line accepted, in bytes without the line end; a longer line is a bad record. Default 16 MiB. */
+  readonly maxLineBytes?: number;
+  /** Size of one read; at most two chunks are buffered per reader. Default 1 MiB (small values are for tests). */
+  readonly chunkBytes?: number;
+}
+
+/** Options of the `text` format. */
+export interface FileSourceTextOptions<T> {
+  /** Turns a line into the record; a throw makes the line a bad record. Default: the line itself. */
+  readonly parse?: (line: string) => T;
+}
+
+/** All options of a {@link FileSource}; `parse` applies to `text` only, `columns`/`header`/`delimiter` to `csv` only. */
+export interface FileSourceOptions<T> extends FileSourceCommonOptions, FileSourceTextOptions<T>, CsvFormatOptions {
+  /** Default 'text'. */
+  readonly format?: FileSourceFormat;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Reads UTF-8 line-oriented files: one file, or every regular file directly in a directory (sorted by name; names
+ * starting with '.' or '_' are skipped), optionally watching the directory for new files.
+ *
+ * Formats: `text` (each line a string, or `parse(line)`), `jsonl` (each non-blank line `JSON.parse`d) and `csv`
+ * (objects keyed by the header row or `columns`). Lines end with "\n" or "\r\n"; the last line needs no line end;
+ * a UTF-8 byte order mark at the start of a file is dropped. Unparseable lines go to the reader context's
+ * `reportBadRecord` with the file and 1-based line, so the runtime fails the job or dead-letters them.
+ *
+ * Parallelism: reader i of n reads the files at positions i, i + n, … of the sorted list (a single file is read by
+ * reader 0 alone); in watch mode, the files whose name hashes to i modulo n. Each reader reads its files one after
+ * another, asynchronously, at most two chunks ahead of what it has emitted.
+ *
+ * State: `snapshotState()` gives the completed files and, for the file in progress, the byte offset and line number
+ * after the last emitted record; `restoreState()` resumes exactly there.
+ */
+export class FileSource<T> implements Source<T> {
+  readonly name: string;
+  readonly boundedness: 'bounded' | 'unbounded';
+  private readonly format: LineFormat<T>;
+  private readonly maxLineBytes: number;
+  private readonly chunkBytes: number;
+
+  /** @throws PlanError for options that do not fit together or are out of range. */
+  constructor(
+    readonly path: string,
+    private readonly options: FileSourceOptions<T> = {},
+  ) {
+    this.name = options.name ?? `file:${path}`;
+    this.boundedness = options.watch === undefined ? 'bounded' : 'unbounded';
+    this.format = makeFormat(options);
+    this.maxLineBytes = positiveInteger(options.maxLineBytes ?? 16 * MIB, 'maxLineBytes');
+    this.chunkBytes = positiveInteger(options.chunkBytes ?? MIB, 'chunkBytes');
+    if (options.watch !== undefined) positiveInteger(options.watch.intervalMs, 'watch.intervalMs');
+  }
+
+  createReader(ctx: SourceReaderContext): SourceReader<T> {
+    return new FileSourceReader<T>(
+      {
+        sourceName: this.name,
+        path: this.path,
+        format: this.format,
+        watchIntervalMs: this.options.watch?.intervalMs,
+        maxLineBytes: this.maxLineBytes,
+        chunkBytes: this.chunkBytes,
+      },
+      ctx,
+    );
+  }
+
+  /** Lines as strings. */
+  static text(path: string, options?: FileSourceCommonOptions): FileSource<string>;
+  /** Lines turned into records by `options.parse`. */
+  static text<T>(
+    path: string,
+    options: FileSourceCommonOptions & { readonly parse: (line: string) => T },
+  ): FileSource<T>;
+  static text<T>(path: string, options: FileSourceCommonOptions & FileSourceTextOptions<T> = {}): FileSource<T> {
+    return new FileSource<T>(path, { ...options, format: 'text' });
+  }
+
+  /** JSON Lines: each non-blank line is one JSON value. `T` is trusted, not checked. */
+  static jsonLines<T = unknown>(path: string, options: FileSourceCommonOptions = {}): FileSource<T> {
+    return new FileSource<T>(path, { ...options, format: 'jsonl' });
+  }
+
+  /** CSV rows as objects of strings keyed by field name. `T` is trusted, not checked. */
+  static csv<T = Record<string, string>>(
+    path: string,
+    options: FileSourceCommonOptions & CsvFormatOptions = {},
+  ): FileSource<T> {
+    return new FileSource<T>(path, { ...options, format: 'csv' });
+  }
+}
+
+function makeFormat<T>(options: FileSourceOptions<T>): LineFormat<T> {
+  const format = options.format ?? 'text';
+  if (format !== 'text' && options.parse !== undefined)
+    throw new PlanError(`'parse' applies to the text format only, not ${format}`);
+  if (
+    format !== 'csv' &&
+    (options.columns !== undefined || options.header !== undefined || options.delimiter !== undefined)
+  ) {
+    throw new PlanError(`'columns', 'header' and 'delimiter' apply to the csv format only, not ${format}`);
+  }
+  switch (format) {
+    case 'text':
+      return textFormat(options.parse);
+    case 'jsonl':
+      return jsonLinesFormat();
+    case 'csv':
+      return csvFormat(options);
+    default:
+      throw new PlanError(`unknown file format '${String(format)}' (expected text, jsonl or csv)`);
+  }
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new PlanError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,112 @@
+/**
+ * The line-level half of a file format: the reader splits a file into lines (without their line ends) and a
+ * {@link LineParser} turns each line into a record, nothing, a bad-record report, or "needs the next line too".
+ * Outcomes are the record itself or a marker rather than a wrapper object so that the common case allocates nothing.
+ */
+
+/** Outcome of a line that carries no record (e.g. a blank line in JSON Lines, a CSV header). */
+export const SKIP: unique symbol = Symbol('skip');
+/** Outcome of a line that starts or continues a record spanning several lines (a quoted CSV field with a newline). */
+export const INCOMPLETE: unique symbol = Symbol('incomplete');
+
+/** Outcome of a line that cannot be parsed. `raw` overrides the line text when the record spans several lines. */
+export class BadLine {
+  constructor(
+    readonly reason: string,
+    readonly raw?: string,
+  ) {}
+}
+
+/** What a parser makes of one line: the record, {@link SKIP}, {@link INCOMPLETE} or a {@link BadLine}. */
+export type LineOutcome<T> = T | typeof SKIP | typeof INCOMPLETE | BadLine;
+
+/** Format state a parser needs to resume in the middle of a file (the CSV header read at its start). */
+export interface FormatResumeState {
+  readonly columns?: readonly string[];
+}
+
+/** Parses the lines of one file, in order. */
+export interface LineParser<T> {
+  /** Parses the next line (line end removed, BOM removed from the first line). */
+  parseLine(line: string): LineOutcome<T>;
+  /** The file ended while the last outcome was {@link INCOMPLETE}: what to report for the unfinished record. */
+  endOfFile(): BadLine;
+  /** Forgets an {@link INCOMPLETE} record (it grew too long) and returns its text so far. */
+  abandon(): string;
+  /**
+   * What to store with a snapshot so that {@link LineFormat.forFile} can resume after the last line parsed;
+   * undefined when a parser made for the start of the file would do.
+   */
+  resumeState(): FormatResumeState | undefined;
+}
+
+/** A file format: makes a fresh parser for each file. */
+export interface LineFormat<T> {
+  /** A parser for one file; `resume` is what {@link LineParser.resumeState} returned at the resume position. */
+  forFile(resume: FormatResumeState | undefined): LineParser<T>;
+}
+
+/** Base for formats whose records never span lines. */
+abstract class SingleLineParser<T> implements LineParser<T> {
+  abstract parseLine(line: string): LineOutcome<T>;
+  endOfFile(): BadLine {
+    // Unreachable: parseLine never returns INCOMPLETE.
+    return new BadLine('unexpected end of file');
+  }
+  abandon(): string {
+    return '';
+  }
+  resumeState(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Plain text: every line is a record, including empty ones. With `parse`, the record is `parse(line)`; a `parse`
+ * that throws marks the line as a bad record (the message becomes the reason), so one malformed line does not stop
+ * the job unless the runtime is configured to fail on bad records.
+ */
+export function textFormat<T>(parse?: (line: string) => T): LineFormat<T> {
+  const parser =
+    parse === undefined
+      ? new (class extends SingleLineParser<T> {
+          parseLine(line: string): T {
+            return line as T;
+          }
+        })()
+      : new (class extends SingleLineParser<T> {
+          parseLine(line: string): LineOutcome<T> {
+            try {
+              return parse(line);
+            } catch (e) {
+              return new BadLine(`parse failed: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
+        })();
+  // Stateless, so one parser serves every file.
+  return { forFile: () => parser };
+}
+
+/** JSON Lines: each non-blank line is `JSON.parse`d; blank lines are skipped; a line that fails to parse is bad. */
+export function jsonLinesFormat<T>(): LineFormat<T> {
+  const parser = new (class extends SingleLineParser<T> {
+    parseLine(line: string): LineOutcome<T> {
+      if (isBlank(line)) return SKIP;
+      try {
+        return JSON.parse(line) as T;
+      } catch (e) {
+        return new BadLine(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  })();
+  return { forFile: () => parser };
+}
+
+/** True for an empty or whitespace-only line; checked without allocating a trimmed copy. */
+export function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0xfeff) return false;
+  }
+  return true;
+}
