@@ -1,5 +1,11 @@
 import type { Key } from '../core/key.js';
-import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '../functions/context.js';
+import type {
+  Collector,
+  KeyedContext,
+  OnTimerContext,
+  RuntimeContext,
+  TimestampedEmitter,
+} from '../functions/context.js';
 import type { KeyedCoProcessFunction } from '../functions/functions.js';
 import { mapState } from '../state/descriptors.js';
 import type { MapState } from '../state/state.js';
@@ -16,7 +22,7 @@ export interface IntervalJoinContext {
  * Interval join of two keyed streams (event time): `a` and `b` with equal keys join when
  * `a.ts + lower <= b.ts <= a.ts + upper` (bounds inclusive unless made exclusive). Elements are buffered in keyed
  * state until the watermark passes the last time they could still match. Elements already behind the watermark when
- * they arrive are dropped, as in Flink. Output records carry the timestamp of the element that completed the pair.
+ * they arrive are dropped, as in Flink. Each output record carries the larger of the pair's two timestamps.
  */
 export class IntervalJoinBuilder<A, B, K extends Key> {
   private lowerInclusive = true;
@@ -63,6 +69,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
   open(ctx: RuntimeContext): void {
     this.lefts = ctx.getMapState(mapState<number, Buffered<A>>('interval-join-left'));
     this.rights = ctx.getMapState(mapState<number, Buffered<B>>('interval-join-right'));
+    this.stamped = { collect: (r) => this.emitter.collectWithTimestamp(r, this.outTs) };
   }
 
   private timestamp(ctx: KeyedContext<Key>): number {
@@ -71,10 +78,17 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     return ts;
   }
 
-  private emit(a: A, aTs: number, b: B, bTs: number, out: Collector<R>): void {
+  private emitter!: TimestampedEmitter;
+  private outTs = 0;
+  /** Stamps each result with the larger timestamp of the pair (made in open(): per-subtask copies need their own). */
+  private stamped!: Collector<R>;
+
+  private emit(a: A, aTs: number, b: B, bTs: number, ctx: KeyedContext<Key>): void {
     this.pair.leftTimestamp = aTs;
     this.pair.rightTimestamp = bTs;
-    this.join(a, b, this.pair, out);
+    this.emitter = ctx as unknown as TimestampedEmitter;
+    this.outTs = Math.max(aTs, bTs);
+    this.join(a, b, this.pair, this.stamped);
   }
 
   private static add<T>(state: MapState<number, Buffered<T>>, value: T, ts: number): void {
@@ -90,7 +104,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     IntervalJoinFunction.add(this.lefts, a, ts);
     for (const [bTs, list] of this.rights.entries()) {
       if (bTs < ts + this.lower || bTs > ts + this.upper) continue;
-      for (const [b] of list) this.emit(a, ts, b, bTs, out);
+      for (const [b] of list) this.emit(a, ts, b, bTs, ctx);
     }
     ctx.timerService().registerEventTimeTimer(ts + this.upper);
   }
@@ -102,7 +116,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     IntervalJoinFunction.add(this.rights, b, ts);
     for (const [aTs, list] of this.lefts.entries()) {
       if (ts < aTs + this.lower || ts > aTs + this.upper) continue;
-      for (const [a] of list) this.emit(a, aTs, b, ts, out);
+      for (const [a] of list) this.emit(a, aTs, b, ts, ctx);
     }
     ctx.timerService().registerEventTimeTimer(ts - this.lower);
   }

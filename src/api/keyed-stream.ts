@@ -1,4 +1,5 @@
 import type { Key } from '../core/key.js';
+import type { Sink } from '../core/sink.js';
 import type { Collector, RuntimeContext } from '../functions/context.js';
 import type { KeyedProcessFunction } from '../functions/functions.js';
 import type { PlanNode } from '../plan/nodes.js';
@@ -10,7 +11,7 @@ import { CountTrigger, PurgingTrigger } from '../windowing/triggers.js';
 import type { GlobalWindow, Window } from '../windowing/windows.js';
 import type { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
 import { ConnectedStreams } from './connected-streams.js';
-import { DataStream } from './data-stream.js';
+import { DataStream, type FilterFunction, type FlatMapFunction, type MapFunction } from './data-stream.js';
 import { IntervalJoinBuilder } from './interval-join.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
 import { WindowedStream } from './windowed-stream.js';
@@ -30,6 +31,23 @@ export class KeyedStream<T, K extends Key> {
     const base = nodeBase(env, node.kind, node.name);
     const added = env.planBuilder.add({ ...base, ...node, inputs: [inputOf(this.ref)] } as PlanNode);
     return new DataStream<R>({ env, nodeId: added.id, partitioning: undefined, sideOutput: undefined });
+  }
+
+  /** The hash-partitioned stream as a plain DataStream (stateless operators after keyBy, as in Flink). */
+  asDataStream(): DataStream<T> {
+    return new DataStream<T>(this.ref);
+  }
+  map<R>(fn: MapFunction<T, R>, name?: string): DataStream<R> {
+    return this.asDataStream().map(fn, name);
+  }
+  filter(fn: FilterFunction<T>, name?: string): DataStream<T> {
+    return this.asDataStream().filter(fn, name);
+  }
+  flatMap<R>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
+    return this.asDataStream().flatMap(fn, name);
+  }
+  sinkTo(sink: Sink<T>, name?: string): void {
+    this.asDataStream().sinkTo(sink, name);
   }
 
   /** A KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */

@@ -65,3 +65,11 @@ export type TimeDomain = 'eventTime' | 'processingTime';
 export interface OnTimerContext<K> extends KeyedContext<K> {
   timeDomain(): TimeDomain;
 }
+
+/**
+ * @internal Implemented by the contexts of Sluice's own operators: emits with an explicit timestamp (the interval
+ * join stamps each pair with the larger of its two timestamps, as Flink does).
+ */
+export interface TimestampedEmitter {
+  collectWithTimestamp(value: unknown, timestamp: number): void;
+}

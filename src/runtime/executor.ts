@@ -62,7 +62,7 @@ export class Executor implements ChannelTransport {
       const list: Subtask[] = [];
       for (let i = 0; i < v.parallelism; i++) {
         if (threadOf(i, threads) !== thread) continue;
-        const s = new Subtask(v, i, config, host);
+        const s = new Subtask(v, i, config, host, v.parallelism > threads);
         list[i] = s;
         this.subtasks.push(s);
       }

@@ -1,4 +1,5 @@
 import type { PlanNode } from '../plan/nodes.js';
+import { cloneFunctionObject } from './clone-function.js';
 import type { StreamOperator } from './operator.js';
 import { AsyncOperator } from './operators/async-operator.js';
 import { BroadcastProcessOperator } from './operators/broadcast-process-operator.js';
@@ -26,27 +27,40 @@ export function isKeyed(node: PlanNode): boolean {
   }
 }
 
-/** Translates a plan node into a fresh operator instance for one subtask. */
-export function createOperator(node: PlanNode): StreamOperator {
+/**
+ * Translates a plan node into a fresh operator instance for one subtask. With `copyFunctions`, user function objects
+ * are copied for this subtask (needed when several subtasks of one operator share a thread; with one thread per
+ * subtask each thread built its own plan and owns its function objects).
+ */
+export function createOperator(node: PlanNode, copyFunctions = false): StreamOperator {
+  const own = <T extends object>(fn: T): T => (copyFunctions ? cloneFunctionObject(fn) : fn);
   switch (node.kind) {
     case 'map':
-      return new MapOperator(node.fn as never, node.rich);
     case 'filter':
-      return new FilterOperator(node.fn as never, node.rich);
-    case 'flatMap':
-      return new FlatMapOperator(node.fn as never, node.rich);
+    case 'flatMap': {
+      // A function object with open/close gets a copy per subtask; its method is bound to that copy.
+      const rich = node.rich === undefined ? undefined : own(node.rich);
+      const fn =
+        rich === undefined || rich === node.rich ? node.fn : (rich as Record<string, Function>)[node.kind]!.bind(rich);
+      if (node.kind === 'map') return new MapOperator(fn as never, rich);
+      if (node.kind === 'filter') return new FilterOperator(fn as never, rich);
+      return new FlatMapOperator(fn as never, rich);
+    }
     case 'process':
-      return new ProcessOperator(node.fn as never, node.keySelector);
+      return new ProcessOperator(own(node.fn) as never, node.keySelector);
     case 'coProcess':
-      return new CoProcessOperator(node.fn as never, node.keySelectors);
+      return new CoProcessOperator(own(node.fn) as never, node.keySelectors);
     case 'broadcastProcess':
-      return new BroadcastProcessOperator(node.fn as never, node.keySelector);
+      return new BroadcastProcessOperator(own(node.fn) as never, node.keySelector);
     case 'reduce':
       return new ReduceOperator(node.fn as never, node.keySelector);
     case 'timestamps':
       return new TimestampsOperator(node.strategy);
     case 'window':
-      return new WindowOperator(node, node.keySelector);
+      return new WindowOperator(
+        { ...node, windowFunction: node.windowFunction && own(node.windowFunction) },
+        node.keySelector,
+      );
     case 'async':
       return new AsyncOperator(node.fn as never, node);
     case 'sink':

@@ -71,6 +71,8 @@ export class Subtask {
     readonly index: number,
     private readonly config: JobConfig,
     private readonly host: SubtaskHost,
+    /** True when other subtasks of this vertex run on the same thread (their function objects must be copies). */
+    private readonly sharesThread = false,
   ) {
     this.name = `${vertex.name} (${index + 1}/${vertex.parallelism})`;
     vertex.inputs.forEach((refs, input) => {
@@ -124,7 +126,7 @@ export class Subtask {
       }
     }
     const operatorNodes = nodes[0]!.kind === 'source' ? nodes.slice(1) : nodes;
-    for (const node of operatorNodes) this.ops.push(createOperator(node));
+    for (const node of operatorNodes) this.ops.push(createOperator(node, this.sharesThread));
     const none = new Map<string, RecordWriter[]>();
     const maxBatch = this.config.batchSize;
     const outputFor = (i: number): ChainOutput => {

@@ -2,7 +2,7 @@ import type { Batch } from '../../core/batch.js';
 import type { Key } from '../../core/key.js';
 import type { OutputTag } from '../../core/output-tag.js';
 import { NO_TIMESTAMP } from '../../core/time.js';
-import type { Collector, OnTimerContext, TimeDomain } from '../../functions/context.js';
+import type { Collector, OnTimerContext, TimeDomain, TimestampedEmitter } from '../../functions/context.js';
 import type { CoFlatMapFunction, KeyedCoProcessFunction } from '../../functions/functions.js';
 import type { KeySelector } from '../../plan/nodes.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
@@ -16,7 +16,7 @@ type AnyCoFunction = Partial<KeyedCoProcessFunction<Key, unknown, unknown, unkno
  * Two inputs, one function: CoProcessFunction, KeyedCoProcessFunction (keyed state and timers shared by both inputs,
  * when `keySelectors` is set) or CoFlatMapFunction. The operator's watermark is the minimum of both inputs'.
  */
-export class CoProcessOperator extends AbstractOperator implements OnTimerContext<Key> {
+export class CoProcessOperator extends AbstractOperator implements OnTimerContext<Key>, TimestampedEmitter {
   private timers: KeyedTimers | undefined;
   private ts = NO_TIMESTAMP;
   private domain: TimeDomain = 'eventTime';
@@ -49,6 +49,9 @@ export class CoProcessOperator extends AbstractOperator implements OnTimerContex
   }
   timeDomain(): TimeDomain {
     return this.domain;
+  }
+  collectWithTimestamp(value: unknown, timestamp: number): void {
+    this.out.collect(value, timestamp);
   }
 
   processBatch(batch: Batch, input: number): void {
