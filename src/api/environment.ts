@@ -14,6 +14,8 @@ export interface ExecuteOptions {
   /** Threads; default 1 (every subtask on the calling thread). More threads need a job module (see defineJob). */
   threads?: number;
   onProgress?: (p: ExecutorProgress) => void;
+  /** Cancels the job (stops processing where it is; the result has `cancelled: true`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -100,7 +102,12 @@ export class StreamExecutionEnvironment {
   async execute(name = 'job', options: ExecuteOptions = {}): Promise<JobResult> {
     const plan = this.buildPlan(name);
     const threads = options.threads ?? 1;
-    const result = await runPlan(plan, { threads, spec: this.planSpec, onProgress: options.onProgress });
+    const result = await runPlan(plan, {
+      threads,
+      spec: this.planSpec,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);
     return result;
   }

@@ -9,6 +9,8 @@ export interface RunJobOptions {
   /** Engine options; `parallelism` also sets the number of threads. */
   config?: Partial<JobConfig>;
   onProgress?: (p: ExecutorProgress) => void;
+  /** Cancels the job; the result then has `cancelled: true`. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -19,5 +21,5 @@ export async function runJob(file: string, options: RunJobOptions = {}): Promise
   const spec = jobSpec(file, options.args ?? [], options.config ?? {});
   const env = await loadJobEnvironment(spec);
   const threads = env.buildPlan().config.parallelism;
-  return env.execute('job', { threads, onProgress: options.onProgress });
+  return env.execute('job', { threads, onProgress: options.onProgress, signal: options.signal });
 }

@@ -201,6 +201,14 @@ export class Executor implements ChannelTransport {
     Promise.all(this.subtasks.map((s) => s.close())).then(() => this.resolveDone(), this.rejectDone);
   }
 
+  /** Stops the loop where it is (no final watermark, as Flink's cancel) and closes every subtask. */
+  cancel(): void {
+    if (this.failed) return;
+    this.cancelled = true;
+    this.finish();
+  }
+  cancelled = false;
+
   fail(e: unknown): void {
     if (this.failed) return;
     this.failed = true;

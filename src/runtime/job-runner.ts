@@ -22,6 +22,8 @@ export interface RunOptions {
   spec?: PlanSpec;
   /** Called about twice a second with totals over all threads. */
   onProgress?: (p: ExecutorProgress) => void;
+  /** Cancels the job: processing stops where it is (no final watermark) and the run resolves with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface JobResult {
@@ -31,6 +33,8 @@ export interface JobResult {
   unconsumedSideRecords: Record<string, number>;
   sourceRecords: number;
   sinkRecords: number;
+  /** True when the run ended through its abort signal rather than the end of its input. */
+  cancelled: boolean;
 }
 
 /** Messages from a worker to the coordinator. */
@@ -57,14 +61,18 @@ async function runInProcess(
 ): Promise<JobResult> {
   const executor = new Executor(0, 1, graph, plan.config, []);
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor.progress()), 500) : undefined;
+  const cancel = () => executor.cancel();
+  options.signal?.addEventListener('abort', cancel);
   try {
     await executor.open();
-    executor.start();
+    if (options.signal?.aborted) executor.cancel();
+    else executor.start();
     await executor.done;
   } catch (e) {
     throw new JobFailedError(toWire(e));
   } finally {
     if (ticker) clearInterval(ticker);
+    options.signal?.removeEventListener('abort', cancel);
   }
   const p = executor.progress();
   return {
@@ -72,6 +80,7 @@ async function runInProcess(
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
+    cancelled: executor.cancelled,
   };
 }
 
@@ -89,7 +98,18 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
   }
   const workers: Worker[] = [];
   const progress: ExecutorProgress[] = Array.from({ length: threads }, () => ({ sourceRecords: 0, sinkRecords: 0 }));
-  const result: JobResult = { collected: {}, unconsumedSideRecords: {}, sourceRecords: 0, sinkRecords: 0 };
+  const result: JobResult = {
+    collected: {},
+    unconsumedSideRecords: {},
+    sourceRecords: 0,
+    sinkRecords: 0,
+    cancelled: false,
+  };
+  const cancel = () => {
+    result.cancelled = true;
+    for (const w of workers) w.postMessage({ t: 'cancel' });
+  };
+  options.signal?.addEventListener('abort', cancel);
   let ready = 0;
   let finished = 0;
   const ticker = options.onProgress
@@ -116,7 +136,9 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {
             case 'ready':
-              if (++ready === threads) for (const x of workers) x.postMessage({ t: 'start' });
+              if (++ready === threads) {
+                for (const x of workers) x.postMessage({ t: result.cancelled ? 'cancel' : 'start' });
+              }
               break;
             case 'progress':
               progress[t] = r.p;
@@ -142,6 +164,7 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
     });
   } finally {
     if (ticker) clearInterval(ticker);
+    options.signal?.removeEventListener('abort', cancel);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   for (const p of progress) {

@@ -20,6 +20,7 @@ try {
   const ticker = setInterval(() => report({ t: 'progress', p: executor.progress() }), 500);
   port.on('message', (m: { t: string }) => {
     if (m.t === 'start') executor.start();
+    else if (m.t === 'cancel') executor.cancel();
   });
   executor.done.then(
     () => {
