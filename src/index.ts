@@ -5,8 +5,8 @@
  * and run it with `npx sluice run job.ts`.
  */
 
-export { BroadcastConnectedStream, BroadcastStream } from './api/broadcast-stream.js';
-export { ConnectedStreams } from './api/connected-streams.js';
+export { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream } from './api/broadcast-stream.js';
+export { ConnectedStreams, KeyedConnectedStreams } from './api/connected-streams.js';
 export {
   type CollectHandle,
   DataStream,

@@ -1,3 +1,4 @@
+import type { Key } from '../core/key.js';
 import type { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from '../functions/functions.js';
 import type { KeySelector } from '../plan/nodes.js';
 import type { MapStateDescriptor } from '../state/descriptors.js';
@@ -10,33 +11,45 @@ export class BroadcastStream<T> {
     /** @internal */ readonly ref: StreamRef,
     readonly descriptors: readonly MapStateDescriptor<unknown, unknown>[],
   ) {}
-
-  /** @internal */
-  connectTo<M>(main: StreamRef, keySelector: ((v: M) => unknown) | undefined): BroadcastConnectedStream<M, T> {
-    return new BroadcastConnectedStream<M, T>(main, this.ref, keySelector as KeySelector | undefined);
-  }
 }
 
-/** A main stream connected to a broadcast stream; finish with `process`. */
+function addBroadcastProcess<R>(
+  main: StreamRef,
+  broadcast: StreamRef,
+  keySelector: KeySelector | undefined,
+  fn: object,
+  name: string,
+): DataStream<R> {
+  const env = main.env;
+  const node = env.planBuilder.add({
+    ...nodeBase(env, 'broadcastProcess', name),
+    kind: 'broadcastProcess',
+    fn,
+    keySelector,
+    inputs: [inputOf(main), inputOf(broadcast)],
+  });
+  return new DataStream<R>({ env, nodeId: node.id, partitioning: undefined, sideOutput: undefined });
+}
+
+/** A non-keyed stream connected to a broadcast stream; finish with `process`. */
 export class BroadcastConnectedStream<M, B> {
   constructor(
     private readonly main: StreamRef,
     private readonly broadcast: StreamRef,
-    private readonly keySelector: KeySelector | undefined,
   ) {}
+  process<R>(fn: BroadcastProcessFunction<M, B, R>, name = 'broadcast-process'): DataStream<R> {
+    return addBroadcastProcess(this.main, this.broadcast, undefined, fn, name);
+  }
+}
 
-  process<R>(
-    fn: BroadcastProcessFunction<M, B, R> | KeyedBroadcastProcessFunction<never, M, B, R>,
-    name = 'broadcast-process',
-  ): DataStream<R> {
-    const env = this.main.env;
-    const node = env.planBuilder.add({
-      ...nodeBase(env, 'broadcastProcess', name),
-      kind: 'broadcastProcess',
-      fn,
-      keySelector: this.keySelector,
-      inputs: [inputOf(this.main), inputOf(this.broadcast)],
-    });
-    return new DataStream<R>({ env, nodeId: node.id, partitioning: undefined, sideOutput: undefined });
+/** A keyed stream connected to a broadcast stream: the function also has keyed state and timers. */
+export class KeyedBroadcastConnectedStream<M, B, K extends Key> {
+  constructor(
+    private readonly main: StreamRef,
+    private readonly broadcast: StreamRef,
+    private readonly keySelector: KeySelector,
+  ) {}
+  process<R>(fn: KeyedBroadcastProcessFunction<K, M, B, R>, name = 'broadcast-process'): DataStream<R> {
+    return addBroadcastProcess(this.main, this.broadcast, this.keySelector, fn, name);
   }
 }

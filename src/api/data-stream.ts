@@ -10,7 +10,7 @@ import type { Partitioning, PlanNode } from '../plan/nodes.js';
 import type { MapStateDescriptor } from '../state/descriptors.js';
 import type { WindowAssigner } from '../windowing/assigners.js';
 import type { Window } from '../windowing/windows.js';
-import { BroadcastStream } from './broadcast-stream.js';
+import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
 import { ConnectedStreams } from './connected-streams.js';
 import { KeyedStream } from './keyed-stream.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
@@ -149,10 +149,10 @@ export class DataStream<T> {
 
   /** Two streams processed by one two-input function (CoProcessFunction, CoFlatMapFunction). */
   connect<U>(other: DataStream<U>): ConnectedStreams<T, U>;
-  connect<U>(other: BroadcastStream<U>): import('./broadcast-stream.js').BroadcastConnectedStream<T, U>;
+  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
   connect<U>(other: DataStream<U> | BroadcastStream<U>): unknown {
-    if (other instanceof BroadcastStream) return other.connectTo(this.ref, undefined);
-    return new ConnectedStreams<T, U>(this.ref, other.ref, undefined);
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, U>(this.ref, other.ref);
+    return new ConnectedStreams<T, U>(this.ref, other.ref);
   }
 
   /** Window join: pairs records of both streams with equal keys in the same window. */

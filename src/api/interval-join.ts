@@ -48,7 +48,7 @@ export class IntervalJoinBuilder<A, B, K extends Key> {
         const upper = upperMs - (self.upperInclusive ? 0 : 1);
         return self.left
           .connect(self.right)
-          .process<R>(new IntervalJoinFunction<A, B, R>(lower, upper, fn) as never, 'interval-join');
+          .process<R>(new IntervalJoinFunction<K, A, B, R>(lower, upper, fn), 'interval-join');
       },
     };
     return api;
@@ -57,7 +57,7 @@ export class IntervalJoinBuilder<A, B, K extends Key> {
 
 type Buffered<T> = [value: T, ts: number][];
 
-class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B, R> {
+class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunction<K, A, B, R> {
   private lefts!: MapState<number, Buffered<A>>;
   private rights!: MapState<number, Buffered<B>>;
   private readonly pair: IntervalJoinContext = { leftTimestamp: 0, rightTimestamp: 0 };
@@ -72,7 +72,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     this.stamped = { collect: (r) => this.emitter.collectWithTimestamp(r, this.outTs) };
   }
 
-  private timestamp(ctx: KeyedContext<Key>): number {
+  private timestamp(ctx: KeyedContext<K>): number {
     const ts = ctx.timestamp();
     if (ts === undefined) throw new Error('interval join needs event timestamps: assign a WatermarkStrategy');
     return ts;
@@ -83,7 +83,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
   /** Stamps each result with the larger timestamp of the pair (made in open(): per-subtask copies need their own). */
   private stamped!: Collector<R>;
 
-  private emit(a: A, aTs: number, b: B, bTs: number, ctx: KeyedContext<Key>): void {
+  private emit(a: A, aTs: number, b: B, bTs: number, ctx: KeyedContext<K>): void {
     this.pair.leftTimestamp = aTs;
     this.pair.rightTimestamp = bTs;
     this.emitter = ctx as unknown as TimestampedEmitter;
@@ -97,7 +97,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     state.put(ts, list);
   }
 
-  processElement1(a: A, ctx: KeyedContext<Key>, out: Collector<R>): void {
+  processElement1(a: A, ctx: KeyedContext<K>, out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
     if (ts <= wm) return;
@@ -109,7 +109,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     ctx.timerService().registerEventTimeTimer(ts + this.upper);
   }
 
-  processElement2(b: B, ctx: KeyedContext<Key>, out: Collector<R>): void {
+  processElement2(b: B, ctx: KeyedContext<K>, out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
     if (ts <= wm) return;
@@ -121,7 +121,7 @@ class IntervalJoinFunction<A, B, R> implements KeyedCoProcessFunction<Key, A, B,
     ctx.timerService().registerEventTimeTimer(ts - this.lower);
   }
 
-  onTimer(time: number, _ctx: OnTimerContext<Key>): void {
+  onTimer(time: number, _ctx: OnTimerContext<K>): void {
     // A left element at t can match right elements up to t + upper; a right one at t left elements down to t - lower.
     for (const ts of this.lefts.keys()) if (ts + this.upper <= time) this.lefts.remove(ts);
     for (const ts of this.rights.keys()) if (ts - this.lower <= time) this.rights.remove(ts);

@@ -2,15 +2,15 @@ import type { Key } from '../core/key.js';
 import type { Sink } from '../core/sink.js';
 import type { Collector, RuntimeContext } from '../functions/context.js';
 import type { KeyedProcessFunction } from '../functions/functions.js';
-import type { PlanNode } from '../plan/nodes.js';
+import type { KeySelector, PlanNode } from '../plan/nodes.js';
 import { type AggregateFunction, valueState } from '../state/descriptors.js';
 import type { ValueState } from '../state/state.js';
 import { GlobalWindows, type WindowAssigner } from '../windowing/assigners.js';
 import { CountEvictor } from '../windowing/evictors.js';
 import { CountTrigger, PurgingTrigger } from '../windowing/triggers.js';
 import type { GlobalWindow, Window } from '../windowing/windows.js';
-import type { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
-import { ConnectedStreams } from './connected-streams.js';
+import { type BroadcastStream, KeyedBroadcastConnectedStream } from './broadcast-stream.js';
+import { KeyedConnectedStreams } from './connected-streams.js';
 import { DataStream, type FilterFunction, type FlatMapFunction, type MapFunction } from './data-stream.js';
 import { IntervalJoinBuilder } from './interval-join.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
@@ -78,13 +78,16 @@ export class KeyedStream<T, K extends Key> {
   }
 
   /** Connects two keyed streams: a KeyedCoProcessFunction sees both with shared keyed state. */
-  connect<U>(other: KeyedStream<U, K>): ConnectedStreams<T, U>;
-  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
+  connect<U>(other: KeyedStream<U, K>): KeyedConnectedStreams<T, U, K>;
+  connect<U>(other: BroadcastStream<U>): KeyedBroadcastConnectedStream<T, U, K>;
   connect<U>(other: KeyedStream<U, K> | BroadcastStream<U>): unknown {
     if (other instanceof KeyedStream) {
-      return new ConnectedStreams<T, U>(this.ref, other.ref, [this.keySelector, other.keySelector]);
+      return new KeyedConnectedStreams<T, U, K>(this.ref, other.ref, [
+        this.keySelector as KeySelector,
+        other.keySelector as KeySelector,
+      ]);
     }
-    return other.connectTo(this.ref, this.keySelector);
+    return new KeyedBroadcastConnectedStream<T, U, K>(this.ref, other.ref, this.keySelector as KeySelector);
   }
 
   /** Interval join: pairs a with b of the same key when a.ts + lower <= b.ts <= a.ts + upper. */

@@ -1,13 +1,9 @@
 import type { Batch } from '../../core/batch.js';
 import type { Key } from '../../core/key.js';
-import type { OutputTag } from '../../core/output-tag.js';
-import { NO_TIMESTAMP } from '../../core/time.js';
-import type { Collector, OnTimerContext, TimeDomain, TimestampedEmitter } from '../../functions/context.js';
 import type { CoFlatMapFunction, KeyedCoProcessFunction } from '../../functions/functions.js';
 import type { KeySelector } from '../../plan/nodes.js';
-import { AbstractOperator, type OperatorContext } from '../operator.js';
-import type { Timer } from '../timer-queue.js';
-import { closeFunction, KeyedTimers, nonKeyedTimerService, openFunction, userError } from './support.js';
+import { FunctionOperator } from './function-operator.js';
+import { userError } from './support.js';
 
 type AnyCoFunction = Partial<KeyedCoProcessFunction<Key, unknown, unknown, unknown>> &
   Partial<CoFlatMapFunction<unknown, unknown, unknown>>;
@@ -16,42 +12,12 @@ type AnyCoFunction = Partial<KeyedCoProcessFunction<Key, unknown, unknown, unkno
  * Two inputs, one function: CoProcessFunction, KeyedCoProcessFunction (keyed state and timers shared by both inputs,
  * when `keySelectors` is set) or CoFlatMapFunction. The operator's watermark is the minimum of both inputs'.
  */
-export class CoProcessOperator extends AbstractOperator implements OnTimerContext<Key>, TimestampedEmitter {
-  private timers: KeyedTimers | undefined;
-  private ts = NO_TIMESTAMP;
-  private domain: TimeDomain = 'eventTime';
-  private readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.ts) };
-
+export class CoProcessOperator extends FunctionOperator<AnyCoFunction> {
   constructor(
-    private readonly fn: AnyCoFunction,
+    fn: AnyCoFunction,
     private readonly keySelectors: [KeySelector, KeySelector] | undefined,
   ) {
-    super();
-  }
-
-  override async open(ctx: OperatorContext): Promise<void> {
-    super.open(ctx);
-    if (this.keySelectors !== undefined) this.timers = new KeyedTimers(ctx);
-    await openFunction(this.fn, ctx);
-  }
-
-  timestamp(): number | undefined {
-    return this.ts === NO_TIMESTAMP ? undefined : this.ts;
-  }
-  timerService() {
-    return this.timers?.service ?? nonKeyedTimerService(this.ctx);
-  }
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.out.collectSide(tag as OutputTag<unknown>, value, this.ts);
-  }
-  getCurrentKey(): Key {
-    return this.ctx.keyedState!.getCurrentKey();
-  }
-  timeDomain(): TimeDomain {
-    return this.domain;
-  }
-  collectWithTimestamp(value: unknown, timestamp: number): void {
-    this.out.collect(value, timestamp);
+    super(fn, keySelectors !== undefined);
   }
 
   processBatch(batch: Batch, input: number): void {
@@ -77,28 +43,7 @@ export class CoProcessOperator extends AbstractOperator implements OnTimerContex
     }
   }
 
-  private fire(timer: Timer, domain: TimeDomain): void {
-    this.ctx.keyedState!.setCurrentKey(timer.key);
-    this.ts = domain === 'eventTime' ? timer.time : NO_TIMESTAMP;
-    this.domain = domain;
-    try {
-      this.fn.onTimer?.(timer.time, this, this.collector);
-    } catch (e) {
-      throw userError(this.ctx, { timer: timer.time, key: timer.key }, e);
-    }
-  }
-
-  override processWatermark(watermark: number): void {
-    this.timers?.eventTimers.fireUpTo(watermark, (t) => this.fire(t, 'eventTime'));
-    this.out.emitWatermark(watermark);
-  }
-  nextProcessingTime(): number | undefined {
-    return this.timers?.nextProcessingTime();
-  }
-  onProcessingTime(now: number): void {
-    this.timers?.processingTimers.fireUpTo(now, (t) => this.fire(t, 'processingTime'));
-  }
-  override async close(): Promise<void> {
-    await closeFunction(this.fn);
+  protected onTimer(time: number): void {
+    this.fn.onTimer?.(time, this, this.collector);
   }
 }

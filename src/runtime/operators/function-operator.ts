@@ -1,0 +1,103 @@
+import type { Key } from '../../core/key.js';
+import type { OutputTag } from '../../core/output-tag.js';
+import { NO_TIMESTAMP } from '../../core/time.js';
+import type {
+  Collector,
+  OnTimerContext,
+  TimeDomain,
+  TimerService,
+  TimestampedEmitter,
+} from '../../functions/context.js';
+import { AbstractOperator, type OperatorContext } from '../operator.js';
+import type { Timer } from '../timer-queue.js';
+import { closeFunction, KeyedTimers, nonKeyedTimerService, openFunction, userError } from './support.js';
+
+/**
+ * What the process-function operators share: the user function's lifecycle, the context object handed to it (the
+ * operator itself: timestamp, timers, side outputs, current key), keyed timers and their firing.
+ *
+ * Output records carry the timestamp of the input record; from an event-time timer, the timer's time.
+ * On bounded input, processing-time timers pending at the end fire once (timers they register are dropped).
+ */
+export abstract class FunctionOperator<F extends object>
+  extends AbstractOperator
+  implements OnTimerContext<Key>, TimestampedEmitter
+{
+  protected timers: KeyedTimers | undefined;
+  protected ts = NO_TIMESTAMP;
+  private domain: TimeDomain = 'eventTime';
+  protected readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.ts) };
+
+  constructor(
+    protected readonly fn: F,
+    private readonly keyed: boolean,
+  ) {
+    super();
+  }
+
+  override async open(ctx: OperatorContext): Promise<void> {
+    super.open(ctx);
+    if (this.keyed) this.timers = new KeyedTimers(ctx);
+    await openFunction(this.fn, ctx);
+  }
+
+  // ---- the context given to the user function ----
+  timestamp(): number | undefined {
+    return this.ts === NO_TIMESTAMP ? undefined : this.ts;
+  }
+  timerService(): TimerService {
+    return this.timers?.service ?? nonKeyedTimerService(this.ctx);
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.out.collectSide(tag as OutputTag<unknown>, value, this.ts);
+  }
+  getCurrentKey(): Key {
+    return this.ctx.keyedState!.getCurrentKey();
+  }
+  timeDomain(): TimeDomain {
+    return this.domain;
+  }
+  collectWithTimestamp(value: unknown, timestamp: number): void {
+    this.out.collect(value, timestamp);
+  }
+
+  // ---- timers ----
+  /** Calls the user function's timer callback. */
+  protected abstract onTimer(time: number): void;
+
+  private fire(timer: Timer, domain: TimeDomain): void {
+    this.ctx.keyedState!.setCurrentKey(timer.key);
+    this.ts = domain === 'eventTime' ? timer.time : NO_TIMESTAMP;
+    this.domain = domain;
+    try {
+      this.onTimer(timer.time);
+    } catch (e) {
+      throw userError(this.ctx, { timer: timer.time, key: timer.key }, e);
+    }
+  }
+
+  override processWatermark(watermark: number): void {
+    this.timers?.eventTimers.fireUpTo(watermark, (t) => this.fire(t, 'eventTime'));
+    this.out.emitWatermark(watermark);
+  }
+
+  nextProcessingTime(): number | undefined {
+    return this.timers?.nextProcessingTime();
+  }
+
+  onProcessingTime(now: number): void {
+    this.timers?.processingTimers.fireUpTo(now, (t) => this.fire(t, 'processingTime'));
+  }
+
+  override endInput(): void {
+    const timers = this.timers?.processingTimers;
+    if (timers === undefined) return;
+    const pending = timers.all().sort((a, b) => a.time - b.time);
+    for (const t of pending) timers.delete(t.key, t.namespace, t.time);
+    for (const t of pending) this.fire(t, 'processingTime');
+  }
+
+  override async close(): Promise<void> {
+    await closeFunction(this.fn);
+  }
+}
