@@ -441,7 +441,7 @@ test('the reader does not read ahead more than two chunks', async () => {
 test('sink round trip: text, text with a formatter, jsonl, csv', async () => {
   const dir = await tempDir();
   const write = async <T>(sink: FileSink<T>, batches: T[][]) => {
-    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test' });
     await writer.open?.();
     for (const batch of batches)
       await writer.write(
@@ -490,8 +490,8 @@ test('sink: large output is complete after flush, and parallelism other than 1 i
   const path = join(dir, 'big.jsonl');
   const sink = FileSink.jsonLines<{ i: number; pad: string }>(path);
   assert.equal(sink.requiredParallelism, 1);
-  assert.throws(() => sink.createWriter({ subtaskIndex: 0, parallelism: 2 }), PlanError);
-  const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
+  assert.throws(() => sink.createWriter({ subtaskIndex: 0, parallelism: 2, executionId: 'test' }), PlanError);
+  const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test' });
   await writer.open?.();
   const pad = 'p'.repeat(200);
   for (let b = 0; b < 200; b++) {

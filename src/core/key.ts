@@ -21,7 +21,12 @@ export type NormalizedKey = string | number;
 
 export function normalizeKey(key: Key): NormalizedKey {
   switch (typeof key) {
-    case 'string':
+    case 'string': {
+      // Tagged forms start with \u0002-\u0004; a string that itself starts with \u0001-\u0004 gets a \u0001 prefix,
+      // so no string can equal another key's tagged form. Ordinary strings are returned as they are.
+      const c = key.charCodeAt(0);
+      return c >= 1 && c <= 4 ? `\u0001${key}` : key;
+    }
     case 'number':
       return key;
     case 'boolean':

@@ -12,6 +12,8 @@ export interface Sink<T> {
 export interface SinkWriterContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** Identifies this run of the job (the same on every thread); distinct for every execution. */
+  readonly executionId: string;
 }
 
 export interface SinkWriter<T> {

@@ -46,6 +46,7 @@ export class Executor implements ChannelTransport {
     private readonly graph: ExecutionGraph,
     config: JobConfig,
     private readonly peers: (MessagePort | undefined)[],
+    readonly executionId: string,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -57,6 +58,7 @@ export class Executor implements ChannelTransport {
       wakeup: () => this.wakeup(),
       fail: (e) => this.fail(e),
       now: () => Date.now(),
+      executionId,
     };
     for (const v of graph.vertices) {
       const list: Subtask[] = [];

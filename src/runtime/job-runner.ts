@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
 import { drainCollected } from './collect-registry.js';
@@ -47,19 +48,21 @@ export type WorkerReport =
 /** Runs a plan to completion (bounded input) or until it fails. */
 export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobResult> {
   const graph = buildExecutionGraph(plan);
-  if (options.threads <= 1) return runInProcess(plan, graph, options);
+  const executionId = randomUUID();
+  if (options.threads <= 1) return runInProcess(plan, graph, options, executionId);
   if (options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
   }
-  return runOnWorkers(options.spec, options.threads, options);
+  return runOnWorkers(options.spec, options.threads, options, executionId);
 }
 
 async function runInProcess(
   plan: JobPlan,
   graph: ReturnType<typeof buildExecutionGraph>,
   options: RunOptions,
+  executionId: string,
 ): Promise<JobResult> {
-  const executor = new Executor(0, 1, graph, plan.config, []);
+  const executor = new Executor(0, 1, graph, plan.config, [], executionId);
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor.progress()), 500) : undefined;
   const cancel = () => executor.cancel();
   options.signal?.addEventListener('abort', cancel);
@@ -69,6 +72,7 @@ async function runInProcess(
     else executor.start();
     await executor.done;
   } catch (e) {
+    drainCollected(executionId);
     throw new JobFailedError(toWire(e));
   } finally {
     if (ticker) clearInterval(ticker);
@@ -76,7 +80,7 @@ async function runInProcess(
   }
   const p = executor.progress();
   return {
-    collected: drainCollected(),
+    collected: drainCollected(executionId),
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
@@ -86,7 +90,12 @@ async function runInProcess(
 
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
 
-async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions): Promise<JobResult> {
+async function runOnWorkers(
+  spec: PlanSpec,
+  threads: number,
+  options: RunOptions,
+  executionId: string,
+): Promise<JobResult> {
   // A full mesh of channels: ports[i][j] is thread i's end of the channel to thread j.
   const ports: (MessagePort | undefined)[][] = Array.from({ length: threads }, () => new Array(threads));
   for (let i = 0; i < threads; i++) {
@@ -129,7 +138,7 @@ async function runOnWorkers(spec: PlanSpec, threads: number, options: RunOptions
         const peerPorts = ports[t]!;
         const transfer = peerPorts.filter((p): p is MessagePort => p !== undefined);
         const w = new Worker(workerEntry, {
-          workerData: { thread: t, threads, spec, ports: peerPorts },
+          workerData: { thread: t, threads, spec, ports: peerPorts, executionId },
           transferList: transfer,
         });
         workers.push(w);

@@ -26,6 +26,8 @@ export interface OperatorContext {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly runtimeMode: 'streaming' | 'batch';
+  /** Identifies this run of the job, the same on every thread. */
+  readonly executionId: string;
   readonly output: Output;
   /** Present on keyed operators. */
   readonly keyedState: KeyedStateBackend | undefined;

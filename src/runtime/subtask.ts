@@ -26,6 +26,7 @@ export interface SubtaskHost {
   wakeup(): void;
   fail(error: unknown): void;
   now(): number;
+  readonly executionId: string;
 }
 
 interface InputChannel {
@@ -191,6 +192,7 @@ export class Subtask {
       parallelism: p,
       maxParallelism: maxP,
       runtimeMode: this.config.runtimeMode,
+      executionId: this.host.executionId,
       output: this.outputs[i]!,
       keyedState: keyed,
       createTimerQueue: () => new TimerQueue(),

@@ -7,7 +7,13 @@ import { Executor } from './executor.js';
 import type { PlanSpec, WorkerReport } from './job-runner.js';
 
 /** Runs one thread's share of a job; see job-runner.ts for the protocol. */
-const data = workerData as { thread: number; threads: number; spec: PlanSpec; ports: (MessagePort | undefined)[] };
+const data = workerData as {
+  thread: number;
+  threads: number;
+  spec: PlanSpec;
+  ports: (MessagePort | undefined)[];
+  executionId: string;
+};
 const port = parentPort!;
 const report = (r: WorkerReport) => port.postMessage(r);
 
@@ -15,7 +21,7 @@ try {
   const loader = (await import(data.spec.loader)) as { loadJobPlan(spec: PlanSpec): Promise<JobPlan> };
   const plan = await loader.loadJobPlan(data.spec);
   const graph = buildExecutionGraph(plan);
-  const executor = new Executor(data.thread, data.threads, graph, plan.config, data.ports);
+  const executor = new Executor(data.thread, data.threads, graph, plan.config, data.ports, data.executionId);
   await executor.open();
   const ticker = setInterval(() => report({ t: 'progress', p: executor.progress() }), 500);
   port.on('message', (m: { t: string }) => {
@@ -27,7 +33,7 @@ try {
       clearInterval(ticker);
       report({
         t: 'finished',
-        collected: drainCollected(),
+        collected: drainCollected(data.executionId),
         side: executor.unconsumedSideRecords(),
         p: executor.progress(),
       });

@@ -124,7 +124,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         for (const [norm, e] of m) {
           const kg = keyGroupOf(norm, this.maxParallelism);
           const list = (perGroup[kg] ??= []);
-          list.push(e.expires === undefined ? [e.key, ns, e.value] : [e.key, ns, e.value, e.expires]);
+          const value = copyValue(name, e.value);
+          list.push(e.expires === undefined ? [e.key, ns, value] : [e.key, ns, value, e.expires]);
         }
       }
       states[name] = perGroup;
@@ -148,7 +149,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         const kg = Number(kgText);
         if (kg < this.keyGroupStart || kg >= this.keyGroupEnd) continue;
         for (const [key, ns, value, expires] of entries) {
-          table.namespace(ns, true)!.set(normalizeKey(key), { key, ns, value, expires });
+          table.namespace(ns, true)!.set(normalizeKey(key), { key, ns, value: copyValue(name, value), expires });
         }
       }
     }
@@ -157,6 +158,21 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   dispose(): void {
     this.tables.clear();
     this.states.clear();
+  }
+}
+
+/**
+ * A snapshot must not change when state changes afterwards (values are mutated in place, e.g. list appends), and a
+ * restored backend must not share objects with the snapshot: values are deep-copied both ways.
+ */
+function copyValue(stateName: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  try {
+    return structuredClone(value);
+  } catch (e) {
+    throw new Error(
+      `state '${stateName}' holds a value that cannot be copied for a snapshot (${(e as Error).message}); keep plain data in state`,
+    );
   }
 }
 
@@ -178,16 +194,21 @@ abstract class HeapState implements NamespacedState {
   protected live(ns = this.ns): Entry | undefined {
     const e = this.backend.entry(this.table, ns, false);
     if (e === undefined || e.value === undefined) return undefined;
-    if (this.ttl !== undefined && e.expires !== undefined) {
+    const ttl = this.entryTtl();
+    if (ttl !== undefined && e.expires !== undefined) {
       const now = this.backend.clock();
       if (e.expires <= now) {
-        if (this.ttl.visibility === 'returnExpiredIfNotCleanedUp') return e;
+        if (ttl.visibility === 'returnExpiredIfNotCleanedUp') return e;
         this.backend.removeEntry(this.table, ns);
         return undefined;
       }
-      if (this.ttl.updateType === 'onReadAndWrite') e.expires = now + this.ttl.ttlMs;
+      if (ttl.updateType === 'onReadAndWrite') e.expires = now + ttl.ttlMs;
     }
     return e;
+  }
+  /** TTL applied to the whole entry; list and map states apply it per element instead. */
+  protected entryTtl(): StateTtlConfig | undefined {
+    return this.ttl;
   }
   protected read(ns = this.ns): unknown {
     return this.live(ns)?.value;
@@ -195,7 +216,8 @@ abstract class HeapState implements NamespacedState {
   protected write(value: unknown, ns = this.ns): void {
     const e = this.backend.entry(this.table, ns, true)!;
     e.value = value;
-    if (this.ttl !== undefined) e.expires = this.backend.clock() + this.ttl.ttlMs;
+    const ttl = this.entryTtl();
+    if (ttl !== undefined) e.expires = this.backend.clock() + ttl.ttlMs;
   }
   protected removeEntry(ns = this.ns): void {
     this.backend.removeEntry(this.table, ns);
@@ -236,32 +258,75 @@ class HeapValueState extends HeapState {
   }
 }
 
+/**
+ * TTL per element of a list or per entry of a map, as in Flink: each element expires on its own. Elements are
+ * stored as `{ v, e }` (value, expiry) when the state has a TTL, as plain values otherwise.
+ */
+class ElementTtl {
+  constructor(
+    private readonly ttl: StateTtlConfig,
+    private readonly clock: () => number,
+  ) {}
+  wrap(v: unknown): { v: unknown; e: number } {
+    return { v, e: this.clock() + this.ttl.ttlMs };
+  }
+  /** The value if visible now (refreshing its expiry on read when configured), else `expired`. */
+  read(stored: { v: unknown; e: number }): unknown {
+    const now = this.clock();
+    if (stored.e <= now) return this.ttl.visibility === 'returnExpiredIfNotCleanedUp' ? stored.v : EXPIRED;
+    if (this.ttl.updateType === 'onReadAndWrite') stored.e = now + this.ttl.ttlMs;
+    return stored.v;
+  }
+  isExpired(stored: { v: unknown; e: number }): boolean {
+    return stored.e <= this.clock();
+  }
+}
+const EXPIRED = Symbol('expired');
+type Wrapped = { v: unknown; e: number };
+
 class HeapListState extends HeapState {
+  private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);
+  protected override entryTtl(): StateTtlConfig | undefined {
+    return undefined;
+  }
+  private stored(): unknown[] | undefined {
+    return this.read() as unknown[] | undefined;
+  }
   get(): unknown[] {
-    const v = this.read() as unknown[] | undefined;
-    return v === undefined ? [] : v.slice();
+    const list = this.stored();
+    if (list === undefined) return [];
+    const t = this.elementTtl;
+    if (t === undefined) return list.slice();
+    const out: unknown[] = [];
+    const kept = list.filter((w) => !t.isExpired(w as Wrapped));
+    for (const w of list) {
+      const v = t.read(w as Wrapped);
+      if (v !== EXPIRED) out.push(v);
+    }
+    // Expired elements are cleaned up on read; the visibility setting decided whether this read still saw them.
+    if (kept.length === 0) this.removeEntry();
+    else if (kept.length < list.length) this.write(kept);
+    return out;
   }
   add(value: unknown): void {
     this.append(value);
   }
   override append(value: unknown): boolean {
+    const stored = this.elementTtl ? this.elementTtl.wrap(value) : value;
     const e = this.live();
     if (e === undefined) {
-      this.write([value]);
+      this.write([stored]);
       return true;
     }
-    (e.value as unknown[]).push(value);
-    if (this.ttl !== undefined) this.write(e.value);
+    (e.value as unknown[]).push(stored);
     return false;
   }
   addAll(values: readonly unknown[]): void {
-    if (values.length === 0) return;
-    const v = this.read() as unknown[] | undefined;
-    this.write(v === undefined ? values.slice() : v.concat(values));
+    for (const v of values) this.append(v);
   }
   update(values: readonly unknown[]): void {
     if (values.length === 0) this.removeEntry();
-    else this.write(values.slice());
+    else this.write(this.elementTtl ? values.map((v) => this.elementTtl!.wrap(v)) : values.slice());
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
     return (a as unknown[]).concat(b as unknown[]);
@@ -269,6 +334,10 @@ class HeapListState extends HeapState {
 }
 
 class HeapMapState extends HeapState {
+  private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);
+  protected override entryTtl(): StateTtlConfig | undefined {
+    return undefined;
+  }
   private map(create: boolean): Map<unknown, unknown> | undefined {
     let m = this.read() as Map<unknown, unknown> | undefined;
     if (m === undefined && create) {
@@ -277,42 +346,58 @@ class HeapMapState extends HeapState {
     }
     return m;
   }
+  /** The visible value of one stored entry, or EXPIRED (an expired entry is removed). */
+  private visible(m: Map<unknown, unknown>, key: unknown, stored: unknown): unknown {
+    const t = this.elementTtl;
+    if (t === undefined) return stored;
+    const v = t.read(stored as Wrapped);
+    if (t.isExpired(stored as Wrapped)) m.delete(key);
+    return v;
+  }
   get(key: unknown): unknown {
-    return this.map(false)?.get(key);
+    const m = this.map(false);
+    if (m === undefined || !m.has(key)) return undefined;
+    const v = this.visible(m, key, m.get(key));
+    this.pruneIfEmpty(m);
+    return v === EXPIRED ? undefined : v;
   }
   put(key: unknown, value: unknown): void {
-    this.map(true)?.set(key, value);
-    this.touch();
+    this.map(true)!.set(key, this.elementTtl ? this.elementTtl.wrap(value) : value);
   }
   putAll(entries: Iterable<[unknown, unknown]>): void {
-    const m = this.map(true) as Map<unknown, unknown>;
-    for (const [k, v] of entries) m.set(k, v);
-    this.touch();
+    for (const [k, v] of entries) this.put(k, v);
   }
   remove(key: unknown): void {
     const m = this.map(false);
     if (m === undefined) return;
     m.delete(key);
-    if (m.size === 0) this.removeEntry();
+    this.pruneIfEmpty(m);
   }
   contains(key: unknown): boolean {
-    return this.map(false)?.has(key) ?? false;
+    return this.get(key) !== undefined || (this.elementTtl === undefined && (this.map(false)?.has(key) ?? false));
   }
   entries(): [unknown, unknown][] {
-    return [...(this.map(false)?.entries() ?? [])];
+    const m = this.map(false);
+    if (m === undefined) return [];
+    const out: [unknown, unknown][] = [];
+    for (const [k, stored] of [...m]) {
+      const v = this.visible(m, k, stored);
+      if (v !== EXPIRED) out.push([k, v]);
+    }
+    this.pruneIfEmpty(m);
+    return out;
   }
   keys(): unknown[] {
-    return [...(this.map(false)?.keys() ?? [])];
+    return this.entries().map(([k]) => k);
   }
   values(): unknown[] {
-    return [...(this.map(false)?.values() ?? [])];
+    return this.entries().map(([, v]) => v);
   }
   override isEmpty(): boolean {
-    return (this.map(false)?.size ?? 0) === 0;
+    return this.entries().length === 0;
   }
-  private touch(): void {
-    const m = this.read();
-    if (m !== undefined) this.write(m);
+  private pruneIfEmpty(m: Map<unknown, unknown>): void {
+    if (m.size === 0) this.removeEntry();
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
     return new Map([...(a as Map<unknown, unknown>), ...(b as Map<unknown, unknown>)]);

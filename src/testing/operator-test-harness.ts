@@ -65,6 +65,7 @@ export class OperatorTestHarness<O> {
   private constructor(
     private readonly ops: StreamOperator[],
     private readonly outputs: ChainOutput[],
+    private readonly writers: RecordWriter[],
     options: HarnessOptions,
     inputs: number,
   ) {
@@ -112,8 +113,12 @@ export class OperatorTestHarness<O> {
     const transport: ChannelTransport = {
       send: (edge: number, _from: number, _to: number, m: ChannelMessage) => harnessRef.h!.capture(edge, m),
     };
-    const writer = (edge: number) =>
-      new RecordWriter(edge, 0, { kind: 'forward' }, 1, 128, 1 << 30, 1 << 30, transport);
+    const writers: RecordWriter[] = [];
+    const writer = (edge: number) => {
+      const w = new RecordWriter(edge, 0, { kind: 'forward' }, 1, 128, 1 << 30, 1 << 30, transport);
+      writers.push(w);
+      return w;
+    };
     const sideWriters = new Map<string, RecordWriter[]>();
     (options.sideOutputs ?? []).forEach((tag, i) => {
       sideWriters.set(tag.id, [writer(i + 1)]);
@@ -127,7 +132,7 @@ export class OperatorTestHarness<O> {
           1 << 30,
         ),
     );
-    const h = new OperatorTestHarness<O>(ops, outputs, options, inputs);
+    const h = new OperatorTestHarness<O>(ops, outputs, writers, options, inputs);
     harnessRef.h = h;
     h.sideTags = options.sideOutputs ?? [];
     const p = options.parallelism ?? 1;
@@ -146,6 +151,7 @@ export class OperatorTestHarness<O> {
         parallelism: p,
         maxParallelism: maxP,
         runtimeMode: options.runtimeMode ?? 'streaming',
+        executionId: 'harness',
         output: outputs[i]!,
         keyedState: isKeyed(node) ? new HeapKeyedStateBackend(maxP, start, end, () => h.time) : undefined,
         createTimerQueue: () => new TimerQueue(),
@@ -182,6 +188,7 @@ export class OperatorTestHarness<O> {
 
   private flush(): void {
     for (const o of this.outputs) o.flush();
+    for (const w of this.writers) w.flush();
   }
 
   /** Feeds one record (to input 0 or 1). */

@@ -41,8 +41,8 @@ export class CollectSink<T> implements Sink<T> {
   constructor(readonly id: string) {
     this.name = `collect:${id}`;
   }
-  createWriter(): SinkWriter<T> {
+  createWriter(ctx: SinkWriterContext): SinkWriter<T> {
     const id = this.id;
-    return { write: (values) => collectInto(id, values) };
+    return { write: (values) => collectInto(ctx.executionId, id, values) };
   }
 }

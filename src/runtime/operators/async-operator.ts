@@ -97,8 +97,13 @@ export class AsyncOperator extends AbstractOperator {
       entry.results = Array.isArray(r) ? r : [r];
       entry.done = true;
       this.inFlight--;
-      this.emitReady();
-      this.startWaiting();
+      try {
+        // Emitting runs the chained operators downstream; their failure is the job's failure.
+        this.emitReady();
+        this.startWaiting();
+      } catch (e) {
+        this.ctx.fail(e);
+      }
     }, onError);
   }
 

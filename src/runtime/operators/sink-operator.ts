@@ -16,7 +16,11 @@ export class SinkOperator extends AbstractOperator {
 
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
-    this.writer = this.sink.createWriter({ subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism });
+    this.writer = this.sink.createWriter({
+      subtaskIndex: ctx.subtaskIndex,
+      parallelism: ctx.parallelism,
+      executionId: ctx.executionId,
+    });
     await this.writer.open?.();
   }
 
