@@ -43,9 +43,9 @@ async function readAll<T>(source: Source<T>, options: ReadOptions = {}): Promise
   const bad: BadRecord[] = [];
   const records: T[] = [];
   const reader = source.createReader({ subtaskIndex: index, parallelism, reportBadRecord: (b) => bad.push(b) });
-  if (state !== undefined && restoreBeforeOpen) reader.restoreState?.(state);
+  if (state !== undefined && restoreBeforeOpen) reader.restoreState?.([state]);
   await reader.open?.();
-  if (state !== undefined && !restoreBeforeOpen) reader.restoreState?.(state);
+  if (state !== undefined && !restoreBeforeOpen) reader.restoreState?.([state]);
   const out = { collect: (value: T) => records.push(value) };
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -292,7 +292,7 @@ test('an empty directory ends at once; watching a file and a malformed state are
   const watcher = FileSource.text(file, { watch: { intervalMs: 10 } }).createReader(context);
   await assert.rejects(async () => watcher.open?.(), InputError);
   const reader = FileSource.text(file).createReader(context);
-  assert.throws(() => reader.restoreState?.({ completed: [], inProgress: [{ file, offset: -1, line: 1 }] }), /invalid/);
+  assert.throws(() => reader.restoreState?.([{ completed: [], inProgress: [{ file, offset: -1, line: 1 }] }]), /invalid/);
   assert.throws(() => FileSource.text(file, { chunkBytes: 0 }), PlanError);
   assert.throws(() => new FileSource(file, { format: 'jsonl', columns: ['a'] }), PlanError);
 });
@@ -338,7 +338,7 @@ test('watch mode after restore reads neither completed files nor the finished pa
   assert.deepEqual(state.inProgress, [{ file: join(dir, 'b.txt'), offset: 3, line: 2 }]);
 
   const second = source.createReader(context);
-  second.restoreState?.(state);
+  second.restoreState?.([state]);
   await second.open?.();
   // Before any poll the restored position is what a snapshot reports.
   assert.deepEqual(second.snapshotState?.(), state);
@@ -441,7 +441,7 @@ test('the reader does not read ahead more than two chunks', async () => {
 test('sink round trip: text, text with a formatter, jsonl, csv', async () => {
   const dir = await tempDir();
   const write = async <T>(sink: FileSink<T>, batches: T[][]) => {
-    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test' });
+    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test', exactlyOnce: false });
     await writer.open?.();
     for (const batch of batches)
       await writer.write(
@@ -490,8 +490,8 @@ test('sink: large output is complete after flush, and parallelism other than 1 i
   const path = join(dir, 'big.jsonl');
   const sink = FileSink.jsonLines<{ i: number; pad: string }>(path);
   assert.equal(sink.requiredParallelism, 1);
-  assert.throws(() => sink.createWriter({ subtaskIndex: 0, parallelism: 2, executionId: 'test' }), PlanError);
-  const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test' });
+  assert.throws(() => sink.createWriter({ subtaskIndex: 0, parallelism: 2, executionId: 'test', exactlyOnce: false }), PlanError);
+  const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test', exactlyOnce: false });
   await writer.open?.();
   const pad = 'p'.repeat(200);
   for (let b = 0; b < 200; b++) {

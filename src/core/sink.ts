@@ -14,6 +14,8 @@ export interface SinkWriterContext {
   readonly parallelism: number;
   /** Identifies this run of the job (the same on every thread); distinct for every execution. */
   readonly executionId: string;
+  /** True when the job runs with checkpoints: the writer should pre-commit and commit (two-phase commit). */
+  readonly exactlyOnce: boolean;
 }
 
 export interface SinkWriter<T> {
@@ -23,4 +25,23 @@ export interface SinkWriter<T> {
   /** Called when the input has ended: make everything written durable. */
   flush?(): void | Promise<void>;
   close?(): void | Promise<void>;
+
+  // ---- two-phase commit (used when the job runs with checkpoints) ----
+
+  /**
+   * Checkpoint `checkpointId`: make everything written so far durable but not yet visible, and return what `commit`
+   * needs to publish it (undefined when there is nothing). Writes after this call belong to later checkpoints.
+   */
+  prepareCommit?(checkpointId: number): unknown | Promise<unknown>;
+  /**
+   * Publishes what earlier `prepareCommit` calls returned, once their checkpoint is complete. Must be idempotent:
+   * after a failure the same committables may be committed again.
+   */
+  commit?(committables: readonly unknown[]): void | Promise<void>;
+  /**
+   * Called once before the first write. After a restore, `committables` are those of the restored checkpoint that
+   * may not have been committed: commit them, and discard (abort) anything else a failed run left behind. On a
+   * fresh start `committables` is empty.
+   */
+  recover?(committables: readonly unknown[]): void | Promise<void>;
 }

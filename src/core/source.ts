@@ -50,6 +50,11 @@ export interface SourceReader<T> {
   available?(): Promise<void>;
   /** The reader's position, to resume from after a failure (used by checkpoints). */
   snapshotState?(): unknown;
-  restoreState?(state: unknown): void;
+  /**
+   * Resumes after a failure, before the first poll. `states` are the snapshots of *all* readers of the previous run,
+   * whose parallelism may differ: the reader takes the part of the input that is its own under (subtaskIndex,
+   * parallelism) and skips what was already read.
+   */
+  restoreState?(states: readonly unknown[]): void;
   close?(): void | Promise<void>;
 }

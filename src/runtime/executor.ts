@@ -1,7 +1,16 @@
+import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../plan/job-plan.js';
 import { BatchCodec, type EncodedBatch } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
+import {
+  type CheckpointMetadata,
+  checkpointDirName,
+  readStateFile,
+  type StateFileRef,
+  writeStateFile,
+} from './checkpoint/checkpoint-storage.js';
+import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
@@ -15,6 +24,16 @@ type WireChannelMessage = Exclude<ChannelMessage, { t: 'batch' }> | { t: 'batch'
 /** Which thread runs subtask `index` of a vertex. */
 export function threadOf(index: number, threads: number): number {
   return index % threads;
+}
+
+/** How an executor takes part in checkpoints. */
+export interface ExecutorCheckpointing {
+  /** The checkpoint root directory. */
+  readonly root: string;
+  /** A subtask's state file for checkpoint `id` is durable. */
+  onAck(id: number, ref: StateFileRef, alignmentMs: number): void;
+  /** Every subtask on this thread has consumed all its input; the final checkpoint may be taken. */
+  onDrained(): void;
 }
 
 export interface ExecutorProgress {
@@ -47,6 +66,7 @@ export class Executor implements ChannelTransport {
     config: JobConfig,
     private readonly peers: (MessagePort | undefined)[],
     readonly executionId: string,
+    private readonly checkpointing?: ExecutorCheckpointing,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -59,6 +79,8 @@ export class Executor implements ChannelTransport {
       fail: (e) => this.fail(e),
       now: () => Date.now(),
       executionId,
+      exactlyOnce: checkpointing !== undefined,
+      snapshotTaken: (s) => this.persist(s),
     };
     for (const v of graph.vertices) {
       const list: Subtask[] = [];
@@ -176,7 +198,12 @@ export class Executor implements ChannelTransport {
     }
     for (const s of this.subtasks) for (const w of s.writers) w.flush();
     if (this.subtasks.every((s) => s.done)) {
-      this.finish();
+      // With checkpoints, output becomes visible only through a completed checkpoint: wait for the final one.
+      if (this.checkpointing === undefined) this.finish();
+      else if (!this.drained) {
+        this.drained = true;
+        this.checkpointing.onDrained();
+      }
       return;
     }
     if (worked) this.wakeup();
@@ -201,6 +228,53 @@ export class Executor implements ChannelTransport {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.failed = true; // stops the loop
     Promise.all(this.subtasks.map((s) => s.close())).then(() => this.resolveDone(), this.rejectDone);
+  }
+
+  private drained = false;
+
+  // ---- checkpoints ----
+  private persist(snapshot: SubtaskSnapshot): void {
+    const cp = this.checkpointing;
+    if (cp === undefined || this.failed) return;
+    const dir = join(cp.root, checkpointDirName(snapshot.checkpointId));
+    const subtask = this.subtasks.find((s) => s.vertex.id === snapshot.vertexId && s.index === snapshot.subtaskIndex);
+    const name = `s-${snapshot.vertexId}-${snapshot.subtaskIndex}.state`;
+    writeStateFile(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators)).then(
+      (ref) => cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0),
+      (e) => this.fail(e),
+    );
+  }
+
+  /** Starts checkpoint `id` on this thread's subtasks. */
+  triggerCheckpoint(id: number): void {
+    for (const s of this.subtasks) s.triggerCheckpoint(id);
+    this.wakeup();
+  }
+
+  /** Checkpoint `id` is complete; `final` ends the job on this thread once operators have been told. */
+  notifyCheckpointComplete(id: number, final: boolean): void {
+    Promise.all(this.subtasks.map((s) => s.notifyCheckpointComplete(id))).then(
+      () => {
+        if (final) this.finish();
+      },
+      (e) => this.fail(e),
+    );
+  }
+
+  /** Restores every subtask from a checkpoint before the job starts. */
+  async restore(dir: string, metadata: CheckpointMetadata): Promise<void> {
+    const byUid = new Map<string, OperatorSnapshot[]>();
+    const needed = new Set(this.subtasks.flatMap((s) => s.vertex.nodes.map((n) => n.uid)));
+    for (const ref of metadata.files) {
+      if (!ref.operators.some((uid) => needed.has(uid))) continue;
+      const snapshot = decodeSnapshot(await readStateFile(dir, ref));
+      for (const [uid, op] of Object.entries(snapshot.operators)) {
+        const list = byUid.get(uid) ?? [];
+        list.push(op);
+        byUid.set(uid, list);
+      }
+    }
+    for (const s of this.subtasks) await s.restore((uid) => byUid.get(uid) ?? []);
   }
 
   /** Stops the loop where it is (no final watermark, as Flink's cancel) and closes every subtask. */

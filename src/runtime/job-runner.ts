@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
+import {
+  type CheckpointConfig,
+  CheckpointCoordinator,
+  type CheckpointStats,
+} from './checkpoint/checkpoint-coordinator.js';
+import type { StateFileRef } from './checkpoint/checkpoint-storage.js';
+import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
-import { buildExecutionGraph } from './execution-graph.js';
+import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress } from './executor.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
@@ -16,6 +23,14 @@ export interface PlanSpec {
   readonly overrides: Record<string, unknown>;
 }
 
+/** Checkpointing of one run: where, how often, and where to start from. */
+export interface CheckpointRunOptions extends CheckpointConfig {
+  /** Delete existing checkpoints and start from the beginning. */
+  fresh?: boolean;
+  /** Start from this savepoint directory. */
+  fromSavepoint?: string;
+}
+
 export interface RunOptions {
   /** Threads to run on; 1 runs every subtask on the calling thread. */
   threads: number;
@@ -25,6 +40,12 @@ export interface RunOptions {
   onProgress?: (p: ExecutorProgress) => void;
   /** Cancels the job: processing stops where it is (no final watermark) and the run resolves with `cancelled`. */
   signal?: AbortSignal;
+  /** Exactly-once: periodic checkpoints, restore on start, output committed with checkpoints. */
+  checkpoint?: CheckpointRunOptions;
+  /** Where the runtime reports restores, corrupt checkpoints and checkpoint figures (stderr on the CLI). */
+  log?: (line: string) => void;
+  /** Called for every completed checkpoint. */
+  onCheckpoint?: (stats: CheckpointStats) => void;
 }
 
 export interface JobResult {
@@ -36,66 +57,154 @@ export interface JobResult {
   sinkRecords: number;
   /** True when the run ended through its abort signal rather than the end of its input. */
   cancelled: boolean;
+  /** The checkpoint the run restored from, if any. */
+  restoredFrom: number | undefined;
 }
 
 /** Messages from a worker to the coordinator. */
 export type WorkerReport =
   | { t: 'ready' }
   | { t: 'progress'; p: ExecutorProgress }
+  | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number }
+  | { t: 'drained' }
   | { t: 'finished'; collected: Record<string, unknown[]>; side: Record<string, number>; p: ExecutorProgress }
   | { t: 'failed'; error: WireError };
 
-/** Runs a plan to completion (bounded input) or until it fails. */
+/** Messages from the coordinator to a worker. */
+export type CoordinatorCommand =
+  | { t: 'start' }
+  | { t: 'cancel' }
+  | { t: 'checkpoint'; id: number }
+  | { t: 'complete'; id: number; final: boolean };
+
+/** What a worker thread needs besides its ports. */
+export interface WorkerSetup {
+  thread: number;
+  threads: number;
+  spec: PlanSpec;
+  executionId: string;
+  checkpointRoot: string | undefined;
+  restore: RestorePoint | undefined;
+}
+
+/** Runs a plan to completion (bounded input) or until it fails or is cancelled. */
 export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobResult> {
   const graph = buildExecutionGraph(plan);
   const executionId = randomUUID();
-  if (options.threads <= 1) return runInProcess(plan, graph, options, executionId);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const cp = options.checkpoint;
+  const restore = await chooseRestorePoint(
+    { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: cp?.fromSavepoint },
+    log,
+  );
+  if (restore !== undefined && restore.metadata.maxParallelism !== plan.config.maxParallelism) {
+    throw new JobFailedError(
+      toWire(
+        new Error(
+          `the checkpoint has max parallelism ${restore.metadata.maxParallelism}, the job ${plan.config.maxParallelism}: keyed state cannot be redistributed`,
+        ),
+      ),
+    );
+  }
+  const run: Run = { plan, graph, options, executionId, restore, log };
+  if (options.threads <= 1) return runInProcess(run);
   if (options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
   }
-  return runOnWorkers(options.spec, options.threads, options, executionId);
+  return runOnWorkers(run, options.spec, options.threads);
 }
 
-async function runInProcess(
-  plan: JobPlan,
-  graph: ReturnType<typeof buildExecutionGraph>,
-  options: RunOptions,
-  executionId: string,
-): Promise<JobResult> {
-  const executor = new Executor(0, 1, graph, plan.config, [], executionId);
-  const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor.progress()), 500) : undefined;
-  const cancel = () => executor.cancel();
+interface Run {
+  plan: JobPlan;
+  graph: ExecutionGraph;
+  options: RunOptions;
+  executionId: string;
+  restore: RestorePoint | undefined;
+  log: (line: string) => void;
+}
+
+function coordinatorFor(
+  run: Run,
+  threads: number,
+  trigger: (id: number) => void,
+  complete: (id: number, final: boolean) => void,
+  fail: (e: unknown) => void,
+): CheckpointCoordinator | undefined {
+  const cp = run.options.checkpoint;
+  if (cp === undefined) return undefined;
+  const subtasks = run.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
+  const firstId = (run.restore?.metadata.checkpointId ?? 0) + 1;
+  return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
+    trigger,
+    complete,
+    fail,
+    onStats: (s) => run.options.onCheckpoint?.(s),
+  });
+}
+
+async function runInProcess(run: Run): Promise<JobResult> {
+  const { options } = run;
+  let executor: Executor | undefined;
+  let failure: ((e: unknown) => void) | undefined;
+  const coordinator = coordinatorFor(
+    run,
+    1,
+    (id) => executor!.triggerCheckpoint(id),
+    (id, final) => executor!.notifyCheckpointComplete(id, final),
+    (e) => failure?.(e),
+  );
+  const checkpointRoot = options.checkpoint?.dir;
+  executor = new Executor(
+    0,
+    1,
+    run.graph,
+    run.plan.config,
+    [],
+    run.executionId,
+    coordinator && checkpointRoot !== undefined
+      ? {
+          root: checkpointRoot,
+          onAck: (id, ref, alignmentMs) => coordinator.onAck(id, ref, alignmentMs),
+          onDrained: () => coordinator.onDrained(),
+        }
+      : undefined,
+  );
+  failure = (e) => executor!.fail(e);
+  const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
+  const cancel = () => executor!.cancel();
   options.signal?.addEventListener('abort', cancel);
   try {
     await executor.open();
+    if (run.restore !== undefined) await executor.restore(run.restore.dir, run.restore.metadata);
     if (options.signal?.aborted) executor.cancel();
-    else executor.start();
+    else {
+      coordinator?.start();
+      executor.start();
+    }
     await executor.done;
   } catch (e) {
-    drainCollected(executionId);
+    drainCollected(run.executionId);
     throw new JobFailedError(toWire(e));
   } finally {
+    coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
   }
   const p = executor.progress();
   return {
-    collected: drainCollected(executionId),
+    collected: drainCollected(run.executionId),
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
     cancelled: executor.cancelled,
+    restoredFrom: run.restore?.metadata.checkpointId,
   };
 }
 
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
 
-async function runOnWorkers(
-  spec: PlanSpec,
-  threads: number,
-  options: RunOptions,
-  executionId: string,
-): Promise<JobResult> {
+async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<JobResult> {
+  const { options } = run;
   // A full mesh of channels: ports[i][j] is thread i's end of the channel to thread j.
   const ports: (MessagePort | undefined)[][] = Array.from({ length: threads }, () => new Array(threads));
   for (let i = 0; i < threads; i++) {
@@ -106,6 +215,9 @@ async function runOnWorkers(
     }
   }
   const workers: Worker[] = [];
+  const send = (c: CoordinatorCommand) => {
+    for (const w of workers) w.postMessage(c);
+  };
   const progress: ExecutorProgress[] = Array.from({ length: threads }, () => ({ sourceRecords: 0, sinkRecords: 0 }));
   const result: JobResult = {
     collected: {},
@@ -113,10 +225,19 @@ async function runOnWorkers(
     sourceRecords: 0,
     sinkRecords: 0,
     cancelled: false,
+    restoredFrom: run.restore?.metadata.checkpointId,
   };
+  let fail: (e: unknown) => void = () => {};
+  const coordinator = coordinatorFor(
+    run,
+    threads,
+    (id) => send({ t: 'checkpoint', id }),
+    (id, final) => send({ t: 'complete', id, final }),
+    (e) => fail(e),
+  );
   const cancel = () => {
     result.cancelled = true;
-    for (const w of workers) w.postMessage({ t: 'cancel' });
+    send({ t: 'cancel' });
   };
   options.signal?.addEventListener('abort', cancel);
   let ready = 0;
@@ -133,24 +254,39 @@ async function runOnWorkers(
     : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown) => reject(error);
+      fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
       for (let t = 0; t < threads; t++) {
         const peerPorts = ports[t]!;
         const transfer = peerPorts.filter((p): p is MessagePort => p !== undefined);
-        const w = new Worker(workerEntry, {
-          workerData: { thread: t, threads, spec, ports: peerPorts, executionId },
-          transferList: transfer,
-        });
+        const setup: WorkerSetup = {
+          thread: t,
+          threads,
+          spec,
+          executionId: run.executionId,
+          checkpointRoot: options.checkpoint?.dir,
+          restore: run.restore,
+        };
+        const w = new Worker(workerEntry, { workerData: { ...setup, ports: peerPorts }, transferList: transfer });
         workers.push(w);
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {
             case 'ready':
               if (++ready === threads) {
-                for (const x of workers) x.postMessage({ t: result.cancelled ? 'cancel' : 'start' });
+                if (result.cancelled) send({ t: 'cancel' });
+                else {
+                  coordinator?.start();
+                  send({ t: 'start' });
+                }
               }
               break;
             case 'progress':
               progress[t] = r.p;
+              break;
+            case 'ack':
+              coordinator?.onAck(r.id, r.ref, r.alignmentMs);
+              break;
+            case 'drained':
+              coordinator?.onDrained();
               break;
             case 'finished':
               progress[t] = r.p;
@@ -165,13 +301,14 @@ async function runOnWorkers(
               break;
           }
         });
-        w.on('error', (e) => fail(new JobFailedError(toWire(e))));
+        w.on('error', (e) => fail(e));
         w.on('exit', (code) => {
-          if (code !== 0) fail(new JobFailedError(toWire(new Error(`worker thread ${t} exited with code ${code}`))));
+          if (code !== 0) fail(new Error(`worker thread ${t} exited with code ${code}`));
         });
       }
     });
   } finally {
+    coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
     await Promise.all(workers.map((w) => w.terminate()));

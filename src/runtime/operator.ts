@@ -28,6 +28,8 @@ export interface OperatorContext {
   readonly runtimeMode: 'streaming' | 'batch';
   /** Identifies this run of the job, the same on every thread. */
   readonly executionId: string;
+  /** True when the job runs with checkpoints (sinks use two-phase commit). */
+  readonly exactlyOnce: boolean;
   readonly output: Output;
   /** Present on keyed operators. */
   readonly keyedState: KeyedStateBackend | undefined;
@@ -62,6 +64,19 @@ export interface StreamOperator {
   /** Input ended (after the final watermark): emit whatever is still held, e.g. fire processing-time timers. */
   endInput(): void | Promise<void>;
   close(): void | Promise<void>;
+  /**
+   * Operator (non-keyed) state for checkpoint `checkpointId`, taken when every record before the checkpoint barrier
+   * has been processed and none after it. Keyed state and timers are snapshotted by the runtime. A promise (e.g. a
+   * sink pre-committing its output) is awaited before the checkpoint is acknowledged.
+   */
+  snapshotState?(checkpointId: number): unknown;
+  /**
+   * Restores operator state after `open()` and before any input. `states` holds what every subtask of the previous
+   * run returned from snapshotState (the parallelism may have changed); the operator takes its share.
+   */
+  restoreState?(states: readonly unknown[]): void | Promise<void>;
+  /** Checkpoint `checkpointId` is complete and durable (e.g. a sink makes pre-committed output visible). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
 }
 
 /** Base class with the common plumbing; subclasses override what they need. */

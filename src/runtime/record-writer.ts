@@ -108,7 +108,9 @@ export class RecordWriter {
     for (let t = 0; t < this.targets; t++) if (this.buffers[t]!.values.length > 0) this.sendBuffer(t);
   }
 
-  private broadcastControl(message: { t: 'wm'; wm: number } | { t: 'idle'; idle: boolean } | { t: 'end' }): void {
+  private broadcastControl(
+    message: { t: 'wm'; wm: number } | { t: 'idle'; idle: boolean } | { t: 'end' } | { t: 'barrier'; id: number },
+  ): void {
     this.flush();
     if (this.partitioning.kind === 'forward') this.transport.send(this.edge, this.subtask, this.subtask, message);
     else for (let t = 0; t < this.targets; t++) this.transport.send(this.edge, this.subtask, t, message);
@@ -122,5 +124,9 @@ export class RecordWriter {
   }
   end(): void {
     this.broadcastControl({ t: 'end' });
+  }
+  /** Flushes, then sends a checkpoint barrier to every target (barriers need no credit). */
+  barrier(id: number): void {
+    this.broadcastControl({ t: 'barrier', id });
   }
 }

@@ -1,6 +1,6 @@
 import type { Batch } from '../core/batch.js';
 import { InputError, SluiceError } from '../core/errors.js';
-import { keyGroupRange } from '../core/key.js';
+import { keyGroupOf, keyGroupRange, normalizeKey } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
 import type { BadRecord, PollResult, SourceOutput, SourceReader } from '../core/source.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
@@ -9,11 +9,21 @@ import type { PlanNode } from '../plan/nodes.js';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
+import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
 import { channelsPerTarget, type Vertex } from './execution-graph.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
 import { RecordWriter } from './record-writer.js';
 import { TimerQueue } from './timer-queue.js';
+
+function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerSnapshot[] {
+  return queue.all().map((t) => ({
+    key: t.key,
+    namespace: t.namespace,
+    time: t.time,
+    keyGroup: keyGroupOf(normalizeKey(t.key), maxParallelism),
+  }));
+}
 
 /** Side output of a source that receives malformed input when the job asks for dead letters. */
 export const DEAD_LETTER_TAG = new OutputTag<BadRecord>('sluice.dead-letters');
@@ -27,6 +37,10 @@ export interface SubtaskHost {
   fail(error: unknown): void;
   now(): number;
   readonly executionId: string;
+  /** True when the job runs with checkpoints. */
+  readonly exactlyOnce: boolean;
+  /** A snapshot for a checkpoint is ready (operator states resolved); the host persists it and acknowledges. */
+  snapshotTaken(snapshot: SubtaskSnapshot): void;
 }
 
 interface InputChannel {
@@ -38,6 +52,8 @@ interface InputChannel {
   wm: number;
   idle: boolean;
   ended: boolean;
+  /** Set while this channel delivered the barrier of the checkpoint being aligned: it is not read until aligned. */
+  blocked: boolean;
 }
 
 type Status = 'created' | 'running' | 'finishing' | 'finished' | 'failed';
@@ -66,6 +82,20 @@ export class Subtask {
   private readonly blockers = new Set<Promise<unknown>>();
   private readonly procTimeOps: StreamOperator[] = [];
   recordsIn = 0;
+  /** Timer queues each operator created, in creation order (snapshotted with the operator). */
+  private readonly timerQueues: TimerQueue[][] = [];
+  private readonly backends: (HeapKeyedStateBackend | undefined)[] = [];
+  /** Checkpoint whose barrier a source emits at its next step. */
+  private pendingSourceBarrier: number | undefined;
+  /** Checkpoint being aligned on the input channels, and when alignment started. */
+  private aligning: number | undefined;
+  private alignStart = 0;
+  /** The snapshot taken when the subtask finished; it stands for the subtask in every later checkpoint. */
+  private finalSnapshot: Promise<SubtaskSnapshot> | undefined;
+  /** Checkpoints triggered while finishing, acknowledged once finished. */
+  private readonly ackOnFinish: number[] = [];
+  /** Milliseconds spent aligning barriers for the last checkpoint. */
+  lastAlignmentMs = 0;
 
   constructor(
     readonly vertex: Vertex,
@@ -90,6 +120,7 @@ export class Subtask {
             wm: MIN_WATERMARK,
             idle: false,
             ended: false,
+            blocked: false,
           };
           this.channels.push(ch);
           this.channelIndex.set(`${ref.edge.id}:${from}`, ch);
@@ -156,7 +187,10 @@ export class Subtask {
       const next = all[i + 1]!;
       all[i]!.idleListener = (idle) => next.emitIdle(idle);
     }
-    for (let i = 0; i < this.ops.length; i++) this.contexts.push({ wm: MIN_WATERMARK });
+    for (let i = 0; i < this.ops.length; i++) {
+      this.contexts.push({ wm: MIN_WATERMARK });
+      this.timerQueues.push([]);
+    }
     if (this.headOutput) this.headOutput.onNextWatermark = (wm) => this.setOpWatermark(0, wm);
     this.outputs.forEach((o, i) => {
       o.onNextWatermark = (wm) => this.setOpWatermark(i + 1, wm);
@@ -184,6 +218,7 @@ export class Subtask {
       const [start, end] = keyGroupRange(this.index, maxP, p);
       keyed = new HeapKeyedStateBackend(maxP, start, end, () => this.host.now());
     }
+    this.backends[i] = keyed;
     const ctx = this.contexts[i]!;
     return {
       name: node.name,
@@ -193,9 +228,14 @@ export class Subtask {
       maxParallelism: maxP,
       runtimeMode: this.config.runtimeMode,
       executionId: this.host.executionId,
+      exactlyOnce: this.host.exactlyOnce,
       output: this.outputs[i]!,
       keyedState: keyed,
-      createTimerQueue: () => new TimerQueue(),
+      createTimerQueue: () => {
+        const q = new TimerQueue();
+        this.timerQueues[i]!.push(q);
+        return q;
+      },
       currentProcessingTime: () => this.host.now(),
       currentWatermark: () => ctx.wm,
       wakeup: () => this.host.wakeup(),
@@ -234,9 +274,11 @@ export class Subtask {
   /** True when a step could make progress now. */
   runnable(): boolean {
     if (this.status !== 'running' || this.blockers.size > 0) return false;
+    // A barrier needs no credit: emitting it keeps checkpoints moving under backpressure.
+    if (this.pendingSourceBarrier !== undefined) return true;
     for (const w of this.writers) if (!w.hasCredit()) return false;
     if (this.reader !== undefined) return !this.sourceWaiting;
-    for (const ch of this.channels) if (ch.head < ch.queue.length) return true;
+    for (const ch of this.channels) if (!ch.blocked && ch.head < ch.queue.length) return true;
     return false;
   }
 
@@ -279,6 +321,13 @@ export class Subtask {
 
   private stepSource(): void {
     const reader = this.reader!;
+    if (this.pendingSourceBarrier !== undefined) {
+      const id = this.pendingSourceBarrier;
+      this.pendingSourceBarrier = undefined;
+      this.checkpoint(id);
+      for (const w of this.writers) if (!w.hasCredit()) return;
+    }
+    if (this.sourceWaiting) return;
     const before = this.headOutput!.recordsOut;
     let result: PollResult;
     try {
@@ -309,7 +358,7 @@ export class Subtask {
     while (done < maxMessages && idleRounds < chs.length) {
       const ch = chs[this.nextChannel]!;
       this.nextChannel = this.nextChannel + 1 === chs.length ? 0 : this.nextChannel + 1;
-      if (ch.head >= ch.queue.length) {
+      if (ch.blocked || ch.head >= ch.queue.length) {
         idleRounds++;
         continue;
       }
@@ -343,9 +392,128 @@ export class Subtask {
         ch.ended = true;
         ch.wm = MAX_WATERMARK;
         this.endedChannels++;
+        // An ended channel counts as aligned: all its records were processed before its end.
+        if (this.aligning !== undefined) this.checkAligned();
         break;
+      case 'barrier':
+        if (this.aligning === undefined) {
+          this.aligning = msg.id;
+          this.alignStart = performance.now();
+        }
+        ch.blocked = true;
+        this.checkAligned();
+        return;
     }
     this.updateWatermark();
+  }
+
+  private checkAligned(): void {
+    for (const ch of this.channels) if (!ch.blocked && !ch.ended) return;
+    const id = this.aligning!;
+    this.aligning = undefined;
+    this.lastAlignmentMs = performance.now() - this.alignStart;
+    for (const ch of this.channels) ch.blocked = false;
+    this.checkpoint(id);
+  }
+
+  // ---- checkpoints ----
+
+  /** The coordinator started checkpoint `id`: sources emit its barrier at their next step. */
+  triggerCheckpoint(id: number): void {
+    if (id <= this.lastSnapshotId) return; // its barrier overtook the trigger message
+    if (this.status === 'finished') this.ackFinal(id);
+    else if (this.reader !== undefined && this.status === 'running') this.pendingSourceBarrier = id;
+    // Other subtasks snapshot when the barrier has arrived on every input channel; if instead every input ends
+    // first (upstream finished), they acknowledge with their final snapshot when they finish.
+    else this.ackOnFinish.push(id);
+  }
+  private lastSnapshotId = 0;
+
+  private ackFinal(id: number): void {
+    this.finalSnapshot!.then(
+      (s) => this.host.snapshotTaken({ ...s, checkpointId: id }),
+      (e) => this.host.fail(e),
+    );
+  }
+
+  /** Snapshots every operator, then forwards the barrier; state is copied now, asynchronous parts resolve later. */
+  private checkpoint(id: number): void {
+    this.lastSnapshotId = id;
+    const waiting = this.ackOnFinish.indexOf(id);
+    if (waiting >= 0) this.ackOnFinish.splice(waiting, 1);
+    const snapshot = this.snapshot(id, false);
+    for (const w of this.writers) w.barrier(id);
+    snapshot.then(
+      (s) => this.host.snapshotTaken(s),
+      (e) => this.host.fail(e),
+    );
+  }
+
+  private snapshot(id: number, finished: boolean): Promise<SubtaskSnapshot> {
+    const operators: Record<string, OperatorSnapshot> = {};
+    const pending: Promise<unknown>[] = [];
+    const nodes = this.vertex.nodes;
+    const offset = nodes[0]!.kind === 'source' ? 1 : 0;
+    if (this.reader !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState?.() };
+    for (let i = 0; i < this.ops.length; i++) {
+      const uid = nodes[i + offset]!.uid;
+      const op = this.ops[i]!;
+      const backend = this.backends[i];
+      const s: OperatorSnapshot = {};
+      if (backend !== undefined) {
+        s.keyed = backend.snapshot();
+        s.timers = this.timerQueues[i]!.map((q) => snapshotTimers(q, this.config.maxParallelism));
+      }
+      const state = op.snapshotState?.(id);
+      if (state instanceof Promise) pending.push(state.then((v) => (s.operator = v)));
+      else if (state !== undefined) s.operator = state;
+      operators[uid] = s;
+    }
+    return Promise.all(pending).then(() => ({
+      checkpointId: id,
+      vertexId: this.vertex.id,
+      vertexName: this.vertex.name,
+      subtaskIndex: this.index,
+      parallelism: this.vertex.parallelism,
+      finished,
+      operators,
+    }));
+  }
+
+  /**
+   * Restores state from the snapshots of the previous run (all its subtasks of the operators in this vertex; the
+   * parallelism may differ). Called after open(), before the first step.
+   */
+  async restore(previous: (uid: string) => OperatorSnapshot[]): Promise<void> {
+    const nodes = this.vertex.nodes;
+    const offset = nodes[0]!.kind === 'source' ? 1 : 0;
+    if (this.reader !== undefined) {
+      const states = previous(nodes[0]!.uid).map((s) => s.source);
+      if (states.length > 0) this.reader.restoreState?.(states);
+    }
+    for (let i = 0; i < this.ops.length; i++) {
+      const olds = previous(nodes[i + offset]!.uid);
+      if (olds.length === 0) continue;
+      const backend = this.backends[i];
+      if (backend !== undefined) {
+        const [start, end] = keyGroupRange(this.index, this.config.maxParallelism, this.vertex.parallelism);
+        for (const old of olds) {
+          if (old.keyed !== undefined) backend.restore(old.keyed);
+          old.timers?.forEach((timers, q) => {
+            const queue = this.timerQueues[i]![q];
+            if (queue === undefined) return;
+            for (const t of timers)
+              if (t.keyGroup >= start && t.keyGroup < end) queue.register(t.key, t.namespace, t.time);
+          });
+        }
+      }
+      await this.ops[i]!.restoreState?.(olds.map((o) => o.operator));
+    }
+  }
+
+  /** Checkpoint `id` completed: operators may now publish what they pre-committed for it. */
+  async notifyCheckpointComplete(id: number): Promise<void> {
+    for (const op of this.ops) await op.notifyCheckpointComplete?.(id);
   }
 
   private processBatch(batch: Batch, input: number): void {
@@ -417,6 +585,10 @@ export class Subtask {
     this.headOutput?.end();
     for (const o of this.outputs) o.end();
     this.status = 'finished';
+    this.finalSnapshot = this.snapshot(0, true);
+    // Keep a failure for the checkpoint that needs it; an unused final snapshot must not be an unhandled rejection.
+    this.finalSnapshot.catch(() => {});
+    for (const id of this.ackOnFinish.splice(0)) if (id > this.lastSnapshotId) this.ackFinal(id);
   }
 
   /** True once end-of-input went out and no asynchronous work is pending. */

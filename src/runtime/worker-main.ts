@@ -4,16 +4,10 @@ import { drainCollected } from './collect-registry.js';
 import { toWire } from './errors-wire.js';
 import { buildExecutionGraph } from './execution-graph.js';
 import { Executor } from './executor.js';
-import type { PlanSpec, WorkerReport } from './job-runner.js';
+import type { CoordinatorCommand, PlanSpec, WorkerReport, WorkerSetup } from './job-runner.js';
 
 /** Runs one thread's share of a job; see job-runner.ts for the protocol. */
-const data = workerData as {
-  thread: number;
-  threads: number;
-  spec: PlanSpec;
-  ports: (MessagePort | undefined)[];
-  executionId: string;
-};
+const data = workerData as WorkerSetup & { ports: (MessagePort | undefined)[] };
 const port = parentPort!;
 const report = (r: WorkerReport) => port.postMessage(r);
 
@@ -21,12 +15,39 @@ try {
   const loader = (await import(data.spec.loader)) as { loadJobPlan(spec: PlanSpec): Promise<JobPlan> };
   const plan = await loader.loadJobPlan(data.spec);
   const graph = buildExecutionGraph(plan);
-  const executor = new Executor(data.thread, data.threads, graph, plan.config, data.ports, data.executionId);
+  const executor = new Executor(
+    data.thread,
+    data.threads,
+    graph,
+    plan.config,
+    data.ports,
+    data.executionId,
+    data.checkpointRoot === undefined
+      ? undefined
+      : {
+          root: data.checkpointRoot,
+          onAck: (id, ref, alignmentMs) => report({ t: 'ack', id, ref, alignmentMs }),
+          onDrained: () => report({ t: 'drained' }),
+        },
+  );
   await executor.open();
+  if (data.restore !== undefined) await executor.restore(data.restore.dir, data.restore.metadata);
   const ticker = setInterval(() => report({ t: 'progress', p: executor.progress() }), 500);
-  port.on('message', (m: { t: string }) => {
-    if (m.t === 'start') executor.start();
-    else if (m.t === 'cancel') executor.cancel();
+  port.on('message', (m: CoordinatorCommand) => {
+    switch (m.t) {
+      case 'start':
+        executor.start();
+        break;
+      case 'cancel':
+        executor.cancel();
+        break;
+      case 'checkpoint':
+        executor.triggerCheckpoint(m.id);
+        break;
+      case 'complete':
+        executor.notifyCheckpointComplete(m.id, m.final);
+        break;
+    }
   });
   executor.done.then(
     () => {

@@ -152,6 +152,7 @@ export class OperatorTestHarness<O> {
         maxParallelism: maxP,
         runtimeMode: options.runtimeMode ?? 'streaming',
         executionId: 'harness',
+        exactlyOnce: false,
         output: outputs[i]!,
         keyedState: isKeyed(node) ? new HeapKeyedStateBackend(maxP, start, end, () => h.time) : undefined,
         createTimerQueue: () => new TimerQueue(),

@@ -24,8 +24,9 @@ export class CollectionSource<T> implements Source<T> {
         return position < items.length ? 'more' : 'end';
       },
       snapshotState: () => position,
-      restoreState: (state) => {
-        position = state as number;
+      // Parallelism is always 1, so there is exactly one previous state.
+      restoreState: (states) => {
+        position = (states[0] as number | undefined) ?? 0;
       },
     };
   }

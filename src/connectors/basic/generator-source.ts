@@ -37,6 +37,9 @@ export class GeneratorSource<T> implements Source<T> {
     let started = 0;
     let emitted = 0;
     let wakeAt = 0;
+    /** After a restore at another parallelism: numbers below `gapsEnd` may have been produced already. */
+    let restoredGaps: ((i: number) => boolean) | undefined;
+    let gapsEnd = 0;
     return {
       open() {
         started = Date.now();
@@ -52,6 +55,19 @@ export class GeneratorSource<T> implements Source<T> {
           budget = Math.min(budget, allowed);
         }
         let i = next;
+        if (restoredGaps !== undefined) {
+          for (let k = 0; k < budget && i < count; i += p) {
+            if (restoredGaps !== undefined) {
+              if (i >= gapsEnd) restoredGaps = undefined;
+              else if (restoredGaps(i)) continue;
+            }
+            out.collect(generate(i));
+            k++;
+            emitted++;
+          }
+          next = i;
+          return next < count ? 'more' : 'end';
+        }
         for (let k = 0; k < budget && i < count; k++, i += p) out.collect(generate(i));
         emitted += (i - next) / p;
         next = i;
@@ -60,9 +76,20 @@ export class GeneratorSource<T> implements Source<T> {
       available() {
         return new Promise((resolve) => setTimeout(resolve, Math.max(1, wakeAt - Date.now())));
       },
-      snapshotState: () => next,
-      restoreState: (state) => {
-        next = state as number;
+      snapshotState: () => ({ next, subtask: ctx.subtaskIndex, parallelism: p }),
+      restoreState: (states) => {
+        // Previous reader s of p' produced s, s + p', … up to (excluding) its `next`. This reader resumes at the
+        // first of its own numbers that no previous reader produced.
+        const previous = states as { next: number; subtask: number; parallelism: number }[];
+        const produced = (i: number) => {
+          for (const s of previous) if (i % s.parallelism === s.subtask) return i < s.next;
+          return false;
+        };
+        let i = ctx.subtaskIndex;
+        while (i < count && produced(i)) i += p;
+        next = i;
+        gapsEnd = Math.max(0, ...previous.map((s) => s.next));
+        restoredGaps = previous.length > 0 && previous[0]!.parallelism !== p ? produced : undefined;
       },
     };
   }

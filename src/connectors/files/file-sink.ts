@@ -2,6 +2,7 @@ import { PlanError } from '../../core/errors.js';
 import type { Sink, SinkWriter, SinkWriterContext } from '../../core/sink.js';
 import { BufferedFileWriter } from './buffered-file-writer.js';
 import { CsvRecordFormatter } from './csv-writer.js';
+import { PartFileWriter } from './part-file-writer.js';
 
 /** The line formats a {@link FileSink} writes. */
 export type FileSinkFormat = 'text' | 'jsonl' | 'csv';
@@ -24,6 +25,8 @@ export interface FileSinkOptions<T> {
 
 /**
  * Writes all records to one UTF-8 file, one line each ("\n" line ends), in the order received; hence parallelism 1.
+ * When the job runs with checkpoints (exactly-once), `path` is instead a directory of part files that become
+ * visible only when the checkpoint covering them completes (see PartFileWriter).
  * Opening creates missing parent directories and truncates the file. Writes are buffered and asynchronous with a
  * few MiB at most in memory; `flush()` (at the end of input) and `close()` write everything and fsync, so the file
  * is complete and durable once the job has finished.
@@ -58,7 +61,16 @@ export class FileSink<T> implements Sink<T> {
     if (ctx.parallelism !== 1) {
       throw new PlanError(`${this.name} writes a single file and needs parallelism 1, got ${ctx.parallelism}`);
     }
+    if (ctx.exactlyOnce) {
+      // With checkpoints the path is a directory of part files published when checkpoints complete.
+      return new PartFileWriter<T>(this.path, ctx.subtaskIndex, this.extension(), this.lineFormatter());
+    }
     return new FileSinkWriter<T>(new BufferedFileWriter(this.path), this.lineFormatter());
+  }
+
+  private extension(): string {
+    const format = this.options.format ?? 'text';
+    return format === 'jsonl' ? '.jsonl' : format === 'csv' ? '.csv' : '.txt';
   }
 
   /** Lines as `String(value)`, or `options.format(value)`. */

@@ -3,7 +3,12 @@ import { InputError, SluiceError } from '../../core/errors.js';
 import type { PollResult, SourceOutput, SourceReader, SourceReaderContext } from '../../core/source.js';
 import { ChunkPump, type FileTask } from './chunk-pump.js';
 import { listInputFiles, resolveInputPath, stableHash } from './file-listing.js';
-import { type FileProgress, type FileSourceState, toFileSourceState } from './file-source-state.js';
+import {
+  type FileProgress,
+  type FileSourceState,
+  mergeFileSourceStates,
+  toFileSourceState,
+} from './file-source-state.js';
 import { BadLine, INCOMPLETE, type LineFormat, type LineParser, SKIP } from './line-format.js';
 
 /** Everything a {@link FileSourceReader} needs from its source. */
@@ -153,14 +158,14 @@ export class FileSourceReader<T> implements SourceReader<T> {
   }
 
   /**
-   * Resumes from a {@link snapshotState} result (or a merge of several readers' states). Entries for files this
-   * reader does not own are ignored.
+   * Resumes from the {@link snapshotState} results of every reader of the previous run (merged here, so the
+   * parallelism may have changed). Entries for files this reader does not own are ignored.
    *
-   * @throws SluiceError when called after reading started or when the state is malformed.
+   * @throws SluiceError when called after reading started or when a state is malformed.
    */
-  restoreState(state: unknown): void {
+  restoreState(states: readonly unknown[]): void {
     if (this.started) throw new SluiceError(`${this.config.sourceName}: restoreState must come before the first poll`);
-    const valid = toFileSourceState(state);
+    const valid = mergeFileSourceStates(states.map((s) => toFileSourceState(s)));
     this.completed.clear();
     this.resume.clear();
     for (const file of valid.completed) this.completed.add(file);

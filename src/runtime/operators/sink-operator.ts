@@ -2,13 +2,29 @@ import type { Batch } from '../../core/batch.js';
 import type { Sink, SinkWriter } from '../../core/sink.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
 
+/** Pre-committed output waiting for its checkpoint to complete. */
+interface Pending {
+  checkpointId: number;
+  committable: unknown;
+}
+
+/** What the sink operator stores in a checkpoint. */
+interface SinkState {
+  subtask: number;
+  pending: Pending[];
+}
+
 /**
- * Hands batches to a sink writer. Writes are serialised: while a write's promise is pending the subtask takes no
- * input (backpressure); later batches produced in the same step queue behind it.
+ * Hands batches to a sink writer. Every call into the writer is serialised on one promise chain: while a write is
+ * pending the subtask takes no input (backpressure), and later calls (writes, pre-commits, commits) queue behind it
+ * in order. With checkpoints the writer takes part in two-phase commit: `prepareCommit` at each checkpoint (its
+ * result goes into the checkpoint), `commit` when the checkpoint completes, `recover` before the first write.
  */
 export class SinkOperator extends AbstractOperator {
   private writer!: SinkWriter<unknown>;
-  private tail: Promise<void> | undefined;
+  private tail: Promise<unknown> | undefined;
+  private pending: Pending[] = [];
+  private recovered = false;
 
   constructor(private readonly sink: Sink<unknown>) {
     super();
@@ -20,26 +36,38 @@ export class SinkOperator extends AbstractOperator {
       subtaskIndex: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
       executionId: ctx.executionId,
+      exactlyOnce: ctx.exactlyOnce,
     });
     await this.writer.open?.();
   }
 
-  private run(task: () => void | Promise<void>): void {
-    if (this.tail !== undefined) {
-      const p = this.tail.then(task);
-      this.track(p);
-      return;
+  /** Runs `task` after everything queued before it; returns its result. */
+  private run<R>(task: () => R | Promise<R>): R | Promise<R> {
+    if (this.tail === undefined && this.recovered) {
+      const r = task();
+      if (r instanceof Promise) this.track(r);
+      return r;
     }
-    const r = task();
-    if (r !== undefined) this.track(r);
+    const before = this.tail ?? Promise.resolve();
+    const p = before.then(async () => {
+      if (!this.recovered) await this.recover([]);
+      return task();
+    });
+    this.track(p);
+    return p;
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<unknown>): void {
     const tracked = p.finally(() => {
       if (this.tail === tracked) this.tail = undefined;
     });
     this.tail = tracked;
     this.ctx.blockUntil(tracked);
+  }
+
+  private async recover(committables: unknown[]): Promise<void> {
+    this.recovered = true;
+    if (this.ctx.exactlyOnce) await this.writer.recover?.(committables);
   }
 
   processBatch(batch: Batch): void {
@@ -50,6 +78,34 @@ export class SinkOperator extends AbstractOperator {
 
   override endInput(): void {
     this.run(() => this.writer.flush?.());
+  }
+
+  snapshotState(checkpointId: number): Promise<SinkState> | SinkState {
+    const state = (): SinkState => ({ subtask: this.ctx.subtaskIndex, pending: this.pending.slice() });
+    if (this.writer.prepareCommit === undefined) return state();
+    return Promise.resolve(
+      this.run(async () => {
+        const committable = await this.writer.prepareCommit!(checkpointId);
+        if (committable !== undefined) this.pending.push({ checkpointId, committable });
+        return state();
+      }),
+    );
+  }
+
+  notifyCheckpointComplete(checkpointId: number): Promise<void> | void {
+    // The final snapshot of a finished subtask is taken with id 0 and serves every later checkpoint.
+    const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
+    if (due.length === 0 || this.writer.commit === undefined) return;
+    this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
+    return Promise.resolve(this.run(() => this.writer.commit!(due.map((p) => p.committable))));
+  }
+
+  async restoreState(states: readonly unknown[]): Promise<void> {
+    const p = this.ctx.parallelism;
+    const mine = (states as (SinkState | undefined)[]).filter(
+      (s): s is SinkState => s !== undefined && s.subtask % p === this.ctx.subtaskIndex,
+    );
+    await this.recover(mine.flatMap((s) => s.pending.map((x) => x.committable)));
   }
 
   override async close(): Promise<void> {

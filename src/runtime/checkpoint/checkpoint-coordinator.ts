@@ -1,0 +1,175 @@
+import { join } from 'node:path';
+import {
+  type CheckpointMetadata,
+  checkpointDirName,
+  pruneCheckpoints,
+  type StateFileRef,
+  writeMetadata,
+} from './checkpoint-storage.js';
+
+/** Checkpointing options of a job. */
+export interface CheckpointConfig {
+  /** Directory holding the checkpoints. */
+  dir: string;
+  /** Time between the start of one checkpoint and the next, ms. */
+  intervalMs: number;
+  /** A checkpoint not complete after this long is abandoned, ms. */
+  timeoutMs: number;
+  /** Least time between the end of one checkpoint and the start of the next, ms. */
+  minPauseMs: number;
+  /** Complete checkpoints kept on disk. */
+  retain: number;
+}
+
+export const DEFAULT_CHECKPOINT_CONFIG: Omit<CheckpointConfig, 'dir'> = {
+  intervalMs: 1000,
+  timeoutMs: 60_000,
+  minPauseMs: 0,
+  retain: 2,
+};
+
+/** Figures of one completed checkpoint, for logs and later tooling. */
+export interface CheckpointStats {
+  id: number;
+  final: boolean;
+  durationMs: number;
+  /** Longest barrier alignment of any subtask, ms. */
+  alignmentMs: number;
+  /** Bytes of state written. */
+  bytes: number;
+  subtasks: number;
+}
+
+export interface CoordinatorHooks {
+  /** Start checkpoint `id` on every executor. */
+  trigger(id: number): void;
+  /** Checkpoint `id` is durable; `final` ends the job after operators were notified. */
+  complete(id: number, final: boolean): void;
+  /** Something failed while completing a checkpoint. */
+  fail(error: unknown): void;
+  onStats?(stats: CheckpointStats): void;
+}
+
+interface InFlight {
+  id: number;
+  startedAt: number;
+  final: boolean;
+  refs: StateFileRef[];
+  alignmentMs: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Runs on the coordinating thread. Starts numbered checkpoints on a timer (one at a time), counts the subtasks'
+ * acknowledgements, and completes a checkpoint by writing its metadata atomically; only then are operators told
+ * (and sinks publish their pre-committed output). When every thread has drained its input, one final checkpoint
+ * is taken so that the last output is committed too.
+ */
+export class CheckpointCoordinator {
+  private nextId: number;
+  private inFlight: InFlight | undefined;
+  private lastCompletedAt = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private drainedThreads = 0;
+  private finalRequested = false;
+  private stopped = false;
+
+  constructor(
+    private readonly config: CheckpointConfig,
+    private readonly job: string,
+    private readonly maxParallelism: number,
+    private readonly totalSubtasks: number,
+    private readonly threads: number,
+    firstId: number,
+    private readonly hooks: CoordinatorHooks,
+  ) {
+    this.nextId = firstId;
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => this.maybeTrigger(), Math.max(10, Math.min(this.config.intervalMs, 1000)));
+    this.ticker.unref?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    if (this.inFlight !== undefined) clearTimeout(this.inFlight.timer);
+  }
+
+  private lastStartedAt = 0;
+
+  private maybeTrigger(): void {
+    if (this.stopped || this.inFlight !== undefined || this.finalRequested) return;
+    const now = Date.now();
+    if (now - this.lastStartedAt < this.config.intervalMs) return;
+    if (now - this.lastCompletedAt < this.config.minPauseMs) return;
+    this.begin(false);
+  }
+
+  private begin(final: boolean): void {
+    const id = this.nextId++;
+    const timer = setTimeout(() => this.abandon(id), this.config.timeoutMs);
+    timer.unref?.();
+    this.inFlight = { id, startedAt: Date.now(), final, refs: [], alignmentMs: 0, timer };
+    this.lastStartedAt = Date.now();
+    this.hooks.trigger(id);
+  }
+
+  private abandon(id: number): void {
+    if (this.inFlight?.id !== id) return;
+    const final = this.inFlight.final;
+    this.inFlight = undefined;
+    process.stderr.write(`warning: checkpoint ${id} did not complete within ${this.config.timeoutMs} ms; abandoned\n`);
+    if (final || this.finalRequested) this.begin(true);
+  }
+
+  /** A thread has no more input to process. */
+  onDrained(): void {
+    this.drainedThreads++;
+    if (this.drainedThreads === this.threads) {
+      this.finalRequested = true;
+      if (this.inFlight === undefined) this.begin(true);
+    }
+  }
+
+  onAck(id: number, ref: StateFileRef, alignmentMs: number): void {
+    const f = this.inFlight;
+    if (f === undefined || f.id !== id) return; // late acknowledgement of an abandoned checkpoint
+    f.refs.push(ref);
+    f.alignmentMs = Math.max(f.alignmentMs, alignmentMs);
+    if (f.refs.length === this.totalSubtasks) this.complete(f);
+  }
+
+  private complete(f: InFlight): void {
+    clearTimeout(f.timer);
+    const metadata: CheckpointMetadata = {
+      version: 1,
+      checkpointId: f.id,
+      kind: 'checkpoint',
+      createdAt: new Date().toISOString(),
+      job: this.job,
+      maxParallelism: this.maxParallelism,
+      final: f.final,
+      files: f.refs,
+    };
+    const dir = join(this.config.dir, checkpointDirName(f.id));
+    writeMetadata(dir, metadata)
+      .then(() => {
+        this.inFlight = undefined;
+        this.lastCompletedAt = Date.now();
+        this.hooks.onStats?.({
+          id: f.id,
+          final: f.final,
+          durationMs: this.lastCompletedAt - f.startedAt,
+          alignmentMs: Math.round(f.alignmentMs),
+          bytes: f.refs.reduce((n, r) => n + r.size, 0),
+          subtasks: f.refs.length,
+        });
+        this.hooks.complete(f.id, f.final);
+        if (this.finalRequested && !f.final) this.begin(true);
+        return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+      })
+      .catch((e) => this.hooks.fail(e));
+  }
+}

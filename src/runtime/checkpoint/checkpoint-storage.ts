@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Checkpoint directory layout:
+ *
+ * ```
+ * CK/chk-0000000042/s-<vertex>-<subtask>.state   one file per subtask: 64 hex chars of SHA-256, '\n', payload
+ * CK/chk-0000000042/_metadata                    JSON, written last: temp file, fsync, rename, fsync of the directory
+ * ```
+ * A checkpoint exists only once `_metadata` exists, so a half-written checkpoint is never mistaken for a complete
+ * one. Every state file is listed in the metadata with its size and checksum and verified on restore.
+ */
+
+export interface StateFileRef {
+  name: string;
+  size: number;
+  sha256: string;
+  /** uids of the operators whose state the file holds. */
+  operators: string[];
+}
+
+export interface CheckpointMetadata {
+  version: 1;
+  checkpointId: number;
+  /** 'checkpoint' or 'savepoint' */
+  kind: 'checkpoint' | 'savepoint';
+  createdAt: string;
+  job: string;
+  maxParallelism: number;
+  /** True when every subtask had finished its input: restoring it only completes pending commits. */
+  final: boolean;
+  files: StateFileRef[];
+}
+
+export const METADATA = '_metadata';
+
+export function checkpointDirName(id: number): string {
+  return `chk-${String(id).padStart(10, '0')}`;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function fsyncPath(path: string, flags = constants.O_RDONLY): Promise<void> {
+  const h = await open(path, flags);
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** Writes a file and makes it durable. */
+async function writeDurable(path: string, data: Buffer | string): Promise<void> {
+  const h = await open(path, 'w');
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** Writes one subtask's state file; returns its reference for the metadata. */
+export async function writeStateFile(
+  dir: string,
+  name: string,
+  payload: Buffer,
+  operators: string[],
+): Promise<StateFileRef> {
+  await mkdir(dir, { recursive: true });
+  const sum = sha256(payload);
+  await writeDurable(join(dir, name), Buffer.concat([Buffer.from(`${sum}\n`), payload]));
+  return { name, size: payload.length, sha256: sum, operators };
+}
+
+/** Completes a checkpoint: metadata written to a temporary file, fsynced, renamed into place, directory fsynced. */
+export async function writeMetadata(dir: string, metadata: CheckpointMetadata): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `${METADATA}.tmp`);
+  await writeDurable(tmp, `${JSON.stringify(metadata, null, 1)}\n`);
+  await rename(tmp, join(dir, METADATA));
+  await fsyncPath(dir);
+}
+
+export class CorruptCheckpointError extends Error {
+  override name = 'CorruptCheckpointError';
+}
+
+/** Reads and verifies a state file against its reference. */
+export async function readStateFile(dir: string, ref: StateFileRef): Promise<Buffer> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(join(dir, ref.name));
+  } catch (e) {
+    throw new CorruptCheckpointError(`state file ${ref.name} cannot be read: ${(e as Error).message}`);
+  }
+  const nl = raw.indexOf(10);
+  const header = nl === 64 ? raw.subarray(0, 64).toString('latin1') : '';
+  const payload = raw.subarray(nl + 1);
+  if (header !== ref.sha256 || payload.length !== ref.size || sha256(payload) !== ref.sha256) {
+    throw new CorruptCheckpointError(`state file ${ref.name} is truncated or corrupt (checksum mismatch)`);
+  }
+  return payload;
+}
+
+/** Reads and validates a checkpoint's metadata and checks that all its files are present with the right sizes. */
+export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, METADATA), 'utf8');
+  } catch (e) {
+    throw new CorruptCheckpointError(`no readable ${METADATA}: ${(e as Error).message}`);
+  }
+  let m: CheckpointMetadata;
+  try {
+    m = JSON.parse(text) as CheckpointMetadata;
+  } catch {
+    throw new CorruptCheckpointError(`${METADATA} is not valid JSON`);
+  }
+  if (m.version !== 1 || !Array.isArray(m.files)) throw new CorruptCheckpointError(`${METADATA} has an unknown format`);
+  for (const f of m.files) {
+    const st = await stat(join(dir, f.name)).catch(() => undefined);
+    if (st === undefined || st.size !== f.size + 65) {
+      throw new CorruptCheckpointError(`state file ${f.name} is missing or has the wrong size`);
+    }
+  }
+  return m;
+}
+
+/** Checkpoint ids present in a checkpoint directory (complete or not), newest first. */
+export async function listCheckpointIds(root: string): Promise<number[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  return names
+    .map((n) => /^chk-(\d+)$/.exec(n)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map(Number)
+    .sort((a, b) => b - a);
+}
+
+export interface LatestCheckpoint {
+  dir: string;
+  metadata: CheckpointMetadata;
+}
+
+/**
+ * The newest complete, verified checkpoint under `root`. Incomplete ones (no metadata: the process died while
+ * writing) are skipped silently; each corrupt one is reported through `onCorrupt` in one line.
+ */
+export async function findLatestCheckpoint(
+  root: string,
+  onCorrupt: (line: string) => void,
+): Promise<LatestCheckpoint | undefined> {
+  for (const id of await listCheckpointIds(root)) {
+    const dir = join(root, checkpointDirName(id));
+    const hasMetadata = await stat(join(dir, METADATA)).then(
+      () => true,
+      () => false,
+    );
+    if (!hasMetadata) continue;
+    try {
+      const metadata = await readMetadata(dir);
+      for (const f of metadata.files) await readStateFile(dir, f);
+      return { dir, metadata };
+    } catch (e) {
+      onCorrupt(`checkpoint ${id} is corrupt (${(e as Error).message})`);
+    }
+  }
+  return undefined;
+}
+
+/** Deletes complete checkpoints beyond the newest `retain`, and incomplete ones older than the newest complete one. */
+export async function pruneCheckpoints(root: string, newestComplete: number, retain: number): Promise<void> {
+  const ids = await listCheckpointIds(root);
+  let kept = 0;
+  for (const id of ids) {
+    if (id > newestComplete) continue;
+    const dir = join(root, checkpointDirName(id));
+    const complete = await stat(join(dir, METADATA)).then(
+      () => true,
+      () => false,
+    );
+    if (complete && kept < retain) {
+      kept++;
+      continue;
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
