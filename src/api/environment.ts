@@ -4,6 +4,11 @@ import { PlanError } from '../core/errors.js';
 import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
+import {
+  type CheckpointConfig,
+  type CheckpointStats,
+  DEFAULT_CHECKPOINT_CONFIG,
+} from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import { type JobResult, type PlanSpec, runPlan } from '../runtime/job-runner.js';
 import { DataStream } from './data-stream.js';
@@ -16,6 +21,12 @@ export interface ExecuteOptions {
   onProgress?: (p: ExecutorProgress) => void;
   /** Cancels the job (stops processing where it is; the result has `cancelled: true`). */
   signal?: AbortSignal;
+  /** Checkpoint options of this run (restore choice); the interval and directory come from enableCheckpointing. */
+  fresh?: boolean;
+  fromSavepoint?: string;
+  /** Restore and checkpoint messages (default: stderr). */
+  log?: (line: string) => void;
+  onCheckpoint?: (stats: CheckpointStats) => void;
 }
 
 /**
@@ -55,6 +66,22 @@ export class StreamExecutionEnvironment {
     validate(this.config);
     return this;
   }
+  /**
+   * Exactly-once: takes a checkpoint every `intervalMs` into `dir`, restores from the newest complete one when the
+   * job starts again with the same directory, and makes sinks commit their output with checkpoints.
+   */
+  enableCheckpointing(
+    intervalMs: number,
+    dir: string,
+    options: Partial<Omit<CheckpointConfig, 'dir' | 'intervalMs'>> = {},
+  ): this {
+    if (!(intervalMs > 0)) throw new PlanError(`checkpoint interval must be positive, got ${intervalMs}`);
+    this.checkpointConfig = { ...DEFAULT_CHECKPOINT_CONFIG, ...options, intervalMs, dir };
+    return this;
+  }
+  /** @internal */
+  checkpointConfig: CheckpointConfig | undefined;
+
   /** 'batch' runs bounded jobs without intermediate watermarks; results equal 'streaming' mode. */
   setRuntimeMode(runtimeMode: 'streaming' | 'batch'): this {
     this.config = { ...this.config, runtimeMode };
@@ -102,11 +129,23 @@ export class StreamExecutionEnvironment {
   async execute(name = 'job', options: ExecuteOptions = {}): Promise<JobResult> {
     const plan = this.buildPlan(name);
     const threads = options.threads ?? 1;
+    if (options.fromSavepoint !== undefined && this.checkpointConfig === undefined) {
+      throw new PlanError('restoring from a savepoint needs checkpointing: set a checkpoint directory');
+    }
+    if (this.checkpointConfig !== undefined && plan.config.runtimeMode === 'batch') {
+      throw new PlanError('checkpoints are for streaming mode; batch mode recomputes bounded input after a failure');
+    }
     const result = await runPlan(plan, {
       threads,
       spec: this.planSpec,
       onProgress: options.onProgress,
       signal: options.signal,
+      log: options.log,
+      onCheckpoint: options.onCheckpoint,
+      checkpoint:
+        this.checkpointConfig === undefined
+          ? undefined
+          : { ...this.checkpointConfig, fresh: options.fresh, fromSavepoint: options.fromSavepoint },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);
     return result;

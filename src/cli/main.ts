@@ -1,5 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runCommand } from './run-command.js';
+import { savepointCommand } from './savepoint-command.js';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -31,10 +38,32 @@ export async function main(argv: string[]): Promise<number> {
       return v;
     })
     .option('--batch-size <n>', 'records per batch', positiveInt)
+    .option('--checkpoint-dir <dir>', 'exactly-once: checkpoint into DIR and resume from it when run again')
+    .option('--checkpoint-interval <ms>', 'time between checkpoints (default 1000)', positiveInt)
+    .option(
+      '--checkpoint-timeout <ms>',
+      'abandon a checkpoint not complete after this long (default 60000)',
+      positiveInt,
+    )
+    .option('--min-pause <ms>', 'least time between the end of one checkpoint and the next', nonNegativeInt)
+    .option('--retained-checkpoints <n>', 'complete checkpoints kept (default 2)', positiveInt)
+    .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')
+    .option('--from-savepoint <dir>', 'start from a savepoint (any parallelism)')
+    .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .action(async (job: string, opts: Record<string, unknown>) => {
       exitCode = await runCommand(job, jobArgs, opts);
+    });
+  program
+    .command('savepoint')
+    .description('take a savepoint of the job running with this checkpoint directory')
+    .requiredOption('--checkpoint-dir <dir>', "the running job's checkpoint directory")
+    .requiredOption('--target <dir>', 'where to write the savepoint')
+    .option('--stop', 'stop the job once the savepoint is written (its output up to the savepoint committed)')
+    .option('--timeout <ms>', 'how long to wait for the job (default 60000)', positiveInt)
+    .action(async (opts: { checkpointDir: string; target: string; stop?: boolean; timeout?: number }) => {
+      exitCode = await savepointCommand(opts);
     });
   try {
     await program.parseAsync(engineArgs, { from: 'user' });

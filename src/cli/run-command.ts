@@ -11,6 +11,14 @@ export interface RunCommandOptions {
   mode?: 'streaming' | 'batch';
   batchSize?: number;
   progress?: boolean;
+  checkpointDir?: string;
+  checkpointInterval?: number;
+  checkpointTimeout?: number;
+  minPause?: number;
+  retainedCheckpoints?: number;
+  fresh?: boolean;
+  fromSavepoint?: string;
+  verbose?: boolean;
 }
 
 /** `sluice run JOB [options] -- [job args]`: runs a job file; returns the process exit code. */
@@ -28,12 +36,46 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
+    if (options.checkpointDir !== undefined) {
+      env.enableCheckpointing(
+        options.checkpointInterval ?? env.checkpointConfig?.intervalMs ?? 1000,
+        resolve(options.checkpointDir),
+        {
+          ...(options.checkpointTimeout !== undefined ? { timeoutMs: options.checkpointTimeout } : {}),
+          ...(options.minPause !== undefined ? { minPauseMs: options.minPause } : {}),
+          ...(options.retainedCheckpoints !== undefined ? { retain: options.retainedCheckpoints } : {}),
+        },
+      );
+    }
     const plan = env.buildPlan(file);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const result = await env.execute(file, {
       threads: plan.config.parallelism,
       onProgress: (p) => progress.update(p),
+      signal: controller.signal,
+      fresh: options.fresh,
+      fromSavepoint: options.fromSavepoint === undefined ? undefined : resolve(options.fromSavepoint),
+      onCheckpoint: options.verbose
+        ? (s) =>
+            process.stderr.write(
+              `checkpoint ${s.id}${s.final ? ' (final)' : ''}: ${s.durationMs} ms, alignment ${s.alignmentMs} ms, ${s.bytes} bytes from ${s.subtasks} subtasks\n`,
+            )
+        : undefined,
     });
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     progress.stop();
+    if (result.stoppedWithSavepoint !== undefined) {
+      process.stderr.write(`job stopped with savepoint ${result.stoppedWithSavepoint}\n`);
+      return 0;
+    }
+    if (result.cancelled) {
+      process.stderr.write('job cancelled\n');
+      return 130;
+    }
     for (const [tag, n] of Object.entries(result.unconsumedSideRecords)) {
       process.stderr.write(`warning: ${n} records went to side output '${tag}', which nothing consumes\n`);
     }

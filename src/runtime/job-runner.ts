@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
 import {
@@ -8,6 +9,7 @@ import {
 } from './checkpoint/checkpoint-coordinator.js';
 import type { StateFileRef } from './checkpoint/checkpoint-storage.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
+import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
@@ -59,6 +61,26 @@ export interface JobResult {
   cancelled: boolean;
   /** The checkpoint the run restored from, if any. */
   restoredFrom: number | undefined;
+  /** Set when the job was stopped with a savepoint: where the savepoint is. */
+  stoppedWithSavepoint?: string;
+}
+
+/** Serves savepoint requests of a checkpointing run; `stop` cancels the job after a stop-with-savepoint. */
+function serveSavepoints(
+  run: Run,
+  coordinator: CheckpointCoordinator | undefined,
+  stop: (savepoint: string) => void,
+): () => void {
+  const root = run.options.checkpoint?.dir;
+  if (coordinator === undefined || root === undefined) return () => {};
+  return watchSavepointRequests(root, 200, async (request) => {
+    const { dir, id } = await coordinator.checkpointNow();
+    const target = resolve(request.target);
+    await copyCheckpointToSavepoint(dir, target);
+    run.log(`savepoint ${target} written (checkpoint ${id})${request.stop ? '; stopping' : ''}`);
+    if (request.stop) stop(target);
+    return { ok: true, path: target, checkpointId: id };
+  });
 }
 
 /** Messages from a worker to the coordinator. */
@@ -173,6 +195,12 @@ async function runInProcess(run: Run): Promise<JobResult> {
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
   const cancel = () => executor!.cancel();
   options.signal?.addEventListener('abort', cancel);
+  let stoppedWithSavepoint: string | undefined;
+  const stopServing = serveSavepoints(run, coordinator, (path) => {
+    stoppedWithSavepoint = path;
+    coordinator?.stop();
+    executor!.cancel();
+  });
   try {
     await executor.open();
     if (run.restore !== undefined) await executor.restore(run.restore.dir, run.restore.metadata);
@@ -186,6 +214,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     drainCollected(run.executionId);
     throw new JobFailedError(toWire(e));
   } finally {
+    stopServing();
     coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
@@ -196,8 +225,9 @@ async function runInProcess(run: Run): Promise<JobResult> {
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
-    cancelled: executor.cancelled,
+    cancelled: executor.cancelled && stoppedWithSavepoint === undefined,
     restoredFrom: run.restore?.metadata.checkpointId,
+    stoppedWithSavepoint,
   };
 }
 
@@ -240,6 +270,11 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     send({ t: 'cancel' });
   };
   options.signal?.addEventListener('abort', cancel);
+  const stopServing = serveSavepoints(run, coordinator, (path) => {
+    result.stoppedWithSavepoint = path;
+    coordinator?.stop();
+    send({ t: 'cancel' });
+  });
   let ready = 0;
   let finished = 0;
   const ticker = options.onProgress
@@ -308,6 +343,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
       }
     });
   } finally {
+    stopServing();
     coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);

@@ -51,6 +51,8 @@ export interface CoordinatorHooks {
 }
 
 interface InFlight {
+  /** Resolved with the checkpoint directory when this checkpoint completes (savepoints wait on it). */
+  waiters: { resolve(dir: string, id: number): void; reject(e: Error): void }[];
   id: number;
   startedAt: number;
   final: boolean;
@@ -101,6 +103,10 @@ export class CheckpointCoordinator {
 
   private maybeTrigger(): void {
     if (this.stopped || this.inFlight !== undefined || this.finalRequested) return;
+    if (this.queuedWaiters.length > 0) {
+      this.begin(false);
+      return;
+    }
     const now = Date.now();
     if (now - this.lastStartedAt < this.config.intervalMs) return;
     if (now - this.lastCompletedAt < this.config.minPauseMs) return;
@@ -111,14 +117,29 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const timer = setTimeout(() => this.abandon(id), this.config.timeoutMs);
     timer.unref?.();
-    this.inFlight = { id, startedAt: Date.now(), final, refs: [], alignmentMs: 0, timer };
+    this.inFlight = { id, startedAt: Date.now(), final, refs: [], alignmentMs: 0, timer, waiters: this.queuedWaiters };
+    this.queuedWaiters = [];
     this.lastStartedAt = Date.now();
     this.hooks.trigger(id);
+  }
+
+  private queuedWaiters: InFlight['waiters'] = [];
+
+  /**
+   * Takes a checkpoint as soon as possible (after the one in flight) and resolves with its directory and id once it
+   * is complete. Used for savepoints.
+   */
+  checkpointNow(): Promise<{ dir: string; id: number }> {
+    return new Promise((resolve, reject) => {
+      this.queuedWaiters.push({ resolve: (dir, id) => resolve({ dir, id }), reject });
+      if (this.inFlight === undefined && !this.finalRequested) this.begin(false);
+    });
   }
 
   private abandon(id: number): void {
     if (this.inFlight?.id !== id) return;
     const final = this.inFlight.final;
+    for (const w of this.inFlight.waiters) w.reject(new Error(`checkpoint ${id} did not complete in time`));
     this.inFlight = undefined;
     process.stderr.write(`warning: checkpoint ${id} did not complete within ${this.config.timeoutMs} ms; abandoned\n`);
     if (final || this.finalRequested) this.begin(true);
@@ -167,7 +188,9 @@ export class CheckpointCoordinator {
           subtasks: f.refs.length,
         });
         this.hooks.complete(f.id, f.final);
+        for (const w of f.waiters) w.resolve(dir, f.id);
         if (this.finalRequested && !f.final) this.begin(true);
+        else if (this.queuedWaiters.length > 0) this.begin(false);
         return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
       })
       .catch((e) => this.hooks.fail(e));
