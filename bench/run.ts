@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cpuUsage } from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { runJob } from '../src/index.js';
+import { type CheckpointStats, runJob } from '../src/index.js';
 
 /**
  * Runs the fixed benchmark workloads and prints records/s, CPU time and peak RSS (sampled).
@@ -12,6 +15,8 @@ interface Workload {
   args: string[];
   parallelism: number;
   records: number;
+  /** Checkpoint interval, ms: run with exactly-once checkpoints into a temporary directory. */
+  checkpointMs?: number;
 }
 
 const workloads: Workload[] = [
@@ -29,6 +34,14 @@ const workloads: Workload[] = [
     args: ['10000000', '100000'],
     parallelism: 2,
     records: 10_000_000,
+  },
+  {
+    name: 'keyBy + 60s tumbling count, 100k keys, p=2, checkpoint every 1 s',
+    file: 'keyed-window-count.ts',
+    args: ['10000000', '100000'],
+    parallelism: 2,
+    records: 10_000_000,
+    checkpointMs: 1000,
   },
   {
     name: 'window-counts example (JSON Lines file, 1000 users), p=1',
@@ -64,10 +77,16 @@ for (const w of workloads) {
   }, 50);
   const cpu0 = cpuUsage();
   const t0 = performance.now();
+  const checkpoints: CheckpointStats[] = [];
+  const checkpointDir = w.checkpointMs === undefined ? undefined : mkdtempSync(join(tmpdir(), 'sluice-bench-ck-'));
   await runJob(fileURLToPath(new URL(w.file, import.meta.url)), {
     args: w.args,
     config: { parallelism: w.parallelism },
+    checkpointDir,
+    checkpointIntervalMs: w.checkpointMs,
+    onCheckpoint: (s) => checkpoints.push(s),
   });
+  if (checkpointDir !== undefined) rmSync(checkpointDir, { recursive: true, force: true });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuUsage(cpu0);
   clearInterval(sampler);
@@ -78,4 +97,12 @@ for (const w of workloads) {
       `without ${startup.toFixed(2)} s start-up (${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU ` +
       `incl. workers, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`,
   );
+  if (checkpoints.length > 0) {
+    const durations = checkpoints.map((c) => c.durationMs).sort((a, b) => a - b);
+    const sizes = checkpoints.map((c) => c.bytes);
+    console.log(
+      `  ${checkpoints.length} checkpoints: duration median ${durations[durations.length >> 1]} ms, max ${durations.at(-1)} ms; ` +
+        `max alignment ${Math.max(...checkpoints.map((c) => c.alignmentMs))} ms; size up to ${(Math.max(...sizes) / 2 ** 20).toFixed(1)} MiB`,
+    );
+  }
 }
