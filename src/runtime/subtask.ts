@@ -429,7 +429,11 @@ export class Subtask {
   }
   private lastSnapshotId = 0;
 
+  /** The first checkpoint that includes the final snapshot; its completion publishes what the final snapshot holds. */
+  private finalCheckpoint: number | undefined;
+
   private ackFinal(id: number): void {
+    this.finalCheckpoint ??= id;
     this.finalSnapshot!.then(
       (s) => this.host.snapshotTaken({ ...s, checkpointId: id }),
       (e) => this.host.fail(e),
@@ -514,7 +518,13 @@ export class Subtask {
   /** Checkpoint `id` completed: operators may now publish what they pre-committed for it. */
   async notifyCheckpointComplete(id: number): Promise<void> {
     for (const op of this.ops) await op.notifyCheckpointComplete?.(id);
+    // The final snapshot was taken as checkpoint 0: it is complete once a checkpoint that includes it is.
+    if (this.finalCheckpoint !== undefined && this.finalCheckpoint <= id && !this.finalNotified) {
+      this.finalNotified = true;
+      for (const op of this.ops) await op.notifyCheckpointComplete?.(0);
+    }
   }
+  private finalNotified = false;
 
   private processBatch(batch: Batch, input: number): void {
     this.ops[0]!.processBatch(batch, input);

@@ -149,6 +149,30 @@ export class AsyncOperator extends AbstractOperator {
     else for (const r of e.results!) this.out.collect(r, e.ts);
   }
 
+  /**
+   * Elements taken from the input but not yet emitted go into the checkpoint (their calls are made again after a
+   * restore: the async function must tolerate being called twice for an element, as in Flink).
+   */
+  snapshotState(): { subtask: number; elements: [unknown, number][] } {
+    const elements: [unknown, number][] = [];
+    for (const e of this.queue) if (e.watermark === undefined) elements.push([e.value, e.ts]);
+    return { subtask: this.ctx.subtaskIndex, elements };
+  }
+
+  restoreState(states: readonly unknown[]): void {
+    const p = this.ctx.parallelism;
+    const values: unknown[] = [];
+    const timestamps: number[] = [];
+    for (const s of states as ({ subtask: number; elements: [unknown, number][] } | undefined)[]) {
+      if (s === undefined || s.subtask % p !== this.ctx.subtaskIndex) continue;
+      for (const [v, ts] of s.elements) {
+        values.push(v);
+        timestamps.push(ts);
+      }
+    }
+    if (values.length > 0) this.processBatch({ values, timestamps });
+  }
+
   override processWatermark(watermark: number): void {
     if (this.queue.length === 0) this.out.emitWatermark(watermark);
     else this.queue.push({ value: undefined, ts: watermark, watermark, done: true });

@@ -81,6 +81,23 @@ export class BroadcastProcessOperator extends FunctionOperator<
     });
   }
 
+  /** Broadcast state is the same on every subtask; each stores its copy, a restored subtask takes the first. */
+  snapshotState(): Record<string, [unknown, unknown][]> {
+    const out: Record<string, [unknown, unknown][]> = {};
+    for (const [name, s] of this.states) out[name] = s.entries();
+    return out;
+  }
+
+  restoreState(states: readonly unknown[]): void {
+    const first = states.find((s) => s !== undefined) as Record<string, [unknown, unknown][]> | undefined;
+    if (first === undefined) return;
+    for (const [name, entries] of Object.entries(first)) {
+      const s = new BroadcastMap();
+      s.putAll(entries);
+      this.states.set(name, s);
+    }
+  }
+
   processBatch(batch: Batch, input: number): void {
     const { values, timestamps } = batch;
     const select = this.keySelector as ((v: unknown) => Key) | undefined;

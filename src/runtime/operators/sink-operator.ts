@@ -93,10 +93,13 @@ export class SinkOperator extends AbstractOperator {
   }
 
   notifyCheckpointComplete(checkpointId: number): Promise<void> | void {
-    // The final snapshot of a finished subtask is taken with id 0 and serves every later checkpoint.
-    const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
+    // Id 0 is the final snapshot of a finished subtask: the runtime reports it complete separately, once a checkpoint
+    // that includes it is complete. Other entries are due when their own checkpoint (or a later one) completes.
+    const isDue = (p: Pending) =>
+      checkpointId === 0 ? p.checkpointId === 0 : p.checkpointId !== 0 && p.checkpointId <= checkpointId;
+    const due = this.pending.filter(isDue);
     if (due.length === 0 || this.writer.commit === undefined) return;
-    this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
+    this.pending = this.pending.filter((p) => !isDue(p));
     return Promise.resolve(this.run(() => this.writer.commit!(due.map((p) => p.committable))));
   }
 
