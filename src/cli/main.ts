@@ -38,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
       return v;
     })
     .option('--batch-size <n>', 'records per batch', positiveInt)
+    .option('--state-backend <kind>', "keyed state in 'heap' (default) or on 'disk' (LMDB)", (v) => {
+      if (v !== 'heap' && v !== 'disk') throw new InvalidArgumentError("expected 'heap' or 'disk'");
+      return v;
+    })
+    .option('--state-dir <dir>', 'working directory of the disk state backend (default: under the temp directory)')
     .option('--checkpoint-dir <dir>', 'exactly-once: checkpoint into DIR and resume from it when run again')
     .option('--checkpoint-interval <ms>', 'time between checkpoints (default 1000)', positiveInt)
     .option(

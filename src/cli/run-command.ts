@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   fresh?: boolean;
   fromSavepoint?: string;
   verbose?: boolean;
+  stateBackend?: 'heap' | 'disk';
+  stateDir?: string;
 }
 
 /** `sluice run JOB [options] -- [job args]`: runs a job file; returns the process exit code. */
@@ -33,6 +35,8 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.maxParallelism !== undefined) overrides.maxParallelism = options.maxParallelism;
   if (options.mode !== undefined) overrides.runtimeMode = options.mode;
   if (options.batchSize !== undefined) overrides.batchSize = options.batchSize;
+  if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
+  if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
   const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));

@@ -13,6 +13,10 @@ export interface JobConfig {
   batchSize: number;
   /** Batches in flight per channel between subtasks before the sender waits (backpressure). */
   channelCredits: number;
+  /** Where keyed state lives: 'heap' (JS maps, fastest) or 'disk' (LMDB with a hot cache, for state beyond memory). */
+  stateBackend: 'heap' | 'disk';
+  /** Working directory of the disk backend; default: a fresh directory under the system temp directory. */
+  stateDir: string | undefined;
 }
 
 export const DEFAULT_JOB_CONFIG: JobConfig = {
@@ -21,6 +25,8 @@ export const DEFAULT_JOB_CONFIG: JobConfig = {
   runtimeMode: 'streaming',
   batchSize: 1024,
   channelCredits: 4,
+  stateBackend: 'heap',
+  stateDir: undefined,
 };
 
 /** A finished job description: the nodes reachable from its sinks, and its configuration. */

@@ -465,7 +465,8 @@ export class Subtask {
       const backend = this.backends[i];
       const s: OperatorSnapshot = {};
       if (backend !== undefined) {
-        s.keyed = backend.snapshot();
+        if (backend.snapshotAsync !== undefined) pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));
+        else s.keyed = backend.snapshot();
         s.timers = this.timerQueues[i]!.map((q) => snapshotTimers(q, this.config.maxParallelism));
       }
       const state = op.snapshotState?.(id);

@@ -1,4 +1,5 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
+import { CopyOnWriteSnapshot } from './copy-on-write-snapshot.js';
 import type {
   AggregatingStateDescriptor,
   ReducingStateDescriptor,
@@ -20,6 +21,10 @@ interface Entry {
   value: unknown;
   /** Expiry time (processing time, ms) when the state has a TTL. */
   expires?: number;
+  /** Snapshot version current when the entry was created: snapshots with a version <= born exclude it. */
+  born: number;
+  /** Last snapshot version that has this entry's value (copied before a change, or visited): copy once per snapshot. */
+  seen: number;
 }
 
 /**
@@ -29,6 +34,7 @@ interface Entry {
  */
 class StateTable {
   readonly namespaces = new Map<string, Map<NormalizedKey, Entry>>();
+  constructor(readonly name: string) {}
   namespace(ns: string, create: boolean): Map<NormalizedKey, Entry> | undefined {
     let m = this.namespaces.get(ns);
     if (m === undefined && create) {
@@ -77,7 +83,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (m === undefined) return undefined;
     let e = m.get(this.norm);
     if (e === undefined && create) {
-      e = { key: this.key, ns, value: undefined };
+      e = { key: this.key, ns, value: undefined, born: this.version, seen: this.version };
       m.set(this.norm, e);
     }
     return e;
@@ -86,6 +92,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   removeEntry(table: StateTable, ns: string): void {
     const m = table.namespaces.get(ns);
     if (m === undefined) return;
+    const e = m.get(this.norm);
+    if (e !== undefined) this.beforeChange(table, e, this.norm);
     m.delete(this.norm);
     // Finished windows leave no empty map behind.
     if (m.size === 0) table.namespaces.delete(ns);
@@ -103,7 +111,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     }
     let table = this.tables.get(descriptor.name);
     if (table === undefined) {
-      table = new StateTable();
+      table = new StateTable(descriptor.name);
       this.tables.set(descriptor.name, table);
     }
     const state = createHeapState(this, table, descriptor);
@@ -114,6 +122,42 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   forEachKey(stateName: string, visit: (key: Key) => void): void {
     const m = this.tables.get(stateName)?.namespaces.get(VOID_NAMESPACE);
     if (m !== undefined) for (const e of [...m.values()]) visit(e.key);
+  }
+
+  // ---- copy-on-write snapshots ----
+  /** Incremented by every asynchronous snapshot; entries remember the version they were created in. */
+  private version = 0;
+  private active: CopyOnWriteSnapshot | undefined;
+
+  /**
+   * @internal Called before an entry's value changes in place or the entry is removed: while an asynchronous
+   * snapshot is being collected and has not copied this entry yet, its current value is copied for the snapshot.
+   */
+  beforeChange(table: StateTable, e: Entry, norm: NormalizedKey = this.norm): void {
+    const s = this.active;
+    if (s !== undefined && e.born < s.version && e.seen < s.version) {
+      e.seen = s.version;
+      s.capture(table.name, norm, e);
+    }
+  }
+
+  /**
+   * A point-in-time snapshot as of this call, collected in slices while processing goes on: entries changed
+   * afterwards are copied just before their first change (copy-on-write). Resolves with the same structure as
+   * `snapshot()`.
+   */
+  snapshotAsync(): Promise<KeyedStateSnapshot> {
+    // One snapshot at a time: an unfinished earlier one is completed first.
+    const previous = this.active;
+    if (previous !== undefined) previous.finishNow();
+    const version = ++this.version;
+    const tables: [string, Map<NormalizedKey, Entry>[]][] = [];
+    for (const [name, table] of this.tables) tables.push([name, [...table.namespaces.values()]]);
+    const snapshot = new CopyOnWriteSnapshot(version, tables, this.maxParallelism, copyValue);
+    this.active = snapshot;
+    return snapshot.collect().finally(() => {
+      if (this.active === snapshot) this.active = undefined;
+    });
   }
 
   snapshot(): KeyedStateSnapshot {
@@ -142,14 +186,15 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const [name, perGroup] of Object.entries(snapshot.states)) {
       let table = this.tables.get(name);
       if (table === undefined) {
-        table = new StateTable();
+        table = new StateTable(name);
         this.tables.set(name, table);
       }
       for (const [kgText, entries] of Object.entries(perGroup)) {
         const kg = Number(kgText);
         if (kg < this.keyGroupStart || kg >= this.keyGroupEnd) continue;
         for (const [key, ns, value, expires] of entries) {
-          table.namespace(ns, true)!.set(normalizeKey(key), { key, ns, value: copyValue(name, value), expires });
+          const entry = { key, ns, value: copyValue(name, value), expires, born: this.version, seen: this.version };
+          table.namespace(ns, true)!.set(normalizeKey(key), entry);
         }
       }
     }
@@ -213,8 +258,15 @@ abstract class HeapState implements NamespacedState {
   protected read(ns = this.ns): unknown {
     return this.live(ns)?.value;
   }
+  /** The live entry, announced as about to change (copy-on-write for a running snapshot). */
+  protected mutable(ns = this.ns): Entry | undefined {
+    const e = this.live(ns);
+    if (e !== undefined) this.backend.beforeChange(this.table, e);
+    return e;
+  }
   protected write(value: unknown, ns = this.ns): void {
     const e = this.backend.entry(this.table, ns, true)!;
+    this.backend.beforeChange(this.table, e);
     e.value = value;
     const ttl = this.entryTtl();
     if (ttl !== undefined) e.expires = this.backend.clock() + ttl.ttlMs;
@@ -313,7 +365,7 @@ class HeapListState extends HeapState {
   }
   override append(value: unknown): boolean {
     const stored = this.elementTtl ? this.elementTtl.wrap(value) : value;
-    const e = this.live();
+    const e = this.mutable();
     if (e === undefined) {
       this.write([stored]);
       return true;
@@ -338,8 +390,9 @@ class HeapMapState extends HeapState {
   protected override entryTtl(): StateTtlConfig | undefined {
     return undefined;
   }
+  /** The key's map; announced as changing, since callers may modify it (or TTL reads may prune it). */
   private map(create: boolean): Map<unknown, unknown> | undefined {
-    let m = this.read() as Map<unknown, unknown> | undefined;
+    let m = this.mutable()?.value as Map<unknown, unknown> | undefined;
     if (m === undefined && create) {
       m = new Map();
       this.write(m);
@@ -413,7 +466,7 @@ class HeapReducingState extends HeapState {
   }
   override append(value: unknown): boolean {
     const d = this.descriptor as ReducingStateDescriptor<unknown>;
-    const v = this.read();
+    const v = this.mutable()?.value;
     this.write(v === undefined ? value : d.reduce(v, value));
     return v === undefined;
   }
@@ -438,7 +491,7 @@ class HeapAggregatingState extends HeapState {
   }
   override append(value: unknown): boolean {
     const agg = (this.descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregate;
-    const e = this.live();
+    const e = this.mutable();
     if (e === undefined) {
       this.write(agg.add(value, agg.createAccumulator()));
       return true;

@@ -24,6 +24,11 @@ export interface KeyedStateBackend {
   forEachKey(stateName: string, visit: (key: Key) => void): void;
   /** A deep-enough copy of all entries, grouped by key group, for checkpoints and savepoints. */
   snapshot(): KeyedStateSnapshot;
+  /**
+   * The same snapshot, as of this call, collected without stopping processing for long (e.g. copy-on-write);
+   * backends without it are snapshotted with `snapshot()`.
+   */
+  snapshotAsync?(): Promise<KeyedStateSnapshot>;
   /** Loads entries of the key groups this backend owns; entries of other groups are ignored. */
   restore(snapshot: KeyedStateSnapshot): void;
   dispose(): void;

@@ -63,17 +63,34 @@ async function writeDurable(path: string, data: Buffer | string): Promise<void> 
   }
 }
 
-/** Writes one subtask's state file; returns its reference for the metadata. */
+/**
+ * Writes one subtask's state file from pieces of payload, yielding to the event loop between pieces (processing
+ * goes on while a large state is written); the checksum header is written last, then the file is fsynced.
+ */
 export async function writeStateFile(
   dir: string,
   name: string,
-  payload: Buffer,
+  pieces: Iterable<Buffer>,
   operators: string[],
 ): Promise<StateFileRef> {
   await mkdir(dir, { recursive: true });
-  const sum = sha256(payload);
-  await writeDurable(join(dir, name), Buffer.concat([Buffer.from(`${sum}\n`), payload]));
-  return { name, size: payload.length, sha256: sum, operators };
+  const hash = createHash('sha256');
+  const h = await open(join(dir, name), 'w');
+  let size = 0;
+  try {
+    await h.write(Buffer.alloc(65, 0x20), 0, 65, 0);
+    for (const piece of pieces) {
+      hash.update(piece);
+      await h.write(piece, 0, piece.length, 65 + size);
+      size += piece.length;
+    }
+    const sum = hash.digest('hex');
+    await h.write(Buffer.from(`${sum}\n`), 0, 65, 0);
+    await h.sync();
+    return { name, size, sha256: sum, operators };
+  } finally {
+    await h.close();
+  }
 }
 
 /** Completes a checkpoint: metadata written to a temporary file, fsynced, renamed into place, directory fsynced. */

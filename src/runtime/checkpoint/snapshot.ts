@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Key } from '../../core/key.js';
-import type { KeyedStateSnapshot } from '../../state/keyed-state-backend.js';
+import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-backend.js';
 
 /** A pending timer as stored in a snapshot. */
 export interface TimerSnapshot {
@@ -34,14 +34,65 @@ export interface SubtaskSnapshot {
   operators: Record<string, OperatorSnapshot>;
 }
 
-/**
- * Snapshots are written with Node's structured-clone serializer (v8.serialize): it keeps Maps, Sets, typed arrays,
- * bigints and Dates that user state may hold, and needs no schema.
- */
-export function encodeSnapshot(s: SubtaskSnapshot): Buffer {
-  return serialize(s);
+/** Keyed entries per serialised piece: bounds the time one piece blocks the thread. */
+const ENTRIES_PER_PIECE = 5000;
+
+interface KeyedPiece {
+  uid: string;
+  state: string;
+  keyGroup: number;
+  entries: SnapshotEntry[];
 }
 
-export function decodeSnapshot(bytes: Buffer): SubtaskSnapshot {
-  return deserialize(bytes) as SubtaskSnapshot;
+/**
+ * Serialises a snapshot as a sequence of pieces, each `[u32 length][v8.serialize bytes]`: first the snapshot without
+ * its keyed entries, then keyed entries in pieces of bounded size. The writer yields to the event loop between pieces,
+ * so a large state is written while processing continues. Node's structured-clone serializer keeps Maps, Sets, typed
+ * arrays, bigints and Dates that user state may hold.
+ */
+export function* encodeSnapshot(s: SubtaskSnapshot): Generator<Buffer> {
+  const pieces: KeyedPiece[] = [];
+  const skeleton: SubtaskSnapshot = { ...s, operators: {} };
+  for (const [uid, op] of Object.entries(s.operators)) {
+    if (op.keyed === undefined) {
+      skeleton.operators[uid] = op;
+      continue;
+    }
+    skeleton.operators[uid] = { ...op, keyed: { maxParallelism: op.keyed.maxParallelism, states: {} } };
+    for (const [state, perGroup] of Object.entries(op.keyed.states)) {
+      skeleton.operators[uid].keyed!.states[state] = {};
+      for (const [kg, entries] of Object.entries(perGroup)) {
+        for (let i = 0; i < entries.length; i += ENTRIES_PER_PIECE) {
+          pieces.push({ uid, state, keyGroup: Number(kg), entries: entries.slice(i, i + ENTRIES_PER_PIECE) });
+        }
+      }
+    }
+  }
+  yield framed(serialize(skeleton));
+  for (const p of pieces) yield framed(serialize(p));
+}
+
+function framed(bytes: Buffer): Buffer {
+  const header = Buffer.allocUnsafe(4);
+  header.writeUInt32BE(bytes.length, 0);
+  return Buffer.concat([header, bytes]);
+}
+
+export function decodeSnapshot(payload: Buffer): SubtaskSnapshot {
+  let offset = 0;
+  const next = (): Buffer | undefined => {
+    if (offset >= payload.length) return undefined;
+    const len = payload.readUInt32BE(offset);
+    const bytes = payload.subarray(offset + 4, offset + 4 + len);
+    offset += 4 + len;
+    return bytes;
+  };
+  const snapshot = deserialize(next()!) as SubtaskSnapshot;
+  for (let b = next(); b !== undefined; b = next()) {
+    const piece = deserialize(b) as KeyedPiece;
+    const perGroup = snapshot.operators[piece.uid]!.keyed!.states[piece.state]!;
+    const list = (perGroup[piece.keyGroup] ??= []);
+    for (const e of piece.entries) list.push(e);
+  }
+  return snapshot;
 }

@@ -1,0 +1,72 @@
+import { type Key, keyGroupOf, type NormalizedKey } from '../core/key.js';
+import type { KeyedStateSnapshot, SnapshotEntry } from './keyed-state-backend.js';
+
+/** The fields of a heap state entry a snapshot needs. */
+export interface VersionedEntry {
+  key: Key;
+  ns: string;
+  value: unknown;
+  expires?: number;
+  born: number;
+  seen: number;
+}
+
+/** Entries visited between two yields to the event loop: small enough that one slice takes a few milliseconds. */
+const SLICE = 20_000;
+
+/**
+ * A point-in-time snapshot of heap keyed state, collected in slices so that processing continues in between.
+ *
+ * Version `v` is taken when the snapshot starts. Entries created later have `born >= v` and are skipped. An entry
+ * about to change (or be removed) before the collector reached it is copied first by the backend (`capture`), and
+ * marked `seen = v` so it is copied once; the collector marks what it copies the same way. The result is the state
+ * exactly as it was when the snapshot started, while the state keeps changing.
+ */
+export class CopyOnWriteSnapshot {
+  private readonly states: KeyedStateSnapshot['states'] = {};
+  private finishing = false;
+
+  constructor(
+    readonly version: number,
+    private readonly tables: readonly [string, readonly Map<NormalizedKey, VersionedEntry>[]][],
+    private readonly maxParallelism: number,
+    private readonly copy: (stateName: string, value: unknown) => unknown,
+  ) {}
+
+  private add(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
+    const perGroup = (this.states[stateName] ??= {});
+    const list = (perGroup[keyGroupOf(norm, this.maxParallelism)] ??= []);
+    const value = this.copy(stateName, e.value);
+    const entry: SnapshotEntry = e.expires === undefined ? [e.key, e.ns, value] : [e.key, e.ns, value, e.expires];
+    list.push(entry);
+  }
+
+  /** The backend's copy-before-change hook. */
+  capture(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
+    this.add(stateName, norm, e);
+  }
+
+  /** Makes the remaining collection synchronous (a newer snapshot needs this one finished). */
+  finishNow(): void {
+    this.finishing = true;
+  }
+
+  async collect(): Promise<KeyedStateSnapshot> {
+    let inSlice = 0;
+    for (const [name, maps] of this.tables) {
+      this.states[name] ??= {};
+      for (const m of maps) {
+        for (const [norm, e] of m) {
+          if (e.born >= this.version || e.seen >= this.version) continue;
+          e.seen = this.version;
+          this.add(name, norm, e);
+          if (++inSlice >= SLICE && !this.finishing) {
+            inSlice = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        }
+      }
+    }
+    return { maxParallelism: this.maxParallelism, states: this.states };
+  }
+}
