@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   type CheckpointStats,
+  type KeyedProcessFunction,
   type RuntimeContext,
   StreamExecutionEnvironment,
   type ValueState,
