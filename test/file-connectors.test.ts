@@ -292,7 +292,10 @@ test('an empty directory ends at once; watching a file and a malformed state are
   const watcher = FileSource.text(file, { watch: { intervalMs: 10 } }).createReader(context);
   await assert.rejects(async () => watcher.open?.(), InputError);
   const reader = FileSource.text(file).createReader(context);
-  assert.throws(() => reader.restoreState?.([{ completed: [], inProgress: [{ file, offset: -1, line: 1 }] }]), /invalid/);
+  assert.throws(
+    () => reader.restoreState?.([{ completed: [], inProgress: [{ file, offset: -1, line: 1 }] }]),
+    /invalid/,
+  );
   assert.throws(() => FileSource.text(file, { chunkBytes: 0 }), PlanError);
   assert.throws(() => new FileSource(file, { format: 'jsonl', columns: ['a'] }), PlanError);
 });
@@ -490,7 +493,10 @@ test('sink: large output is complete after flush, and parallelism other than 1 i
   const path = join(dir, 'big.jsonl');
   const sink = FileSink.jsonLines<{ i: number; pad: string }>(path);
   assert.equal(sink.requiredParallelism, 1);
-  assert.throws(() => sink.createWriter({ subtaskIndex: 0, parallelism: 2, executionId: 'test', exactlyOnce: false }), PlanError);
+  assert.throws(
+    () => sink.createWriter({ subtaskIndex: 0, parallelism: 2, executionId: 'test', exactlyOnce: false }),
+    PlanError,
+  );
   const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1, executionId: 'test', exactlyOnce: false });
   await writer.open?.();
   const pad = 'p'.repeat(200);
