@@ -38,10 +38,13 @@ export interface SinkWriter<T> {
    * after a failure the same committables may be committed again.
    */
   commit?(committables: readonly unknown[]): void | Promise<void>;
+  /** The writer's own state for a checkpoint, taken right after `prepareCommit` (e.g. a file sequence number). */
+  snapshotState?(): unknown;
   /**
    * Called once before the first write. After a restore, `committables` are those of the restored checkpoint that
-   * may not have been committed: commit them, and discard (abort) anything else a failed run left behind. On a
-   * fresh start `committables` is empty.
+   * may not have been committed: commit them; `states` are the writer states of the restored checkpoint (from the
+   * previous subtasks whose output this writer takes over). Discard (abort) anything a failed run produced after
+   * that checkpoint: it will be produced again. On a fresh start both are empty.
    */
-  recover?(committables: readonly unknown[]): void | Promise<void>;
+  recover?(committables: readonly unknown[], states: readonly unknown[]): void | Promise<void>;
 }

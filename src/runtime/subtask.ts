@@ -11,6 +11,7 @@ import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
 import { channelsPerTarget, type Vertex } from './execution-graph.js';
+import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
 import { RecordWriter } from './record-writer.js';
@@ -43,19 +44,6 @@ export interface SubtaskHost {
   snapshotTaken(snapshot: SubtaskSnapshot): void;
 }
 
-interface InputChannel {
-  readonly edge: number;
-  readonly from: number;
-  readonly input: number;
-  readonly queue: ChannelMessage[];
-  head: number;
-  wm: number;
-  idle: boolean;
-  ended: boolean;
-  /** Set while this channel delivered the barrier of the checkpoint being aligned: it is not read until aligned. */
-  blocked: boolean;
-}
-
 type Status = 'created' | 'running' | 'finishing' | 'finished' | 'failed';
 
 /**
@@ -73,12 +61,7 @@ export class Subtask {
   private headOutput: ChainOutput | undefined;
   private reader: SourceReader<unknown> | undefined;
   private sourceWaiting = false;
-  private readonly channels: InputChannel[] = [];
-  private readonly channelIndex = new Map<string, InputChannel>();
-  private nextChannel = 0;
-  private inputWatermark = MIN_WATERMARK;
-  private inputIdle = false;
-  private endedChannels = 0;
+  private readonly gate: InputGate;
   private readonly blockers = new Set<Promise<unknown>>();
   private readonly procTimeOps: StreamOperator[] = [];
   recordsIn = 0;
@@ -87,15 +70,14 @@ export class Subtask {
   private readonly backends: (HeapKeyedStateBackend | undefined)[] = [];
   /** Checkpoint whose barrier a source emits at its next step. */
   private pendingSourceBarrier: number | undefined;
-  /** Checkpoint being aligned on the input channels, and when alignment started. */
-  private aligning: number | undefined;
-  private alignStart = 0;
   /** The snapshot taken when the subtask finished; it stands for the subtask in every later checkpoint. */
   private finalSnapshot: Promise<SubtaskSnapshot> | undefined;
   /** Checkpoints triggered while finishing, acknowledged once finished. */
   private readonly ackOnFinish: number[] = [];
   /** Milliseconds spent aligning barriers for the last checkpoint. */
-  lastAlignmentMs = 0;
+  get lastAlignmentMs(): number {
+    return this.gate.lastAlignmentMs;
+  }
 
   constructor(
     readonly vertex: Vertex,
@@ -106,27 +88,7 @@ export class Subtask {
     private readonly sharesThread = false,
   ) {
     this.name = `${vertex.name} (${index + 1}/${vertex.parallelism})`;
-    vertex.inputs.forEach((refs, input) => {
-      for (const ref of refs) {
-        const n = channelsPerTarget(ref.edge);
-        for (let c = 0; c < n; c++) {
-          const from = ref.edge.partitioning.kind === 'forward' ? index : c;
-          const ch: InputChannel = {
-            edge: ref.edge.id,
-            from,
-            input,
-            queue: [],
-            head: 0,
-            wm: MIN_WATERMARK,
-            idle: false,
-            ended: false,
-            blocked: false,
-          };
-          this.channels.push(ch);
-          this.channelIndex.set(`${ref.edge.id}:${from}`, ch);
-        }
-      }
-    });
+    this.gate = new InputGate(vertex, index);
   }
 
   get isSource(): boolean {
@@ -266,9 +228,7 @@ export class Subtask {
 
   /** Queues a message that arrived on channel (edge, from). */
   enqueue(edge: number, from: number, message: ChannelMessage): void {
-    const ch = this.channelIndex.get(`${edge}:${from}`);
-    if (ch === undefined) throw new SluiceError(`no channel ${edge}:${from} on ${this.name}`);
-    ch.queue.push(message);
+    this.gate.enqueue(edge, from, message, this.name);
   }
 
   /** True when a step could make progress now. */
@@ -278,8 +238,7 @@ export class Subtask {
     if (this.pendingSourceBarrier !== undefined) return true;
     for (const w of this.writers) if (!w.hasCredit()) return false;
     if (this.reader !== undefined) return !this.sourceWaiting;
-    for (const ch of this.channels) if (!ch.blocked && ch.head < ch.queue.length) return true;
-    return false;
+    return this.gate.readable();
   }
 
   /** The earliest processing-time timer of any operator. */
@@ -352,68 +311,42 @@ export class Subtask {
   }
 
   private stepInputs(maxMessages: number): void {
-    const chs = this.channels;
-    let done = 0;
-    let idleRounds = 0;
-    while (done < maxMessages && idleRounds < chs.length) {
-      const ch = chs[this.nextChannel]!;
-      this.nextChannel = this.nextChannel + 1 === chs.length ? 0 : this.nextChannel + 1;
-      if (ch.blocked || ch.head >= ch.queue.length) {
-        idleRounds++;
-        continue;
-      }
-      idleRounds = 0;
-      const msg = ch.queue[ch.head]!;
-      ch.queue[ch.head++] = undefined as unknown as ChannelMessage;
-      if (ch.head === ch.queue.length) {
-        ch.queue.length = 0;
-        ch.head = 0;
-      }
-      done++;
-      this.handle(ch, msg);
+    for (let done = 0; done < maxMessages; done++) {
+      const next = this.gate.poll();
+      if (next === undefined) return;
+      this.handle(next[0], next[1]);
       if (this.status !== 'running' || this.blockers.size > 0) return;
     }
   }
 
   private handle(ch: InputChannel, msg: ChannelMessage): void {
-    switch (msg.t) {
-      case 'batch':
-        this.recordsIn += msg.batch.values.length;
-        this.processBatch(msg.batch, ch.input);
-        this.host.credit(ch.edge, ch.from, this.index);
-        return;
-      case 'wm':
-        if (msg.wm > ch.wm) ch.wm = msg.wm;
-        break;
-      case 'idle':
-        ch.idle = msg.idle;
-        break;
-      case 'end':
-        ch.ended = true;
-        ch.wm = MAX_WATERMARK;
-        this.endedChannels++;
-        // An ended channel counts as aligned: all its records were processed before its end.
-        if (this.aligning !== undefined) this.checkAligned();
-        break;
-      case 'barrier':
-        if (this.aligning === undefined) {
-          this.aligning = msg.id;
-          this.alignStart = performance.now();
-        }
-        ch.blocked = true;
-        this.checkAligned();
-        return;
+    if (msg.t === 'batch') {
+      this.recordsIn += msg.batch.values.length;
+      this.processBatch(msg.batch, ch.input);
+      this.host.credit(ch.edge, ch.from, this.index);
+      return;
     }
-    this.updateWatermark();
-  }
-
-  private checkAligned(): void {
-    for (const ch of this.channels) if (!ch.blocked && !ch.ended) return;
-    const id = this.aligning!;
-    this.aligning = undefined;
-    this.lastAlignmentMs = performance.now() - this.alignStart;
-    for (const ch of this.channels) ch.blocked = false;
-    this.checkpoint(id);
+    if (msg.t === 'barrier') {
+      const aligned = this.gate.onBarrier(ch, msg.id);
+      if (aligned !== undefined) this.checkpoint(aligned);
+      return;
+    }
+    const change = this.gate.onControl(ch, msg);
+    if (msg.t === 'end') {
+      // An ended channel counts as aligned: all its records were processed before its end.
+      const aligned = this.gate.onEndDuringAlignment();
+      if (aligned !== undefined) this.checkpoint(aligned);
+    }
+    if (change.ended) {
+      this.finishInput();
+      return;
+    }
+    if (change.idle !== undefined) this.outputs[0]!.emitIdle(change.idle);
+    if (change.advance !== undefined) {
+      this.setOpWatermark(0, change.advance);
+      this.ops[0]!.processWatermark(change.advance);
+      this.flushFrom(0);
+    }
   }
 
   // ---- checkpoints ----
@@ -532,43 +465,11 @@ export class Subtask {
     this.flushFrom(0);
   }
 
-  private updateWatermark(): void {
-    if (this.endedChannels === this.channels.length) {
-      this.finishInput();
-      return;
-    }
-    let min = MAX_WATERMARK;
-    let active = 0;
-    for (const ch of this.channels) {
-      if (ch.ended || ch.idle) continue;
-      active++;
-      if (ch.wm < min) min = ch.wm;
-    }
-    if (active === 0) {
-      if (!this.inputIdle) {
-        this.inputIdle = true;
-        this.outputs[0]!.emitIdle(true);
-      }
-      return;
-    }
-    if (this.inputIdle) {
-      this.inputIdle = false;
-      this.outputs[0]!.emitIdle(false);
-    }
-    if (min > this.inputWatermark) {
-      this.inputWatermark = min;
-      this.setOpWatermark(0, min);
-      this.ops[0]!.processWatermark(min);
-      this.flushFrom(0);
-    }
-  }
-
   /** All input is consumed: final watermark, end of input through the chain, end-of-input to every channel. */
   private finishInput(): void {
     this.status = 'finishing';
     if (this.headOutput !== undefined) this.headOutput.emitWatermark(MAX_WATERMARK);
-    else if (this.inputWatermark < MAX_WATERMARK) {
-      this.inputWatermark = MAX_WATERMARK;
+    else if (this.gate.finalWatermark()) {
       this.setOpWatermark(0, MAX_WATERMARK);
       this.ops[0]!.processWatermark(MAX_WATERMARK);
     }

@@ -25,8 +25,9 @@ const pad = (n: number) => String(n).padStart(6, '0');
  * (`prepareCommit`), and only when that checkpoint is complete is it renamed to `part-<subtask>-<seq><ext>`
  * (`commit`). Readers that ignore hidden files therefore never see uncommitted output, and concatenating the part
  * files in name order gives each subtask's output in order. After a failure, `recover` publishes what the restored
- * checkpoint had pre-committed and deletes every other in-progress file of this subtask (output after the restored
- * checkpoint, which will be produced again).
+ * checkpoint had pre-committed and deletes this subtask's files produced after it — in-progress ones and also
+ * published ones with a later sequence number (possible when a newer checkpoint turned out corrupt and an older one
+ * was restored): they will be produced again under the same names, so the output stays exactly-once.
  */
 export class PartFileWriter<T> implements SinkWriter<T> {
   private current: BufferedFileWriter | undefined;
@@ -46,7 +47,7 @@ export class PartFileWriter<T> implements SinkWriter<T> {
   }
 
   private async ensureRecovered(): Promise<void> {
-    if (!this.recovered) await this.recover([]);
+    if (!this.recovered) await this.recover([], []);
   }
 
   async write(values: readonly T[]): Promise<void> {
@@ -91,17 +92,30 @@ export class PartFileWriter<T> implements SinkWriter<T> {
     if (committables.length > 0) await syncDirectory(this.dir);
   }
 
-  async recover(committables: readonly unknown[]): Promise<void> {
+  snapshotState(): { nextSeq: number } {
+    return { nextSeq: this.seq };
+  }
+
+  async recover(committables: readonly unknown[], states: readonly unknown[]): Promise<void> {
     this.recovered = true;
     await mkdir(this.dir, { recursive: true });
     await this.commit(committables);
-    const mine = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
+    const inProgress = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
     const published = new RegExp(`^part-${this.subtask}-(\\d+)`);
-    let next = 0;
+    const restored = (states as { nextSeq: number }[]).map((s) => s.nextSeq);
+    // Restored: files from `nextSeq` on come after the checkpoint. Fresh start: continue after what exists.
+    const keepBelow = restored.length > 0 ? Math.max(...restored) : Number.POSITIVE_INFINITY;
+    let next = restored.length > 0 ? keepBelow : 0;
     for (const name of await readdir(this.dir)) {
-      if (mine.test(name)) await rm(join(this.dir, name), { force: true });
+      if (inProgress.test(name)) {
+        await rm(join(this.dir, name), { force: true });
+        continue;
+      }
       const m = published.exec(name);
-      if (m !== null) next = Math.max(next, Number(m[1]) + 1);
+      if (m === null) continue;
+      const seq = Number(m[1]);
+      if (seq >= keepBelow) await rm(join(this.dir, name), { force: true });
+      else if (restored.length === 0) next = Math.max(next, seq + 1);
     }
     this.seq = next;
   }

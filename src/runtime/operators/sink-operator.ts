@@ -12,6 +12,7 @@ interface Pending {
 interface SinkState {
   subtask: number;
   pending: Pending[];
+  writer?: unknown;
 }
 
 /**
@@ -50,7 +51,7 @@ export class SinkOperator extends AbstractOperator {
     }
     const before = this.tail ?? Promise.resolve();
     const p = before.then(async () => {
-      if (!this.recovered) await this.recover([]);
+      if (!this.recovered) await this.recover([], []);
       return task();
     });
     this.track(p);
@@ -65,9 +66,9 @@ export class SinkOperator extends AbstractOperator {
     this.ctx.blockUntil(tracked);
   }
 
-  private async recover(committables: unknown[]): Promise<void> {
+  private async recover(committables: unknown[], states: unknown[]): Promise<void> {
     this.recovered = true;
-    if (this.ctx.exactlyOnce) await this.writer.recover?.(committables);
+    if (this.ctx.exactlyOnce) await this.writer.recover?.(committables, states);
   }
 
   processBatch(batch: Batch): void {
@@ -81,7 +82,11 @@ export class SinkOperator extends AbstractOperator {
   }
 
   snapshotState(checkpointId: number): Promise<SinkState> | SinkState {
-    const state = (): SinkState => ({ subtask: this.ctx.subtaskIndex, pending: this.pending.slice() });
+    const state = (): SinkState => ({
+      subtask: this.ctx.subtaskIndex,
+      pending: this.pending.slice(),
+      writer: this.writer.snapshotState?.(),
+    });
     if (this.writer.prepareCommit === undefined) return state();
     return Promise.resolve(
       this.run(async () => {
@@ -108,7 +113,10 @@ export class SinkOperator extends AbstractOperator {
     const mine = (states as (SinkState | undefined)[]).filter(
       (s): s is SinkState => s !== undefined && s.subtask % p === this.ctx.subtaskIndex,
     );
-    await this.recover(mine.flatMap((s) => s.pending.map((x) => x.committable)));
+    await this.recover(
+      mine.flatMap((s) => s.pending.map((x) => x.committable)),
+      mine.map((s) => s.writer).filter((w) => w !== undefined),
+    );
   }
 
   override async close(): Promise<void> {
