@@ -1,0 +1,420 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  type CheckpointMetadata,
+  CorruptCheckpointError,
+  checkpointDirName,
+  findLatestCheckpoint,
+  listCheckpointIds,
+  pruneCheckpoints,
+  readMetadata,
+  readStateFile,
+  type StateFileRef,
+  writeMetadata,
+  writeStateFile,
+} from '../src/runtime/checkpoint/checkpoint-storage.js';
+import { chooseRestorePoint } from '../src/runtime/checkpoint/restore.js';
+import {
+  checkpointCommittables,
+  checkpointPath,
+  committedLines,
+  completeCheckpointIds,
+  describeExit,
+  hiddenFiles,
+  notCovered,
+  ratedJob,
+  ratedReference,
+  SluiceProcess,
+  sleep,
+} from './fixtures/ckpt-support.js';
+
+/**
+ * Checkpoint storage: state files carry a SHA-256 and are verified on restore; a checkpoint exists only once its
+ * metadata does; a corrupt newest checkpoint is reported in one line and the previous one is used; pruning keeps
+ * the newest N. Unit tests of checkpoint-storage.ts and restore.ts, plus one run of the CLI with a corrupted
+ * checkpoint.
+ */
+
+const tmp = mkdtempSync(join(tmpdir(), 'sluice-ckpt-storage-'));
+let rootCounter = 0;
+const newRoot = () => {
+  const r = join(tmp, `root-${rootCounter++}`);
+  mkdirSync(r);
+  return r;
+};
+
+/** Writes a complete checkpoint `id` with two state files; returns its directory and refs. */
+async function writeCheckpoint(root: string, id: number, withMetadata = true) {
+  const dir = join(root, checkpointDirName(id));
+  const refs: StateFileRef[] = [
+    await writeStateFile(dir, 's-0-0.state', [Buffer.from(`payload of subtask 0 in checkpoint ${id}`)], ['source-1']),
+    // A payload in pieces: the file holds their concatenation.
+    await writeStateFile(
+      dir,
+      's-1-0.state',
+      [Buffer.alloc(100, id), Buffer.alloc(0), Buffer.alloc(200, id)],
+      ['window-3', 'sink-4'],
+    ),
+  ];
+  const metadata: CheckpointMetadata = {
+    version: 1,
+    checkpointId: id,
+    kind: 'checkpoint',
+    createdAt: new Date(0).toISOString(),
+    job: 'test-job',
+    maxParallelism: 128,
+    final: false,
+    files: refs,
+  };
+  if (withMetadata) await writeMetadata(dir, metadata);
+  return { dir, refs, metadata };
+}
+
+/** Flips one bit of the byte at `offset` of a file. */
+function flipByte(path: string, offset: number): void {
+  const b = readFileSync(path);
+  b[offset] = b[offset]! ^ 0x01;
+  writeFileSync(path, b);
+}
+
+async function rejectsCorrupt(p: Promise<unknown>, pattern: RegExp) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof CorruptCheckpointError, `expected CorruptCheckpointError, got ${String(e)}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+test('state files round-trip: 64 hex chars of SHA-256, a line end, the payload', async () => {
+  const root = newRoot();
+  const { dir, refs } = await writeCheckpoint(root, 1);
+  const raw = readFileSync(join(dir, 's-0-0.state'));
+  assert.match(raw.subarray(0, 65).toString('latin1'), /^[0-9a-f]{64}\n$/);
+  assert.equal(raw.subarray(0, 64).toString('latin1'), refs[0]!.sha256);
+  assert.equal(raw.length, refs[0]!.size + 65);
+  assert.equal((await readStateFile(dir, refs[0]!)).toString(), 'payload of subtask 0 in checkpoint 1');
+  assert.deepEqual(await readStateFile(dir, refs[1]!), Buffer.alloc(300, 1));
+  const m = await readMetadata(dir);
+  assert.equal(m.checkpointId, 1);
+  assert.deepEqual(m.files, refs);
+  assert.ok(!existsSync(join(dir, '_metadata.tmp')), 'the temporary metadata file was renamed');
+  const found = await findLatestCheckpoint(root, () => assert.fail('nothing is corrupt'));
+  assert.equal(found?.dir, dir);
+});
+
+test('a flipped byte in the payload is detected', async () => {
+  const root = newRoot();
+  const { dir, refs } = await writeCheckpoint(root, 1);
+  flipByte(join(dir, 's-1-0.state'), 65 + 150);
+  await rejectsCorrupt(readStateFile(dir, refs[1]!), /s-1-0\.state is truncated or corrupt/);
+  // Same size: the metadata check passes, the checksum does not.
+  await readMetadata(dir);
+  const reported: string[] = [];
+  assert.equal(await findLatestCheckpoint(root, (l) => reported.push(l)), undefined);
+  assert.equal(reported.length, 1);
+  assert.match(reported[0]!, /^checkpoint 1 is corrupt \(.*s-1-0\.state.*\)$/);
+});
+
+test('a flipped byte in the checksum line is detected', async () => {
+  const root = newRoot();
+  const { dir, refs } = await writeCheckpoint(root, 1);
+  flipByte(join(dir, 's-0-0.state'), 10);
+  await rejectsCorrupt(readStateFile(dir, refs[0]!), /s-0-0\.state/);
+  // The line end replaced: the header is no longer 64 characters and a line end.
+  const { dir: dir2, refs: refs2 } = await writeCheckpoint(newRoot(), 2);
+  const path = join(dir2, 's-0-0.state');
+  const b = readFileSync(path);
+  b[64] = 0x20;
+  writeFileSync(path, b);
+  await rejectsCorrupt(readStateFile(dir2, refs2[0]!), /s-0-0\.state/);
+});
+
+test('a truncated or extended state file is detected', async () => {
+  for (const [what, change] of [
+    ['truncated in the payload', (p: string) => truncateSync(p, 65 + 100)],
+    ['truncated in the header', (p: string) => truncateSync(p, 30)],
+    ['empty', (p: string) => truncateSync(p, 0)],
+    ['extended', (p: string) => writeFileSync(p, Buffer.concat([readFileSync(p), Buffer.from('x')]))],
+  ] as const) {
+    const root = newRoot();
+    const { dir, refs } = await writeCheckpoint(root, 7);
+    change(join(dir, 's-1-0.state'));
+    await rejectsCorrupt(readStateFile(dir, refs[1]!), /s-1-0\.state/);
+    await rejectsCorrupt(readMetadata(dir), /s-1-0\.state is missing or has the wrong size/);
+    const reported: string[] = [];
+    assert.equal(await findLatestCheckpoint(root, (l) => reported.push(l)), undefined, what);
+    assert.equal(reported.length, 1, what);
+    assert.match(reported[0]!, /^checkpoint 7 is corrupt \(state file s-1-0\.state/, what);
+  }
+});
+
+test('a missing state file is detected', async () => {
+  const root = newRoot();
+  const { dir, refs } = await writeCheckpoint(root, 3);
+  writeFileSync(join(dir, 's-0-0.state'), ''); // replaced by an empty file
+  await rejectsCorrupt(readStateFile(dir, refs[0]!), /s-0-0\.state/);
+  const { dir: dir2, refs: refs2 } = await writeCheckpoint(newRoot(), 3);
+  const { rmSync } = await import('node:fs');
+  rmSync(join(dir2, 's-1-0.state'));
+  await rejectsCorrupt(readStateFile(dir2, refs2[1]!), /s-1-0\.state cannot be read/);
+  await rejectsCorrupt(readMetadata(dir2), /s-1-0\.state is missing/);
+});
+
+test('unreadable metadata makes a checkpoint corrupt', async () => {
+  for (const [what, text] of [
+    ['not JSON', '{"version": 1, "checkpointId'],
+    ['unknown version', JSON.stringify({ version: 2, files: [] })],
+    ['no file list', JSON.stringify({ version: 1 })],
+  ] as const) {
+    const root = newRoot();
+    await writeCheckpoint(root, 1);
+    const { dir } = await writeCheckpoint(root, 2);
+    writeFileSync(join(dir, '_metadata'), text);
+    await rejectsCorrupt(readMetadata(dir), /_metadata/);
+    const reported: string[] = [];
+    const found = await findLatestCheckpoint(root, (l) => reported.push(l));
+    assert.equal(found?.metadata.checkpointId, 1, what);
+    assert.equal(reported.length, 1, what);
+    assert.match(reported[0]!, /^checkpoint 2 is corrupt \(_metadata/, what);
+  }
+});
+
+test('a checkpoint without metadata is incomplete and ignored silently', async () => {
+  const root = newRoot();
+  await writeCheckpoint(root, 4);
+  await writeCheckpoint(root, 5, false); // the process died before the metadata
+  const { dir: six } = await writeCheckpoint(root, 6, false);
+  writeFileSync(join(six, '_metadata.tmp'), '{"version":1'); // ... or while writing it, before the rename
+  const reported: string[] = [];
+  const found = await findLatestCheckpoint(root, (l) => reported.push(l));
+  assert.equal(found?.metadata.checkpointId, 4);
+  assert.equal(found?.dir, join(root, checkpointDirName(4)));
+  assert.deepEqual(reported, []);
+  const lines: string[] = [];
+  const point = await chooseRestorePoint({ checkpointDir: root, fresh: false, fromSavepoint: undefined }, (l) =>
+    lines.push(l),
+  );
+  assert.equal(point?.metadata.checkpointId, 4);
+  assert.deepEqual(lines, [`restoring from checkpoint 4 (${join(root, checkpointDirName(4))})`]);
+  // Only incomplete checkpoints: start from the beginning, silently.
+  const root2 = newRoot();
+  await writeCheckpoint(root2, 1, false);
+  const lines2: string[] = [];
+  assert.equal(
+    await chooseRestorePoint({ checkpointDir: root2, fresh: false, fromSavepoint: undefined }, (l) => lines2.push(l)),
+    undefined,
+  );
+  assert.deepEqual(lines2, []);
+});
+
+test('corrupt newest checkpoint: one warning line, and the previous one is used', async () => {
+  const root = newRoot();
+  await writeCheckpoint(root, 8);
+  await writeCheckpoint(root, 9);
+  const { dir } = await writeCheckpoint(root, 10);
+  await writeCheckpoint(root, 11, false); // incomplete: skipped without a word
+  flipByte(join(dir, 's-0-0.state'), 70);
+  const lines: string[] = [];
+  const point = await chooseRestorePoint({ checkpointDir: root, fresh: false, fromSavepoint: undefined }, (l) =>
+    lines.push(l),
+  );
+  assert.equal(point?.metadata.checkpointId, 9);
+  assert.equal(point?.dir, join(root, checkpointDirName(9)));
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0]!, /^warning: checkpoint 10 is corrupt \(state file s-0-0\.state .*\); using an older one$/);
+  assert.equal(lines[1], `restoring from checkpoint 9 (${join(root, checkpointDirName(9))})`);
+  // Nothing was deleted by choosing: the corrupt checkpoint stays for inspection.
+  assert.deepEqual(await listCheckpointIds(root), [11, 10, 9, 8]);
+});
+
+test('every checkpoint corrupt: each reported once, and the run starts from the beginning', async () => {
+  const root = newRoot();
+  const a = await writeCheckpoint(root, 1);
+  const b = await writeCheckpoint(root, 2);
+  truncateSync(join(a.dir, 's-1-0.state'), 100);
+  flipByte(join(b.dir, 's-1-0.state'), 100);
+  const lines: string[] = [];
+  const point = await chooseRestorePoint({ checkpointDir: root, fresh: false, fromSavepoint: undefined }, (l) =>
+    lines.push(l),
+  );
+  assert.equal(point, undefined);
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0]!, /^warning: checkpoint 2 is corrupt \(.*\); using an older one$/);
+  assert.match(lines[1]!, /^warning: checkpoint 1 is corrupt \(.*\); using an older one$/);
+});
+
+test('no checkpoint directory, an empty or missing one, and --fresh', async () => {
+  const lines: string[] = [];
+  const log = (l: string) => lines.push(l);
+  assert.equal(
+    await chooseRestorePoint({ checkpointDir: undefined, fresh: false, fromSavepoint: undefined }, log),
+    undefined,
+  );
+  assert.equal(
+    await chooseRestorePoint({ checkpointDir: newRoot(), fresh: false, fromSavepoint: undefined }, log),
+    undefined,
+  );
+  assert.equal(
+    await chooseRestorePoint(
+      { checkpointDir: join(tmp, 'does-not-exist'), fresh: false, fromSavepoint: undefined },
+      log,
+    ),
+    undefined,
+  );
+  assert.deepEqual(lines, []);
+  const root = newRoot();
+  await writeCheckpoint(root, 1);
+  await writeCheckpoint(root, 2, false);
+  mkdirSync(join(root, '_requests'));
+  assert.equal(
+    await chooseRestorePoint({ checkpointDir: root, fresh: true, fromSavepoint: undefined }, log),
+    undefined,
+  );
+  assert.deepEqual(await listCheckpointIds(root), []);
+  assert.ok(existsSync(join(root, '_requests')), '--fresh deletes checkpoints only');
+  assert.deepEqual(lines, []);
+});
+
+test('restoring from a savepoint verifies it and reports it', async () => {
+  const root = newRoot();
+  const { dir } = await writeCheckpoint(root, 12);
+  const lines: string[] = [];
+  const point = await chooseRestorePoint({ checkpointDir: newRoot(), fresh: false, fromSavepoint: dir }, (l) =>
+    lines.push(l),
+  );
+  assert.equal(point?.metadata.checkpointId, 12);
+  assert.deepEqual(lines, [`restoring from savepoint ${dir} (checkpoint 12)`]);
+  flipByte(join(dir, 's-1-0.state'), 80);
+  await assert.rejects(
+    chooseRestorePoint({ checkpointDir: undefined, fresh: false, fromSavepoint: dir }, () => {}),
+    new RegExp(`cannot restore from savepoint ${dir}: state file s-1-0\\.state`),
+  );
+  await assert.rejects(
+    chooseRestorePoint({ checkpointDir: undefined, fresh: false, fromSavepoint: join(tmp, 'no-savepoint') }, () => {}),
+    /cannot restore from savepoint .*no-savepoint: no readable _metadata/,
+  );
+});
+
+test('pruning keeps the newest N complete checkpoints', async () => {
+  const root = newRoot();
+  for (const id of [1, 2, 4, 5, 6]) await writeCheckpoint(root, id);
+  await writeCheckpoint(root, 3, false); // incomplete, older than the newest complete one: deleted
+  await writeCheckpoint(root, 7, false); // in flight, newer: kept
+  mkdirSync(join(root, '_requests'));
+  writeFileSync(join(root, 'notes.txt'), 'not a checkpoint');
+  await pruneCheckpoints(root, 6, 2);
+  assert.deepEqual(await listCheckpointIds(root), [7, 6, 5]);
+  assert.ok(existsSync(join(root, '_requests')) && existsSync(join(root, 'notes.txt')));
+  await pruneCheckpoints(root, 6, 1);
+  assert.deepEqual(await listCheckpointIds(root), [7, 6]);
+  // Retaining more than there are deletes nothing complete.
+  const root2 = newRoot();
+  for (const id of [1, 2, 3]) await writeCheckpoint(root2, id);
+  await pruneCheckpoints(root2, 3, 5);
+  assert.deepEqual(await listCheckpointIds(root2), [3, 2, 1]);
+  // Complete checkpoints newer than `newestComplete` are not counted nor touched.
+  await pruneCheckpoints(root2, 2, 1);
+  assert.deepEqual(await listCheckpointIds(root2), [3, 2]);
+});
+
+test('checkpoint ids: only chk-<digits> directories, newest first', async () => {
+  const root = newRoot();
+  for (const id of [3, 10, 1]) await writeCheckpoint(root, id, false);
+  mkdirSync(join(root, 'chk-abc'));
+  mkdirSync(join(root, 'savepoint-5'));
+  assert.deepEqual(await listCheckpointIds(root), [10, 3, 1]);
+  assert.equal(checkpointDirName(42), 'chk-0000000042');
+  assert.deepEqual(await listCheckpointIds(join(tmp, 'missing')), []);
+});
+
+test('CLI: a corrupt newest checkpoint is reported once and the previous one restores an exact result', {
+  timeout: 150_000,
+}, async (t) => {
+  const count = 15_000;
+  const ck = join(tmp, 'e2e-ck');
+  const out = join(tmp, 'e2e-out');
+  const command = [
+    'run',
+    ratedJob,
+    '-p',
+    '2',
+    '--checkpoint-dir',
+    ck,
+    '--checkpoint-interval',
+    '100',
+    '-v',
+    '--',
+    '--count',
+    String(count),
+    '--rate',
+    '3000',
+    '--output',
+    out,
+  ];
+  const first = new SluiceProcess(command);
+  try {
+    const ok = await first.waitUntil(
+      () => first.completedCheckpoints().length >= 5 && committedLines(out).length > 0,
+      90_000,
+    );
+    assert.ok(ok, `the job made no progress\n${first.stderr}`);
+    // The harder case: the newest checkpoint's output is already published when the kill comes (so restoring the
+    // previous checkpoint must not produce that output a second time). Wait until it is, within bounds.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && first.exit === undefined) {
+      const newest = completeCheckpointIds(ck)[0];
+      const published =
+        newest !== undefined &&
+        (await checkpointCommittables(checkpointPath(ck, newest)).then(
+          (names) => names.length > 0 && names.every((n) => existsSync(join(out, n))),
+          () => false,
+        ));
+      if (published) break;
+      await sleep(5);
+    }
+  } finally {
+    await first.kill();
+  }
+  assert.equal(first.exit!.signal, 'SIGKILL', describeExit(first.exit!));
+  const [newest, previous] = completeCheckpointIds(ck);
+  assert.ok(newest !== undefined && previous !== undefined, `two complete checkpoints expected: ${readdirSync(ck)}`);
+  const metadata = JSON.parse(
+    readFileSync(join(checkpointPath(ck, newest), '_metadata'), 'utf8'),
+  ) as CheckpointMetadata;
+  const publishedByNewest = (await checkpointCommittables(checkpointPath(ck, newest))).filter((n) =>
+    existsSync(join(out, n)),
+  );
+  // Corrupt the biggest state file of the newest checkpoint, keeping its size (only the checksum can tell).
+  const victim = [...metadata.files].sort((a, b) => b.size - a.size)[0]!;
+  flipByte(join(checkpointPath(ck, newest), victim.name), 65 + Math.floor(victim.size / 2));
+  t.diagnostic(
+    `killed after checkpoint ${newest} (its published part files: ${publishedByNewest.join(', ') || '-'}); corrupted ${victim.name} of it; expecting ${previous}`,
+  );
+
+  const second = new SluiceProcess(command);
+  const e = await second.exited;
+  assert.equal(e.code, 0, describeExit(e));
+  const warnings = e.stderr.split('\n').filter((l) => /warning/.test(l));
+  assert.equal(warnings.length, 1, `exactly one warning line expected\n${e.stderr}`);
+  assert.match(
+    warnings[0]!,
+    new RegExp(
+      `^warning: checkpoint ${newest} is corrupt \\(.*${victim.name.replace('.', '\\.')}.*\\); using an older one$`,
+    ),
+  );
+  assert.match(e.stderr, new RegExp(`^restoring from checkpoint ${previous} \\(`, 'm'), describeExit(e));
+  const lines = committedLines(out);
+  const reference = ratedReference(count);
+  const extra = notCovered(lines, reference);
+  assert.deepEqual(
+    extra.slice(0, 3),
+    [],
+    `${extra.length} records are duplicates or wrong (part files published by checkpoint ${newest}: ${publishedByNewest.join(', ') || '-'})`,
+  );
+  assert.equal(lines.length, reference.length, 'wrong number of output records');
+  assert.deepEqual(lines, reference, 'the output after restoring from the older checkpoint is not exact');
+  assert.deepEqual(hiddenFiles(out), []);
+});
