@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { open } from 'lmdb';
 import { Packr } from 'msgpackr';
+import type { Key } from '../src/core/key.js';
+import { aggregatingState, listState, valueState } from '../src/state/descriptors.js';
+import { DiskKeyedStateBackend } from '../src/state/disk/disk-keyed-state-backend.js';
+import { HeapKeyedStateBackend } from '../src/state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../src/state/keyed-state-backend.js';
+import type { AggregatingState, ListState, ValueState } from '../src/state/state.js';
 
 /**
  * Storage measurements behind the disk state backend. Usage:
@@ -73,7 +79,9 @@ function keysAndValues(n: number): { keys: Buffer[]; values: Buffer[] } {
 
 /** Reads and modifies one byte of a value, as a state update would. */
 function modified(value: Buffer | Uint8Array): Buffer {
-  const copy = Buffer.from(value);
+  // lmdb's getBinaryFast buffer reports the value size as `length` over a larger allocation: copy `length` bytes.
+  const copy = Buffer.allocUnsafe(value.length);
+  copy.set(value.subarray(0, value.length));
   copy[0] = (copy[0]! + 1) & 0xff;
   return copy;
 }
@@ -83,12 +91,22 @@ async function benchLibs(): Promise<void> {
   // Reads and read-modify-writes go to the keys in another order than they were written.
   const order = Array.from({ length: N }, (_, i) => (i * 7919) % N);
 
-  {
+  for (const writemap of [false, true]) {
+    const label = writemap ? 'lmdb+wmap' : 'lmdb';
     const dir = scratchDir('lmdb');
-    // The state store is scratch space (checkpoints provide durability), so no fsync.
-    const db = open({ path: dir, keyEncoding: 'binary', encoding: 'binary', noSync: true, noMetaSync: true });
+    // The configuration of the disk backend: scratch space (checkpoints provide durability), so no fsync. The
+    // writemap variant is measured for reference only: lmdb-js 3.5.6 aborts with it when deletions empty the database.
+    const db = open({
+      path: dir,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+      noSync: true,
+      noMetaSync: true,
+      overlappingSync: false,
+      useWritemap: writemap,
+    });
     report(
-      'lmdb',
+      label,
       `put, ${BATCH} per transactionSync`,
       best(N, () => {
         for (let i = 0; i < N; i += BATCH) {
@@ -99,28 +117,21 @@ async function benchLibs(): Promise<void> {
       }),
     );
     report(
-      'lmdb',
-      'put, one transactionSync each',
-      best(5_000, () => {
-        for (let i = 0; i < 5_000; i++) db.transactionSync(() => db.put(keys[i]!, values[i]!));
-      }),
-    );
-    report(
-      'lmdb',
+      label,
       'get (getBinary, synchronous)',
       best(N, () => {
         for (const i of order) if (db.getBinary(keys[i]!) === undefined) throw new Error('missing');
       }),
     );
     report(
-      'lmdb',
+      label,
       'get (getBinaryFast, reused buffer)',
       best(N, () => {
         for (const i of order) if (db.getBinaryFast(keys[i]!) === undefined) throw new Error('missing');
       }),
     );
     report(
-      'lmdb',
+      label,
       `read-modify-write, ${BATCH} per transactionSync`,
       best(N, () => {
         for (let i = 0; i < N; i += BATCH) {
@@ -133,6 +144,8 @@ async function benchLibs(): Promise<void> {
         }
       }),
     );
+    // lmdb-js blocks in close() called in the same tick as a transactionSync.
+    await new Promise((resolve) => setImmediate(resolve));
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -250,10 +263,143 @@ function benchCodecs(): void {
   }
 }
 
+interface Payload {
+  n: number;
+  text: string;
+}
+
+/** Random 16-byte keys as 32-character hex strings (the state API takes strings or numbers, not bytes). */
+function stateKeys(n: number): string[] {
+  const bytes = randomBytes(16 * n);
+  return Array.from({ length: n }, (_, i) => bytes.toString('hex', i * 16, i * 16 + 16));
+}
+
+/** The order in which a run touches keys: uniform random, or 90% of accesses to the first `hot` keys. */
+function accessOrder(keys: number, ops: number, hot?: number): Uint32Array {
+  const order = new Uint32Array(ops);
+  let x = 0x9e3779b9;
+  const next = () => {
+    // xorshift32: cheap and good enough to spread accesses
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  for (let i = 0; i < ops; i++) {
+    order[i] = hot !== undefined && next() % 10 !== 0 ? next() % hot : next() % keys;
+  }
+  return order;
+}
+
+function benchBackends(): void {
+  const avg = {
+    createAccumulator: () => ({ sum: 0, count: 0 }),
+    add: (v: number, acc: { sum: number; count: number }) => {
+      acc.sum += v;
+      acc.count++;
+      return acc;
+    },
+    getResult: (acc: { sum: number; count: number }) => acc.sum / acc.count,
+  };
+  const payloadText = 'x'.repeat(80); // with the counter: a value of about 100 bytes encoded
+  const cache = 100_000;
+  const cases: {
+    name: string;
+    keys: number;
+    ops: number;
+    /** When set, 90% of the accesses go to the first `hot` keys. */
+    hot?: number;
+    make: (dir: string) => KeyedStateBackend;
+  }[] = [
+    { name: 'heap, 50k keys', keys: 50_000, ops: 2_000_000, make: () => new HeapKeyedStateBackend(128, 0, 128) },
+    {
+      name: `disk, 50k keys (cache ${cache / 1000}k: fits)`,
+      keys: 50_000,
+      ops: 2_000_000,
+      make: (directory) => new DiskKeyedStateBackend(128, 0, 128, Date.now, { directory, cacheEntries: cache }),
+    },
+    {
+      name: `disk, 1M keys uniform (cache ${cache / 1000}k = 10% of them)`,
+      keys: 1_000_000,
+      ops: 500_000,
+      make: (directory) => new DiskKeyedStateBackend(128, 0, 128, Date.now, { directory, cacheEntries: cache }),
+    },
+    {
+      name: `disk, 1M keys, 90% of accesses to 50k (cache ${cache / 1000}k)`,
+      keys: 1_000_000,
+      ops: 2_000_000,
+      hot: 50_000,
+      make: (directory) => new DiskKeyedStateBackend(128, 0, 128, Date.now, { directory, cacheEntries: cache }),
+    },
+  ];
+  for (const c of cases) {
+    const keys = stateKeys(c.keys);
+    const order = accessOrder(c.keys, c.ops, c.hot);
+    const ops: [string, (b: KeyedStateBackend) => (key: Key, i: number) => void][] = [
+      [
+        'ValueState update of an existing key',
+        (b) => {
+          const s = b.getState<ValueState<Payload>>(valueState<Payload>('value'));
+          return (_key, i) => {
+            const v = s.value();
+            s.update({ n: (v?.n ?? 0) + i, text: payloadText });
+          };
+        },
+      ],
+      [
+        'AggregatingState.add',
+        (b) => {
+          const s = b.getState<AggregatingState<number, number>>(aggregatingState('aggregating', avg));
+          return (_key, i) => s.add(i);
+        },
+      ],
+      [
+        'ListState.add',
+        (b) => {
+          const s = b.getState<ListState<number>>(listState<number>('list'));
+          return (_key, i) => s.add(i);
+        },
+      ],
+    ];
+    for (const [opName, bind] of ops) {
+      const dir = scratchDir('backend');
+      const backend = c.make(dir);
+      const op = bind(backend);
+      // Every key exists before the measurement (for the list: one element each).
+      for (let i = 0; i < keys.length; i++) {
+        backend.setCurrentKey(keys[i]!);
+        op(keys[i]!, i);
+      }
+      backend.snapshot(); // a checkpoint: the store holds everything, the cache is clean
+      const t0 = performance.now();
+      for (let i = 0; i < c.ops; i++) {
+        const key = keys[order[i]!]!;
+        backend.setCurrentKey(key);
+        op(key, i);
+      }
+      const rate = c.ops / ((performance.now() - t0) / 1000);
+      report('backend', `${c.name}: ${opName}`, rate);
+      const t1 = performance.now();
+      const snap = backend.snapshot();
+      const entries = Object.values(snap.states).reduce(
+        (n, perGroup) => n + Object.values(perGroup).reduce((m, list) => m + list.length, 0),
+        0,
+      );
+      const ms = performance.now() - t1;
+      if (opName === 'AggregatingState.add') {
+        console.log(`           full snapshot of ${entries} entries: ${ms.toFixed(0)} ms`);
+      }
+      backend.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 const sections = process.argv.slice(2);
 const wanted = (s: string) => sections.length === 0 || sections.includes(s);
 if (wanted('libs')) await benchLibs();
 if (wanted('codecs')) benchCodecs();
+if (wanted('backends')) benchBackends();
 
 console.log('\n| section | operation | rate |\n| --- | --- | --- |');
 for (const [s, w, r] of rows) console.log(`| ${s} | ${w} | ${r} |`);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { type Key, keyGroupOf, normalizeKey } from '../src/core/key.js';
 import {
   type AggregateFunction,
@@ -10,8 +13,10 @@ import {
   type StateTtlConfig,
   valueState,
 } from '../src/state/descriptors.js';
+import { DiskKeyedStateBackend } from '../src/state/disk/disk-keyed-state-backend.js';
+import type { IncrementalKeyedStateSnapshot } from '../src/state/disk/incremental-snapshot.js';
 import { HeapKeyedStateBackend } from '../src/state/heap-keyed-state-backend.js';
-import type { KeyedStateBackend, NamespacedState } from '../src/state/keyed-state-backend.js';
+import type { KeyedStateBackend, KeyedStateSnapshot, NamespacedState } from '../src/state/keyed-state-backend.js';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../src/state/state.js';
 
 /** Creates a backend owning key groups [keyGroupStart, keyGroupEnd) whose processing-time clock is `clock`. */
@@ -765,3 +770,375 @@ runBackendConformance(
   'HeapKeyedStateBackend',
   (maxParallelism, start, end, clock) => new HeapKeyedStateBackend(maxParallelism, start, end, clock),
 );
+
+/** Disk backends created by the tests, each in a fresh temporary directory; disposed when the file is done. */
+const diskBackends: DiskKeyedStateBackend[] = [];
+after(() => {
+  for (const b of diskBackends) b.dispose();
+});
+
+function diskBackend(
+  maxParallelism: number,
+  start: number,
+  end: number,
+  clock: () => number,
+  options: { cacheEntries?: number; retainedVersions?: number } = {},
+): DiskKeyedStateBackend {
+  const directory = mkdtempSync(join(tmpdir(), 'sluice-disk-state-'));
+  const b = new DiskKeyedStateBackend(maxParallelism, start, end, clock, { directory, ...options });
+  diskBackends.push(b);
+  return b;
+}
+
+runBackendConformance('DiskKeyedStateBackend (default cache)', (maxParallelism, start, end, clock) =>
+  diskBackend(maxParallelism, start, end, clock),
+);
+// Two cached entries: nearly every access is a miss that reads the store, and every change is written out by an
+// eviction soon after, so the conformance suite exercises the store, not the cache.
+runBackendConformance('DiskKeyedStateBackend (2-entry cache)', (maxParallelism, start, end, clock) =>
+  diskBackend(maxParallelism, start, end, clock, { cacheEntries: 2 }),
+);
+
+/** A snapshot in a canonical form (sorted, key groups recomputed) for comparing backends and restores. */
+function canonical(snapshot: KeyedStateSnapshot): unknown[] {
+  const out: [string, number, string, string, unknown, number | undefined][] = [];
+  for (const [name, perGroup] of Object.entries(snapshot.states)) {
+    for (const [kg, entries] of Object.entries(perGroup)) {
+      for (const [key, ns, value, expires] of entries) {
+        assert.equal(Number(kg), kgOf(key, snapshot.maxParallelism), 'entry listed under its key group');
+        out.push([name, Number(kg), JSON.stringify(normalizeKey(key)), ns, value, expires]);
+      }
+    }
+  }
+  const sortKey = (e: (typeof out)[number]) => `${e[0]}\u0000${e[2]}\u0000${e[3]}`;
+  return out.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+}
+
+/** A small deterministic PRNG (mulberry32), so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Applies `steps` random state operations over `keys` keys and 3 namespaces to every backend alike. */
+function randomOps(backends: KeyedStateBackend[], seed: number, steps: number, keys: number): void {
+  const rnd = prng(seed);
+  const all = backends.map((b) => allStates(b));
+  for (let i = 0; i < steps; i++) {
+    const key: Key = rnd() < 0.5 ? `k${Math.floor(rnd() * keys)}` : Math.floor(rnd() * keys);
+    const ns = ['', 'w1', 'w2'][Math.floor(rnd() * 3)]!;
+    const op = Math.floor(rnd() * 9);
+    const n = Math.floor(rnd() * 100);
+    backends.forEach((b, j) => {
+      const s = all[j]!;
+      b.setCurrentKey(key);
+      setNamespace(s, ns);
+      switch (op) {
+        case 0:
+          s.value.update(`v${n}`);
+          break;
+        case 1:
+          s.list.add(`l${n}`);
+          break;
+        case 2:
+          s.map.put(`m${n % 5}`, `x${n}`);
+          break;
+        case 3:
+          s.map.remove(`m${n % 5}`);
+          break;
+        case 4:
+          s.reducing.add(`r${n}`);
+          break;
+        case 5:
+          s.aggregating.add(n);
+          break;
+        case 6:
+          for (const st of Object.values(s)) st.clear();
+          break;
+        case 7:
+          s.list.update(n % 2 === 0 ? [] : [`u${n}`]);
+          break;
+        default:
+          s.value.clear();
+      }
+    });
+  }
+}
+
+describe('DiskKeyedStateBackend', () => {
+  test('random operations leave the same state as in the heap backend, with any cache size', () => {
+    for (const cacheEntries of [1, 2, 7, 100_000]) {
+      const clock = new FakeClock();
+      const heap = new HeapKeyedStateBackend(128, 0, 128, clock.fn);
+      const disk = diskBackend(128, 0, 128, clock.fn, { cacheEntries });
+      randomOps([heap, disk], 42 + cacheEntries, 3_000, 60);
+      assert.deepEqual(canonical(disk.snapshot()), canonical(heap.snapshot()), `cache of ${cacheEntries}`);
+      // Reads through the state API agree as well (after the snapshot flushed the cache).
+      const hs = allStates(heap);
+      const ds = allStates(disk);
+      for (let k = 0; k < 60; k++) {
+        for (const key of [`k${k}`, k]) {
+          heap.setCurrentKey(key);
+          disk.setCurrentKey(key);
+          for (const ns of ['', 'w1', 'w2']) {
+            setNamespace(hs, ns);
+            setNamespace(ds, ns);
+            assert.deepEqual(ds.value.value(), hs.value.value());
+            assert.deepEqual(ds.list.get(), hs.list.get());
+            assert.deepEqual(ds.map.entries(), hs.map.entries());
+            assert.deepEqual(ds.reducing.get(), hs.reducing.get());
+            assert.deepEqual(ds.aggregating.get(), hs.aggregating.get());
+          }
+        }
+      }
+    }
+  });
+
+  test('state larger than the cache: every entry survives eviction, snapshot and restore', () => {
+    const clock = new FakeClock();
+    const b = diskBackend(128, 0, 128, clock.fn, { cacheEntries: 100 });
+    const v = b.getState<Value<{ n: number; tags: string[] }>>(valueState('v'));
+    const m = b.getState<MapS<string, number[]>>(mapState<string, number[]>('m'));
+    const a = b.getState<Aggregating<number, number>>(aggregatingState('a', avg));
+    const keys = 5_000;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < keys; i++) {
+        b.setCurrentKey(i % 2 === 0 ? `user-${i}` : BigInt(i));
+        v.update({ n: i + round, tags: [`t${i}`] });
+        m.put(`r${round}`, [i, round]);
+        a.add(i + round);
+      }
+    }
+    const check = (backend: KeyedStateBackend, what: string) => {
+      const vv = backend.getState<Value<{ n: number; tags: string[] }>>(valueState('v'));
+      const mm = backend.getState<MapS<string, number[]>>(mapState<string, number[]>('m'));
+      const aa = backend.getState<Aggregating<number, number>>(aggregatingState('a', avg));
+      for (let i = 0; i < keys; i++) {
+        backend.setCurrentKey(i % 2 === 0 ? `user-${i}` : BigInt(i));
+        assert.deepEqual(vv.value(), { n: i + 2, tags: [`t${i}`] }, `${what}: value of key ${i}`);
+        assert.deepEqual(
+          mm.entries(),
+          [
+            ['r0', [i, 0]],
+            ['r1', [i, 1]],
+            ['r2', [i, 2]],
+          ],
+          `${what}: map of key ${i}`,
+        );
+        assert.equal(aa.get(), i + 1, `${what}: aggregate of key ${i}`);
+      }
+    };
+    check(b, 'live');
+    const snap = b.snapshot();
+    assert.equal(
+      Object.values(snap.states['v']!).reduce((n, list) => n + list.length, 0),
+      keys,
+      'the snapshot holds every key, not only the cached ones',
+    );
+    const restored = diskBackend(128, 0, 128, clock.fn, { cacheEntries: 10 });
+    restored.restore(snap);
+    check(restored, 'restored');
+    const heap = new HeapKeyedStateBackend(128, 0, 128, clock.fn);
+    heap.restore(snap);
+    check(heap, 'restored into the heap backend');
+    const visited: Key[] = [];
+    b.forEachKey('v', (k) => visited.push(k));
+    assert.equal(visited.length, keys);
+  });
+
+  test('MapState values, nested arrays and objects, bigint and composite keys round-trip through the store', () => {
+    const b = diskBackend(128, 0, 128, new FakeClock().fn, { cacheEntries: 1 });
+    const v = b.getState<Value<unknown>>(valueState<unknown>('v'));
+    const m = b.getState<MapS<unknown, unknown>>(mapState<unknown, unknown>('m'));
+    const values: unknown[] = [
+      { a: [1, [2, [3, { b: 'c' }]]], d: null, e: true, f: 1.5 },
+      new Map<unknown, unknown>([
+        [1, 'one'],
+        ['1', { nested: new Map([['x', [1, 2]]]) }],
+      ]),
+      [[], [[]], {}],
+      2n ** 80n,
+      new Set([1, 'a']),
+      new Date(5),
+      'text with \u0000 and é',
+    ];
+    const keys: Key[] = ['\ud800', '\udc00', 'x'.repeat(5_000), [1n, ['a', true]], -0, 2 ** 60, 'é'];
+    keys.forEach((key, i) => {
+      b.setCurrentKey(key);
+      v.update(values[i % values.length]);
+      m.put({ k: i } as unknown, i);
+      m.put(i, values[(i + 1) % values.length]);
+    });
+    keys.forEach((key, i) => {
+      b.setCurrentKey(key);
+      assert.deepEqual(v.value(), values[i % values.length], `value of key #${i}`);
+      const entries = m.entries();
+      assert.deepEqual(entries[0], [{ k: i }, i], 'object map keys survive (as equal, new objects)');
+      assert.deepEqual(entries[1], [i, values[(i + 1) % values.length]]);
+    });
+    // The two lone surrogates are different keys although both would encode to U+FFFD in UTF-8.
+    b.setCurrentKey('\ud800');
+    assert.deepEqual(v.value(), values[0]);
+    b.setCurrentKey('\udc00');
+    assert.deepEqual(v.value(), values[1]);
+    // Snapshots and forEachKey return the keys as they were given, lone surrogates included.
+    const snapshotKeys = Object.values(b.snapshot().states['v']!)
+      .flat()
+      .map(([key]) => key);
+    const visited: Key[] = [];
+    b.forEachKey('v', (key) => visited.push(key));
+    for (const found of [snapshotKeys, visited]) {
+      assert.equal(found.length, keys.length);
+      // Compared as normalised keys: -0 comes back as 0, which is the same key.
+      for (const key of keys) {
+        assert.ok(
+          found.some((k) => normalizeKey(k) === normalizeKey(key)),
+          `key ${String(normalizeKey(key)).slice(0, 20)}`,
+        );
+      }
+    }
+  });
+
+  test('incremental snapshots: base plus deltas restore to the state of a full snapshot, deletes included', () => {
+    const clock = new FakeClock();
+    for (const cacheEntries of [3, 100_000]) {
+      const b = diskBackend(128, 0, 128, clock.fn, { cacheEntries });
+      randomOps([b], 1, 1_000, 40);
+      const base = b.snapshotIncremental();
+      assert.equal(base.baseVersion, null);
+      assert.deepEqual(base.removed, {});
+      assert.deepEqual(canonical(base), canonical(b.snapshot()), 'a base is a full snapshot');
+      const chain: IncrementalKeyedStateSnapshot[] = [base];
+      for (let round = 0; round < 4; round++) {
+        randomOps([b], 100 + round, 300, 40);
+        const delta = b.snapshotIncremental(chain.at(-1)!.version);
+        assert.equal(delta.baseVersion, chain.at(-1)!.version);
+        assert.equal(delta.version, chain.at(-1)!.version + 1);
+        chain.push(delta);
+        const full = b.snapshot();
+        for (const [start, end] of [
+          [0, 128],
+          [0, 50],
+          [50, 128],
+        ] as const) {
+          const restored = diskBackend(128, start, end, clock.fn, { cacheEntries: 5 });
+          restored.restoreIncremental(chain);
+          const expected = diskBackend(128, start, end, clock.fn);
+          expected.restore(full);
+          assert.deepEqual(
+            canonical(restored.snapshot()),
+            canonical(expected.snapshot()),
+            `cache ${cacheEntries}, round ${round}, key groups [${start}, ${end})`,
+          );
+        }
+      }
+      // Deltas carry tombstones: clear a key that the base had and restore base + delta.
+      const deletesBase = b.snapshotIncremental();
+      const s = allStates(b);
+      const victim = Object.values(deletesBase.states['value']!)[0]![0]!;
+      b.setCurrentKey(victim[0]);
+      setNamespace(s, victim[1]);
+      s.value.clear();
+      const delta = b.snapshotIncremental(deletesBase.version);
+      assert.deepEqual(Object.values(delta.removed['value']!).flat(), [[victim[0], victim[1]]]);
+      assert.equal(delta.states['value'], undefined, 'nothing else of that state changed');
+      const restored = diskBackend(128, 0, 128, clock.fn);
+      restored.restoreIncremental([deletesBase, delta]);
+      const rs = allStates(restored);
+      restored.setCurrentKey(victim[0]);
+      setNamespace(rs, victim[1]);
+      assert.equal(rs.value.value(), undefined, 'the deleted entry is gone');
+      assert.deepEqual(canonical(restored.snapshot()), canonical(b.snapshot()));
+    }
+  });
+
+  test('incremental snapshots: deltas since older versions, unknown versions and broken chains are refused', () => {
+    const b = diskBackend(128, 0, 128, new FakeClock().fn, { cacheEntries: 4, retainedVersions: 2 });
+    const v = b.getState<Value<number>>(valueState<number>('v'));
+    assert.throws(() => b.snapshotIncremental(0), /full/, 'no base yet');
+    b.setCurrentKey('a');
+    v.update(1);
+    const base = b.snapshotIncremental();
+    b.setCurrentKey('b');
+    v.update(2);
+    const d1 = b.snapshotIncremental(base.version);
+    b.setCurrentKey('c');
+    v.update(3);
+    // A delta since the base (two versions back) holds both changes.
+    const sinceBase = b.snapshotIncremental(base.version);
+    assert.deepEqual(
+      Object.values(sinceBase.states['v']!)
+        .flat()
+        .map(([k]) => k)
+        .sort(),
+      ['b', 'c'],
+    );
+    // Only two versions are retained: the base is now too old.
+    const d3 = b.snapshotIncremental(sinceBase.version);
+    assert.throws(() => b.snapshotIncremental(base.version), /full/);
+    assert.throws(() => b.snapshotIncremental(999), /full/);
+    const fresh = diskBackend(128, 0, 128, new FakeClock().fn);
+    assert.throws(() => fresh.restoreIncremental([]), /at least/);
+    assert.throws(() => fresh.restoreIncremental([d1]), /full snapshot/);
+    assert.throws(() => fresh.restoreIncremental([base, d3]), /based on/);
+    // Deltas since an older version are a valid chain too.
+    fresh.restoreIncremental([base, sinceBase]);
+    fresh.setCurrentKey('c');
+    assert.equal(fresh.getState<Value<number>>(valueState<number>('v')).value(), 3);
+    assert.throws(() => diskBackend(64, 0, 64, new FakeClock().fn).restoreIncremental([base]), /max parallelism/);
+    // A base also restores through the plain interface, into any backend.
+    const heap = new HeapKeyedStateBackend(128, 0, 128, new FakeClock().fn);
+    heap.restore(base);
+    heap.setCurrentKey('a');
+    assert.equal(heap.getState<Value<number>>(valueState<number>('v')).value(), 1);
+  });
+
+  test('beginSnapshot reads the state as of the call while processing goes on', () => {
+    const b = diskBackend(128, 0, 128, new FakeClock().fn, { cacheEntries: 2 });
+    const l = b.getState<List<number>>(listState<number>('l'));
+    for (let i = 0; i < 20; i++) {
+      b.setCurrentKey(i);
+      l.add(i);
+    }
+    const pending = b.beginSnapshot();
+    for (let i = 0; i < 40; i++) {
+      b.setCurrentKey(i);
+      if (i % 3 === 0) l.clear();
+      else l.add(100 + i);
+    }
+    b.snapshot(); // flushes every later change to the store
+    const snap = pending.read();
+    pending.release();
+    const entries = Object.values(snap.states['l']!).flat();
+    assert.equal(entries.length, 20);
+    for (const [key, , value] of entries) assert.deepEqual(value, [key]);
+    assert.throws(() => pending.read(), /released/);
+  });
+
+  test('dispose removes the directory', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sluice-disk-state-'));
+    const b = new DiskKeyedStateBackend(128, 0, 128, Date.now, { directory, cacheEntries: 1 });
+    const v = b.getState<Value<number>>(valueState<number>('v'));
+    for (let i = 0; i < 10; i++) {
+      b.setCurrentKey(i);
+      v.update(i);
+    }
+    b.dispose();
+    assert.equal(existsSync(directory), false);
+    // The environment is closed a turn later; it removes nothing else and does not throw.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(existsSync(directory), false);
+  });
+
+  test('rejects a cache of no entries and a max parallelism beyond two-byte key groups', () => {
+    const directory = join(tmpdir(), `sluice-disk-state-never-${process.pid}`);
+    assert.throws(() => new DiskKeyedStateBackend(128, 0, 128, Date.now, { directory, cacheEntries: 0 }), /≥ 1/);
+    assert.throws(() => new DiskKeyedStateBackend(70_000, 0, 1, Date.now, { directory }), /max parallelism/);
+  });
+});

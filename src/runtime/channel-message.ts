@@ -9,7 +9,7 @@ export type ChannelMessage =
   | { readonly t: 'wm'; readonly wm: number }
   | { readonly t: 'idle'; readonly idle: boolean }
   /** Checkpoint barrier: everything before it belongs to checkpoint `id`, everything after to later ones. */
-  | { readonly t: 'barrier'; readonly id: number }
+  | { readonly t: 'barrier'; readonly id: number; readonly full: boolean }
   | { readonly t: 'end' };
 
 /** Delivers channel messages to one receiving subtask and carries credits back to the sender. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { JobConfig } from '../plan/job-plan.js';
 import { BatchCodec, type EncodedBatch } from './batch-codec.js';
@@ -6,10 +6,12 @@ import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import {
   type CheckpointMetadata,
   checkpointDirName,
+  type ReferencedFile,
   readStateFile,
   type StateFileRef,
   writeStateFile,
 } from './checkpoint/checkpoint-storage.js';
+import { flattenChain, type KeyedLink, MAX_CHAIN } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
@@ -30,8 +32,8 @@ export function threadOf(index: number, threads: number): number {
 export interface ExecutorCheckpointing {
   /** The checkpoint root directory. */
   readonly root: string;
-  /** A subtask's state file for checkpoint `id` is durable. */
-  onAck(id: number, ref: StateFileRef, alignmentMs: number): void;
+  /** A subtask's state file for checkpoint `id` is durable; `references` are earlier files it builds on. */
+  onAck(id: number, ref: StateFileRef, alignmentMs: number, references: ReferencedFile[]): void;
   /** Every subtask on this thread has consumed all its input; the final checkpoint may be taken. */
   onDrained(): void;
 }
@@ -239,15 +241,41 @@ export class Executor implements ChannelTransport {
     const dir = join(cp.root, checkpointDirName(snapshot.checkpointId));
     const subtask = this.subtasks.find((s) => s.vertex.id === snapshot.vertexId && s.index === snapshot.subtaskIndex);
     const name = `s-${snapshot.vertexId}-${snapshot.subtaskIndex}.state`;
+    // Incremental state names the earlier files it builds on; give those references their checksums.
+    const references = new Map<string, ReferencedFile>();
+    for (const op of Object.values(snapshot.operators)) {
+      for (const link of op.keyedChain ?? []) {
+        const written = this.written.get(`${link.checkpointId}/${link.name}`);
+        if (written === undefined)
+          throw new Error(`state file ${link.name} of checkpoint ${link.checkpointId} is unknown`);
+        link.size = written.size;
+        link.sha256 = written.sha256;
+        const checkpointDir = checkpointDirName(link.checkpointId);
+        references.set(`${checkpointDir}/${link.name}`, { ...written, checkpointDir });
+      }
+    }
     writeStateFile(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators)).then(
-      (ref) => cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0),
+      (ref) => {
+        this.remember(snapshot.checkpointId, ref);
+        cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0, [...references.values()]);
+      },
       (e) => this.fail(e),
     );
   }
 
+  /** Files this thread wrote for recent checkpoints (incremental chains refer to them). */
+  private readonly written = new Map<string, StateFileRef>();
+  private remember(checkpointId: number, ref: StateFileRef): void {
+    this.written.set(`${checkpointId}/${ref.name}`, ref);
+    // A chain is at most MAX_CHAIN links long; keep a little more than that many checkpoints' worth.
+    for (const key of this.written.keys()) {
+      if (Number(key.slice(0, key.indexOf('/'))) < checkpointId - 2 * MAX_CHAIN) this.written.delete(key);
+    }
+  }
+
   /** Starts checkpoint `id` on this thread's subtasks. */
-  triggerCheckpoint(id: number): void {
-    for (const s of this.subtasks) s.triggerCheckpoint(id);
+  triggerCheckpoint(id: number, full: boolean): void {
+    for (const s of this.subtasks) s.triggerCheckpoint(id, full);
     this.wakeup();
   }
 
@@ -269,6 +297,23 @@ export class Executor implements ChannelTransport {
       if (!ref.operators.some((uid) => needed.has(uid))) continue;
       const snapshot = decodeSnapshot(await readStateFile(dir, ref));
       for (const [uid, op] of Object.entries(snapshot.operators)) {
+        if (op.keyedChain !== undefined && op.keyedChain.length > 0 && op.keyed !== undefined) {
+          // Incremental: apply the earlier links, then this one, into one full snapshot.
+          const links: KeyedLink[] = [];
+          for (const link of op.keyedChain) {
+            const earlier = decodeSnapshot(
+              await readStateFile(join(dirname(dir), checkpointDirName(link.checkpointId)), {
+                name: link.name,
+                size: link.size!,
+                sha256: link.sha256!,
+                operators: [],
+              }),
+            );
+            links.push(earlier.operators[uid]!.keyed as KeyedLink);
+          }
+          links.push(op.keyed as KeyedLink);
+          op.keyed = flattenChain(links);
+        }
         const list = byUid.get(uid) ?? [];
         list.push(op);
         byUid.set(uid, list);

@@ -7,7 +7,7 @@ import {
   CheckpointCoordinator,
   type CheckpointStats,
 } from './checkpoint/checkpoint-coordinator.js';
-import type { StateFileRef } from './checkpoint/checkpoint-storage.js';
+import { listCheckpointIds, type ReferencedFile, type StateFileRef } from './checkpoint/checkpoint-storage.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
@@ -87,7 +87,7 @@ function serveSavepoints(
 export type WorkerReport =
   | { t: 'ready' }
   | { t: 'progress'; p: ExecutorProgress }
-  | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number }
+  | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
   | { t: 'finished'; collected: Record<string, unknown[]>; side: Record<string, number>; p: ExecutorProgress }
   | { t: 'failed'; error: WireError };
@@ -96,7 +96,7 @@ export type WorkerReport =
 export type CoordinatorCommand =
   | { t: 'start' }
   | { t: 'cancel' }
-  | { t: 'checkpoint'; id: number }
+  | { t: 'checkpoint'; id: number; full: boolean }
   | { t: 'complete'; id: number; final: boolean };
 
 /** What a worker thread needs besides its ports. */
@@ -128,7 +128,8 @@ export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobRe
       ),
     );
   }
-  const run: Run = { plan, graph, options, executionId, restore, log };
+  const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
+  const run: Run = { plan, graph, options, executionId, restore, log, newestExistingCheckpoint };
   if (options.threads <= 1) return runInProcess(run);
   if (options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
@@ -143,19 +144,22 @@ interface Run {
   executionId: string;
   restore: RestorePoint | undefined;
   log: (line: string) => void;
+  newestExistingCheckpoint: number;
 }
 
 function coordinatorFor(
   run: Run,
   threads: number,
-  trigger: (id: number) => void,
+  trigger: (id: number, full: boolean) => void,
   complete: (id: number, final: boolean) => void,
   fail: (e: unknown) => void,
 ): CheckpointCoordinator | undefined {
   const cp = run.options.checkpoint;
   if (cp === undefined) return undefined;
   const subtasks = run.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
-  const firstId = (run.restore?.metadata.checkpointId ?? 0) + 1;
+  // Ids continue after the restored checkpoint and after every directory already there (a corrupt newer one, or
+  // checkpoints of another run when starting from a savepoint), so no id is used twice.
+  const firstId = Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint) + 1;
   return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
     trigger,
     complete,
@@ -171,7 +175,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
   const coordinator = coordinatorFor(
     run,
     1,
-    (id) => executor!.triggerCheckpoint(id),
+    (id, full) => executor!.triggerCheckpoint(id, full),
     (id, final) => executor!.notifyCheckpointComplete(id, final),
     (e) => failure?.(e),
   );
@@ -186,7 +190,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     coordinator && checkpointRoot !== undefined
       ? {
           root: checkpointRoot,
-          onAck: (id, ref, alignmentMs) => coordinator.onAck(id, ref, alignmentMs),
+          onAck: (id, ref, alignmentMs, references) => coordinator.onAck(id, ref, alignmentMs, references),
           onDrained: () => coordinator.onDrained(),
         }
       : undefined,
@@ -261,7 +265,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const coordinator = coordinatorFor(
     run,
     threads,
-    (id) => send({ t: 'checkpoint', id }),
+    (id, full) => send({ t: 'checkpoint', id, full }),
     (id, final) => send({ t: 'complete', id, final }),
     (e) => fail(e),
   );
@@ -318,7 +322,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               progress[t] = r.p;
               break;
             case 'ack':
-              coordinator?.onAck(r.id, r.ref, r.alignmentMs);
+              coordinator?.onAck(r.id, r.ref, r.alignmentMs, r.references);
               break;
             case 'drained':
               coordinator?.onDrained();

@@ -109,7 +109,11 @@ export class RecordWriter {
   }
 
   private broadcastControl(
-    message: { t: 'wm'; wm: number } | { t: 'idle'; idle: boolean } | { t: 'end' } | { t: 'barrier'; id: number },
+    message:
+      | { t: 'wm'; wm: number }
+      | { t: 'idle'; idle: boolean }
+      | { t: 'end' }
+      | { t: 'barrier'; id: number; full: boolean },
   ): void {
     this.flush();
     if (this.partitioning.kind === 'forward') this.transport.send(this.edge, this.subtask, this.subtask, message);
@@ -126,7 +130,7 @@ export class RecordWriter {
     this.broadcastControl({ t: 'end' });
   }
   /** Flushes, then sends a checkpoint barrier to every target (barriers need no credit). */
-  barrier(id: number): void {
-    this.broadcastControl({ t: 'barrier', id });
+  barrier(id: number, full: boolean): void {
+    this.broadcastControl({ t: 'barrier', id, full });
   }
 }

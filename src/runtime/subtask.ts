@@ -6,15 +6,17 @@ import type { BadRecord, PollResult, SourceOutput, SourceReader } from '../core/
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import type { PlanNode } from '../plan/nodes.js';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
+import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
 import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
 import { channelsPerTarget, type Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
 import { RecordWriter } from './record-writer.js';
+import { createKeyedStateBackend } from './state-backend-factory.js';
 import { TimerQueue } from './timer-queue.js';
 
 function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerSnapshot[] {
@@ -67,9 +69,12 @@ export class Subtask {
   recordsIn = 0;
   /** Timer queues each operator created, in creation order (snapshotted with the operator). */
   private readonly timerQueues: TimerQueue[][] = [];
-  private readonly backends: (HeapKeyedStateBackend | undefined)[] = [];
+  private readonly backends: (KeyedStateBackend | undefined)[] = [];
+  private readonly incremental: IncrementalTracker[] = [];
   /** Checkpoint whose barrier a source emits at its next step. */
   private pendingSourceBarrier: number | undefined;
+  /** Checkpoints that must be self-contained (savepoints): no incremental state. */
+  private readonly fullCheckpoints = new Set<number>();
   /** The snapshot taken when the subtask finished; it stands for the subtask in every later checkpoint. */
   private finalSnapshot: Promise<SubtaskSnapshot> | undefined;
   /** Checkpoints triggered while finishing, acknowledged once finished. */
@@ -152,6 +157,7 @@ export class Subtask {
     for (let i = 0; i < this.ops.length; i++) {
       this.contexts.push({ wm: MIN_WATERMARK });
       this.timerQueues.push([]);
+      this.incremental.push(new IncrementalTracker());
     }
     if (this.headOutput) this.headOutput.onNextWatermark = (wm) => this.setOpWatermark(0, wm);
     this.outputs.forEach((o, i) => {
@@ -175,10 +181,18 @@ export class Subtask {
   private contextFor(node: PlanNode, i: number): OperatorContext {
     const p = this.vertex.parallelism;
     const maxP = this.config.maxParallelism;
-    let keyed: HeapKeyedStateBackend | undefined;
+    let keyed: KeyedStateBackend | undefined;
     if (isKeyed(node)) {
       const [start, end] = keyGroupRange(this.index, maxP, p);
-      keyed = new HeapKeyedStateBackend(maxP, start, end, () => this.host.now());
+      keyed = createKeyedStateBackend(this.config, {
+        executionId: this.host.executionId,
+        vertex: this.vertex.id,
+        subtask: this.index,
+        operator: i,
+        keyGroupStart: start,
+        keyGroupEnd: end,
+        clock: () => this.host.now(),
+      });
     }
     this.backends[i] = keyed;
     const ctx = this.contexts[i]!;
@@ -327,6 +341,7 @@ export class Subtask {
       return;
     }
     if (msg.t === 'barrier') {
+      if (msg.full) this.fullCheckpoints.add(msg.id);
       const aligned = this.gate.onBarrier(ch, msg.id);
       if (aligned !== undefined) this.checkpoint(aligned);
       return;
@@ -352,8 +367,9 @@ export class Subtask {
   // ---- checkpoints ----
 
   /** The coordinator started checkpoint `id`: sources emit its barrier at their next step. */
-  triggerCheckpoint(id: number): void {
+  triggerCheckpoint(id: number, full = false): void {
     if (id <= this.lastSnapshotId) return; // its barrier overtook the trigger message
+    if (full) this.fullCheckpoints.add(id);
     if (this.status === 'finished') this.ackFinal(id);
     else if (this.reader !== undefined && this.status === 'running') this.pendingSourceBarrier = id;
     // Other subtasks snapshot when the barrier has arrived on every input channel; if instead every input ends
@@ -378,15 +394,21 @@ export class Subtask {
     this.lastSnapshotId = id;
     const waiting = this.ackOnFinish.indexOf(id);
     if (waiting >= 0) this.ackOnFinish.splice(waiting, 1);
-    const snapshot = this.snapshot(id, false);
-    for (const w of this.writers) w.barrier(id);
+    const full = this.fullCheckpoints.delete(id);
+    const snapshot = this.snapshot(id, false, full);
+    for (const w of this.writers) w.barrier(id, full);
     snapshot.then(
       (s) => this.host.snapshotTaken(s),
       (e) => this.host.fail(e),
     );
   }
 
-  private snapshot(id: number, finished: boolean): Promise<SubtaskSnapshot> {
+  /** The name of this subtask's state file in every checkpoint directory (incremental chains refer to it). */
+  get stateFileName(): string {
+    return `s-${this.vertex.id}-${this.index}.state`;
+  }
+
+  private snapshot(id: number, finished: boolean, full = false): Promise<SubtaskSnapshot> {
     const operators: Record<string, OperatorSnapshot> = {};
     const pending: Promise<unknown>[] = [];
     const nodes = this.vertex.nodes;
@@ -398,7 +420,13 @@ export class Subtask {
       const backend = this.backends[i];
       const s: OperatorSnapshot = {};
       if (backend !== undefined) {
-        if (backend.snapshotAsync !== undefined) pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));
+        if (isIncremental(backend)) {
+          // Savepoints and final snapshots are self-contained; other checkpoints store what changed.
+          const { link, chain } = this.incremental[i]!.take(backend, id, this.stateFileName, full || finished);
+          s.keyed = link;
+          s.keyedChain = chain;
+        } else if (backend.snapshotAsync !== undefined)
+          pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));
         else s.keyed = backend.snapshot();
         s.timers = this.timerQueues[i]!.map((q) => snapshotTimers(q, this.config.maxParallelism));
       }
@@ -451,6 +479,9 @@ export class Subtask {
 
   /** Checkpoint `id` completed: operators may now publish what they pre-committed for it. */
   async notifyCheckpointComplete(id: number): Promise<void> {
+    this.backends.forEach((b, i) => {
+      if (b !== undefined && isIncremental(b)) this.incremental[i]!.complete(id, b);
+    });
     for (const op of this.ops) await op.notifyCheckpointComplete?.(id);
     // The final snapshot was taken as checkpoint 0: it is complete once a checkpoint that includes it is.
     if (this.finalCheckpoint !== undefined && this.finalCheckpoint <= id && !this.finalNotified) {
@@ -521,7 +552,14 @@ export class Subtask {
   }
 
   async close(): Promise<void> {
-    for (const op of this.ops) await op.close();
-    await this.reader?.close?.();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      for (const op of this.ops) await op.close();
+      await this.reader?.close?.();
+    } finally {
+      for (const b of this.backends) b?.dispose();
+    }
   }
+  private closed = false;
 }

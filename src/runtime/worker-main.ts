@@ -26,7 +26,7 @@ try {
       ? undefined
       : {
           root: data.checkpointRoot,
-          onAck: (id, ref, alignmentMs) => report({ t: 'ack', id, ref, alignmentMs }),
+          onAck: (id, ref, alignmentMs, references) => report({ t: 'ack', id, ref, alignmentMs, references }),
           onDrained: () => report({ t: 'drained' }),
         },
   );
@@ -42,7 +42,7 @@ try {
         executor.cancel();
         break;
       case 'checkpoint':
-        executor.triggerCheckpoint(m.id);
+        executor.triggerCheckpoint(m.id, m.full);
         break;
       case 'complete':
         executor.notifyCheckpointComplete(m.id, m.final);

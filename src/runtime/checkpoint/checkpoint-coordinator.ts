@@ -3,6 +3,7 @@ import {
   type CheckpointMetadata,
   checkpointDirName,
   pruneCheckpoints,
+  type ReferencedFile,
   type StateFileRef,
   writeMetadata,
 } from './checkpoint-storage.js';
@@ -41,8 +42,8 @@ export interface CheckpointStats {
 }
 
 export interface CoordinatorHooks {
-  /** Start checkpoint `id` on every executor. */
-  trigger(id: number): void;
+  /** Start checkpoint `id` on every executor; `full`: no incremental state (savepoints). */
+  trigger(id: number, full: boolean): void;
   /** Checkpoint `id` is durable; `final` ends the job after operators were notified. */
   complete(id: number, final: boolean): void;
   /** Something failed while completing a checkpoint. */
@@ -57,6 +58,8 @@ interface InFlight {
   startedAt: number;
   final: boolean;
   refs: StateFileRef[];
+  /** Files of earlier checkpoints that incremental state of this one builds on. */
+  references: Map<string, ReferencedFile>;
   alignmentMs: number;
   timer: NodeJS.Timeout;
 }
@@ -117,10 +120,21 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const timer = setTimeout(() => this.abandon(id), this.config.timeoutMs);
     timer.unref?.();
-    this.inFlight = { id, startedAt: Date.now(), final, refs: [], alignmentMs: 0, timer, waiters: this.queuedWaiters };
+    const waiters = this.queuedWaiters;
     this.queuedWaiters = [];
+    this.inFlight = {
+      id,
+      startedAt: Date.now(),
+      final,
+      refs: [],
+      references: new Map(),
+      alignmentMs: 0,
+      timer,
+      waiters,
+    };
     this.lastStartedAt = Date.now();
-    this.hooks.trigger(id);
+    // A savepoint must stand alone: it is copied elsewhere without the earlier checkpoints.
+    this.hooks.trigger(id, waiters.length > 0);
   }
 
   private queuedWaiters: InFlight['waiters'] = [];
@@ -154,10 +168,11 @@ export class CheckpointCoordinator {
     }
   }
 
-  onAck(id: number, ref: StateFileRef, alignmentMs: number): void {
+  onAck(id: number, ref: StateFileRef, alignmentMs: number, references: readonly ReferencedFile[] = []): void {
     const f = this.inFlight;
     if (f === undefined || f.id !== id) return; // late acknowledgement of an abandoned checkpoint
     f.refs.push(ref);
+    for (const r of references) f.references.set(`${r.checkpointDir}/${r.name}`, r);
     f.alignmentMs = Math.max(f.alignmentMs, alignmentMs);
     if (f.refs.length === this.totalSubtasks) this.complete(f);
   }
@@ -173,6 +188,7 @@ export class CheckpointCoordinator {
       maxParallelism: this.maxParallelism,
       final: f.final,
       files: f.refs,
+      references: [...f.references.values()],
     };
     const dir = join(this.config.dir, checkpointDirName(f.id));
     writeMetadata(dir, metadata)

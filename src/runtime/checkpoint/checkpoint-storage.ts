@@ -33,6 +33,14 @@ export interface CheckpointMetadata {
   /** True when every subtask had finished its input: restoring it only completes pending commits. */
   final: boolean;
   files: StateFileRef[];
+  /** State files of earlier checkpoints that incremental state in `files` builds on (kept while this one is). */
+  references?: ReferencedFile[];
+}
+
+/** A state file in another checkpoint directory of the same root. */
+export interface ReferencedFile extends StateFileRef {
+  /** Directory name under the checkpoint root, e.g. chk-0000000041. */
+  checkpointDir: string;
 }
 
 export const METADATA = '_metadata';
@@ -180,6 +188,7 @@ export async function findLatestCheckpoint(
     try {
       const metadata = await readMetadata(dir);
       for (const f of metadata.files) await readStateFile(dir, f);
+      for (const r of metadata.references ?? []) await readStateFile(join(root, r.checkpointDir), r);
       return { dir, metadata };
     } catch (e) {
       onCorrupt(`checkpoint ${id} is corrupt (${(e as Error).message})`);
@@ -192,17 +201,19 @@ export async function findLatestCheckpoint(
 export async function pruneCheckpoints(root: string, newestComplete: number, retain: number): Promise<void> {
   const ids = await listCheckpointIds(root);
   let kept = 0;
+  const referenced = new Set<string>();
+  const doomed: string[] = [];
   for (const id of ids) {
     if (id > newestComplete) continue;
     const dir = join(root, checkpointDirName(id));
-    const complete = await stat(join(dir, METADATA)).then(
-      () => true,
-      () => false,
-    );
-    if (complete && kept < retain) {
+    const metadata = await readMetadata(dir).catch(() => undefined);
+    if (metadata !== undefined && kept < retain) {
       kept++;
+      for (const r of metadata.references ?? []) referenced.add(r.checkpointDir);
       continue;
     }
-    await rm(dir, { recursive: true, force: true });
+    doomed.push(checkpointDirName(id));
   }
+  // Older checkpoints whose files incremental state of a kept one builds on stay too.
+  for (const name of doomed) if (!referenced.has(name)) await rm(join(root, name), { recursive: true, force: true });
 }

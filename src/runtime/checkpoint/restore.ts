@@ -56,6 +56,7 @@ export async function chooseRestorePoint(
   const latest = await findLatestCheckpoint(choice.checkpointDir, (line) =>
     log(`warning: ${line}; using an older one`),
   );
+  // Newer directories (incomplete or corrupt) stay for inspection; new checkpoints take ids after them.
   if (latest === undefined) return undefined;
   log(`restoring from checkpoint ${latest.metadata.checkpointId} (${latest.dir})`);
   return { dir: latest.dir, metadata: latest.metadata };

@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Key } from '../../core/key.js';
 import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-backend.js';
+import type { LinkRef } from './incremental.js';
 
 /** A pending timer as stored in a snapshot. */
 export interface TimerSnapshot {
@@ -12,8 +13,10 @@ export interface TimerSnapshot {
 
 /** The state of one operator (by uid) in one subtask. */
 export interface OperatorSnapshot {
-  /** Keyed state, per key group. */
+  /** Keyed state, per key group; with an incremental backend, the link of this checkpoint (maybe only a delta). */
   keyed?: KeyedStateSnapshot;
+  /** With an incremental backend: the earlier links `keyed` builds on, oldest first (empty for a full link). */
+  keyedChain?: LinkRef[];
   /** Timers of each timer queue the operator created, in creation order. */
   timers?: TimerSnapshot[][];
   /** Operator (non-keyed) state: whatever the operator's snapshotState returned. */
@@ -58,7 +61,8 @@ export function* encodeSnapshot(s: SubtaskSnapshot): Generator<Buffer> {
       skeleton.operators[uid] = op;
       continue;
     }
-    skeleton.operators[uid] = { ...op, keyed: { maxParallelism: op.keyed.maxParallelism, states: {} } };
+    // Other fields of the keyed snapshot (an incremental link's version and tombstones) stay in the skeleton.
+    skeleton.operators[uid] = { ...op, keyed: { ...op.keyed, states: {} } };
     for (const [state, perGroup] of Object.entries(op.keyed.states)) {
       skeleton.operators[uid].keyed!.states[state] = {};
       for (const [kg, entries] of Object.entries(perGroup)) {
