@@ -6,6 +6,7 @@ import type {
   StateDescriptor,
   StateTtlConfig,
 } from './descriptors.js';
+import { ElementTtl, EXPIRED, type Wrapped } from './element-ttl.js';
 import {
   type KeyedStateBackend,
   type KeyedStateSnapshot,
@@ -309,32 +310,6 @@ class HeapValueState extends HeapState {
     else this.write(value);
   }
 }
-
-/**
- * TTL per element of a list or per entry of a map, as in Flink: each element expires on its own. Elements are
- * stored as `{ v, e }` (value, expiry) when the state has a TTL, as plain values otherwise.
- */
-class ElementTtl {
-  constructor(
-    private readonly ttl: StateTtlConfig,
-    private readonly clock: () => number,
-  ) {}
-  wrap(v: unknown): { v: unknown; e: number } {
-    return { v, e: this.clock() + this.ttl.ttlMs };
-  }
-  /** The value if visible now (refreshing its expiry on read when configured), else `expired`. */
-  read(stored: { v: unknown; e: number }): unknown {
-    const now = this.clock();
-    if (stored.e <= now) return this.ttl.visibility === 'returnExpiredIfNotCleanedUp' ? stored.v : EXPIRED;
-    if (this.ttl.updateType === 'onReadAndWrite') stored.e = now + this.ttl.ttlMs;
-    return stored.v;
-  }
-  isExpired(stored: { v: unknown; e: number }): boolean {
-    return stored.e <= this.clock();
-  }
-}
-const EXPIRED = Symbol('expired');
-type Wrapped = { v: unknown; e: number };
 
 class HeapListState extends HeapState {
   private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);

@@ -4,6 +4,8 @@ import type {
   StateDescriptor,
   StateTtlConfig,
 } from '../descriptors.js';
+import { ElementTtl, EXPIRED, type Wrapped } from '../element-ttl.js';
+
 import { type NamespacedState, VOID_NAMESPACE } from '../keyed-state-backend.js';
 import type { CachedEntry, CacheTable } from './entry-cache.js';
 
@@ -114,36 +116,6 @@ class DiskValueState extends DiskState {
     else this.write(value);
   }
 }
-
-/**
- * TTL per element of a list or per entry of a map, as in Flink: each element expires on its own. Elements are
- * stored as `{ v, e }` (value, expiry) when the state has a TTL, as plain values otherwise.
- */
-class ElementTtl {
-  constructor(
-    private readonly ttl: StateTtlConfig,
-    private readonly clock: () => number,
-  ) {}
-  wrap(v: unknown): Wrapped {
-    return { v, e: this.clock() + this.ttl.ttlMs };
-  }
-  /** The value if visible now (refreshing its expiry on read when configured), else `EXPIRED`. */
-  read(stored: Wrapped): unknown {
-    const now = this.clock();
-    if (stored.e <= now) return this.ttl.visibility === 'returnExpiredIfNotCleanedUp' ? stored.v : EXPIRED;
-    if (this.ttl.updateType === 'onReadAndWrite') stored.e = now + this.ttl.ttlMs;
-    return stored.v;
-  }
-  isExpired(stored: Wrapped): boolean {
-    return stored.e <= this.clock();
-  }
-  /** Whether reading elements changes them (their expiry), so that the entry must be written back. */
-  get readWrites(): boolean {
-    return this.ttl.updateType === 'onReadAndWrite';
-  }
-}
-const EXPIRED = Symbol('expired');
-type Wrapped = { v: unknown; e: number };
 
 class DiskListState extends DiskState {
   private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);
