@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
 
@@ -37,6 +38,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.batchSize !== undefined) overrides.batchSize = options.batchSize;
   if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
   if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
+  exitWithLauncher();
   const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));

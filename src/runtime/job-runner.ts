@@ -8,6 +8,7 @@ import {
   type CheckpointStats,
 } from './checkpoint/checkpoint-coordinator.js';
 import { listCheckpointIds, type ReferencedFile, type StateFileRef } from './checkpoint/checkpoint-storage.js';
+import { lockCheckpointDirectory } from './checkpoint/directory-lock.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
@@ -114,6 +115,22 @@ export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobRe
   const graph = buildExecutionGraph(plan);
   const executionId = randomUUID();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const cp = options.checkpoint;
+  const unlock = cp === undefined ? undefined : await lockCheckpointDirectory(cp.dir);
+  try {
+    return await runLocked(plan, graph, options, executionId, log);
+  } finally {
+    await unlock?.();
+  }
+}
+
+async function runLocked(
+  plan: JobPlan,
+  graph: ExecutionGraph,
+  options: RunOptions,
+  executionId: string,
+  log: (line: string) => void,
+): Promise<JobResult> {
   const cp = options.checkpoint;
   const restore = await chooseRestorePoint(
     { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: cp?.fromSavepoint },
