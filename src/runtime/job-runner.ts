@@ -15,6 +15,7 @@ import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress } from './executor.js';
+import { claimScratch } from './state-backend-factory.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
 export interface PlanSpec {
@@ -117,9 +118,11 @@ export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobRe
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cp = options.checkpoint;
   const unlock = cp === undefined ? undefined : await lockCheckpointDirectory(cp.dir);
+  const releaseScratch = await claimScratch(plan.config, executionId);
   try {
     return await runLocked(plan, graph, options, executionId, log);
   } finally {
+    await releaseScratch();
     await unlock?.();
   }
 }

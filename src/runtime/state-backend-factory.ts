@@ -1,3 +1,4 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobConfig } from '../plan/job-plan.js';
@@ -24,9 +25,44 @@ export interface BackendPlace {
 export function createKeyedStateBackend(config: JobConfig, place: BackendPlace): KeyedStateBackend {
   const { keyGroupStart, keyGroupEnd, clock } = place;
   if (config.stateBackend === 'disk') {
-    const root = config.stateDir ?? join(tmpdir(), 'sluice-state');
-    const directory = join(root, place.executionId, `${place.vertex}-${place.subtask}-${place.operator}`);
+    const directory = join(
+      scratchRoot(config),
+      place.executionId,
+      `${place.vertex}-${place.subtask}-${place.operator}`,
+    );
     return new DiskKeyedStateBackend(config.maxParallelism, keyGroupStart, keyGroupEnd, clock, { directory });
   }
   return new HeapKeyedStateBackend(config.maxParallelism, keyGroupStart, keyGroupEnd, clock);
+}
+
+function scratchRoot(config: JobConfig): string {
+  return config.stateDir ?? join(tmpdir(), 'sluice-state');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the disk backend's scratch folder of this run (marked with this process's pid) and removes the folders of
+ * runs whose process is gone — a run killed with -9 cannot clean up after itself. Returns the function that removes
+ * this run's folder at the end. Does nothing for the heap backend.
+ */
+export async function claimScratch(config: JobConfig, executionId: string): Promise<() => Promise<void>> {
+  if (config.stateBackend !== 'disk') return async () => {};
+  const root = scratchRoot(config);
+  const mine = join(root, executionId);
+  await mkdir(mine, { recursive: true });
+  await writeFile(join(mine, 'owner.pid'), `${process.pid}\n`);
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (name === executionId) continue;
+    const owner = Number((await readFile(join(root, name, 'owner.pid'), 'utf8').catch(() => '')).trim());
+    if (!(owner > 0 && alive(owner))) await rm(join(root, name), { recursive: true, force: true });
+  }
+  return () => rm(mine, { recursive: true, force: true });
 }
