@@ -6,9 +6,9 @@ export interface Event {
   amount: number;
 }
 
-/** Parses and validates one input line; a throw makes the line a bad record that names file and line. */
-export function parseEvent(line: string): Event {
-  const e = JSON.parse(line) as Partial<Event> | null;
+/** Checks one parsed input line; a throw makes the line a bad record that names file and line. */
+export function toEvent(value: unknown): Event {
+  const e = value as Partial<Event> | null;
   if (e === null || typeof e !== 'object') throw new Error('expected a JSON object');
   if (typeof e.user !== 'string') throw new Error('field "user" must be a string');
   if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw new Error('field "ts" must be a finite number');

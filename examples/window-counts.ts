@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defineJob, FileSink, FileSource, TumblingEventTimeWindows, WatermarkStrategies } from 'sluice';
-import { type Event, parseEvent } from './events.js';
+import { type Event, toEvent } from './events.js';
 
 export default defineJob((env, args) => {
   const { values } = parseArgs({
@@ -17,7 +17,7 @@ export default defineJob((env, args) => {
 
   env
     .fromSource(
-      FileSource.text(values.input, { parse: parseEvent }),
+      FileSource.jsonLines(values.input, { validate: toEvent }),
       WatermarkStrategies.forBoundedOutOfOrderness<Event>(5_000).withTimestampAssigner((e) => e.ts),
     )
     .keyBy((e) => e.user)

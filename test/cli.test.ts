@@ -200,3 +200,12 @@ test('with a dead-letter output, malformed lines are routed there and the rest i
     assert.ok(l.reason.length > 0);
   }
 });
+
+test('blank lines and CRLF line ends in JSON Lines input are accepted', () => {
+  const file = join(dir, 'blank-crlf.jsonl');
+  writeFileSync(file, `\r\n${events.map((e) => JSON.stringify(e)).join('\r\n\r\n')}\r\n  \r\n`);
+  const out = join(dir, 'blank-crlf-out.jsonl');
+  const r = sluice('run', 'examples/window-counts.ts', '--', '--input', file, '--output', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readLines(out), windowReference(events));
+});

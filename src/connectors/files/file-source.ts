@@ -30,8 +30,21 @@ export interface FileSourceTextOptions<T> {
   readonly parse?: (line: string) => T;
 }
 
-/** All options of a {@link FileSource}; `parse` applies to `text` only, `columns`/`header`/`delimiter` to `csv` only. */
-export interface FileSourceOptions<T> extends FileSourceCommonOptions, FileSourceTextOptions<T>, CsvFormatOptions {
+/** Options of the `jsonl` format. */
+export interface FileSourceJsonOptions<T> {
+  /** Turns each parsed JSON value into the record; a throw makes the line a bad record (naming file and line). */
+  readonly validate?: (value: unknown) => T;
+}
+
+/**
+ * All options of a {@link FileSource}; `parse` applies to `text` only, `validate` to `jsonl` only,
+ * `columns`/`header`/`delimiter` to `csv` only.
+ */
+export interface FileSourceOptions<T>
+  extends FileSourceCommonOptions,
+    FileSourceTextOptions<T>,
+    FileSourceJsonOptions<T>,
+    CsvFormatOptions {
   /** Default 'text'. */
   readonly format?: FileSourceFormat;
 }
@@ -100,7 +113,10 @@ export class FileSource<T> implements Source<T> {
   }
 
   /** JSON Lines: each non-blank line is one JSON value. `T` is trusted, not checked. */
-  static jsonLines<T = unknown>(path: string, options: FileSourceCommonOptions = {}): FileSource<T> {
+  static jsonLines<T = unknown>(
+    path: string,
+    options: FileSourceCommonOptions & FileSourceJsonOptions<T> = {},
+  ): FileSource<T> {
     return new FileSource<T>(path, { ...options, format: 'jsonl' });
   }
 
@@ -117,6 +133,8 @@ function makeFormat<T>(options: FileSourceOptions<T>): LineFormat<T> {
   const format = options.format ?? 'text';
   if (format !== 'text' && options.parse !== undefined)
     throw new PlanError(`'parse' applies to the text format only, not ${format}`);
+  if (format !== 'jsonl' && options.validate !== undefined)
+    throw new PlanError(`'validate' applies to the jsonl format only, not ${format}`);
   if (
     format !== 'csv' &&
     (options.columns !== undefined || options.header !== undefined || options.delimiter !== undefined)
@@ -127,7 +145,7 @@ function makeFormat<T>(options: FileSourceOptions<T>): LineFormat<T> {
     case 'text':
       return textFormat(options.parse);
     case 'jsonl':
-      return jsonLinesFormat();
+      return jsonLinesFormat(options.validate);
     case 'csv':
       return csvFormat(options);
     default:

@@ -5,6 +5,7 @@ export {
   FileSource,
   type FileSourceCommonOptions,
   type FileSourceFormat,
+  type FileSourceJsonOptions,
   type FileSourceOptions,
   type FileSourceTextOptions,
 } from './file-source.js';

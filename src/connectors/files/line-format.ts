@@ -87,15 +87,25 @@ export function textFormat<T>(parse?: (line: string) => T): LineFormat<T> {
   return { forFile: () => parser };
 }
 
-/** JSON Lines: each non-blank line is `JSON.parse`d; blank lines are skipped; a line that fails to parse is bad. */
-export function jsonLinesFormat<T>(): LineFormat<T> {
+/**
+ * JSON Lines: each non-blank line is `JSON.parse`d; blank lines are skipped; a line that fails to parse is bad, and
+ * so is one that `validate` (which turns the parsed value into the record) rejects by throwing.
+ */
+export function jsonLinesFormat<T>(validate?: (value: unknown) => T): LineFormat<T> {
   const parser = new (class extends SingleLineParser<T> {
     parseLine(line: string): LineOutcome<T> {
       if (isBlank(line)) return SKIP;
+      let value: unknown;
       try {
-        return JSON.parse(line) as T;
+        value = JSON.parse(line);
       } catch (e) {
         return new BadLine(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (validate === undefined) return value as T;
+      try {
+        return validate(value);
+      } catch (e) {
+        return new BadLine(`invalid record: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   })();
