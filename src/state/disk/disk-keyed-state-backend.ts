@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../../core/key.js';
 import type { StateDescriptor } from '../descriptors.js';
+import { createEntryState, type EntryAccess, type EntryState } from '../entry-states.js';
 import type { KeyedStateBackend, KeyedStateSnapshot, NamespacedState, SnapshotEntry } from '../keyed-state-backend.js';
 import { VOID_NAMESPACE } from '../keyed-state-backend.js';
 import { ChangeLog, type RemovedRef } from './change-log.js';
-import { createDiskState, type DiskState, type EntryAccess } from './disk-states.js';
 import { type CachedEntry, CacheTable, EntryCache } from './entry-cache.js';
 import { type IncrementalKeyedStateSnapshot, type RemovedEntry, validateChain } from './incremental-snapshot.js';
 import { RecordCodec, type StoredRecord } from './record-codec.js';
@@ -54,7 +54,7 @@ const RESTORE_BATCH = 10_000;
  * LMDB read transaction while processing goes on) and {@link snapshotIncremental} / {@link restoreIncremental}
  * (deltas since an earlier version; format in incremental-snapshot.ts).
  */
-export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess {
+export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<CacheTable, CachedEntry> {
   private readonly db: RootDatabase<Buffer, Buffer>;
   private readonly directory: string;
   private readonly cache: EntryCache;
@@ -64,7 +64,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess {
   private readonly log: ChangeLog;
   private readonly tables = new Map<string, CacheTable>();
   private readonly tableById: CacheTable[] = [];
-  private readonly states = new Map<string, DiskState>();
+  private readonly states = new Map<string, EntryState<CacheTable, CachedEntry>>();
   private key: Key = '';
   private norm: NormalizedKey = '';
   private kg = -1;
@@ -128,7 +128,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess {
       }
       return existing as unknown as S & NamespacedState;
     }
-    const state = createDiskState(this, this.table(descriptor.name), descriptor);
+    const state = createEntryState(this, this.table(descriptor.name), descriptor);
     this.states.set(descriptor.name, state);
     return state as unknown as S & NamespacedState;
   }
@@ -144,6 +144,11 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess {
       if (this.cache.overfull) this.writeBack(this.cache.evict(this.evictBatch));
     }
     return create || e.value !== undefined ? e : undefined;
+  }
+
+  /** @internal {@link EntryAccess.changing}: the entry will differ from the store, so it is written back later. */
+  changing(_table: CacheTable, entry: CachedEntry): void {
+    entry.dirty = true;
   }
 
   /** @internal {@link EntryAccess.clear}. */

@@ -3,41 +3,48 @@ import type {
   ReducingStateDescriptor,
   StateDescriptor,
   StateTtlConfig,
-} from '../descriptors.js';
-import { ElementTtl, EXPIRED, type Wrapped } from '../element-ttl.js';
+} from './descriptors.js';
+import { ElementTtl, EXPIRED, type Wrapped } from './element-ttl.js';
 
-import { type NamespacedState, VOID_NAMESPACE } from '../keyed-state-backend.js';
-import type { CachedEntry, CacheTable } from './entry-cache.js';
+import { type NamespacedState, VOID_NAMESPACE } from './keyed-state-backend.js';
+
+/** What a state object keeps per key and namespace: the value and, with a TTL, its expiry time. */
+export interface StoredEntry {
+  value: unknown;
+  expires?: number;
+}
 
 /**
- * The state objects of the disk backend. They follow the heap backend's state classes line by line (same TTL,
- * append, merge and copy semantics) with one addition: every change of an entry, including the in-place ones (a
- * list append, an accumulator mutated by `add`, an expiry refreshed by a read), marks the cached entry dirty so that
- * it is written back to the store.
+ * The state objects of every keyed state backend: value, list, map, reducing and aggregating state with the same
+ * TTL, append, merge and copy semantics whatever the storage. A backend provides entry access; before any change of
+ * an entry — a new value, an in-place change (list append, map put, an accumulator mutated by `add`, an expiry
+ * refreshed by a read) — the state calls `changing`, which is where the heap backend copies the old value for a
+ * running snapshot (copy-on-write) and the disk backend marks its cached entry dirty for write-back.
  *
- * Contract with the backend: an entry returned by {@link EntryAccess.lookup} stays cached until the next call of
- * `lookup` or `clear`, so it may be changed in between without being lost; code here never holds an entry across
- * another lookup.
+ * Contract with the backend: an entry returned by {@link EntryAccess.lookup} stays valid until the next call of
+ * `lookup` or `clear`, so it may be changed in between; code here never holds an entry across another lookup.
  */
-export interface EntryAccess {
+export interface EntryAccess<T, E extends StoredEntry> {
   readonly clock: () => number;
   /**
    * The entry of the current key in `ns`. With `create` false: undefined when there is no entry. With `create`
-   * true: always an entry, whose value is undefined when it is new; the caller then sets the value (and marks the
-   * entry dirty) before it calls `lookup` again.
+   * true: always an entry, whose value is undefined when it is new; the caller sets the value before it calls
+   * `lookup` again.
    */
-  lookup(table: CacheTable, ns: string, create: boolean): CachedEntry | undefined;
+  lookup(table: T, ns: string, create: boolean): E | undefined;
   /** Removes the entry of the current key in `ns`. */
-  clear(table: CacheTable, ns: string): void;
+  clear(table: T, ns: string): void;
+  /** Called before `entry` (value or expiry) changes in any way. */
+  changing(table: T, entry: E): void;
 }
 
 /** Reads and writes one entry slot of the current key, honouring TTL. Shared by all state kinds. */
-export abstract class DiskState implements NamespacedState {
+export abstract class EntryState<T = unknown, E extends StoredEntry = StoredEntry> implements NamespacedState {
   protected ns = VOID_NAMESPACE;
   protected readonly ttl: StateTtlConfig | undefined;
   constructor(
-    protected readonly backend: EntryAccess,
-    protected readonly table: CacheTable,
+    protected readonly backend: EntryAccess<T, E>,
+    protected readonly table: T,
     readonly descriptor: StateDescriptor,
   ) {
     this.ttl = descriptor.ttl;
@@ -46,7 +53,7 @@ export abstract class DiskState implements NamespacedState {
     this.ns = namespace;
   }
   /** The live entry of the current key, or undefined (expired entries are dropped unless visibility allows). */
-  protected live(ns = this.ns): CachedEntry | undefined {
+  protected live(ns = this.ns): E | undefined {
     const e = this.backend.lookup(this.table, ns, false);
     if (e === undefined) return undefined;
     const ttl = this.entryTtl();
@@ -58,8 +65,8 @@ export abstract class DiskState implements NamespacedState {
         return undefined;
       }
       if (ttl.updateType === 'onReadAndWrite') {
+        this.changing(e);
         e.expires = now + ttl.ttlMs;
-        e.dirty = true;
       }
     }
     return e;
@@ -73,10 +80,13 @@ export abstract class DiskState implements NamespacedState {
   }
   protected write(value: unknown, ns = this.ns): void {
     const e = this.backend.lookup(this.table, ns, true)!;
+    this.changing(e);
     e.value = value;
     const ttl = this.entryTtl();
     if (ttl !== undefined) e.expires = this.backend.clock() + ttl.ttlMs;
-    e.dirty = true;
+  }
+  protected changing(e: E): void {
+    this.backend.changing(this.table, e);
   }
   protected removeEntry(ns = this.ns): void {
     this.backend.clear(this.table, ns);
@@ -88,7 +98,10 @@ export abstract class DiskState implements NamespacedState {
     return this.read() === undefined;
   }
   mergeNamespaces(target: string, sources: readonly string[]): void {
-    let merged = this.read(target);
+    // Merging may change the target's value in place (an accumulator's merge): announce the change first.
+    const existing = this.live(target);
+    if (existing !== undefined) this.changing(existing);
+    let merged = existing?.value;
     for (const source of sources) {
       if (source === target) continue;
       const v = this.read(source);
@@ -106,7 +119,7 @@ export abstract class DiskState implements NamespacedState {
   }
 }
 
-class DiskValueState extends DiskState {
+class ValueEntryState<T, E extends StoredEntry> extends EntryState<T, E> {
   value(): unknown {
     const v = this.read();
     return v === undefined && this.descriptor.kind === 'value' ? this.descriptor.defaultValue : v;
@@ -117,7 +130,7 @@ class DiskValueState extends DiskState {
   }
 }
 
-class DiskListState extends DiskState {
+class ListEntryState<T, E extends StoredEntry> extends EntryState<T, E> {
   private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);
   protected override entryTtl(): StateTtlConfig | undefined {
     return undefined;
@@ -130,11 +143,11 @@ class DiskListState extends DiskState {
     if (t === undefined) return list.slice();
     const out: unknown[] = [];
     const kept = list.filter((w) => !t.isExpired(w as Wrapped));
+    if (t.readWrites) this.changing(e);
     for (const w of list) {
       const v = t.read(w as Wrapped);
       if (v !== EXPIRED) out.push(v);
     }
-    if (t.readWrites) e.dirty = true;
     // Expired elements are cleaned up on read; the visibility setting decided whether this read still saw them.
     if (kept.length === 0) this.removeEntry();
     else if (kept.length < list.length) this.write(kept);
@@ -150,8 +163,8 @@ class DiskListState extends DiskState {
       this.write([stored]);
       return true;
     }
+    this.changing(e);
     (e.value as unknown[]).push(stored);
-    e.dirty = true;
     return false;
   }
   addAll(values: readonly unknown[]): void {
@@ -166,13 +179,13 @@ class DiskListState extends DiskState {
   }
 }
 
-class DiskMapState extends DiskState {
+class MapEntryState<T, E extends StoredEntry> extends EntryState<T, E> {
   private readonly elementTtl = this.ttl && new ElementTtl(this.ttl, this.backend.clock);
   protected override entryTtl(): StateTtlConfig | undefined {
     return undefined;
   }
   /** The entry holding the current key's map, or undefined. */
-  private mapEntry(): CachedEntry | undefined {
+  private mapEntry(): E | undefined {
     return this.live();
   }
   get(key: unknown): unknown {
@@ -191,8 +204,8 @@ class DiskMapState extends DiskState {
       this.write(new Map([[key, stored]]));
       return;
     }
+    this.changing(e);
     (e.value as Map<unknown, unknown>).set(key, stored);
-    e.dirty = true;
   }
   putAll(entries: Iterable<[unknown, unknown]>): void {
     for (const [k, v] of entries) this.put(k, v);
@@ -201,8 +214,9 @@ class DiskMapState extends DiskState {
     const e = this.mapEntry();
     if (e === undefined) return;
     const m = e.value as Map<unknown, unknown>;
-    if (!m.delete(key)) return;
-    e.dirty = true;
+    if (!m.has(key)) return;
+    this.changing(e);
+    m.delete(key);
     this.pruneIfEmpty(m);
   }
   contains(key: unknown): boolean {
@@ -232,16 +246,13 @@ class DiskMapState extends DiskState {
     return this.entries().length === 0;
   }
   /** The visible value of one stored map entry, or EXPIRED (an expired map entry is removed). */
-  private visible(e: CachedEntry, m: Map<unknown, unknown>, key: unknown, stored: unknown): unknown {
+  private visible(e: E, m: Map<unknown, unknown>, key: unknown, stored: unknown): unknown {
     const t = this.elementTtl;
     if (t === undefined) return stored;
+    const expired = t.isExpired(stored as Wrapped);
+    if (expired || t.readWrites) this.changing(e);
     const v = t.read(stored as Wrapped);
-    if (t.isExpired(stored as Wrapped)) {
-      m.delete(key);
-      e.dirty = true;
-    } else if (t.readWrites) {
-      e.dirty = true;
-    }
+    if (expired) m.delete(key);
     return v;
   }
   private pruneIfEmpty(m: Map<unknown, unknown>): void {
@@ -252,7 +263,7 @@ class DiskMapState extends DiskState {
   }
 }
 
-class DiskReducingState extends DiskState {
+class ReducingEntryState<T, E extends StoredEntry> extends EntryState<T, E> {
   get(): unknown {
     return this.read();
   }
@@ -266,13 +277,10 @@ class DiskReducingState extends DiskState {
       this.write(value);
       return true;
     }
-    if (this.ttl === undefined) {
-      // Hit path without a TTL: fold into the cached entry, no second lookup.
-      e.value = d.reduce(e.value, value);
-      e.dirty = true;
-    } else {
-      this.write(d.reduce(e.value, value));
-    }
+    // The reduce function may change the stored value in place: announce the change first.
+    this.changing(e);
+    if (this.ttl === undefined) e.value = d.reduce(e.value, value);
+    else this.write(d.reduce(e.value, value));
     return false;
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
@@ -281,7 +289,7 @@ class DiskReducingState extends DiskState {
   }
 }
 
-class DiskAggregatingState extends DiskState {
+class AggregatingEntryState<T, E extends StoredEntry> extends EntryState<T, E> {
   get(): unknown {
     const d = this.descriptor;
     const acc = this.read();
@@ -301,12 +309,10 @@ class DiskAggregatingState extends DiskState {
       this.write(agg.add(value, agg.createAccumulator()));
       return true;
     }
-    if (this.ttl === undefined) {
-      e.value = agg.add(value, e.value);
-      e.dirty = true;
-    } else {
-      this.write(agg.add(value, e.value));
-    }
+    // `add` usually changes the accumulator in place: announce the change first.
+    this.changing(e);
+    if (this.ttl === undefined) e.value = agg.add(value, e.value);
+    else this.write(agg.add(value, e.value));
     return false;
   }
   protected override mergeValues(a: unknown, b: unknown): unknown {
@@ -318,17 +324,21 @@ class DiskAggregatingState extends DiskState {
   }
 }
 
-export function createDiskState(backend: EntryAccess, table: CacheTable, d: StateDescriptor): DiskState {
+export function createEntryState<T, E extends StoredEntry>(
+  backend: EntryAccess<T, E>,
+  table: T,
+  d: StateDescriptor,
+): EntryState<T, E> {
   switch (d.kind) {
     case 'value':
-      return new DiskValueState(backend, table, d);
+      return new ValueEntryState(backend, table, d);
     case 'list':
-      return new DiskListState(backend, table, d);
+      return new ListEntryState(backend, table, d);
     case 'map':
-      return new DiskMapState(backend, table, d);
+      return new MapEntryState(backend, table, d);
     case 'reducing':
-      return new DiskReducingState(backend, table, d);
+      return new ReducingEntryState(backend, table, d);
     case 'aggregating':
-      return new DiskAggregatingState(backend, table, d);
+      return new AggregatingEntryState(backend, table, d);
   }
 }
