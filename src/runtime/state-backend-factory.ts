@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../core/process-alive.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import { DiskKeyedStateBackend } from '../state/disk/disk-keyed-state-backend.js';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
@@ -39,15 +40,6 @@ function scratchRoot(config: JobConfig): string {
   return config.stateDir ?? join(tmpdir(), 'sluice-state');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Claims the disk backend's scratch folder of this run (marked with this process's pid) and removes the folders of
  * runs whose process is gone — a run killed with -9 cannot clean up after itself. Returns the function that removes
@@ -62,7 +54,7 @@ export async function claimScratch(config: JobConfig, executionId: string): Prom
   for (const name of await readdir(root).catch(() => [] as string[])) {
     if (name === executionId) continue;
     const owner = Number((await readFile(join(root, name, 'owner.pid'), 'utf8').catch(() => '')).trim());
-    if (!(owner > 0 && alive(owner))) await rm(join(root, name), { recursive: true, force: true });
+    if (!(owner > 0 && isProcessAlive(owner))) await rm(join(root, name), { recursive: true, force: true });
   }
   return () => rm(mine, { recursive: true, force: true });
 }

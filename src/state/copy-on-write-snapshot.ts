@@ -1,13 +1,16 @@
 import { type Key, keyGroupOf, type NormalizedKey } from '../core/key.js';
 import type { KeyedStateSnapshot, SnapshotEntry } from './keyed-state-backend.js';
 
-/** The fields of a heap state entry a snapshot needs. */
+/** An entry of the heap backend, with the versions copy-on-write snapshots need. */
 export interface VersionedEntry {
   key: Key;
   ns: string;
   value: unknown;
+  /** Expiry time (processing time, ms) when the state has a TTL. */
   expires?: number;
+  /** Snapshot version current when the entry was created: snapshots with a version <= born exclude it. */
   born: number;
+  /** Last snapshot version that has this entry's value (copied before a change, or visited): copy once per snapshot. */
   seen: number;
 }
 

@@ -1,5 +1,5 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
-import { CopyOnWriteSnapshot } from './copy-on-write-snapshot.js';
+import { CopyOnWriteSnapshot, type VersionedEntry } from './copy-on-write-snapshot.js';
 import type { StateDescriptor } from './descriptors.js';
 import { createEntryState, type EntryAccess, type EntryState } from './entry-states.js';
 import {
@@ -10,18 +10,8 @@ import {
   VOID_NAMESPACE,
 } from './keyed-state-backend.js';
 
-/** One stored entry: the original key and namespace are kept so snapshots can be taken without parsing. */
-interface Entry {
-  key: Key;
-  ns: string;
-  value: unknown;
-  /** Expiry time (processing time, ms) when the state has a TTL. */
-  expires?: number;
-  /** Snapshot version current when the entry was created: snapshots with a version <= born exclude it. */
-  born: number;
-  /** Last snapshot version that has this entry's value (copied before a change, or visited): copy once per snapshot. */
-  seen: number;
-}
+/** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
+type Entry = VersionedEntry;
 
 /**
  * Entries of one state: per namespace, per normalised key. Namespace strings are few and long-lived (window

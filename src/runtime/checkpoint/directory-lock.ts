@@ -1,17 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../core/errors.js';
+import { isProcessAlive } from '../../core/process-alive.js';
 
 const LOCK = '_lock';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * One job at a time per checkpoint directory: two runs writing the same checkpoints and output would break
@@ -25,7 +17,7 @@ export async function lockCheckpointDirectory(dir: string, waitMs = 5000): Promi
   const deadline = Date.now() + waitMs;
   for (;;) {
     const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (!(owner > 0) || owner === process.pid || !alive(owner)) break;
+    if (!(owner > 0) || owner === process.pid || !isProcessAlive(owner)) break;
     if (Date.now() > deadline) {
       throw new SluiceError(`checkpoint directory ${dir} is in use by another job (pid ${owner})`);
     }
