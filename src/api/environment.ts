@@ -129,9 +129,6 @@ export class StreamExecutionEnvironment {
   async execute(name = 'job', options: ExecuteOptions = {}): Promise<JobResult> {
     const plan = this.buildPlan(name);
     const threads = options.threads ?? 1;
-    if (options.fromSavepoint !== undefined && this.checkpointConfig === undefined) {
-      throw new PlanError('restoring from a savepoint needs checkpointing: set a checkpoint directory');
-    }
     if (this.checkpointConfig !== undefined && plan.config.runtimeMode === 'batch') {
       throw new PlanError('checkpoints are for streaming mode; batch mode recomputes bounded input after a failure');
     }
@@ -142,10 +139,8 @@ export class StreamExecutionEnvironment {
       signal: options.signal,
       log: options.log,
       onCheckpoint: options.onCheckpoint,
-      checkpoint:
-        this.checkpointConfig === undefined
-          ? undefined
-          : { ...this.checkpointConfig, fresh: options.fresh, fromSavepoint: options.fromSavepoint },
+      fromSavepoint: options.fromSavepoint,
+      checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);
     return result;

@@ -27,12 +27,10 @@ export interface PlanSpec {
   readonly overrides: Record<string, unknown>;
 }
 
-/** Checkpointing of one run: where, how often, and where to start from. */
+/** Checkpointing of one run: where, how often, and whether to start over. */
 export interface CheckpointRunOptions extends CheckpointConfig {
   /** Delete existing checkpoints and start from the beginning. */
   fresh?: boolean;
-  /** Start from this savepoint directory. */
-  fromSavepoint?: string;
 }
 
 export interface RunOptions {
@@ -46,6 +44,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Exactly-once: periodic checkpoints, restore on start, output committed with checkpoints. */
   checkpoint?: CheckpointRunOptions;
+  /** Start from this savepoint (with or without checkpointing in this run). */
+  fromSavepoint?: string;
   /** Where the runtime reports restores, corrupt checkpoints and checkpoint figures (stderr on the CLI). */
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
@@ -136,7 +136,7 @@ async function runLocked(
 ): Promise<JobResult> {
   const cp = options.checkpoint;
   const restore = await chooseRestorePoint(
-    { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: cp?.fromSavepoint },
+    { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: options.fromSavepoint },
     log,
   );
   if (restore !== undefined && restore.metadata.maxParallelism !== plan.config.maxParallelism) {
