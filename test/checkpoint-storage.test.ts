@@ -25,7 +25,7 @@ import {
   describeExit,
   hiddenFiles,
   notCovered,
-  ratedJob,
+  ratedCheckpointCommand,
   ratedReference,
   SluiceProcess,
   sleep,
@@ -336,24 +336,7 @@ test('CLI: a corrupt newest checkpoint is reported once and the previous one res
   const count = 15_000;
   const ck = join(tmp, 'e2e-ck');
   const out = join(tmp, 'e2e-out');
-  const command = [
-    'run',
-    ratedJob,
-    '-p',
-    '2',
-    '--checkpoint-dir',
-    ck,
-    '--checkpoint-interval',
-    '100',
-    '-v',
-    '--',
-    '--count',
-    String(count),
-    '--rate',
-    '3000',
-    '--output',
-    out,
-  ];
+  const command = ratedCheckpointCommand(ck, out, count, 3000);
   const first = new SluiceProcess(command);
   try {
     const ok = await first.waitUntil(

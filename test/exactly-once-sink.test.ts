@@ -9,7 +9,7 @@ import {
   hiddenFiles,
   notCovered,
   PART_FILE,
-  ratedJob,
+  ratedCheckpointCommand,
   ratedReference,
   SluiceProcess,
   sleep,
@@ -87,24 +87,7 @@ test('uncommitted output is never visible, across a SIGKILL and a restart', { ti
   const reference = ratedReference(count);
   const out = join(dir, 'out');
   const ck = join(dir, 'ck');
-  const command = [
-    'run',
-    ratedJob,
-    '-p',
-    '2',
-    '--checkpoint-dir',
-    ck,
-    '--checkpoint-interval',
-    '100',
-    '-v',
-    '--',
-    '--count',
-    String(count),
-    '--rate',
-    '1500',
-    '--output',
-    out,
-  ];
+  const command = ratedCheckpointCommand(ck, out, count, 1500);
   const reader = new Reader(out, reference);
 
   // First run: watched until at least two part files are visible; then killed while a checkpoint is in flight with

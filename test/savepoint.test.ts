@@ -10,6 +10,7 @@ import {
   fileLines,
   hiddenFiles,
   notCovered,
+  ratedCheckpointCommand,
   ratedJob,
   ratedReference,
   runSluice,
@@ -38,18 +39,7 @@ test('stop with savepoint at parallelism 2, resume at parallelism 1 and 4', { ti
   const out = join(dir, 'out');
   const savepoint = join(dir, 'sp');
   const jobArgs = (o: string) => ['--', '--count', String(count), '--rate', rate, '--output', o];
-  const job = new SluiceProcess([
-    'run',
-    ratedJob,
-    '-p',
-    '2',
-    '--checkpoint-dir',
-    ck,
-    '--checkpoint-interval',
-    '100',
-    '-v',
-    ...jobArgs(out),
-  ]);
+  const job = new SluiceProcess(ratedCheckpointCommand(ck, out, count, rate));
   try {
     // Some output committed first, so that the savepoint stops the job part way, with state in every operator.
     const running = await job.waitUntil(
