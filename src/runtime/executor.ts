@@ -16,6 +16,9 @@ import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnap
 import type { ExecutionGraph } from './execution-graph.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
+/** How long a failing executor waits for its subtasks to close before it reports the failure. */
+const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
+
 /** Messages between executors on different threads. */
 type PeerMessage =
   | { t: 'msg'; edge: number; from: number; to: number; m: WireChannelMessage }
@@ -334,9 +337,11 @@ export class Executor implements ChannelTransport {
     if (this.failed) return;
     this.failed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.rejectDone(e);
-    // Best effort: release resources (open files) of user functions and connectors.
-    for (const s of this.subtasks) s.close().catch(() => {});
+    // Best effort: release resources (open files, native state stores) of user functions and connectors before the
+    // failure is reported, since the thread is terminated after that; bounded so a hanging close cannot hide it.
+    const closed = Promise.allSettled(this.subtasks.map((s) => s.close()));
+    const bound = new Promise((resolve) => setTimeout(resolve, FAILURE_CLOSE_TIMEOUT_MS).unref());
+    void Promise.race([closed, bound]).then(() => this.rejectDone(e));
   }
 
   progress(): ExecutorProgress {

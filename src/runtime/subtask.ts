@@ -558,7 +558,7 @@ export class Subtask {
       for (const op of this.ops) await op.close();
       await this.reader?.close?.();
     } finally {
-      for (const b of this.backends) b?.dispose();
+      await Promise.all(this.backends.map((b) => b?.dispose()));
     }
   }
   private closed = false;

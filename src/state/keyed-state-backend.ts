@@ -31,7 +31,12 @@ export interface KeyedStateBackend {
   snapshotAsync?(): Promise<KeyedStateSnapshot>;
   /** Loads entries of the key groups this backend owns; entries of other groups are ignored. */
   restore(snapshot: KeyedStateSnapshot): void;
-  dispose(): void;
+  /**
+   * Releases memory, files and native handles. The returned promise (if any) settles once native resources are
+   * closed; the runtime awaits it before a worker thread reports it finished, because terminating a thread while a
+   * native close is still running aborts the process.
+   */
+  dispose(): void | Promise<void>;
 }
 
 /** Internal view of a state object used by the runtime (windows): select the namespace, merge namespaces. */

@@ -293,7 +293,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
     for (const link of chain) this.applyEntries(link.states, link.removed);
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.cache.clear();
@@ -302,9 +302,12 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
     // turn later: lmdb-js 3.5's close() blocks forever when called in the same tick as a transactionSync (measured).
     const { db, directory } = this;
     rmSync(directory, { recursive: true, force: true });
-    setImmediate(() => {
-      void db.close().finally(() => rmSync(directory, { recursive: true, force: true }));
-    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      await db.close();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   }
 
   // ---- internals ----
