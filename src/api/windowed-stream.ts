@@ -25,8 +25,11 @@ export function reduceAsAggregate<T>(fn: (a: T, b: T) => T): AggregateFunction<T
     getResult: (acc) => acc.v,
     merge: (a, b) => {
       if (!b.set) return a;
-      if (!a.set) return b;
-      a.v = fn(a.v, b.v);
+      // Fold into `a`, never return `b`: sliced windows merge stored slice accumulators into a fresh one.
+      if (!a.set) {
+        a.v = b.v;
+        a.set = true;
+      } else a.v = fn(a.v, b.v);
       return a;
     },
   };

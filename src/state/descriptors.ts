@@ -47,7 +47,11 @@ export interface AggregateFunction<IN, ACC, OUT> {
   /** May mutate and return `acc`. */
   add(value: IN, acc: ACC): ACC;
   getResult(acc: ACC): OUT;
-  /** Needed for merging windows (sessions); may mutate and return `a`. */
+  /**
+   * Folds `b` into `a`. Needed for merging windows (sessions) and lets sliding windows share work between
+   * overlapping windows (stream slicing). May mutate and return `a`; must neither change `b` nor return a result
+   * that shares mutable parts with `b` (`b` stays in state and is merged again into later windows).
+   */
   merge?(a: ACC, b: ACC): ACC;
 }
 

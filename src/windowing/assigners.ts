@@ -16,6 +16,19 @@ export interface WindowAssigner<T = unknown, W extends Window = Window> {
   readonly isEventTime: boolean;
   /** Present on merging assigners: reports groups of windows that must merge into one. */
   mergeWindows?(windows: readonly W[], merge: (toMerge: W[], merged: W) => void): void;
+  /**
+   * Present on assigners of aligned overlapping windows (sliding): every window [start, start + size) with
+   * start ≡ offset (mod slide). The window operator then keeps one accumulator per slice of gcd(size, slide) and
+   * merges slices when a window fires, so each element updates one accumulator however many windows it is in.
+   */
+  readonly slicing?: WindowSlicing;
+}
+
+/** The geometry of aligned sliding windows, see {@link WindowAssigner.slicing}. */
+export interface WindowSlicing {
+  readonly size: number;
+  readonly slide: number;
+  readonly offset: number;
 }
 
 abstract class TimeAssigner implements WindowAssigner<unknown, TimeWindow> {
@@ -66,7 +79,9 @@ class Sliding extends TimeAssigner {
   ) {
     super();
     if (!(size > 0 && slide > 0)) throw new RangeError('window size and slide must be positive');
+    this.slicing = { size, slide, offset };
   }
+  readonly slicing: WindowSlicing;
   assignWindows(_e: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[] {
     const t = this.time(timestamp, ctx);
     const windows: TimeWindow[] = [];

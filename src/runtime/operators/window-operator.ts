@@ -14,8 +14,13 @@ import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.j
 import { AbstractOperator, type OperatorContext } from '../operator.js';
 import type { Timer, TimerQueue } from '../timer-queue.js';
 import { closeFunction, openFunction, runtimeContextFor, userError } from './support.js';
+import { SliceGeometry } from './window-slices.js';
 
 type Contents = (AggregatingState<unknown, unknown> | ListState<unknown>) & NamespacedState;
+type Accumulators = AggregatingState<unknown, unknown> & NamespacedState & { getAccumulator(): unknown };
+
+/** Timer namespace of a sliced window: the timer's time is the window's maximum timestamp. */
+const SLICED_WINDOW = 'sliced';
 
 /**
  * The window operator: assigns elements to windows, keeps per-(key, window) contents in keyed state (an accumulator
@@ -23,6 +28,10 @@ type Contents = (AggregatingState<unknown, unknown> | ListState<unknown>) & Name
  * clears a window's state at its cleanup time (end + allowed lateness). Merging assigners (sessions) merge windows
  * and their state as elements arrive. Elements later than the allowed lateness go to the late-data side output when
  * one is set, else they are counted as dropped late records.
+ *
+ * Aligned sliding event-time windows with an incremental aggregate that can merge, the default trigger, no evictor
+ * and no allowed lateness are sliced (see {@link SliceGeometry}): per element one accumulator update instead of one
+ * per overlapping window.
  */
 export class WindowOperator extends AbstractOperator implements OnMergeContext {
   private contents!: Contents;
@@ -37,6 +46,8 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   droppedLate = 0;
   /** The default event-time trigger on non-merging windows: per-element trigger work is done inline. */
   private eventTimeFastPath = false;
+  /** Set when windows are evaluated from slices. */
+  private slices: SliceGeometry | undefined;
 
   constructor(
     private readonly spec: WindowSpec,
@@ -57,6 +68,18 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     this.contents = backend.getState<Contents>(d);
     this.eventTimeFastPath =
       this.spec.trigger instanceof EventTimeTrigger && this.spec.assigner.mergeWindows === undefined;
+    const slicing = this.spec.assigner.slicing;
+    if (
+      slicing !== undefined &&
+      SliceGeometry.applies(slicing) &&
+      this.spec.assigner.isEventTime &&
+      this.eventTimeFastPath &&
+      !keepsElements &&
+      this.spec.aggregate?.merge !== undefined &&
+      this.spec.allowedLatenessMs === 0
+    ) {
+      this.slices = new SliceGeometry(slicing);
+    }
     if (this.spec.assigner.mergeWindows !== undefined) {
       this.sessions = backend.getState<ValueState<[number, number][]>>(valueState('merging-windows'));
     }
@@ -144,6 +167,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   }
 
   private processElement(v: unknown, ts: number): void {
+    if (this.slices !== undefined) {
+      this.processSliced(v, ts);
+      return;
+    }
     const spec = this.spec;
     const windows = spec.assigner.assignWindows(v, ts, this.ctx);
     let skipped = true;
@@ -168,6 +195,53 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     if (skipped && spec.assigner.isEventTime && ts + spec.allowedLatenessMs <= this.ctx.currentWatermark()) {
       if (spec.lateDataTag !== undefined) this.out.collectSide(spec.lateDataTag, v, ts);
       else this.droppedLate++;
+    }
+  }
+
+  private processSliced(v: unknown, ts: number): void {
+    const g = this.slices!;
+    const watermark = this.ctx.currentWatermark();
+    if (!Number.isFinite(ts)) this.spec.assigner.assignWindows(v, ts, this.ctx); // throws the assigner's error
+    if (g.lastWindowEnd(ts) - 1 <= watermark) {
+      if (this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag, v, ts);
+      else this.droppedLate++;
+      return;
+    }
+    const start = g.sliceStart(ts);
+    this.contents.setNamespace(g.namespace(start));
+    if (!this.contents.append(v)) return;
+    // A new slice for this key: every window containing it must fire (registering an existing timer is cheap).
+    const key = this.key();
+    g.forEachWindowEnd(start, (end) => {
+      if (end - 1 > watermark) this.eventTimers.register(key, SLICED_WINDOW, end - 1);
+    });
+  }
+
+  /** Fires the sliced window whose maximum timestamp is `time`, then drops slices no later window contains. */
+  private fireSliced(time: number): void {
+    const g = this.slices!;
+    const agg = this.spec.aggregate!;
+    const contents = this.contents as Accumulators;
+    const end = time + 1;
+    const start = end - g.size;
+    let acc: unknown;
+    let any = false;
+    for (let s = start; s < end; s += g.unit) {
+      contents.setNamespace(g.namespace(s));
+      const sliceAcc = contents.getAccumulator();
+      if (sliceAcc === undefined) continue;
+      acc = agg.merge!(any ? acc : agg.createAccumulator(), sliceAcc);
+      any = true;
+    }
+    this.window = new TimeWindow(start, end);
+    if (any) {
+      this.outTs = time;
+      this.callWindowFunction(this.key(), [agg.getResult(acc)]);
+    }
+    this.spec.windowFunction?.clear?.(this.windowCtx);
+    for (let s = start; s < start + g.slide; s += g.unit) {
+      contents.setNamespace(g.namespace(s));
+      contents.clear();
     }
   }
 
@@ -285,6 +359,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
 
   private onTimer(timer: Timer, eventTime: boolean): void {
     this.ctx.keyedState!.setCurrentKey(timer.key);
+    if (timer.namespace === SLICED_WINDOW) {
+      this.fireSliced(timer.time);
+      return;
+    }
     const w = this.windowOf(timer.namespace);
     if (this.sessions !== undefined) {
       const live = this.sessions.value() ?? [];
