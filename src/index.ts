@@ -17,7 +17,7 @@ export {
 export { defineJob, type JobDefinition } from './api/define-job.js';
 export { type ExecuteOptions, StreamExecutionEnvironment } from './api/environment.js';
 export { IntervalJoinBuilder, type IntervalJoinContext } from './api/interval-join.js';
-export { KeyedStream } from './api/keyed-stream.js';
+export { KeyedStream, type RollingOptions } from './api/keyed-stream.js';
 export { type RunJobOptions, runJob } from './api/run-job.js';
 export { WindowJoinBuilder } from './api/window-join.js';
 export { AllWindowedStream, WindowedStream } from './api/windowed-stream.js';
@@ -25,6 +25,7 @@ export { CollectionSource } from './connectors/basic/collection-source.js';
 export { type GeneratorOptions, GeneratorSource } from './connectors/basic/generator-source.js';
 export { CollectSink, DiscardSink, PrintSink } from './connectors/basic/simple-sinks.js';
 export * from './connectors/files/index.js';
+export * from './connectors/nexmark/index.js';
 export type { Batch } from './core/batch.js';
 export { InputError, PlanError, SluiceError, UserFunctionError } from './core/errors.js';
 export { DEFAULT_MAX_PARALLELISM, type Key } from './core/key.js';

@@ -1,6 +1,7 @@
 import type { Key } from '../core/key.js';
 import type { Sink } from '../core/sink.js';
-import type { Collector, RuntimeContext } from '../functions/context.js';
+import { MAX_WATERMARK } from '../core/time.js';
+import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '../functions/context.js';
 import type { KeyedProcessFunction } from '../functions/functions.js';
 import type { KeySelector, PlanNode } from '../plan/nodes.js';
 import { type AggregateFunction, valueState } from '../state/descriptors.js';
@@ -14,7 +15,7 @@ import { KeyedConnectedStreams } from './connected-streams.js';
 import { DataStream, type FilterFunction, type FlatMapFunction, type MapFunction } from './data-stream.js';
 import { IntervalJoinBuilder } from './interval-join.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
-import { WindowedStream } from './windowed-stream.js';
+import { reduceAsAggregate, WindowedStream } from './windowed-stream.js';
 
 /**
  * A stream partitioned by key. Operators on it have keyed state and timers scoped to the key of the record being
@@ -55,14 +56,23 @@ export class KeyedStream<T, K extends Key> {
     return this.add({ kind: 'process', fn, keySelector: this.keySelector, name });
   }
 
-  /** Rolling reduce: emits the key's reduced value after every record. */
-  reduce(fn: (a: T, b: T) => T, name = 'reduce'): DataStream<T> {
+  /**
+   * Rolling reduce: emits the key's reduced value after every record, or with `emit: 'final'` once per key when the
+   * input ends (see {@link RollingOptions}).
+   */
+  reduce(fn: (a: T, b: T) => T, options: string | RollingOptions = {}): DataStream<T> {
+    const { name = 'reduce', emit = 'every' } = typeof options === 'string' ? { name: options } : options;
+    if (emit === 'final') return this.aggregate(reduceAsAggregate(fn), { name, emit });
     return this.add({ kind: 'reduce', fn, keySelector: this.keySelector, name });
   }
 
-  /** Rolling aggregate with an accumulator: emits the key's current result after every record. */
-  aggregate<ACC, R>(agg: AggregateFunction<T, ACC, R>, name = 'aggregate'): DataStream<R> {
-    return this.process<R>(new RollingAggregate<K, T, ACC, R>(agg), name);
+  /**
+   * Rolling aggregate with an accumulator: emits the key's current result after every record, or with
+   * `emit: 'final'` once per key when the input ends (see {@link RollingOptions}).
+   */
+  aggregate<ACC, R>(agg: AggregateFunction<T, ACC, R>, options: string | RollingOptions = {}): DataStream<R> {
+    const { name = 'aggregate', emit = 'every' } = typeof options === 'string' ? { name: options } : options;
+    return this.process<R>(new RollingAggregate<K, T, ACC, R>(agg, emit === 'final'), name);
   }
 
   /** Windows per key. */
@@ -96,17 +106,37 @@ export class KeyedStream<T, K extends Key> {
   }
 }
 
-/** Keeps one accumulator per key and emits the current result after each record. */
+/** Options of the rolling (non-windowed) reduce and aggregate of a keyed stream. */
+export interface RollingOptions {
+  name?: string;
+  /**
+   * 'every' (default): emit the key's new result after every record — an update stream, as Flink's DataStream
+   * reduce. 'final': emit each key's result once, when the input ends (the final watermark), as the last row of
+   * an updating SQL aggregate; nothing is emitted while an unbounded input runs.
+   */
+  emit?: 'every' | 'final';
+}
+
+/** Keeps one accumulator per key and emits the current result after each record, or once at the end of input. */
 class RollingAggregate<K, T, ACC, R> implements KeyedProcessFunction<K, T, R> {
   private state!: ValueState<ACC>;
-  constructor(private readonly agg: AggregateFunction<T, ACC, R>) {}
+  constructor(
+    private readonly agg: AggregateFunction<T, ACC, R>,
+    private readonly final: boolean,
+  ) {}
   open(ctx: RuntimeContext): void {
     this.state = ctx.getState(valueState<ACC>('rolling-aggregate'));
   }
-  processElement(value: T, _ctx: unknown, out: Collector<R>): void {
+  processElement(value: T, ctx: KeyedContext<K>, out: Collector<R>): void {
     const prev = this.state.value();
     const next = this.agg.add(value, prev === undefined ? this.agg.createAccumulator() : prev);
     this.state.update(next);
-    out.collect(this.agg.getResult(next));
+    if (!this.final) out.collect(this.agg.getResult(next));
+    else if (prev === undefined) ctx.timerService().registerEventTimeTimer(MAX_WATERMARK);
+  }
+  onTimer(_time: number, _ctx: OnTimerContext<K>, out: Collector<R>): void {
+    const acc = this.state.value();
+    if (acc !== undefined) out.collect(this.agg.getResult(acc));
+    this.state.clear();
   }
 }

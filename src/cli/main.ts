@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
 import { runCommand } from './run-command.js';
 import { savepointCommand } from './savepoint-command.js';
 
@@ -69,6 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     .option('--timeout <ms>', 'how long to wait for the job (default 60000)', positiveInt)
     .action(async (opts: { checkpointDir: string; target: string; stop?: boolean; timeout?: number }) => {
       exitCode = await savepointCommand(opts);
+    });
+  program
+    .command('nexmark')
+    .description('Nexmark benchmark data')
+    .command('generate')
+    .description('write events of the seeded Nexmark generator as JSON Lines, one event per line')
+    .showHelpAfterError(false)
+    .requiredOption('--events <n>', 'number of events', positiveInt)
+    .option('--seed <n>', 'seed of the generator (integer, default 0)', safeInteger)
+    .option('--base-time <ms>', 'event time of the first event, epoch ms (default 0)', safeInteger)
+    .requiredOption('--output <file>', 'file to write')
+    .action(async (opts: { events: number; seed?: number; baseTime?: number; output: string }) => {
+      exitCode = await nexmarkGenerateCommand(opts);
     });
   try {
     await program.parseAsync(engineArgs, { from: 'user' });

@@ -1,0 +1,58 @@
+import type {
+  Collector,
+  KeyedContext,
+  KeyedCoProcessFunction,
+  ListState,
+  OnTimerContext,
+  RuntimeContext,
+  ValueState,
+} from 'sluice';
+import { listState, valueState } from 'sluice';
+
+/**
+ * An inner join of a stream of facts with a stream of dimension rows, one dimension row per key that never changes
+ * once it exists (a person, an auction), as Nexmark's regular joins q3 and q20 need.
+ *
+ * Dimension rows are kept for good. A fact whose dimension row has not arrived yet waits in keyed state until the
+ * watermark passes the fact's own time: Nexmark creates a dimension row before any fact refers to it, so a row that
+ * has not arrived by then never will (unless it is late data), and the fact has no partner.
+ */
+export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R> {
+  private dimension!: ValueState<D>;
+  private waiting!: ListState<F>;
+
+  constructor(
+    private readonly join: (d: D, f: F) => R,
+    private readonly factTime: (f: F) => number,
+  ) {}
+
+  open(ctx: RuntimeContext): void {
+    this.dimension = ctx.getState(valueState<D>('dimension'));
+    this.waiting = ctx.getListState(listState<F>('waiting-facts'));
+  }
+
+  processElement1(d: D, _ctx: KeyedContext<K>, out: Collector<R>): void {
+    this.dimension.update(d);
+    const waiting = this.waiting.get();
+    if (waiting.length === 0) return;
+    for (const f of waiting) out.collect(this.join(d, f));
+    this.waiting.clear();
+  }
+
+  processElement2(f: F, ctx: KeyedContext<K>, out: Collector<R>): void {
+    const d = this.dimension.value();
+    if (d !== undefined) {
+      out.collect(this.join(d, f));
+      return;
+    }
+    this.waiting.add(f);
+    ctx.timerService().registerEventTimeTimer(this.factTime(f));
+  }
+
+  onTimer(time: number, _ctx: OnTimerContext<K>, _out: Collector<R>): void {
+    if (this.dimension.value() !== undefined) return;
+    const rest = this.waiting.get().filter((f) => this.factTime(f) > time);
+    if (rest.length === 0) this.waiting.clear();
+    else this.waiting.update(rest);
+  }
+}

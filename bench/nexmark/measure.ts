@@ -1,0 +1,48 @@
+/**
+ * Runs one Nexmark query job in this process and prints one JSON line with its figures: wall seconds, CPU seconds
+ * of the whole process (all worker threads) and peak RSS. Called by run.ts in a fresh process per query, so peak
+ * memory and CPU belong to that query alone.
+ *
+ *   node --import tsx bench/nexmark/measure.ts q5 --events 1000000 --parallelism 2 [--seed 1] [--output FILE]
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runJob } from 'sluice';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    events: { type: 'string', default: '1000000' },
+    parallelism: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'streaming' },
+    output: { type: 'string' },
+  },
+});
+const query = positionals[0];
+if (query === undefined || !/^q\d+$/.test(query))
+  throw new Error('usage: measure.ts qN [--events N] [--parallelism P]');
+const file = fileURLToPath(new URL(`./${query}.ts`, import.meta.url));
+const args = ['--events', values.events, '--seed', values.seed];
+if (values.output !== undefined) args.push('--output', values.output);
+
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+const result = await runJob(file, {
+  args,
+  config: { parallelism: Number(values.parallelism), runtimeMode: values.mode as 'streaming' | 'batch' },
+});
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(
+  `${JSON.stringify({
+    query,
+    events: Number(values.events),
+    seconds,
+    cpuSeconds,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    sourceRecords: result.sourceRecords,
+    sinkRecords: result.sinkRecords,
+  })}\n`,
+);

@@ -1,0 +1,32 @@
+/**
+ * Nexmark q15, bidding statistics per day: bids, distinct bidders and distinct auctions, in total and per price
+ * level. An updating aggregate: the rows after the last event.
+ */
+import { defineJob } from 'sluice';
+import { addBid, type BidStatistics, newBidStatistics, statisticsColumns } from './bid-statistics.js';
+import { dayOf, nexmarkInput } from './common.js';
+
+interface DayStatistics extends BidStatistics {
+  day: string;
+}
+
+export default defineJob((env, args) => {
+  const q = nexmarkInput(env, args);
+  q.emit(
+    q
+      .bids()
+      .keyBy((b) => dayOf(b.dateTime))
+      .aggregate(
+        {
+          createAccumulator: (): DayStatistics => ({ day: '', ...newBidStatistics() }),
+          add: (b, s) => {
+            if (s.day === '') s.day = dayOf(b.dateTime);
+            addBid(s, b);
+            return s;
+          },
+          getResult: (s) => ({ day: s.day, ...statisticsColumns(s) }),
+        },
+        { name: 'q15', emit: 'final' },
+      ),
+  );
+});

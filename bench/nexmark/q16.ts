@@ -1,0 +1,39 @@
+/**
+ * Nexmark q16, channel statistics per day: q15's counts per channel and day, with the latest minute ('HH:mm')
+ * seen. An updating aggregate: the rows after the last event.
+ */
+import { defineJob } from 'sluice';
+import { addBid, type BidStatistics, newBidStatistics, statisticsColumns } from './bid-statistics.js';
+import { dayOf, hourMinuteOf, nexmarkInput } from './common.js';
+
+interface ChannelStatistics extends BidStatistics {
+  channel: string;
+  day: string;
+  minute: string;
+}
+
+export default defineJob((env, args) => {
+  const q = nexmarkInput(env, args);
+  q.emit(
+    q
+      .bids()
+      .keyBy((b) => `${b.channel}|${dayOf(b.dateTime)}`)
+      .aggregate(
+        {
+          createAccumulator: (): ChannelStatistics => ({ channel: '', day: '', minute: '', ...newBidStatistics() }),
+          add: (b, s) => {
+            if (s.day === '') {
+              s.channel = b.channel;
+              s.day = dayOf(b.dateTime);
+            }
+            const minute = hourMinuteOf(b.dateTime);
+            if (minute > s.minute) s.minute = minute;
+            addBid(s, b);
+            return s;
+          },
+          getResult: (s) => ({ channel: s.channel, day: s.day, minute: s.minute, ...statisticsColumns(s) }),
+        },
+        { name: 'q16', emit: 'final' },
+      ),
+  );
+});

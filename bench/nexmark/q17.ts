@@ -1,0 +1,63 @@
+/**
+ * Nexmark q17, auction statistics per day: per auction and day, bids in total and per price level, and the
+ * minimum, maximum, average (integer division) and sum of prices. An updating aggregate: the rows after the last
+ * event.
+ */
+import { defineJob } from 'sluice';
+import { priceLevel } from './bid-statistics.js';
+import { dayOf, nexmarkInput } from './common.js';
+
+interface AuctionDay {
+  auction: number;
+  day: string;
+  bids: [number, number, number, number];
+  min: number;
+  max: number;
+  sum: number;
+}
+
+export default defineJob((env, args) => {
+  const q = nexmarkInput(env, args);
+  q.emit(
+    q
+      .bids()
+      .keyBy((b) => `${b.auction}|${dayOf(b.dateTime)}`)
+      .aggregate(
+        {
+          createAccumulator: (): AuctionDay => ({
+            auction: 0,
+            day: '',
+            bids: [0, 0, 0, 0],
+            min: Number.POSITIVE_INFINITY,
+            max: Number.NEGATIVE_INFINITY,
+            sum: 0,
+          }),
+          add: (b, s) => {
+            if (s.day === '') {
+              s.auction = b.auction;
+              s.day = dayOf(b.dateTime);
+            }
+            s.bids[0]++;
+            s.bids[priceLevel(b.price)]++;
+            if (b.price < s.min) s.min = b.price;
+            if (b.price > s.max) s.max = b.price;
+            s.sum += b.price;
+            return s;
+          },
+          getResult: (s) => ({
+            auction: s.auction,
+            day: s.day,
+            total_bids: s.bids[0],
+            rank1_bids: s.bids[1],
+            rank2_bids: s.bids[2],
+            rank3_bids: s.bids[3],
+            min_price: s.min,
+            max_price: s.max,
+            avg_price: Math.trunc(s.sum / s.bids[0]),
+            sum_price: s.sum,
+          }),
+        },
+        { name: 'q17', emit: 'final' },
+      ),
+  );
+});

@@ -1,0 +1,79 @@
+import { AUCTION, BID, type NexmarkEvent, PERSON } from './model.js';
+
+const PERSON_FIELDS = {
+  id: 'number',
+  name: 'string',
+  emailAddress: 'string',
+  creditCard: 'string',
+  city: 'string',
+  state: 'string',
+  dateTime: 'number',
+  extra: 'string',
+} as const;
+const AUCTION_FIELDS = {
+  id: 'number',
+  itemName: 'string',
+  description: 'string',
+  initialBid: 'number',
+  reserve: 'number',
+  dateTime: 'number',
+  expires: 'number',
+  seller: 'number',
+  category: 'number',
+  extra: 'string',
+} as const;
+const BID_FIELDS = {
+  auction: 'number',
+  bidder: 'number',
+  price: 'number',
+  channel: 'string',
+  url: 'string',
+  dateTime: 'number',
+  extra: 'string',
+} as const;
+
+const KINDS = [
+  ['person', PERSON_FIELDS],
+  ['auction', AUCTION_FIELDS],
+  ['bid', BID_FIELDS],
+] as const;
+
+/**
+ * Checks that a parsed JSON value is a Nexmark event in the nested form (see {@link NexmarkEvent}) and returns it.
+ * `dateTime` and `expires` may also be ISO-8601 strings (as other systems write them); they become epoch ms.
+ * @throws Error naming the first offending field, e.g. `bid.price: expected a number, got "12"`.
+ */
+export function toNexmarkEvent(value: unknown): NexmarkEvent {
+  if (typeof value !== 'object' || value === null) throw new Error('expected a JSON object');
+  const e = value as Record<string, unknown>;
+  const type = e.event_type;
+  if (type !== PERSON && type !== AUCTION && type !== BID) {
+    throw new Error(`event_type: expected 0 (person), 1 (auction) or 2 (bid), got ${JSON.stringify(type)}`);
+  }
+  const [name, fields] = KINDS[type];
+  const body = e[name];
+  if (typeof body !== 'object' || body === null) throw new Error(`${name}: expected an object for event_type ${type}`);
+  const record = body as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(fields)) {
+    let v = record[field];
+    if (kind === 'number' && (field === 'dateTime' || field === 'expires') && typeof v === 'string') {
+      v = record[field] = parseTime(v, `${name}.${field}`);
+    }
+    if (typeof v !== kind || (kind === 'number' && !Number.isFinite(v))) {
+      throw new Error(`${name}.${field}: expected a ${kind}, got ${JSON.stringify(v) ?? 'nothing'}`);
+    }
+  }
+  for (const [other] of KINDS) {
+    if (other !== name && e[other] !== null && e[other] !== undefined) {
+      throw new Error(`${other}: expected null for event_type ${type}`);
+    }
+  }
+  return { event_type: type, person: null, auction: null, bid: null, [name]: record } as unknown as NexmarkEvent;
+}
+
+function parseTime(text: string, field: string): number {
+  // "2015-07-15 00:00:00.000" (SQL style, UTC) or ISO-8601.
+  const t = Date.parse(/^\d{4}-\d\d-\d\d \d/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
+  if (!Number.isFinite(t)) throw new Error(`${field}: expected epoch milliseconds or a date-time, got "${text}"`);
+  return t;
+}

@@ -1,0 +1,6 @@
+/** Nexmark: the online-auction benchmark's data model, a seeded event generator and a parallel source. */
+export { toNexmarkEvent } from './event-validation.js';
+export * from './generator-config.js';
+export * from './model.js';
+export { NexmarkGenerator, nexmarkEvent } from './nexmark-generator.js';
+export { NexmarkSource, type NexmarkSourceOptions } from './nexmark-source.js';
