@@ -14,13 +14,34 @@ const KNOWN_CHANNELS = new Map([
 /** The value of the first `channel_id` parameter at the start of the url or after '&' (REGEXP_EXTRACT group 2). */
 const CHANNEL_ID = /(&|^)channel_id=([^&]*)/;
 
+/** Channel names repeat (a few thousand): their fixed ids (or null) are looked up once per name. */
+const knownIds = new Map<string, string | null>();
+function knownChannelId(channel: string): string | null {
+  let id = knownIds.get(channel);
+  if (id === undefined) {
+    id = KNOWN_CHANNELS.get(channel.toLowerCase()) ?? null;
+    if (knownIds.size < 100_000) knownIds.set(channel, id);
+  }
+  return id;
+}
+
+/** Urls repeat as well (one per channel): the extracted parameter is cached per url. */
+const urlIds = new Map<string, string | null>();
+function urlChannelId(url: string): string | null {
+  let id = urlIds.get(url);
+  if (id === undefined) {
+    id = CHANNEL_ID.exec(url)?.[2] ?? null;
+    if (urlIds.size < 100_000) urlIds.set(url, id);
+  }
+  return id;
+}
+
 export default defineJob((env, args) => {
   const q = nexmarkInput(env, args);
   q.emit(
     q.bids().flatMap((b, out) => {
-      const known = KNOWN_CHANNELS.get(b.channel.toLowerCase());
-      const channelId = known ?? CHANNEL_ID.exec(b.url)?.[2];
-      if (channelId !== undefined) {
+      const channelId = knownChannelId(b.channel) ?? urlChannelId(b.url);
+      if (channelId !== null) {
         out.collect({
           auction: b.auction,
           bidder: b.bidder,

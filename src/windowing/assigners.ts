@@ -17,6 +17,11 @@ export interface WindowAssigner<T = unknown, W extends Window = Window> {
   /** Present on merging assigners: reports groups of windows that must merge into one. */
   mergeWindows?(windows: readonly W[], merge: (toMerge: W[], merged: W) => void): void;
   /**
+   * Set on merging assigners of time windows whose `mergeWindows` merges exactly the windows that intersect or
+   * touch ({@link TimeWindow.intersects}), as sessions do: the window operator then finds merges without calling it.
+   */
+  readonly mergesIntersecting?: boolean;
+  /**
    * Present on assigners of aligned overlapping windows (sliding): every window [start, start + size) with
    * start ≡ offset (mod slide). The window operator then keeps one accumulator per slice of gcd(size, slide) and
    * merges slices when a window fires, so each element updates one accumulator however many windows it is in.
@@ -94,6 +99,7 @@ class Sliding extends TimeAssigner {
 }
 
 class Session extends TimeAssigner {
+  readonly mergesIntersecting = true;
   constructor(
     readonly isEventTime: boolean,
     private readonly gap: (element: unknown) => number,

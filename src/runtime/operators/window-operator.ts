@@ -7,12 +7,14 @@ import type { KeySelector, WindowSpec } from '../../plan/nodes.js';
 import { aggregatingState, listState, type StateDescriptor, valueState } from '../../state/descriptors.js';
 import type { NamespacedState } from '../../state/keyed-state-backend.js';
 import type { AggregatingState, ListState, ValueState } from '../../state/state.js';
+import type { WindowAssigner } from '../../windowing/assigners.js';
 import type { TimestampedValue } from '../../windowing/evictors.js';
 import { EventTimeTrigger, type OnMergeContext, type TriggerResult } from '../../windowing/triggers.js';
 import type { ProcessWindowContext } from '../../windowing/window-function.js';
 import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
 import type { Timer, TimerQueue } from '../timer-queue.js';
+import { type MergedWindowEntry, MergingWindowSet } from './merging-window-set.js';
 import { closeFunction, openFunction, runtimeContextFor, userError } from './support.js';
 import { SliceGeometry } from './window-slices.js';
 
@@ -35,7 +37,7 @@ const SLICED_WINDOW = 'sliced';
  */
 export class WindowOperator extends AbstractOperator implements OnMergeContext {
   private contents!: Contents;
-  private sessions: ValueState<[number, number][]> | undefined;
+  private sessions: MergingWindowSet | undefined;
   private eventTimers!: TimerQueue;
   private processingTimers!: TimerQueue;
   private window: Window = GlobalWindow.INSTANCE;
@@ -46,6 +48,11 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   droppedLate = 0;
   /** The default event-time trigger on non-merging windows: per-element trigger work is done inline. */
   private eventTimeFastPath = false;
+  /**
+   * Sessions with the default event-time trigger and no allowed lateness: the one timer of a session is kept under
+   * its state namespace, which does not change as the session grows, so extending a session allocates nothing.
+   */
+  private sessionFastPath = false;
   /** Set when windows are evaluated from slices. */
   private slices: SliceGeometry | undefined;
 
@@ -81,7 +88,14 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       this.slices = new SliceGeometry(slicing);
     }
     if (this.spec.assigner.mergeWindows !== undefined) {
-      this.sessions = backend.getState<ValueState<[number, number][]>>(valueState('merging-windows'));
+      this.sessions = new MergingWindowSet(
+        backend.getState<ValueState<MergedWindowEntry[]>>(valueState('merged-windows')),
+        this.spec.assigner as WindowAssigner<unknown, TimeWindow>,
+      );
+      this.sessionFastPath =
+        this.spec.trigger instanceof EventTimeTrigger &&
+        this.spec.assigner.mergesIntersecting === true &&
+        this.spec.allowedLatenessMs === 0;
     }
     const rc = runtimeContextFor(ctx);
     const scoped = <T extends (d: never) => unknown>(get: T): T =>
@@ -173,6 +187,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     }
     const spec = this.spec;
     const windows = spec.assigner.assignWindows(v, ts, this.ctx);
+    if (this.sessionFastPath) {
+      for (const w of windows) this.addToSessionFast(v, ts, w as TimeWindow);
+      return;
+    }
     let skipped = true;
     const element = spec.evictor === undefined ? v : ({ value: v, timestamp: ts } satisfies TimestampedValue<unknown>);
     for (const assigned of windows) {
@@ -180,7 +198,7 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       if (w === undefined || this.isWindowLate(w)) continue;
       skipped = false;
       this.window = w;
-      this.contents.setNamespace(w.namespace);
+      this.contents.setNamespace(this.contentsNamespace(w));
       const created = this.contents.append(element);
       if (this.eventTimeFastPath) {
         // What EventTimeTrigger.onElement does, minus re-registering timers that exist since the window was created.
@@ -245,36 +263,59 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     }
   }
 
-  /** Adds a new session window for the current key, merging it with overlapping ones; returns the merged window. */
-  private addToSessions(w: TimeWindow): TimeWindow | undefined {
-    const state = this.sessions!;
-    const list = (state.value() ?? []).map(([s, e]) => new TimeWindow(s, e));
-    if (list.some((x) => x.equals(w))) return w;
-    list.push(w);
-    let result: TimeWindow = w;
-    const merges: [TimeWindow[], TimeWindow][] = [];
-    this.spec.assigner.mergeWindows!(list, (toMerge, merged) =>
-      merges.push([toMerge as TimeWindow[], merged as TimeWindow]),
+  private addToSessionFast(v: unknown, ts: number, w: TimeWindow): void {
+    const sessions = this.sessions!;
+    const key = this.key();
+    const merged = sessions.add(w, (_merged, previous, stateNamespace, previousStates) => {
+      if (previousStates.length > 0) this.contents.mergeNamespaces(stateNamespace, previousStates);
+      for (const [, end, ns] of previous) this.eventTimers.delete(key, ns, end - 1);
+    });
+    const stateNamespace = sessions.stateNamespace;
+    if (merged.maxTimestamp() <= this.ctx.currentWatermark()) {
+      // Only a new session can be late (a live one ends after the watermark): it never opens.
+      sessions.remove(merged);
+      if (this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag, v, ts);
+      else this.droppedLate++;
+      return;
+    }
+    this.contents.setNamespace(stateNamespace);
+    this.contents.append(
+      this.spec.evictor === undefined ? v : ({ value: v, timestamp: ts } satisfies TimestampedValue<unknown>),
     );
-    let current = list;
-    for (const [toMerge, merged] of merges) {
-      if (toMerge.includes(w)) result = merged;
-      current = current.filter((x) => !toMerge.includes(x));
-      current.push(merged);
-      // State of windows that existed before (not the new one, which is still empty) moves to the merged window.
-      const previous = toMerge.filter((x) => x !== w && !x.equals(merged));
+    this.eventTimers.register(key, stateNamespace, merged.maxTimestamp());
+  }
+
+  /** Fires and cleans up the session whose timer (under its state namespace) is due, unless the timer is stale. */
+  private fireSessionFast(timer: Timer): void {
+    const sessions = this.sessions!;
+    const entry = sessions.entryOf(timer.namespace);
+    if (entry === undefined || entry[1] - 1 !== timer.time) return;
+    sessions.stateNamespace = entry[2];
+    const w = new TimeWindow(entry[0], entry[1]);
+    this.window = w;
+    this.emit(w);
+    this.clearAllState(w);
+  }
+
+  /** Adds a new window to the merged windows of the current key; returns the window the element belongs to. */
+  private addToSessions(w: TimeWindow): TimeWindow {
+    return this.sessions!.add(w, (merged, previous, stateNamespace, previousStates) => {
+      const previousWindows = previous.map(([s, e]) => new TimeWindow(s, e));
       this.window = merged;
-      this.mergedNamespaces = previous.map((x) => x.namespace);
-      this.contents.mergeNamespaces(merged.namespace, this.mergedNamespaces);
+      this.mergedNamespaces = previousWindows.map((x) => x.namespace);
+      if (previousStates.length > 0) this.contents.mergeNamespaces(stateNamespace, previousStates);
       this.spec.trigger.onMerge?.(merged, this);
-      for (const old of previous) {
+      for (const old of previousWindows) {
         this.window = old;
         this.spec.trigger.clear(old, this);
         this.deleteCleanupTimer(old);
       }
-    }
-    state.update(current.map((x) => [x.start, x.end]));
-    return result;
+    });
+  }
+
+  /** Where the contents of window `w` live: its own namespace, or for merging windows its state window's. */
+  private contentsNamespace(w: Window): string {
+    return this.sessions === undefined ? w.namespace : this.sessions.stateNamespace;
   }
 
   private registerCleanupTimer(w: Window): void {
@@ -295,13 +336,13 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     if (result === 'CONTINUE') return;
     if (result === 'FIRE' || result === 'FIRE_AND_PURGE') this.emit(w);
     if (result === 'PURGE' || result === 'FIRE_AND_PURGE') {
-      this.contents.setNamespace(w.namespace);
+      this.contents.setNamespace(this.contentsNamespace(w));
       this.contents.clear();
     }
   }
 
   private emit(w: Window): void {
-    this.contents.setNamespace(w.namespace);
+    this.contents.setNamespace(this.contentsNamespace(w));
     const spec = this.spec;
     this.window = w;
     this.outTs = w.maxTimestamp();
@@ -343,14 +384,11 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
 
   private clearAllState(w: Window): void {
     this.window = w;
-    this.contents.setNamespace(w.namespace);
+    this.contents.setNamespace(this.contentsNamespace(w));
     this.contents.clear();
     this.spec.trigger.clear(w, this);
     this.spec.windowFunction?.clear?.(this.windowCtx);
-    if (this.sessions !== undefined && w instanceof TimeWindow) {
-      const rest = (this.sessions.value() ?? []).filter(([s, e]) => !(s === w.start && e === w.end));
-      this.sessions.update(rest.length === 0 ? (undefined as never) : rest);
-    }
+    if (this.sessions !== undefined && w instanceof TimeWindow) this.sessions.remove(w);
   }
 
   private windowOf(namespace: string): Window {
@@ -363,14 +401,15 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       this.fireSliced(timer.time);
       return;
     }
-    const w = this.windowOf(timer.namespace);
-    if (this.sessions !== undefined) {
-      const live = this.sessions.value() ?? [];
-      const tw = w as TimeWindow;
-      if (!live.some(([s, e]) => s === tw.start && e === tw.end)) return;
+    if (this.sessionFastPath && eventTime) {
+      this.fireSessionFast(timer);
+      return;
     }
+    const w = this.windowOf(timer.namespace);
+    // A timer of a window that has since merged into a larger one is stale.
+    if (this.sessions !== undefined && this.sessions.stateNamespaceOf(w as TimeWindow) === undefined) return;
     this.window = w;
-    this.contents.setNamespace(w.namespace);
+    this.contents.setNamespace(this.contentsNamespace(w));
     const trigger = this.spec.trigger;
     const result = eventTime ? trigger.onEventTime(timer.time, w, this) : trigger.onProcessingTime(timer.time, w, this);
     this.apply(result, w);
