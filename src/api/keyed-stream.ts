@@ -1,11 +1,8 @@
 import type { Key } from '../core/key.js';
 import type { Sink } from '../core/sink.js';
-import { MAX_WATERMARK } from '../core/time.js';
-import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '../functions/context.js';
 import type { KeyedProcessFunction } from '../functions/functions.js';
 import type { KeySelector, PlanNode } from '../plan/nodes.js';
-import { type AggregateFunction, valueState } from '../state/descriptors.js';
-import type { ValueState } from '../state/state.js';
+import type { AggregateFunction } from '../state/descriptors.js';
 import { GlobalWindows, type WindowAssigner } from '../windowing/assigners.js';
 import { CountEvictor } from '../windowing/evictors.js';
 import { CountTrigger, PurgingTrigger } from '../windowing/triggers.js';
@@ -72,7 +69,7 @@ export class KeyedStream<T, K extends Key> {
    */
   aggregate<ACC, R>(agg: AggregateFunction<T, ACC, R>, options: string | RollingOptions = {}): DataStream<R> {
     const { name = 'aggregate', emit = 'every' } = typeof options === 'string' ? { name: options } : options;
-    return this.process<R>(new RollingAggregate<K, T, ACC, R>(agg, emit === 'final'), name);
+    return this.add({ kind: 'aggregate', aggregate: agg, keySelector: this.keySelector, emit, name });
   }
 
   /** Windows per key. */
@@ -115,28 +112,4 @@ export interface RollingOptions {
    * an updating SQL aggregate; nothing is emitted while an unbounded input runs.
    */
   emit?: 'every' | 'final';
-}
-
-/** Keeps one accumulator per key and emits the current result after each record, or once at the end of input. */
-class RollingAggregate<K, T, ACC, R> implements KeyedProcessFunction<K, T, R> {
-  private state!: ValueState<ACC>;
-  constructor(
-    private readonly agg: AggregateFunction<T, ACC, R>,
-    private readonly final: boolean,
-  ) {}
-  open(ctx: RuntimeContext): void {
-    this.state = ctx.getState(valueState<ACC>('rolling-aggregate'));
-  }
-  processElement(value: T, ctx: KeyedContext<K>, out: Collector<R>): void {
-    const prev = this.state.value();
-    const next = this.agg.add(value, prev === undefined ? this.agg.createAccumulator() : prev);
-    this.state.update(next);
-    if (!this.final) out.collect(this.agg.getResult(next));
-    else if (prev === undefined) ctx.timerService().registerEventTimeTimer(MAX_WATERMARK);
-  }
-  onTimer(_time: number, _ctx: OnTimerContext<K>, out: Collector<R>): void {
-    const acc = this.state.value();
-    if (acc !== undefined) out.collect(this.agg.getResult(acc));
-    this.state.clear();
-  }
 }

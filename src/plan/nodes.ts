@@ -55,6 +55,13 @@ export type PlanNode =
   | (NodeBase & { kind: 'broadcastProcess'; fn: object; keySelector: KeySelector | undefined })
   | (NodeBase & { kind: 'reduce'; fn: Fn; keySelector: KeySelector })
   | (NodeBase & {
+      kind: 'aggregate';
+      aggregate: AggregateFunction<unknown, unknown, unknown>;
+      keySelector: KeySelector;
+      /** 'every': a result after every record; 'final': each key's result once, at the end of input. */
+      emit: 'every' | 'final';
+    })
+  | (NodeBase & {
       kind: 'async';
       fn: Fn;
       ordered: boolean;

@@ -6,6 +6,7 @@ import { BroadcastProcessOperator } from './operators/broadcast-process-operator
 import { CoProcessOperator } from './operators/co-process-operator.js';
 import { ProcessOperator } from './operators/process-operator.js';
 import { ReduceOperator } from './operators/reduce-operator.js';
+import { RollingAggregateOperator } from './operators/rolling-aggregate-operator.js';
 import { SinkOperator } from './operators/sink-operator.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/stateless-operators.js';
 import { TimestampsOperator } from './operators/timestamps-operator.js';
@@ -20,6 +21,7 @@ export function isKeyed(node: PlanNode): boolean {
     case 'coProcess':
       return node.keySelectors !== undefined;
     case 'reduce':
+    case 'aggregate':
     case 'window':
       return true;
     default:
@@ -54,6 +56,8 @@ export function createOperator(node: PlanNode, copyFunctions = false): StreamOpe
       return new BroadcastProcessOperator(own(node.fn) as never, node.keySelector);
     case 'reduce':
       return new ReduceOperator(node.fn as never, node.keySelector);
+    case 'aggregate':
+      return new RollingAggregateOperator(own(node.aggregate), node.keySelector, node.emit === 'final');
     case 'timestamps':
       return new TimestampsOperator(node.strategy);
     case 'window':

@@ -1,5 +1,5 @@
 import type { Batch } from '../core/batch.js';
-import { InputError, SluiceError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import { keyGroupOf, keyGroupRange, normalizeKey } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
 import type { BadRecord, PollResult, SourceOutput, SourceReader } from '../core/source.js';
@@ -11,7 +11,7 @@ import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
 import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
-import { channelsPerTarget, type Vertex } from './execution-graph.js';
+import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
