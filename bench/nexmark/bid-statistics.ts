@@ -7,41 +7,55 @@ export function priceLevel(price: number): 1 | 2 | 3 {
 
 /**
  * Bid, bidder and auction counts, in total ([0]) and per price level ([1]–[3]), with exact distinct counts
- * (q15, q16). Plain data (no methods), so it survives checkpoints as keyed state.
+ * (q15, q16). Each distinct bidder and auction maps to the bit set of the levels it was seen at, so a bid costs one
+ * lookup per id and a write only when an id shows up at a new level. Plain data (no methods), so it survives
+ * checkpoints as keyed state.
  */
 export interface BidStatistics {
   bids: number[];
-  bidders: Set<number>[];
-  auctions: Set<number>[];
+  bidderCounts: number[];
+  auctionCounts: number[];
+  bidders: Map<number, number>;
+  auctions: Map<number, number>;
 }
 
 export function newBidStatistics(): BidStatistics {
   return {
     bids: [0, 0, 0, 0],
-    bidders: [new Set(), new Set(), new Set(), new Set()],
-    auctions: [new Set(), new Set(), new Set(), new Set()],
+    bidderCounts: [0, 0, 0, 0],
+    auctionCounts: [0, 0, 0, 0],
+    bidders: new Map(),
+    auctions: new Map(),
   };
+}
+
+function countDistinct(seen: Map<number, number>, counts: number[], id: number, level: number): void {
+  const levels = seen.get(id) ?? 0;
+  const bit = 1 << level;
+  if ((levels & bit) !== 0) return;
+  seen.set(id, levels | bit);
+  counts[level]!++;
+  if (levels === 0) counts[0]!++;
 }
 
 export function addBid(s: BidStatistics, b: Bid): void {
   const level = priceLevel(b.price);
   s.bids[0]!++;
   s.bids[level]!++;
-  s.bidders[0]!.add(b.bidder);
-  s.bidders[level]!.add(b.bidder);
-  s.auctions[0]!.add(b.auction);
-  s.auctions[level]!.add(b.auction);
+  countDistinct(s.bidders, s.bidderCounts, b.bidder, level);
+  countDistinct(s.auctions, s.auctionCounts, b.auction, level);
 }
 
 /** The twelve count columns, in the reference's order. */
 export function statisticsColumns(s: BidStatistics) {
-  const [bd, bd1, bd2, bd3] = s.bidders.map((x) => x.size);
-  const [a, a1, a2, a3] = s.auctions.map((x) => x.size);
+  const [b, b1, b2, b3] = s.bids;
+  const [bd, bd1, bd2, bd3] = s.bidderCounts;
+  const [a, a1, a2, a3] = s.auctionCounts;
   return {
-    total_bids: s.bids[0]!,
-    rank1_bids: s.bids[1]!,
-    rank2_bids: s.bids[2]!,
-    rank3_bids: s.bids[3]!,
+    total_bids: b!,
+    rank1_bids: b1!,
+    rank2_bids: b2!,
+    rank3_bids: b3!,
     total_bidders: bd!,
     rank1_bidders: bd1!,
     rank2_bidders: bd2!,

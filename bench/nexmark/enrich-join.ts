@@ -11,7 +11,9 @@ import { listState, valueState } from 'sluice';
 
 /**
  * An inner join of a stream of facts with a stream of dimension rows, one dimension row per key that never changes
- * once it exists (a person, an auction), as Nexmark's regular joins q3 and q20 need.
+ * once it exists (a person, an auction), as Nexmark's regular joins q3 and q20 need. `join` may return undefined
+ * for a pair that does not qualify (e.g. an auction of another category): keeping such dimension rows lets facts
+ * for them be dropped at once instead of waiting.
  *
  * Dimension rows are kept for good. A fact whose dimension row has not arrived yet waits in keyed state until the
  * watermark passes the fact's own time: Nexmark creates a dimension row before any fact refers to it, so a row that
@@ -22,7 +24,7 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
   private waiting!: ListState<F>;
 
   constructor(
-    private readonly join: (d: D, f: F) => R,
+    private readonly join: (d: D, f: F) => R | undefined,
     private readonly factTime: (f: F) => number,
   ) {}
 
@@ -35,18 +37,23 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
     this.dimension.update(d);
     const waiting = this.waiting.get();
     if (waiting.length === 0) return;
-    for (const f of waiting) out.collect(this.join(d, f));
+    for (const f of waiting) this.emit(d, f, out);
     this.waiting.clear();
   }
 
   processElement2(f: F, ctx: KeyedContext<K>, out: Collector<R>): void {
     const d = this.dimension.value();
     if (d !== undefined) {
-      out.collect(this.join(d, f));
+      this.emit(d, f, out);
       return;
     }
     this.waiting.add(f);
     ctx.timerService().registerEventTimeTimer(this.factTime(f));
+  }
+
+  private emit(d: D, f: F, out: Collector<R>): void {
+    const r = this.join(d, f);
+    if (r !== undefined) out.collect(r);
   }
 
   onTimer(time: number, _ctx: OnTimerContext<K>, _out: Collector<R>): void {
