@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NEXMARK_QUERIES } from '../bench/nexmark/queries.js';
 import { type NexmarkEvent, NexmarkGenerator, runJob } from '../src/index.js';
 import { canonicalRows, q12BidsPerBidder, type Row, referenceQueries } from './nexmark/reference.js';
 
@@ -16,27 +17,8 @@ const EVENTS = 40_000;
 const SEED = 7;
 /** Nominal events per second of event time: 40k events span 200 s, so every window kind fires many times. */
 const EVENT_RATE = 200;
-const QUERIES = [
-  'q0',
-  'q1',
-  'q2',
-  'q3',
-  'q4',
-  'q5',
-  'q7',
-  'q8',
-  'q9',
-  'q11',
-  'q14',
-  'q15',
-  'q16',
-  'q17',
-  'q18',
-  'q19',
-  'q20',
-  'q21',
-  'q22',
-];
+/** Every query but q12, whose processing-time windows are checked for structure only. */
+const QUERIES = NEXMARK_QUERIES.filter((q) => q !== 'q12');
 
 let dir: string;
 let input: string;

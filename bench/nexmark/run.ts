@@ -11,29 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-export const ALL_QUERIES = [
-  'q0',
-  'q1',
-  'q2',
-  'q3',
-  'q4',
-  'q5',
-  'q7',
-  'q8',
-  'q9',
-  'q11',
-  'q12',
-  'q14',
-  'q15',
-  'q16',
-  'q17',
-  'q18',
-  'q19',
-  'q20',
-  'q21',
-  'q22',
-];
+import { NEXMARK_QUERIES as ALL_QUERIES } from './queries.js';
 
 const { values } = parseArgs({
   options: {

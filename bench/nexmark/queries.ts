@@ -1,0 +1,23 @@
+/** The Nexmark queries implemented as jobs in this folder (`<name>.ts`); q6, q10 and q13 are not part of the suite here. */
+export const NEXMARK_QUERIES: readonly string[] = [
+  'q0',
+  'q1',
+  'q2',
+  'q3',
+  'q4',
+  'q5',
+  'q7',
+  'q8',
+  'q9',
+  'q11',
+  'q12',
+  'q14',
+  'q15',
+  'q16',
+  'q17',
+  'q18',
+  'q19',
+  'q20',
+  'q21',
+  'q22',
+];
