@@ -7,7 +7,8 @@ export default defineJob((env, args) => {
   q.emit(
     q
       .bids()
-      .keyBy((b) => b.bidder)
+      .map((b) => b.bidder, 'q12-project')
+      .keyBy((bidder) => bidder)
       .window(TumblingProcessingTimeWindows.of(10_000))
       .aggregate(
         { createAccumulator: () => 0, add: (_b, n: number) => n + 1, getResult: (n) => n },

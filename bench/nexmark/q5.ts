@@ -47,7 +47,9 @@ export default defineJob((env, args) => {
   q.emit(
     q
       .bids()
-      .keyBy((b) => b.auction)
+      // Only the auction id crosses threads (what a SQL planner's projection would keep).
+      .map((b) => b.auction, 'q5-project')
+      .keyBy((auction) => auction)
       .window(SlidingEventTimeWindows.of(10_000, 2_000))
       .aggregate<number, number, AuctionCount>(
         {
