@@ -5,8 +5,11 @@
 import { defineJob } from 'sluice';
 import { nexmarkInput, toEuros } from './common.js';
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
 function bidTimeType(dateTime: number): string {
-  const hour = new Date(dateTime).getUTCHours();
+  const hour = Math.floor((((dateTime % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
   if (hour >= 8 && hour <= 18) return 'dayTime';
   if (hour <= 6 || hour >= 20) return 'nightTime';
   return 'otherTime';
