@@ -38,7 +38,7 @@ function countDistinct(seen: Map<number, number>, counts: number[], id: number, 
   if (levels === 0) counts[0]!++;
 }
 
-export function addBid(s: BidStatistics, b: Bid): void {
+export function addBid(s: BidStatistics, b: Pick<Bid, 'price' | 'bidder' | 'auction'>): void {
   const level = priceLevel(b.price);
   s.bids[0]!++;
   s.bids[level]!++;

@@ -47,8 +47,10 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
       this.emit(d, f, out);
       return;
     }
+    // One cleanup timer per key at a time, at the earliest waiting fact (a timer per fact made every firing rescan
+    // the list: quadratic when one input runs ahead of the other).
+    if (this.waiting.get().length === 0) ctx.timerService().registerEventTimeTimer(this.factTime(f));
     this.waiting.add(f);
-    ctx.timerService().registerEventTimeTimer(this.factTime(f));
   }
 
   private emit(d: D, f: F, out: Collector<R>): void {
@@ -56,10 +58,13 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
     if (r !== undefined) out.collect(r);
   }
 
-  onTimer(time: number, _ctx: OnTimerContext<K>, _out: Collector<R>): void {
+  onTimer(time: number, ctx: OnTimerContext<K>, _out: Collector<R>): void {
     if (this.dimension.value() !== undefined) return;
     const rest = this.waiting.get().filter((f) => this.factTime(f) > time);
     if (rest.length === 0) this.waiting.clear();
-    else this.waiting.update(rest);
+    else {
+      this.waiting.update(rest);
+      ctx.timerService().registerEventTimeTimer(rest.reduce((t, f) => Math.min(t, this.factTime(f)), Infinity));
+    }
   }
 }

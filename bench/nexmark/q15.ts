@@ -15,6 +15,8 @@ export default defineJob((env, args) => {
   q.emit(
     q
       .bids()
+      // Only the columns used cross threads (what a SQL planner's projection keeps).
+      .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime }), 'q15-project')
       .keyBy((b) => dayOf(b.dateTime))
       .aggregate(
         {

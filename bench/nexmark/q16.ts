@@ -17,6 +17,10 @@ export default defineJob((env, args) => {
   q.emit(
     q
       .bids()
+      .map(
+        (b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, dateTime: b.dateTime }),
+        'q16-project',
+      )
       .keyBy((b) => `${b.channel}|${dayOf(b.dateTime)}`)
       .aggregate(
         {

@@ -21,6 +21,7 @@ export default defineJob((env, args) => {
   q.emit(
     q
       .bids()
+      .map((b) => ({ auction: b.auction, price: b.price, dateTime: b.dateTime }), 'q17-project')
       .keyBy((b) => `${b.auction}|${dayOf(b.dateTime)}`)
       .aggregate(
         {

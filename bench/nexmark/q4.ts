@@ -18,7 +18,12 @@ export default defineJob((env, args) => {
     q
       .auctions()
       .keyBy((a) => a.id)
-      .connect(q.bids().keyBy((b) => b.auction))
+      .connect(
+        q
+          .bids()
+          .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime }), 'q4-project')
+          .keyBy((b) => b.auction),
+      )
       .process(new WinningBids(), 'q4-winning-bids')
       .map(({ auction, bid }) => ({ category: auction.category, final: bid.price }), 'q4-final-prices')
       .keyBy((w) => w.category)

@@ -9,7 +9,15 @@ export default defineJob((env, args) => {
     q
       .auctions()
       .keyBy((a) => a.id)
-      .connect(q.bids().keyBy((b) => b.auction))
+      .connect(
+        q
+          .bids()
+          .map(
+            (b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }),
+            'q9-project',
+          )
+          .keyBy((b) => b.auction),
+      )
       .process(new WinningBids(), 'q9-winning-bids')
       .map(
         ({ auction: a, bid: b }) => ({

@@ -11,10 +11,13 @@ import type {
 } from 'sluice';
 import { listState, valueState } from 'sluice';
 
+/** The columns of a bid the winner is chosen by. */
+export type RankedBid = Pick<Bid, 'auction' | 'price' | 'dateTime' | 'bidder'>;
+
 /** An auction with its winning bid: the highest bid made while it was open. */
-export interface Winner {
+export interface Winner<B extends RankedBid = Bid> {
   auction: Auction;
-  bid: Bid;
+  bid: B;
 }
 
 /**
@@ -25,18 +28,18 @@ export interface Winner {
  * A bid that arrives before its auction waits until the watermark passes the bid's time: an auction is always
  * created before its bids, so an auction still missing then never comes (unless it is late data).
  */
-export class WinningBids implements KeyedCoProcessFunction<number, Auction, Bid, Winner> {
+export class WinningBids<B extends RankedBid> implements KeyedCoProcessFunction<number, Auction, B, Winner<B>> {
   private auction!: ValueState<Auction>;
-  private best!: ValueState<Bid>;
-  private early!: ListState<Bid>;
+  private best!: ValueState<B>;
+  private early!: ListState<B>;
 
   open(ctx: RuntimeContext): void {
     this.auction = ctx.getState(valueState<Auction>('auction'));
-    this.best = ctx.getState(valueState<Bid>('best-bid'));
-    this.early = ctx.getListState(listState<Bid>('early-bids'));
+    this.best = ctx.getState(valueState<B>('best-bid'));
+    this.early = ctx.getListState(listState<B>('early-bids'));
   }
 
-  processElement1(a: Auction, ctx: KeyedContext<number>, _out: Collector<Winner>): void {
+  processElement1(a: Auction, ctx: KeyedContext<number>, _out: Collector<Winner<B>>): void {
     this.auction.update(a);
     ctx.timerService().registerEventTimeTimer(a.expires);
     const early = this.early.get();
@@ -45,29 +48,34 @@ export class WinningBids implements KeyedCoProcessFunction<number, Auction, Bid,
     this.early.clear();
   }
 
-  processElement2(b: Bid, ctx: KeyedContext<number>, _out: Collector<Winner>): void {
+  processElement2(b: B, ctx: KeyedContext<number>, _out: Collector<Winner<B>>): void {
     const a = this.auction.value();
     if (a !== undefined) {
       this.offer(a, b);
       return;
     }
+    // One cleanup timer per auction at a time, at the earliest waiting bid (a timer per bid made every firing
+    // rescan the list: quadratic when a generator subtask runs ahead of the one making the auctions).
+    if (this.early.get().length === 0) ctx.timerService().registerEventTimeTimer(b.dateTime);
     this.early.add(b);
-    ctx.timerService().registerEventTimeTimer(b.dateTime);
   }
 
-  private offer(a: Auction, b: Bid): void {
+  private offer(a: Auction, b: B): void {
     if (b.dateTime < a.dateTime || b.dateTime > a.expires) return;
     const best = this.best.value();
     if (best === undefined || beats(b, best)) this.best.update(b);
   }
 
-  onTimer(time: number, _ctx: OnTimerContext<number>, out: Collector<Winner>): void {
+  onTimer(time: number, ctx: OnTimerContext<number>, out: Collector<Winner<B>>): void {
     const a = this.auction.value();
     if (a === undefined) {
-      // Bids whose auction never came (or is already closed and gone).
+      // Bids whose auction never came (or is already closed and gone) by now never will.
       const rest = this.early.get().filter((b) => b.dateTime > time);
       if (rest.length === 0) this.early.clear();
-      else this.early.update(rest);
+      else {
+        this.early.update(rest);
+        ctx.timerService().registerEventTimeTimer(rest.reduce((t, b) => Math.min(t, b.dateTime), Infinity));
+      }
       return;
     }
     if (time !== a.expires) return;
@@ -79,7 +87,7 @@ export class WinningBids implements KeyedCoProcessFunction<number, Auction, Bid,
 }
 
 /** Higher price wins; on equal prices the earlier bid, then the smaller bidder id, for a deterministic result. */
-export function beats(b: Bid, other: Bid): boolean {
+export function beats(b: RankedBid, other: RankedBid): boolean {
   if (b.price !== other.price) return b.price > other.price;
   if (b.dateTime !== other.dateTime) return b.dateTime < other.dateTime;
   return b.bidder < other.bidder;
