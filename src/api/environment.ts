@@ -95,14 +95,17 @@ export class StreamExecutionEnvironment {
 
   /** A stream from a source; with a watermark strategy, timestamps and watermarks are assigned right after it. */
   fromSource<T>(source: Source<T>, watermarks?: WatermarkStrategy<T>, name?: string): DataStream<T> {
+    // Sources with per-split watermarks take the strategy themselves; others get a timestamps operator after them.
+    const perSplit = source.splitWatermarks === true && watermarks !== undefined;
     const node = this.planBuilder.add({
       ...nodeBase(this, 'source', name ?? source.name),
       kind: 'source',
       source: source as Source<unknown>,
+      ...(perSplit ? { watermarks: watermarks as WatermarkStrategy<unknown> } : {}),
       inputs: [],
     });
     const stream = new DataStream<T>({ env: this, nodeId: node.id, partitioning: undefined, sideOutput: undefined });
-    return watermarks === undefined ? stream : stream.assignTimestampsAndWatermarks(watermarks);
+    return watermarks === undefined || perSplit ? stream : stream.assignTimestampsAndWatermarks(watermarks);
   }
 
   /** A bounded stream of the given elements (parallelism 1, in order). */

@@ -12,6 +12,12 @@ export interface Source<T> {
   readonly boundedness: 'bounded' | 'unbounded';
   /** The highest parallelism this source can use (1 for a single in-memory collection). */
   readonly maxParallelism?: number;
+  /**
+   * True when readers emit each split's records through `SourceOutput.forSplit` (e.g. one split per Kafka
+   * partition): the watermark strategy given to `fromSource` then runs per split inside the source subtask, and the
+   * subtask's watermark is the minimum over its non-idle splits.
+   */
+  readonly splitWatermarks?: boolean;
   createReader(ctx: SourceReaderContext): SourceReader<T>;
 }
 
@@ -34,6 +40,13 @@ export interface BadRecord {
 /** Where a reader puts records. `timestamp` is the record's event time when the source knows it. */
 export interface SourceOutput<T> {
   collect(value: T, timestamp?: number): void;
+  /**
+   * The output for the records of one split, whose watermark is then tracked on its own (see
+   * `Source.splitWatermarks`); absent, or the same output, when the job tracks no per-split watermarks.
+   */
+  forSplit?(split: string): SourceOutput<T>;
+  /** The reader stopped reading `split` (it no longer holds the watermark back). */
+  releaseSplit?(split: string): void;
 }
 
 export type PollResult = 'more' | 'wait' | 'end';

@@ -47,7 +47,12 @@ interface NodeBase {
 type Fn = (...args: never[]) => unknown;
 
 export type PlanNode =
-  | (NodeBase & { kind: 'source'; source: Source<unknown> })
+  | (NodeBase & {
+      kind: 'source';
+      source: Source<unknown>;
+      /** Set for sources with per-split watermarks: the strategy runs inside the source subtask. */
+      watermarks?: WatermarkStrategy<unknown>;
+    })
   | (NodeBase & { kind: 'timestamps'; strategy: WatermarkStrategy<unknown> })
   | (NodeBase & { kind: 'map' | 'filter' | 'flatMap'; fn: Fn; rich?: object })
   | (NodeBase & { kind: 'process'; fn: object; keySelector: KeySelector | undefined })

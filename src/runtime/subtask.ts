@@ -16,6 +16,7 @@ import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
 import { RecordWriter } from './record-writer.js';
+import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -142,6 +143,14 @@ export class Subtask {
         onlySource ? sideWriters : none,
         maxBatch,
       );
+      if (source.watermarks !== undefined) {
+        this.splitWatermarks = new SplitWatermarks(
+          source.watermarks,
+          this.headOutput,
+          () => Date.now(),
+          this.config.runtimeMode === 'batch',
+        );
+      }
       this.reader = source.source.createReader({
         subtaskIndex: this.index,
         parallelism: this.vertex.parallelism,
@@ -288,8 +297,16 @@ export class Subtask {
     else this.stepInputs(8);
   }
 
+  /** Per-split watermarks of a source whose strategy runs in this subtask (see `Source.splitWatermarks`). */
+  private splitWatermarks: SplitWatermarks | undefined;
+
   private readonly sourceOut: SourceOutput<unknown> = {
-    collect: (value, timestamp) => this.headOutput!.collect(value, timestamp ?? NO_TIMESTAMP),
+    collect: (value, timestamp) => {
+      if (this.splitWatermarks !== undefined) this.splitWatermarks.output('').collect(value, timestamp);
+      else this.headOutput!.collect(value, timestamp ?? NO_TIMESTAMP);
+    },
+    forSplit: (split) => this.splitWatermarks?.output(split) ?? this.sourceOut,
+    releaseSplit: (split) => this.splitWatermarks?.release(split),
   };
 
   private stepSource(): void {
@@ -305,6 +322,7 @@ export class Subtask {
     let result: PollResult;
     try {
       result = reader.pollNext(this.sourceOut, this.config.batchSize);
+      if (result !== 'end') this.splitWatermarks?.afterPoll();
     } finally {
       this.headOutput!.flush();
       this.flushFrom(0);
@@ -313,7 +331,13 @@ export class Subtask {
     if (result === 'end') this.finishInput();
     else if (result === 'wait') {
       this.sourceWaiting = true;
-      const available = reader.available?.() ?? new Promise((r) => setTimeout(r, 1));
+      let available = reader.available?.() ?? new Promise<void>((r) => setTimeout(r, 1));
+      const idleCheck = this.splitWatermarks?.nextIdleCheck();
+      if (idleCheck !== undefined) {
+        // Wake up when a silent split turns idle, even if no record comes, so it stops holding the watermark.
+        const timer = new Promise<void>((r) => setTimeout(r, Math.max(1, idleCheck - Date.now())));
+        available = Promise.race([available, timer]);
+      }
       available.then(
         () => {
           this.sourceWaiting = false;
