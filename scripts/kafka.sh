@@ -129,7 +129,8 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 transaction.max.timeout.ms=900000
-log.retention.hours=24
+# Tests and examples write records with event-time timestamps from the past: never delete by age.
+log.retention.ms=-1
 log.segment.bytes=67108864
 num.network.threads=2
 num.io.threads=4

@@ -3,7 +3,15 @@
  * exactly-once (transactional) delivery. They need the optional peer dependency @platformatic/kafka, loaded only
  * when a Kafka reader or writer opens; the main `sluice` entry never loads it.
  */
+
+export { AlignedKafkaSource, type PartitionAlignmentOptions } from './aligned-source.js';
 export { brokerList, KAFKA_CLIENT, partitionOwner } from './client.js';
+export {
+  type HybridKafkaStart,
+  HybridSource,
+  type HybridSourceOptions,
+  type HybridSourceState,
+} from './hybrid-source.js';
 export { KafkaSink, type KafkaSinkOptions } from './kafka-sink.js';
 export type { KafkaCommittable, KafkaSinkWriterState } from './kafka-sink-writer.js';
 export {
