@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AlignedKafkaSource } from '../src/connectors/kafka/index.js';
-import { StreamExecutionEnvironment } from '../src/index.js';
+import { Producer } from '@platformatic/kafka';
+import { AlignedKafkaSource, KafkaSource } from '../src/connectors/kafka/index.js';
+import { OutputTag, StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategies } from '../src/index.js';
 import {
   describeExit,
   makeEvents,
@@ -187,4 +188,53 @@ test('AlignedKafkaSource: an empty partition holds back the others until idle (u
   await job;
   assert.equal(got.length, 300);
   assert.ok(waited >= 1000, `records flowed after ${waited} ms, before the idle timeout`);
+});
+
+test('KafkaSource per-partition watermarks: a partition far behind the other loses nothing to lateness', {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const topic = await createTopic(2, 'kwm');
+  // Partition 0 holds event times 100–200 s, partition 1 times 0–100 s: one watermark over both would make all of
+  // partition 1 late for 10 s windows; per-partition watermarks hold it back until partition 1 catches up.
+  const producer = new Producer({ clientId: 'sluice-test', bootstrapBrokers: [brokers] });
+  try {
+    await producer.send({
+      messages: Array.from({ length: 2000 }, (_, i) => {
+        const partition = i % 2;
+        const ts = (partition === 0 ? 100_000 : 0) + Math.floor(i / 2) * 100;
+        return { topic, partition, value: Buffer.from(JSON.stringify({ p: partition, ts })), timestamp: BigInt(ts) };
+      }),
+    });
+  } finally {
+    await producer.close();
+  }
+  for (const perPartition of [true, false]) {
+    const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+    const source = new KafkaSource<{ p: number; ts: number }>({ brokers, topics: topic, stoppingOffsets: 'latest' });
+    // Without per-partition watermarks (the same source behind a plain wrapper) the lagging partition is late.
+    const input = perPartition
+      ? source
+      : { ...source, splitWatermarks: false, createReader: source.createReader.bind(source) };
+    const late = new OutputTag<{ p: number; ts: number }>('late');
+    const windows = env
+      .fromSource(
+        input,
+        WatermarkStrategies.forBoundedOutOfOrderness<{ p: number; ts: number }>(0).withTimestampAssigner((e) => e.ts),
+      )
+      .keyBy((e) => e.p)
+      .window(TumblingEventTimeWindows.of(10_000))
+      .sideOutputLateData(late)
+      .aggregate({ createAccumulator: () => 0, add: (_e, n: number) => n + 1, getResult: (n) => n });
+    const counted = windows.collect();
+    const dropped = windows.getSideOutput(late).collect();
+    await env.execute();
+    const total = counted.get().reduce((a, b) => a + b, 0);
+    if (perPartition) {
+      assert.equal(total, 2000, 'every record counted');
+      assert.equal(dropped.get().length, 0);
+    } else {
+      assert.ok(dropped.get().length > 0, 'the control run (one watermark for both partitions) does see late data');
+    }
+  }
 });

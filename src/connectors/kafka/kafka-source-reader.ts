@@ -100,6 +100,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
   private wakePump: (() => void) | undefined;
   private nextDiscovery = 0;
   private commitWarned = false;
+  private splitsAnnounced = 0;
   private readonly topics: string[];
   private readonly bounded: boolean;
   private readonly readCommitted: boolean;
@@ -314,11 +315,18 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
   pollNext(out: SourceOutput<T>, max: number): PollResult {
     if (this.error !== undefined) throw this.error;
     this.pump ??= this.runPump();
+    // Per-partition watermarks (when the job asks for them): every owned partition is a split from the start, so
+    // one that has not delivered yet holds the watermark back until the strategy's idleness timeout, as in Flink.
+    if (out.forSplit !== undefined && this.splitsAnnounced < this.parts.size) {
+      for (const part of this.parts.values()) out.forSplit(part.key);
+      this.splitsAnnounced = this.parts.size;
+    }
     let emitted = 0;
     const map = this.options.map;
     while (emitted < max && this.chunks.length > 0) {
       const chunk = this.chunks[0]!;
       const part = chunk.part;
+      const target = out.forSplit?.(part.key) ?? out;
       const records = chunk.records;
       while (emitted < max && chunk.index < records.length) {
         const r = records[chunk.index++]!;
@@ -338,14 +346,16 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
           continue;
         }
         if (map === undefined) {
-          out.collect(value as unknown as T, r.timestamp);
+          target.collect(value as unknown as T, r.timestamp);
         } else {
-          out.collect(map(toRecord(part, r, key as K, value)), r.timestamp);
+          target.collect(map(toRecord(part, r, key as K, value)), r.timestamp);
         }
       }
       if (chunk.index >= records.length) {
         if (chunk.end > part.position) part.position = chunk.end;
         this.chunks.shift();
+        // A bounded partition read to its stopping offset no longer holds the watermark.
+        if (part.stop !== undefined && part.position >= part.stop) out.releaseSplit?.(part.key);
       }
     }
     this.buffered -= emitted;
@@ -520,9 +530,10 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     let next = from;
     for (const batch of batches) {
       const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-      if (last < from) continue;
       const control = (batch.attributes & IS_CONTROL) !== 0;
-      let skip = control;
+      // Batches before the fetch position still count for the transaction bookkeeping: an abort marker there ends
+      // an aborted transaction of its producer id, which the sink reuses for its next (committed) transactions.
+      let skip = control || last < from;
       if (this.readCommitted && (batch.attributes & IS_TRANSACTIONAL) !== 0) {
         // As the Java consumer: an aborted transaction covers its producer's batches from its first offset up to
         // that producer's abort marker.
@@ -550,7 +561,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
           });
         }
       }
-      next = last + 1n;
+      if (last >= from) next = last + 1n;
     }
     if (next <= from) return;
     part.fetchOffset = next;

@@ -104,6 +104,8 @@ export interface KafkaSourceOptions<T, K = Buffer | null, V = unknown> {
 export class KafkaSource<T, K = Buffer | null, V = T> implements Source<T> {
   readonly name: string;
   readonly boundedness: 'bounded' | 'unbounded';
+  /** Watermarks per partition: the strategy given to `fromSource` runs for each partition a reader owns. */
+  readonly splitWatermarks = true;
 
   /** @throws PlanError for options that do not fit together. */
   constructor(readonly options: KafkaSourceOptions<T, K, V>) {
