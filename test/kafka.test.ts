@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,6 +29,7 @@ import {
   sleep,
   waitForCheckpointInFlight,
 } from './fixtures/ckpt-support.js';
+import { brokers, hasKcat, kafkaSkip } from './fixtures/kafka-support.js';
 
 /**
  * The Kafka connectors against a real single-node broker on 127.0.0.1:${KAFKA_PORT:-9092}, started beforehand
@@ -38,35 +38,10 @@ import {
  * Every test uses topics of its own (unique names), so reruns against the same broker do not interfere.
  */
 
-const port = Number(process.env.KAFKA_PORT ?? 9092);
-const brokers = `127.0.0.1:${port}`;
 const run = `t${Date.now().toString(36)}${process.pid.toString(36)}`;
-const required = process.env.CI === 'true' || process.env.SLUICE_KAFKA_TESTS === '1';
-const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
-
-function brokerUp(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(1000);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.connect(port, '127.0.0.1');
-  });
-}
-
-const up = await brokerUp();
-if (!up && required) {
-  throw new Error(`no Kafka broker on ${brokers}: start one with 'bash scripts/kafka.sh start'`);
-}
-const skip = up ? false : `no Kafka broker on ${brokers} (bash scripts/kafka.sh start)`;
+const skip = await kafkaSkip();
+const up = skip === false;
 
 let admin: Admin;
 before(() => {

@@ -78,6 +78,16 @@ const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
 const ABORT_MARKER = 0;
 const READ_COMMITTED = 1;
+
+/**
+ * READ_COMMITTED for the broker (records up to the last stable offset, with the list of aborted transactions), but
+ * not for the client library: @platformatic/kafka 1.35 then filters aborted batches itself with one range per
+ * producer id, which drops committed batches when a producer id has several aborted transactions in one response
+ * (the exactly-once sink reuses producer ids across transactions; measured: 2,005 of 24,000 committed records lost).
+ * Its filter runs only when the level is `=== 1`; the wire encoder writes this string as the number 1. `accept`
+ * filters as the Java consumer does.
+ */
+const UNFILTERED_READ_COMMITTED = String(READ_COMMITTED) as unknown as number;
 /** Fetch failures in a row (about a minute of retries) before the reader gives up and fails the job. */
 const MAX_FETCH_FAILURES = 60;
 
@@ -477,7 +487,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
       response = await this.consumer.fetch({
         node: leader,
         topics: request,
-        isolationLevel: this.readCommitted ? READ_COMMITTED : 0,
+        isolationLevel: this.readCommitted ? UNFILTERED_READ_COMMITTED : 0,
       });
     } catch (e) {
       // Partition errors come with the response: use the partitions that succeeded, handle the others.
