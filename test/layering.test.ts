@@ -15,6 +15,7 @@ const allowed: Record<string, string[]> = {
   runtime: ['core', 'state', 'functions', 'windowing', 'plan'],
   connectors: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime'],
   api: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors'],
+  statefun: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
   testing: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
   cli: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
 };

@@ -1,0 +1,408 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { PlanError } from '../core/errors.js';
+import type { Source, SourceOutput, SourceReader, SourceReaderContext } from '../core/source.js';
+import { type Address, addressKey, isValidType } from './address.js';
+import { type Hub, type IngressRecord, sendJson } from './hub.js';
+
+/** An HTTP request as a route sees it. */
+export interface IngressRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Path parameters (`/orders/:id` → `{ id }`), decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  /** The parsed JSON body (undefined when the body is empty). */
+  readonly body: unknown;
+}
+
+/** Thrown by a route to answer at once with an error status (nothing is sent to any function). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** A message for a function, made from an HTTP request. */
+export interface RoutedMessage {
+  readonly to: Address;
+  readonly message: unknown;
+  /** One-way: answered `202 {"accepted":true}` once the message is durably accepted; the function's reply is not awaited. */
+  readonly oneWay?: boolean;
+}
+
+/** Maps requests of one method and path pattern to function messages, and function answers back to responses. */
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A path with `:name` parameters, e.g. `/orders/:id`. */
+  readonly path: string;
+  /** Turns a request into a message; throw {@link HttpError} to refuse it (e.g. 400 for a missing field). */
+  handle(req: IngressRequest): RoutedMessage;
+  /**
+   * Turns the function's answer into the response. Default: 200 with the reply as JSON; a failure answer
+   * (`ctx.fail`): 422 `{"error": reason}`.
+   */
+  respond?(answer: { ok: boolean; body: unknown }, req: IngressRequest): { status: number; body: unknown };
+  /**
+   * Whether an `Idempotency-Key` header makes retries safe (the first final answer is stored and returned to every
+   * retry, with no second effect). Default true.
+   */
+  readonly idempotent?: boolean;
+}
+
+export interface HttpIngressOptions {
+  readonly port: number;
+  /** Interface to listen on; default: all. */
+  readonly host?: string;
+  readonly routes: readonly HttpRoute[];
+  /** Requests accepted but not yet taken by the dispatcher; beyond it requests get 503 (default 10,000). */
+  readonly maxQueue?: number;
+  /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
+  readonly maxBodyBytes?: number;
+  /** A request without an answer after this long gets 504 (default 30 s); its effects, if any, still happen. */
+  readonly requestTimeoutMs?: number;
+  /** Serve `GET`/`PUT /statefun/state/:type/:id` (default true). */
+  readonly stateApi?: boolean;
+  /** Where the "listening" line goes (default stderr); null: nowhere. */
+  readonly log?: ((line: string) => void) | null;
+}
+
+const STATE_PREFIX = '/statefun/state/';
+
+interface CompiledRoute {
+  readonly route: HttpRoute;
+  readonly segments: readonly string[];
+  readonly id: string;
+}
+
+function compile(route: HttpRoute): CompiledRoute {
+  if (!route.path.startsWith('/')) throw new PlanError(`route path must start with '/': ${route.path}`);
+  return { route, segments: route.path.split('/').slice(1), id: `${route.method} ${route.path}` };
+}
+
+function match(c: CompiledRoute, parts: readonly string[]): Record<string, string> | undefined {
+  if (parts.length !== c.segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const seg = c.segments[i]!;
+    const part = parts[i]!;
+    if (seg.startsWith(':')) {
+      if (part === '') return undefined;
+      params[seg.slice(1)] = part;
+    } else if (seg !== part) return undefined;
+  }
+  return params;
+}
+
+/** 32-bit FNV-1a of a string: tells a retried request from a different one under the same idempotency key. */
+export function hashText(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function defaultRespond(answer: { ok: boolean; body: unknown }): { status: number; body: unknown } {
+  return answer.ok ? { status: 200, body: answer.body } : { status: 422, body: { error: answer.body } };
+}
+
+/**
+ * The HTTP ingress: a source whose reader runs an HTTP server. Each accepted request becomes a record for the
+ * dispatcher and stays open until the reply sink answers it (after the checkpoint covering its effects completes).
+ * Requests that cannot be taken are answered at once: 404/405 (no route), 400 (invalid JSON, or refused by the
+ * route), 413 (body too large), 503 (queue full: backpressure). The reader also emits the runtime's loopback
+ * records (see {@link Hub}) and, first in every run, a boot record.
+ */
+export class HttpIngressSource implements Source<IngressRecord> {
+  readonly name = 'statefun-ingress';
+  readonly boundedness = 'unbounded' as const;
+  // No maxParallelism: a job run at a higher parallelism must fail here, before any server listens.
+
+  private readonly routes: readonly CompiledRoute[];
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: HttpIngressOptions | undefined,
+  ) {
+    this.routes = (options?.routes ?? []).map(compile);
+  }
+
+  createReader(ctx: SourceReaderContext): SourceReader<IngressRecord> {
+    if (ctx.parallelism !== 1) throw parallelismError(ctx.parallelism);
+    const hub = this.hub;
+    const options = this.options;
+    const routes = this.routes;
+    let server: Server | undefined;
+    const sockets = new Set<Socket>();
+    let booted = false;
+    return {
+      open: async () => {
+        if (options === undefined) return;
+        server = createServer((req, res) => handleRequest(hub, options, routes, req, res));
+        server.keepAliveTimeout = 10_000;
+        server.on('connection', (s) => {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+        });
+        await new Promise<void>((resolve, reject) => {
+          server!.once('error', reject);
+          server!.listen(options.port, options.host, () => {
+            server!.off('error', reject);
+            resolve();
+          });
+        });
+        const addr = server.address();
+        const port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
+        const log = options.log === undefined ? (l: string) => process.stderr.write(`${l}\n`) : options.log;
+        log?.(`statefun: listening on http://${options.host ?? 'localhost'}:${port}`);
+        hub.setPort(port);
+      },
+      pollNext(out: SourceOutput<IngressRecord>, max: number) {
+        if (!booted) {
+          booted = true;
+          out.collect({ k: 'boot' });
+          max--;
+        }
+        hub.take(max, (r) => out.collect(r));
+        return hub.empty ? 'wait' : 'more';
+      },
+      available: () => hub.available(),
+      // Nothing to resume: requests not covered by a checkpoint are lost with their connections (clients retry).
+      snapshotState: () => ({}),
+      restoreState: () => {},
+      close: async () => {
+        for (const [rid, p] of hub.pending) {
+          hub.pending.delete(rid);
+          if (p.timer !== undefined) clearTimeout(p.timer);
+          sendJson(p.res, 503, { error: 'the service is stopping; retry with the same Idempotency-Key' });
+        }
+        if (server === undefined) return;
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+      },
+    };
+  }
+}
+
+export function parallelismError(p: number): PlanError {
+  return new PlanError(
+    `stateful functions run at parallelism 1 (got ${p}): messages between functions on different subtasks would need a feedback edge, which Sluice does not have yet (see docs/STATEFUN.md)`,
+  );
+}
+
+function handleRequest(
+  hub: Hub,
+  options: HttpIngressOptions,
+  routes: readonly CompiledRoute[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  const fail = (status: number, error: string, headers: Record<string, string> = {}): void => {
+    // Unread request bodies are drained so the connection stays usable.
+    req.resume();
+    sendJson(res, status, { error }, headers);
+  };
+  if ((options.stateApi ?? true) && path.startsWith(STATE_PREFIX)) {
+    const rest = path.slice(STATE_PREFIX.length);
+    const slash = rest.lastIndexOf('/');
+    const type = slash > 0 ? rest.slice(0, slash) : '';
+    const id = slash > 0 ? safeDecode(rest.slice(slash + 1)) : '';
+    if (!isValidType(type) || id === '' || id === undefined) {
+      fail(404, 'expected /statefun/state/<namespace>/<name>/<id>');
+      return;
+    }
+    const to = addressKey({ type, id });
+    if (method === 'GET') {
+      accept(hub, options, res, () => ({ k: 'sget', rid: '', to }), undefined);
+      return;
+    }
+    if (method === 'PUT') {
+      readBody(req, res, options, (body) => {
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          fail(400, 'expected a JSON object of state values (null clears a value)');
+          return;
+        }
+        accept(
+          hub,
+          options,
+          res,
+          () => ({ k: 'sput', rid: '', to, values: body as Record<string, unknown> }),
+          undefined,
+        );
+      });
+      return;
+    }
+    fail(405, `${method} is not allowed here (GET or PUT)`, { allow: 'GET, PUT' });
+    return;
+  }
+  const parts = path.split('/').slice(1);
+  let found: { c: CompiledRoute; params: Record<string, string> } | undefined;
+  let pathMatched = false;
+  for (const c of routes) {
+    const params = match(c, parts);
+    if (params === undefined) continue;
+    pathMatched = true;
+    if (c.route.method === method) {
+      found = { c, params };
+      break;
+    }
+  }
+  if (found === undefined) {
+    if (pathMatched) fail(405, `${method} is not allowed here`);
+    else fail(404, 'no such route');
+    return;
+  }
+  const { c, params } = found;
+  const decoded: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const d = safeDecode(v);
+    if (d === undefined) {
+      fail(400, `invalid percent-encoding in path parameter '${k}'`);
+      return;
+    }
+    decoded[k] = d;
+  }
+  const go = (body: unknown) => {
+    const request: IngressRequest = {
+      method,
+      path,
+      params: decoded,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    };
+    let routed: RoutedMessage;
+    try {
+      routed = c.route.handle(request);
+    } catch (e) {
+      if (e instanceof HttpError) fail(e.status, e.message);
+      else fail(500, `route ${c.id} failed: ${(e as Error).message}`);
+      return;
+    }
+    const key = req.headers['idempotency-key'];
+    const idemKey = (c.route.idempotent ?? true) && typeof key === 'string' && key !== '' ? key : undefined;
+    const to = addressKey(routed.to);
+    const respond = c.route.respond
+      ? (a: { ok: boolean; body: unknown }) => c.route.respond!(a, request)
+      : defaultRespond;
+    accept(
+      hub,
+      options,
+      res,
+      () => ({
+        k: 'msg',
+        rid: '',
+        to,
+        body: routed.message ?? null,
+        ...(idemKey === undefined
+          ? {}
+          : { idem: `${c.id}|${idemKey}`, h: hashText(JSON.stringify([to, routed.message ?? null])) }),
+        ...(routed.oneWay ? { ow: true } : {}),
+      }),
+      respond,
+    );
+  };
+  if (method === 'GET' || method === 'DELETE') {
+    req.resume();
+    go(undefined);
+    return;
+  }
+  readBody(req, res, options, go);
+}
+
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads and parses a JSON body within the size limit; answers 400/413 itself. */
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HttpIngressOptions,
+  then: (body: unknown) => void,
+): void {
+  const limit = options.maxBodyBytes ?? 1 << 20;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > limit) {
+    sendJson(res, 413, { error: `request body larger than ${limit} bytes` }, { connection: 'close' });
+    req.destroy();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (c: Buffer) => {
+    if (over) return;
+    size += c.length;
+    if (size > limit) {
+      over = true;
+      sendJson(res, 413, { error: `request body larger than ${limit} bytes` }, { connection: 'close' });
+      req.destroy();
+      return;
+    }
+    chunks.push(c);
+  });
+  req.on('end', () => {
+    if (over) return;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    if (text.trim() === '') {
+      then(undefined);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      sendJson(res, 400, { error: `invalid JSON in request body: ${(e as Error).message}` });
+      return;
+    }
+    then(body);
+  });
+  req.on('error', () => {});
+}
+
+/** Queues the request's record (or refuses with 503 when the queue is full) and registers the waiting response. */
+function accept(
+  hub: Hub,
+  options: HttpIngressOptions,
+  res: ServerResponse,
+  record: () => Extract<IngressRecord, { k: 'msg' | 'sget' | 'sput' }>,
+  respond: ((a: { ok: boolean; body: unknown }) => { status: number; body: unknown }) | undefined,
+): void {
+  if (hub.queued >= (options.maxQueue ?? 10_000)) {
+    sendJson(res, 503, { error: 'too many requests in flight; retry later' }, { 'retry-after': '1' });
+    return;
+  }
+  const rid = hub.nextRequestId();
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const timer = setTimeout(() => {
+    if (hub.pending.delete(rid)) {
+      sendJson(res, 504, { error: 'no answer in time; retry with the same Idempotency-Key to get the final answer' });
+    }
+  }, timeoutMs);
+  timer.unref();
+  hub.pending.set(rid, { res, respond: respond ?? defaultRespond, timer });
+  res.on('close', () => {
+    const p = hub.pending.get(rid);
+    if (p !== undefined && p.res === res) {
+      clearTimeout(p.timer);
+      hub.pending.delete(rid);
+    }
+  });
+  hub.push({ ...record(), rid } as IngressRecord);
+}
