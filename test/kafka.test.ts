@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
