@@ -262,7 +262,8 @@ test('egress: records become a stream, here an exactly-once file sink', async ()
   try {
     for (let n = 0; n < 20; n++)
       assert.equal((await post(withFile.base, `/send/test/audited/i${n % 3}`, { n })).body, 'ok');
-    // An answer is only sent once the checkpoint covering the request completed: so is the egress record.
+    // An answer is only sent once the checkpoint covering the request completed, and the egress record is committed
+    // by that same completion — the file sink renames its part file on it, possibly a moment after the answer left.
     const lines = () =>
       existsSync(out)
         ? readdirSync(out)
@@ -270,6 +271,7 @@ test('egress: records become a stream, here an exactly-once file sink', async ()
             .sort()
             .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean))
         : [];
+    assert.ok(await eventually(async () => lines().length >= 20, 3000), `egress records: ${lines().length}`);
     assert.equal(lines().length, 20);
     assert.deepEqual(
       lines().map((l) => JSON.parse(l) as { n: number }),
