@@ -232,14 +232,15 @@ test('delayed messages: delivered after their delay, cancelled by token, replace
     const early = (await send({ op: 'log' })).body;
     if (Date.now() - started < 650) assert.deepEqual(early, []);
     const log = async () => (await send({ op: 'log' })).body as { tag: string; late: number }[];
-    assert.ok(await eventually(async () => (await log()).length === 2, 3000));
+    assert.ok(await eventually(async () => (await log()).length === 2, 10_000));
     await sleep(300);
     const final = await log();
     assert.deepEqual(
       final.map((e) => e.tag),
       ['one', 'three-later'],
     );
-    for (const e of final) assert.ok(e.late >= 0 && e.late < 1000, `delivered ${e.late} ms late`);
+    // Never early; the upper bound only catches a timer that waited for something else (a loaded machine adds delay).
+    for (const e of final) assert.ok(e.late >= 0 && e.late < 5000, `delivered ${e.late} ms late`);
   } finally {
     await app.stop();
   }
