@@ -14,10 +14,11 @@ const allowed: Record<string, string[]> = {
   plan: ['core', 'state', 'functions', 'windowing'],
   runtime: ['core', 'state', 'functions', 'windowing', 'plan'],
   connectors: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime'],
+  cluster: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors'],
   api: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors'],
   statefun: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
   testing: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
-  cli: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
+  cli: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'cluster', 'api'],
 };
 
 function files(dir: string): string[] {

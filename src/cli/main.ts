@@ -55,6 +55,21 @@ export async function main(argv: string[]): Promise<number> {
     .option('--retained-checkpoints <n>', 'complete checkpoints kept (default 2)', positiveInt)
     .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')
     .option('--from-savepoint <dir>', 'start from a savepoint (any parallelism)')
+    .option(
+      '--cluster <url>',
+      'run as one process of a cluster job on Kafka (kafka://host:port[,host:port]); start it N times',
+    )
+    .option('--job-id <id>', 'cluster mode: the job every process with this id works on together')
+    .option(
+      '--session-timeout <ms>',
+      'cluster mode: how long a silent process keeps its tasks (default 10000)',
+      positiveInt,
+    )
+    .option(
+      '--tasks-per-stage <n>',
+      'cluster mode: tasks of stages after a keyBy (default: source partitions)',
+      positiveInt,
+    )
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')

@@ -22,6 +22,10 @@ export interface RunCommandOptions {
   verbose?: boolean;
   stateBackend?: 'heap' | 'disk';
   stateDir?: string;
+  cluster?: string;
+  jobId?: string;
+  sessionTimeout?: number;
+  tasksPerStage?: number;
 }
 
 /** `sluice run JOB [options] -- [job args]`: runs a job file; returns the process exit code. */
@@ -39,6 +43,11 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
   if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
   exitWithLauncher();
+  if (options.cluster !== undefined || options.jobId !== undefined) {
+    // Loaded only for cluster runs: it brings in the Kafka connectors.
+    const { clusterCommand } = await import('./cluster-command.js');
+    return clusterCommand(path, jobArgs, options, overrides);
+  }
   const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));

@@ -22,6 +22,11 @@ export interface SinkWriter<T> {
   open?(): void | Promise<void>;
   /** `timestamps[i]` is the event time of `values[i]` (NO_TIMESTAMP when none). Must not keep the arrays. */
   write(values: readonly T[], timestamps: readonly number[]): void | Promise<void>;
+  /**
+   * The event-time watermark reached `watermark` (in order with the writes). Sinks that carry event time onward
+   * write it (Sluice's repartition topics between the stages of a cluster job); others leave this out.
+   */
+  writeWatermark?(watermark: number): void | Promise<void>;
   /** Called when the input has ended: make everything written durable. */
   flush?(): void | Promise<void>;
   close?(): void | Promise<void>;

@@ -45,6 +45,11 @@ export interface SourceOutput<T> {
    * `Source.splitWatermarks`); absent, or the same output, when the job tracks no per-split watermarks.
    */
   forSplit?(split: string): SourceOutput<T>;
+  /**
+   * On the output of one split (see `forSplit`): the split's watermark is at least `watermark`. For sources whose
+   * data carries watermarks (Sluice's repartition topics); absent when the job tracks no per-split watermarks.
+   */
+  emitWatermark?(watermark: number): void;
   /** The reader stopped reading `split` (it no longer holds the watermark back). */
   releaseSplit?(split: string): void;
 }

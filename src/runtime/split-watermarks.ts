@@ -6,6 +6,8 @@ interface Split {
   readonly generator: WatermarkGenerator;
   readonly output: SourceOutput<unknown>;
   lastRecordAt: number;
+  /** The largest watermark the reader gave for this split (`SourceOutput.emitWatermark`). */
+  given: number;
 }
 
 /** Where split watermarks go: the head of the source subtask's chain. */
@@ -45,7 +47,12 @@ export class SplitWatermarks {
       const entry: Split = {
         generator,
         lastRecordAt: this.now(),
+        given: MIN_WATERMARK,
         output: {
+          emitWatermark: (watermark) => {
+            if (watermark > entry.given) entry.given = watermark;
+            entry.lastRecordAt = -1;
+          },
           collect: (value, timestamp) => {
             const ts = assign === undefined ? (timestamp ?? Number.NaN) : assign(value, timestamp ?? Number.NaN);
             if (typeof ts !== 'number' || Number.isNaN(ts)) {
@@ -78,7 +85,7 @@ export class SplitWatermarks {
       if (s.lastRecordAt < 0) s.lastRecordAt = now;
       if (idleness !== undefined && now - s.lastRecordAt >= idleness) continue;
       active++;
-      const wm = s.generator.currentWatermark();
+      const wm = Math.max(s.generator.currentWatermark(), s.given);
       if (wm < min) min = wm;
     }
     const idle = this.splits.size > 0 && active === 0;

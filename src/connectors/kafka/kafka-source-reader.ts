@@ -183,11 +183,13 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     }
     const added: Partition[] = [];
     const p = this.ctx.parallelism;
+    const only = this.options.partitions === undefined ? undefined : new Set(this.options.partitions);
     for (const topic of topics) {
       const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
       for (let partition = 0; partition < count; partition++) {
         const key = `${topic}:${partition}`;
         if (this.parts.has(key) || partitionOwner(topic, partition, p) !== this.ctx.subtaskIndex) continue;
+        if (only !== undefined && !only.has(partition)) continue;
         const part: Partition = {
           topic,
           partition,

@@ -47,6 +47,11 @@ export interface KafkaSourceOptions<T, K = Buffer | null, V = unknown> {
   readonly topics?: string | readonly string[];
   /** Reads every topic whose name matches (internal topics excepted); new matches are found by partition discovery. */
   readonly topicPattern?: RegExp;
+  /**
+   * Reads only these partition numbers of the topics (all readers together; each still owns its share). Cluster
+   * mode uses it to give a task its own partition. Default: every partition.
+   */
+  readonly partitions?: readonly number[];
   /** Default 'earliest'. */
   readonly startingOffsets?: KafkaStartingOffsets;
   /** For 'committed' and `{ offsets }`: where partitions without a position start. Default 'earliest'. */
@@ -132,6 +137,9 @@ export class KafkaSource<T, K = Buffer | null, V = T> implements Source<T> {
       !(typeof start === 'object' && ('timestamp' in start || 'offsets' in start))
     ) {
       throw new PlanError(`KafkaSource: unknown startingOffsets ${JSON.stringify(start)}`);
+    }
+    if (options.partitions !== undefined && !options.partitions.every((p) => Number.isInteger(p) && p >= 0)) {
+      throw new PlanError(`KafkaSource: partitions must be partition numbers, got ${JSON.stringify(options.partitions)}`);
     }
     deserializer(options.value, 'value');
     deserializer(options.key, 'key');

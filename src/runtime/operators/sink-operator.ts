@@ -75,7 +75,10 @@ export class SinkOperator extends AbstractOperator {
     this.run(() => this.writer.write(batch.values, batch.timestamps));
   }
 
-  override processWatermark(): void {}
+  override processWatermark(watermark: number): void {
+    const writer = this.writer;
+    if (writer.writeWatermark !== undefined) this.run(() => writer.writeWatermark!(watermark));
+  }
 
   override endInput(): void {
     this.run(() => this.writer.flush?.());
