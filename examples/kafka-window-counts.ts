@@ -19,14 +19,18 @@
  *                                end of input fires the remaining windows); default: run until stopped
  *   --window-ms N, --max-delay-ms N   window size and out-of-orderness bound (default 60000 and 5000; for benches)
  *
- * Windows fire on the watermark (greatest event time seen - 5 s). In unbounded mode the newest windows therefore
- * fire only when later events arrive (60 s + 5 s of event time later): stopping the job leaves them unfired, and a
- * restart continues them. A reader that owns several partitions emits their records in timestamp-aligned order
- * (AlignedKafkaSource, by the events' `ts`), so the watermark holds for each partition as per-partition watermarks
- * would; in unbounded mode a partition without records for 10 s stops holding the others back, and a reader without
- * any records for 30 s stops holding back the windows (idleness).
+ *   --idleness-ms N              unbounded mode: a partition without records for this long stops holding back the
+ *                                watermark (default 30000)
  *
- * Without checkpoints (no --checkpoint-dir) the sink is at-least-once.
+ * Windows fire on the watermark, per partition the greatest event time seen - 5 s, and for the job the minimum over
+ * the partitions (per-partition watermarks, so a reader owning several partitions keeps each one's events on time).
+ * In unbounded mode the newest windows therefore fire only when later events arrive (60 s + 5 s of event time
+ * later): stopping the job leaves them unfired, and a restart continues them; a partition without records for 30 s
+ * is idle and stops holding the others back.
+ *
+ * Without checkpoints (no --checkpoint-dir) the sink is at-least-once. The same file runs as a cluster job on
+ * Kafka: `npx sluice run examples/kafka-window-counts.ts --cluster kafka://127.0.0.1:9092 --job-id counts -- …`
+ * started several times (see docs/CLUSTER.md).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -38,7 +42,7 @@ import {
   WatermarkStrategies,
   type WatermarkStrategy,
 } from 'sluice';
-import { AlignedKafkaSource, KafkaSink } from 'sluice/kafka';
+import { KafkaSink, KafkaSource } from 'sluice/kafka';
 import { type Event, toEvent } from './events.js';
 
 /** One output row. */
@@ -124,6 +128,7 @@ export function buildKafkaWindowCounts(env: StreamExecutionEnvironment, args: re
       bounded: { type: 'boolean', default: false },
       'window-ms': { type: 'string' },
       'max-delay-ms': { type: 'string' },
+      'idleness-ms': { type: 'string' },
     },
   });
   const input = values['input-topic'];
@@ -133,20 +138,17 @@ export function buildKafkaWindowCounts(env: StreamExecutionEnvironment, args: re
   }
   const brokers = values.brokers;
   const bounded = values.bounded;
-  const source = new AlignedKafkaSource<Event, Buffer | null, Event>(
-    {
-      brokers,
-      topics: input,
-      value: eventValue,
-      groupId: values.group ?? `sluice-window-counts-${input}`,
-      ...(bounded ? { stoppingOffsets: 'latest' as const } : {}),
-    },
-    // A reader's partitions are merged by event time, so each partition's events are as much on time as in the
-    // partition itself (see AlignedKafkaSource), whatever Kafka timestamps the producer set.
-    { eventTime: (e) => e.ts },
-  );
+  const source = new KafkaSource<Event, Buffer | null, Event>({
+    brokers,
+    topics: input,
+    value: eventValue,
+    groupId: values.group ?? `sluice-window-counts-${input}`,
+    ...(bounded ? { stoppingOffsets: 'latest' as const } : {}),
+  });
   const maxDelay = positiveNumber(values['max-delay-ms'], 5_000, '--max-delay-ms');
-  let events = env.fromSource(source, eventWatermarks(maxDelay, bounded ? undefined : 30_000));
+  const idleness = positiveNumber(values['idleness-ms'], 30_000, '--idleness-ms');
+  // The strategy runs per partition (KafkaSource has per-split watermarks), whatever Kafka timestamps were set.
+  let events = env.fromSource(source, eventWatermarks(maxDelay, bounded ? undefined : idleness));
   const tap = hooks.tap;
   if (tap !== undefined) {
     events = events.map((e) => {

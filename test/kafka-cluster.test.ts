@@ -78,7 +78,7 @@ test('three processes run kafka-window-counts together; one is SIGKILLed and res
   const jobId = `counts-${seed}`;
   // A slow tap keeps the job running long enough to kill a process in the middle of it.
   const args = clusterArgs(jobId, stateDir, input, output);
-  const processes = [0, 1, 2].map(() => new SluiceProcess(args, 200_000));
+  const processes = [0, 1, 2].map(() => new SluiceProcess(args, Number(process.env.SLUICE_CLUSTER_LIMIT ?? 200_000)));
   const victim = processes[Math.floor(random() * 3)]!;
   const killAfter = 2 + Math.floor(random() * 6);
   const hit = await victim.waitUntil(
@@ -91,7 +91,7 @@ test('three processes run kafka-window-counts together; one is SIGKILLed and res
   );
   victim.child.kill('SIGKILL');
   await victim.exited;
-  const restarted = new SluiceProcess(args, 200_000);
+  const restarted = new SluiceProcess(args, Number(process.env.SLUICE_CLUSTER_LIMIT ?? 200_000));
   const exits = await Promise.all([...processes.filter((p) => p !== victim), restarted].map((p) => p.exited));
   for (const e of exits) assert.equal(e.code, 0, describeExit(e));
   const all = exits.map((e) => e.stderr).join('\n');

@@ -5,7 +5,9 @@
  * task ("origin"). Its watermark is the minimum over all origins, so event time survives the hop exactly as it
  * survives a keyBy between threads, where the watermark is the minimum over the input channels.
  *
- * Record and marker envelopes are MessagePack arrays: `[0, origin, timestamp, value]` and `[1, origin, watermark]`.
+ * Envelopes are MessagePack arrays: `[0, origin, timestamp, value]` for records, `[1, origin, watermark]` for
+ * watermarks and `[2, origin, 1 | 0]` when an upstream task's input turns idle or active (an idle origin holds
+ * back no watermark, as an idle input channel).
  * A marker with the maximum watermark ends its origin: once every origin has ended, a bounded reader ends too.
  * Writes go through the exactly-once Kafka sink, so records and markers commit with the upstream task's checkpoint,
  * and readers read committed data only: what a downstream task sees never goes back.
@@ -29,8 +31,11 @@ export interface RepartitionTopic {
 
 const RECORD = 0;
 const MARKER = 1;
+const IDLE = 2;
 
-type Envelope = readonly [typeof RECORD, number, number, unknown] | readonly [typeof MARKER, number, number];
+type Envelope =
+  | readonly [typeof RECORD, number, number, unknown]
+  | readonly [typeof MARKER | typeof IDLE, number, number];
 
 /** What the inner Kafka sink writes: an envelope for one partition. */
 interface Outgoing {
@@ -114,7 +119,15 @@ class RepartitionWriter<T> implements SinkWriter<T> {
   writeWatermark(watermark: number): void | Promise<void> {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
-    const bytes = packr.pack([MARKER, this.options.origin, watermark] satisfies Envelope);
+    return this.toEveryPartition([MARKER, this.options.origin, watermark]);
+  }
+
+  writeIdle(idle: boolean): void | Promise<void> {
+    return this.toEveryPartition([IDLE, this.options.origin, idle ? 1 : 0]);
+  }
+
+  private toEveryPartition(envelope: Envelope): void | Promise<void> {
+    const bytes = packr.pack(envelope);
     const out: Outgoing[] = [];
     for (let p = 0; p < this.options.topic.partitions; p++) out.push({ partition: p, bytes });
     return this.inner.write(
@@ -157,6 +170,8 @@ interface RepartitionState {
   readonly inner: unknown;
   /** The largest watermark read per origin, up to the checkpointed position. */
   readonly watermarks: readonly (readonly [number, number])[];
+  /** Origins idle at the checkpointed position. */
+  readonly idle?: readonly number[];
 }
 
 /**
@@ -190,6 +205,7 @@ export class RepartitionSource<T> implements Source<T> {
 
 class RepartitionReader<T> implements SourceReader<T> {
   private readonly watermarks = new Map<number, number>();
+  private readonly idle = new Set<number>();
   private announced = false;
   private out: SourceOutput<T> | undefined;
   /** Receives the inner reader's raw records and routes envelopes to `out`. */
@@ -219,7 +235,14 @@ class RepartitionReader<T> implements SourceReader<T> {
   private route(bytes: Buffer): void {
     const e = unpackr.unpack(bytes) as Envelope;
     if (e[0] === RECORD) {
+      this.idle.delete(e[1]);
       this.split(e[1]).collect(e[3] as T, e[2]);
+      return;
+    }
+    if (e[0] === IDLE) {
+      if (e[2] === 1) this.idle.add(e[1]);
+      else this.idle.delete(e[1]);
+      this.split(e[1]).markIdle?.(e[2] === 1);
       return;
     }
     const [, origin, watermark] = e;
@@ -243,6 +266,7 @@ class RepartitionReader<T> implements SourceReader<T> {
         const wm = this.watermarks.get(o);
         const split = this.split(o);
         if (wm !== undefined) split.emitWatermark?.(wm);
+        if (this.idle.has(o)) split.markIdle?.(true);
       }
     }
     if (this.ended()) return 'end';
@@ -255,13 +279,14 @@ class RepartitionReader<T> implements SourceReader<T> {
   }
 
   snapshotState(): RepartitionState {
-    return { inner: this.inner.snapshotState?.(), watermarks: [...this.watermarks] };
+    return { inner: this.inner.snapshotState?.(), watermarks: [...this.watermarks], idle: [...this.idle] };
   }
 
   restoreState(states: readonly unknown[]): void {
     const mine = states as (RepartitionState | undefined)[];
     this.inner.restoreState?.(mine.map((s) => s?.inner));
     for (const s of mine) {
+      for (const origin of s?.idle ?? []) this.idle.add(origin);
       for (const [origin, wm] of s?.watermarks ?? []) {
         if (wm > (this.watermarks.get(origin) ?? MIN_WATERMARK)) this.watermarks.set(origin, wm);
       }

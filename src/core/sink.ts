@@ -27,6 +27,8 @@ export interface SinkWriter<T> {
    * write it (Sluice's repartition topics between the stages of a cluster job); others leave this out.
    */
   writeWatermark?(watermark: number): void | Promise<void>;
+  /** The input became idle (it holds back no watermark) or active again; for the same sinks as `writeWatermark`. */
+  writeIdle?(idle: boolean): void | Promise<void>;
   /** Called when the input has ended: make everything written durable. */
   flush?(): void | Promise<void>;
   close?(): void | Promise<void>;

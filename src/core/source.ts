@@ -50,6 +50,8 @@ export interface SourceOutput<T> {
    * data carries watermarks (Sluice's repartition topics); absent when the job tracks no per-split watermarks.
    */
   emitWatermark?(watermark: number): void;
+  /** On the output of one split: the split is idle (holds back no watermark) until a record or `markIdle(false)`. */
+  markIdle?(idle: boolean): void;
   /** The reader stopped reading `split` (it no longer holds the watermark back). */
   releaseSplit?(split: string): void;
 }

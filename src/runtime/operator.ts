@@ -57,6 +57,11 @@ export interface StreamOperator {
   processBatch(batch: Batch, input: number): void;
   /** The combined input watermark advanced. Implementations fire due event-time timers, then forward it. */
   processWatermark(watermark: number): void;
+  /**
+   * The operator's input became idle (true: it holds back no watermark) or active again. Informational: the runtime
+   * forwards idleness downstream itself. Sinks that carry event time onward use it.
+   */
+  processIdle?(idle: boolean): void;
   /** Fires processing-time timers due at `now`. */
   onProcessingTime?(now: number): void;
   /** The earliest pending processing-time timer, so the executor knows when to wake up. */

@@ -8,6 +8,8 @@ interface Split {
   lastRecordAt: number;
   /** The largest watermark the reader gave for this split (`SourceOutput.emitWatermark`). */
   given: number;
+  /** Declared idle by the reader (`SourceOutput.markIdle`), until its next record. */
+  declaredIdle: boolean;
 }
 
 /** Where split watermarks go: the head of the source subtask's chain. */
@@ -48,7 +50,12 @@ export class SplitWatermarks {
         generator,
         lastRecordAt: this.now(),
         given: MIN_WATERMARK,
+        declaredIdle: false,
         output: {
+          markIdle: (idle) => {
+            entry.declaredIdle = idle;
+            entry.lastRecordAt = -1;
+          },
           emitWatermark: (watermark) => {
             if (watermark > entry.given) entry.given = watermark;
             entry.lastRecordAt = -1;
@@ -59,6 +66,7 @@ export class SplitWatermarks {
               throw new TypeError(`split '${split}': record without a timestamp (timestamp assigner returned ${ts})`);
             }
             generator.onEvent(value, ts);
+            entry.declaredIdle = false;
             entry.lastRecordAt = -1; // stamped once per poll in afterPoll
             sink.collect(value, ts);
           },
@@ -83,7 +91,7 @@ export class SplitWatermarks {
     let active = 0;
     for (const s of this.splits.values()) {
       if (s.lastRecordAt < 0) s.lastRecordAt = now;
-      if (idleness !== undefined && now - s.lastRecordAt >= idleness) continue;
+      if (s.declaredIdle || (idleness !== undefined && now - s.lastRecordAt >= idleness)) continue;
       active++;
       const wm = Math.max(s.generator.currentWatermark(), s.given);
       if (wm < min) min = wm;

@@ -158,10 +158,16 @@ export class Subtask {
       });
     }
     // Wire watermark bookkeeping and idleness through the chain.
+    // all[i] feeds the operator after it: ops[i] with a head output (sources), ops[i + 1] without.
     const all = this.headOutput ? [this.headOutput, ...this.outputs] : this.outputs;
+    const fed = this.headOutput ? 0 : 1;
     for (let i = 0; i < all.length - 1; i++) {
       const next = all[i + 1]!;
-      all[i]!.idleListener = (idle) => next.emitIdle(idle);
+      const op = this.ops[i + fed];
+      all[i]!.idleListener = (idle) => {
+        op?.processIdle?.(idle);
+        next.emitIdle(idle);
+      };
     }
     for (let i = 0; i < this.ops.length; i++) {
       this.contexts.push({ wm: MIN_WATERMARK });
@@ -380,7 +386,10 @@ export class Subtask {
       this.finishInput();
       return;
     }
-    if (change.idle !== undefined) this.outputs[0]!.emitIdle(change.idle);
+    if (change.idle !== undefined) {
+      this.ops[0]!.processIdle?.(change.idle);
+      this.outputs[0]!.emitIdle(change.idle);
+    }
     if (change.advance !== undefined) {
       this.setOpWatermark(0, change.advance);
       this.ops[0]!.processWatermark(change.advance);

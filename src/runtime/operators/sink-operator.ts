@@ -80,6 +80,11 @@ export class SinkOperator extends AbstractOperator {
     if (writer.writeWatermark !== undefined) this.run(() => writer.writeWatermark!(watermark));
   }
 
+  processIdle(idle: boolean): void {
+    const writer = this.writer;
+    if (writer.writeIdle !== undefined) this.run(() => writer.writeIdle!(idle));
+  }
+
   override endInput(): void {
     this.run(() => this.writer.flush?.());
   }
