@@ -139,7 +139,9 @@ export class KafkaSource<T, K = Buffer | null, V = T> implements Source<T> {
       throw new PlanError(`KafkaSource: unknown startingOffsets ${JSON.stringify(start)}`);
     }
     if (options.partitions !== undefined && !options.partitions.every((p) => Number.isInteger(p) && p >= 0)) {
-      throw new PlanError(`KafkaSource: partitions must be partition numbers, got ${JSON.stringify(options.partitions)}`);
+      throw new PlanError(
+        `KafkaSource: partitions must be partition numbers, got ${JSON.stringify(options.partitions)}`,
+      );
     }
     deserializer(options.value, 'value');
     deserializer(options.key, 'key');
