@@ -68,6 +68,7 @@ export async function clusterCommand(
       },
       ...(options.sessionTimeout !== undefined ? { sessionTimeoutMs: options.sessionTimeout } : {}),
       ...(options.tasksPerStage !== undefined ? { tasksPerStage: options.tasksPerStage } : {}),
+      verbose: options.verbose === true,
       signal: controller.signal,
       log: (line) => process.stderr.write(`${line}\n`),
     });

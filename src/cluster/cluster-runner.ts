@@ -47,6 +47,8 @@ export interface ClusterRunOptions {
   readonly sessionTimeoutMs?: number;
   /** Tasks of stages that read only repartition topics. Default: the most partitions of a source topic. */
   readonly tasksPerStage?: number;
+  /** Reports every completed task checkpoint through `log`. */
+  readonly verbose?: boolean;
   /** Stops this process's tasks and leaves the group. */
   readonly signal?: AbortSignal;
   readonly log: (line: string) => void;
@@ -210,6 +212,9 @@ class ClusterProcess {
           signal,
           checkpoint: { ...this.options.checkpoint, dir: join(this.stateDir, name) },
           log,
+          ...(this.options.verbose === true
+            ? { onCheckpoint: (c) => log(`checkpoint ${c.id}${c.final ? ' (final)' : ''}: ${c.durationMs} ms`) }
+            : {}),
         });
         if (result.cancelled || signal.aborted) return;
         await writeFile(this.finishedMarker(name), `${new Date().toISOString()}\n`);

@@ -217,12 +217,16 @@ async function runInProcess(run: Run): Promise<JobResult> {
   );
   failure = (e) => executor!.fail(e);
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
-  const cancel = () => executor!.cancel();
+  // Cancelling stops checkpointing first: no checkpoint completes (and no commit reaches a closing sink) after it.
+  const cancel = () => {
+    void coordinator?.stop();
+    executor!.cancel();
+  };
   options.signal?.addEventListener('abort', cancel);
   let stoppedWithSavepoint: string | undefined;
   const stopServing = serveSavepoints(run, coordinator, (path) => {
     stoppedWithSavepoint = path;
-    coordinator?.stop();
+    void coordinator?.stop();
     executor!.cancel();
   });
   try {
@@ -239,7 +243,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     throw new JobFailedError(toWire(e));
   } finally {
     stopServing();
-    coordinator?.stop();
+    await coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
   }
@@ -291,12 +295,13 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   );
   const cancel = () => {
     result.cancelled = true;
+    void coordinator?.stop();
     send({ t: 'cancel' });
   };
   options.signal?.addEventListener('abort', cancel);
   const stopServing = serveSavepoints(run, coordinator, (path) => {
     result.stoppedWithSavepoint = path;
-    coordinator?.stop();
+    void coordinator?.stop();
     send({ t: 'cancel' });
   });
   let ready = 0;
@@ -368,7 +373,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     });
   } finally {
     stopServing();
-    coordinator?.stop();
+    await coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
     await Promise.all(workers.map((w) => w.terminate()));

@@ -52,13 +52,17 @@ export class SplitWatermarks {
         given: MIN_WATERMARK,
         declaredIdle: false,
         output: {
+          // Watermarks and idleness given by the reader take effect at once, in order with the records, as control
+          // messages do on an input channel: several of them in one poll must not collapse into the last state.
           markIdle: (idle) => {
             entry.declaredIdle = idle;
             entry.lastRecordAt = -1;
+            this.afterPoll();
           },
           emitWatermark: (watermark) => {
             if (watermark > entry.given) entry.given = watermark;
             entry.lastRecordAt = -1;
+            this.afterPoll();
           },
           collect: (value, timestamp) => {
             const ts = assign === undefined ? (timestamp ?? Number.NaN) : assign(value, timestamp ?? Number.NaN);
@@ -83,7 +87,7 @@ export class SplitWatermarks {
     this.splits.delete(split);
   }
 
-  /** After each poll of the reader: advance the watermark, update idleness. */
+  /** After each poll of the reader (and each watermark or idleness it gives): advance the watermark, update idleness. */
   afterPoll(): void {
     const now = this.now();
     const idleness = this.strategy.idlenessMs;

@@ -96,11 +96,22 @@ export class CheckpointCoordinator {
     this.ticker.unref?.();
   }
 
-  stop(): void {
+  /**
+   * Stops triggering and completing checkpoints. Resolves once a completion already under way (its metadata being
+   * written) has settled, so that no checkpoint becomes complete after the run that took it has ended: the next
+   * owner of the directory (a restart, or another process in cluster mode) sees every checkpoint it will ever get.
+   * A checkpoint completed while stopping is not reported to the job (it is ending); its output is committed by the
+   * next run's recovery.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
     if (this.inFlight !== undefined) clearTimeout(this.inFlight.timer);
+    await this.completing;
   }
+
+  /** The metadata write (and pruning) of the checkpoint being completed, if any. */
+  private completing: Promise<void> | undefined;
 
   private lastStartedAt = 0;
 
@@ -171,6 +182,7 @@ export class CheckpointCoordinator {
   onAck(id: number, ref: StateFileRef, alignmentMs: number, references: readonly ReferencedFile[] = []): void {
     const f = this.inFlight;
     if (f === undefined || f.id !== id) return; // late acknowledgement of an abandoned checkpoint
+    if (this.stopped) return; // the run is ending: the checkpoint stays incomplete
     f.refs.push(ref);
     for (const r of references) f.references.set(`${r.checkpointDir}/${r.name}`, r);
     f.alignmentMs = Math.max(f.alignmentMs, alignmentMs);
@@ -191,10 +203,11 @@ export class CheckpointCoordinator {
       references: [...f.references.values()],
     };
     const dir = join(this.config.dir, checkpointDirName(f.id));
-    writeMetadata(dir, metadata)
+    const completing: Promise<void> = writeMetadata(dir, metadata)
       .then(() => {
         this.inFlight = undefined;
         this.lastCompletedAt = Date.now();
+        if (this.stopped) return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
         this.hooks.onStats?.({
           id: f.id,
           final: f.final,
@@ -209,6 +222,10 @@ export class CheckpointCoordinator {
         else if (this.queuedWaiters.length > 0) this.begin(false);
         return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
       })
-      .catch((e) => this.hooks.fail(e));
+      .catch((e) => this.hooks.fail(e))
+      .finally(() => {
+        if (this.completing === completing) this.completing = undefined;
+      });
+    this.completing = completing;
   }
 }
