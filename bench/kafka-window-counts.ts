@@ -4,6 +4,10 @@
  *
  *   npx tsx bench/kafka-window-counts.ts [--brokers 127.0.0.1:9092] [--parallelism 1,2] [--records 1000000]
  *                                        [--rate 50000] [--seconds 30] [--partitions 4] [--skip throughput|latency]
+ *                                        [--processes 1,3]
+ *
+ * With --processes, the job runs in cluster mode instead (docs/CLUSTER.md): that many `sluice run --cluster`
+ * processes of one job, each on its main thread, timed from the first start to the last exit.
  *
  * Throughput: `records` events (1000 users, event times 1 ms apart with up to 4.9 s of disorder) are produced into
  * a fresh topic first; the job then reads them (--bounded: up to the end offsets at its start), counts per user and
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '40' },
     partitions: { type: 'string', default: '4' },
     skip: { type: 'string' },
+    processes: { type: 'string' },
     // Internal: the producer child of the latency run.
     produce: { type: 'string' },
   },
@@ -118,7 +123,13 @@ interface JobRun {
   code: number | null;
 }
 
-function sluice(args: string[]): { child: ChildProcess; done: Promise<JobRun> } {
+/** How the job runs: `p` worker threads in one process, or `n` processes of one cluster job. */
+type Mode = { readonly kind: 'local'; readonly p: number } | { readonly kind: 'cluster'; readonly n: number };
+const label = (m: Mode) => (m.kind === 'local' ? `p=${m.p}` : `cluster of ${m.n} process${m.n > 1 ? 'es' : ''}`);
+/** Checkpoint lines of `-v`: `checkpoint N: …` (local) or `sNtM: checkpoint N: …` (cluster tasks). */
+const CHECKPOINT_LINE = /^(?:s\d+t\d+: )?checkpoint \d+(?: \(final\))?: (\d+) ms/gm;
+
+function spawnSluice(args: string[]): { child: ChildProcess; done: Promise<JobRun> } {
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(root, 'bin/sluice.mjs'), ...args], {
     cwd: root,
@@ -131,19 +142,41 @@ function sluice(args: string[]): { child: ChildProcess; done: Promise<JobRun> } 
   const done = new Promise<JobRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      const checkpoints = [...stderr.matchAll(/^checkpoint \d+(?: \(final\))?: (\d+) ms/gm)].map((m) => Number(m[1]));
+      const checkpoints = [...stderr.matchAll(CHECKPOINT_LINE)].map((m) => Number(m[1]));
       resolve({ seconds: (performance.now() - t0) / 1000, checkpoints, stderr, code });
     });
   });
   return { child, done };
 }
 
-function jobArgs(p: number, ck: string, input: string, output: string, extra: string[]): string[] {
-  return [
+/** Starts the job in `mode`; `done` resolves when every process has exited (codes: the first non-zero one). */
+function sluice(
+  mode: Mode,
+  args: (instance: string[]) => string[],
+): { children: ChildProcess[]; done: Promise<JobRun> } {
+  if (mode.kind === 'local') {
+    const one = spawnSluice(args(['-p', String(mode.p)]));
+    return { children: [one.child], done: one.done };
+  }
+  const jobId = `bench-${Date.now().toString(36)}`;
+  const runs = Array.from({ length: mode.n }, () =>
+    spawnSluice(args(['--cluster', `kafka://${brokers}`, '--job-id', jobId, '--session-timeout', '6000'])),
+  );
+  const t0 = performance.now();
+  const done = Promise.all(runs.map((r) => r.done)).then((all) => ({
+    seconds: (performance.now() - t0) / 1000,
+    checkpoints: all.flatMap((r) => r.checkpoints),
+    stderr: all.map((r) => r.stderr).join('\n'),
+    code: all.find((r) => r.code !== 0)?.code ?? 0,
+  }));
+  return { children: runs.map((r) => r.child), done };
+}
+
+function jobArgs(ck: string, input: string, output: string, extra: string[]): (instance: string[]) => string[] {
+  return (instance) => [
     'run',
     'examples/kafka-window-counts.ts',
-    '-p',
-    String(p),
+    ...instance,
     '--checkpoint-dir',
     ck,
     '--checkpoint-interval',
@@ -169,24 +202,25 @@ function describeCheckpoints(durations: readonly number[]): string {
   return `${s.length} checkpoints, duration median ${percentile(s, 0.5)} ms, max ${s.at(-1)} ms`;
 }
 
-async function throughput(p: number, records: number, partitions: number): Promise<void> {
+async function throughput(mode: Mode, records: number, partitions: number): Promise<void> {
+  const tag = mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}`;
   const ck = mkdtempSync(join(tmpdir(), 'sluice-bench-kafka-'));
   try {
     // Start-up cost: the same job over a one-record topic.
-    const tinyIn = await createTopic(`${run}-tiny-in-p${p}`, partitions);
-    const tinyOut = await createTopic(`${run}-tiny-out-p${p}`, 2);
+    const tinyIn = await createTopic(`${run}-tiny-in-${tag}`, partitions);
+    const tinyOut = await createTopic(`${run}-tiny-out-${tag}`, 2);
     await produceBacklog(tinyIn, 1, partitions);
-    const tiny = await sluice(jobArgs(p, join(ck, 'tiny'), tinyIn, tinyOut, ['--bounded'])).done;
+    const tiny = await sluice(mode, jobArgs(join(ck, 'tiny'), tinyIn, tinyOut, ['--bounded'])).done;
     if (tiny.code !== 0) throw new Error(`start-up run failed:\n${tiny.stderr}`);
 
-    const input = await createTopic(`${run}-in-p${p}`, partitions);
-    const output = await createTopic(`${run}-out-p${p}`, 2);
+    const input = await createTopic(`${run}-in-${tag}`, partitions);
+    const output = await createTopic(`${run}-out-${tag}`, 2);
     const produceSeconds = await produceBacklog(input, records, partitions);
-    const job = await sluice(jobArgs(p, join(ck, 'job'), input, output, ['--bounded'])).done;
+    const job = await sluice(mode, jobArgs(join(ck, 'job'), input, output, ['--bounded'])).done;
     if (job.code !== 0) throw new Error(`job failed:\n${job.stderr}`);
     const net = Math.max(1e-3, job.seconds - tiny.seconds);
     console.log(
-      `throughput p=${p}: ${records} records in ${job.seconds.toFixed(2)} s (start-up ${tiny.seconds.toFixed(2)} s): ` +
+      `throughput ${label(mode)}: ${records} records in ${job.seconds.toFixed(2)} s (start-up ${tiny.seconds.toFixed(2)} s): ` +
         `${Math.round(records / net / 1000)}k records/s without start-up, ` +
         `${Math.round(records / job.seconds / 1000)}k records/s overall; ${describeCheckpoints(job.checkpoints)} ` +
         `(backlog produced at ${Math.round(records / produceSeconds / 1000)}k records/s)`,
@@ -233,15 +267,17 @@ async function producerChild(topic: string, rate: number, seconds: number): Prom
   process.stderr.write(`producer: ${sent} events in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s)\n`);
 }
 
-async function latency(p: number, rate: number, seconds: number, partitions: number): Promise<void> {
+async function latency(mode: Mode, rate: number, seconds: number, partitions: number): Promise<void> {
+  const tag = mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}`;
   const windowMs = 230;
   const maxDelay = 200;
   const warmupMs = 5000;
   const ck = mkdtempSync(join(tmpdir(), 'sluice-bench-kafka-'));
-  const input = await createTopic(`${run}-live-in-p${p}`, partitions);
-  const output = await createTopic(`${run}-live-out-p${p}`, 2);
+  const input = await createTopic(`${run}-live-in-${tag}`, partitions);
+  const output = await createTopic(`${run}-live-out-${tag}`, 2);
   const job = sluice(
-    jobArgs(p, ck, input, output, ['--window-ms', String(windowMs), '--max-delay-ms', String(maxDelay)]),
+    mode,
+    jobArgs(ck, input, output, ['--window-ms', String(windowMs), '--max-delay-ms', String(maxDelay)]),
   );
   // The consumer: a read_committed KafkaSource reader tailing the output topic.
   const reader = new KafkaSource<{ windowEnd: number }>({ brokers, topics: output, fetchMaxWaitMs: 50 }).createReader({
@@ -272,11 +308,13 @@ async function latency(p: number, rate: number, seconds: number, partitions: num
   })();
   // Wait until the job runs (its first checkpoint), then produce.
   let stderr = '';
-  job.child.stderr!.on('data', (s: string) => {
-    stderr += s;
-  });
+  for (const child of job.children) {
+    child.stderr!.on('data', (s: string) => {
+      stderr += s;
+    });
+  }
   const deadline = Date.now() + 60_000;
-  while (!/^checkpoint \d+:/m.test(stderr) && Date.now() < deadline) await sleep(50);
+  while (!/^(?:s\d+t\d+: )?checkpoint \d+:/m.test(stderr) && Date.now() < deadline) await sleep(50);
   start = Date.now();
   const producer = spawn(
     process.execPath,
@@ -302,12 +340,12 @@ async function latency(p: number, rate: number, seconds: number, partitions: num
   stop = true;
   await consume;
   await reader.close?.();
-  job.child.kill('SIGTERM');
+  for (const child of job.children) child.kill('SIGTERM');
   const result = await job.done;
   rmSync(ck, { recursive: true, force: true });
   const s = [...windows].map(([end, at]) => at - (end + maxDelay)).sort((a, b) => a - b);
   console.log(
-    `latency p=${p} at ${rate} events/s for ${seconds} s (${partitions} partitions, ${windowMs} ms windows, ` +
+    `latency ${label(mode)} at ${rate} events/s for ${seconds} s (${partitions} partitions, ${windowMs} ms windows, ` +
       `${maxDelay} ms bound, ${USERS} users): ${s.length} windows measured (${rows} rows in all); ` +
       'window closed → all its rows visible: ' +
       `p50 ${percentile(s, 0.5)} ms, p90 ${percentile(s, 0.9)} ms, p99 ${percentile(s, 0.99)} ms, max ${s.at(-1)} ms; ` +
@@ -317,7 +355,12 @@ async function latency(p: number, rate: number, seconds: number, partitions: num
 
 const records = Number(values.records);
 const partitions = Number(values.partitions);
-for (const p of values.parallelism.split(',').map(Number)) {
-  if (values.skip !== 'throughput') await throughput(p, records * p, partitions);
-  if (values.skip !== 'latency') await latency(p, Number(values.rate), Number(values.seconds), partitions);
+const modes: Mode[] =
+  values.processes !== undefined
+    ? values.processes.split(',').map((n) => ({ kind: 'cluster', n: Number(n) }))
+    : values.parallelism.split(',').map((p) => ({ kind: 'local', p: Number(p) }));
+for (const mode of modes) {
+  const scale = mode.kind === 'local' ? mode.p : mode.n;
+  if (values.skip !== 'throughput') await throughput(mode, records * scale, partitions);
+  if (values.skip !== 'latency') await latency(mode, Number(values.rate), Number(values.seconds), partitions);
 }

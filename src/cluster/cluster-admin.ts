@@ -14,8 +14,13 @@ export class ClusterAdmin {
     );
   }
 
-  /** The Kafka cluster's id and the partition count of each topic. @throws SluiceError naming a missing topic. */
-  async describe(topics: readonly string[]): Promise<{ clusterId: string; partitions: Map<string, number> }> {
+  /**
+   * The Kafka cluster's id, the partition count of each topic and each topic's id (which changes when a topic is
+   * deleted and created again). @throws SluiceError naming a missing topic.
+   */
+  async describe(
+    topics: readonly string[],
+  ): Promise<{ clusterId: string; partitions: Map<string, number>; topicIds: Map<string, string> }> {
     let metadata: Awaited<ReturnType<Admin['metadata']>>;
     try {
       metadata = await this.admin.metadata({ topics: [...topics], forceUpdate: true });
@@ -26,12 +31,15 @@ export class ClusterAdmin {
       throw new SluiceError(`cannot read the Kafka cluster's metadata: ${describeKafkaError(e)}`);
     }
     const partitions = new Map<string, number>();
+    const topicIds = new Map<string, string>();
     for (const t of topics) {
-      const count = metadata.topics.get(t)?.partitionsCount ?? 0;
-      if (count === 0) throw new SluiceError(`Kafka topic '${t}' does not exist`);
-      partitions.set(t, count);
+      const topic = metadata.topics.get(t);
+      if (topic === undefined || topic.partitionsCount === 0)
+        throw new SluiceError(`Kafka topic '${t}' does not exist`);
+      partitions.set(t, topic.partitionsCount);
+      topicIds.set(t, topic.id);
     }
-    return { clusterId: metadata.id, partitions };
+    return { clusterId: metadata.id, partitions, topicIds };
   }
 
   /**

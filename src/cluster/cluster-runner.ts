@@ -7,6 +7,7 @@
  * and its input positions all commit with its checkpoints (Kafka transactions, see repartition.ts), and a task's
  * transactional ids go with it, so its new owner fences the old one.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,8 @@ export interface ClusterRunOptions {
   readonly jobId: string;
   /**
    * Where the tasks' checkpoints live; every process of the job must see the same directory. Default:
-   * `<temp dir>/sluice-cluster/<Kafka cluster id>/<job id>` (processes on one machine).
+   * `<temp dir>/sluice-cluster/<Kafka cluster id>/<job id>` (processes on one machine). Each incarnation of the job
+   * (its file and arguments, and the ids of its input topics) has a subdirectory of its own.
    */
   readonly stateDir?: string;
   /** The job file and arguments, recorded in the state directory (see job-identity.ts). */
@@ -70,9 +72,14 @@ export async function runCluster(plan: JobPlan, options: ClusterRunOptions): Pro
   let cluster: ClusterPlan;
   let stateDir: string;
   try {
-    const { clusterId, partitions } = await admin.describe(sourceTopics(plan));
-    stateDir = resolve(options.stateDir ?? join(tmpdir(), 'sluice-cluster', clusterId, options.jobId));
-    const identity = await claimJobIdentity(stateDir, options.jobId, options.fingerprint);
+    const topics = sourceTopics(plan);
+    const { clusterId, partitions, topicIds } = await admin.describe(topics);
+    const root = resolve(options.stateDir ?? join(tmpdir(), 'sluice-cluster', clusterId, options.jobId));
+    // One incarnation of the job per (file and arguments, input topics): the same command resumes, while changed
+    // arguments or an input topic created anew start over instead of resuming from positions that mean nothing.
+    const incarnation = `${options.fingerprint}\n${topics.map((t) => `${t}=${topicIds.get(t)}`).join('\n')}`;
+    stateDir = join(root, createHash('sha256').update(incarnation).digest('hex').slice(0, 12));
+    const identity = await claimJobIdentity(stateDir, options.jobId, incarnation);
     cluster = planCluster(plan, {
       jobId: `${options.jobId}-${identity.instance}`,
       brokers: options.brokers,

@@ -6,7 +6,7 @@ import { SluiceError } from '../core/errors.js';
 /** What the shared state directory records about the job it belongs to. */
 export interface JobIdentity {
   readonly jobId: string;
-  /** The job file and arguments: a job id reused by a different job is refused rather than mixed up. */
+  /** The job file, arguments and input topic ids: state of another job is refused rather than mixed up. */
   readonly fingerprint: string;
   /**
    * Random, chosen by the first process ever to start the job with this directory. It is part of the repartition
