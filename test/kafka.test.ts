@@ -498,3 +498,32 @@ test('Kafka → keyed state → exactly-once Kafka survives SIGKILLs: read_commi
   // The output topic holds aborted transactions: KafkaSource's read_committed filtering must skip them too.
   assert.deepEqual(sorted(normalise(await readWithSource(output))), sorted(expected), `${tag}: KafkaSource read`);
 });
+
+test('readers commit their positions to the group when a checkpoint completes (monitoring), the last at the end', {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const topic = await createTopic(2);
+  await produce(
+    topic,
+    Array.from({ length: 300 }, (_, i) => ({ value: JSON.stringify({ n: i }), partition: i % 2 })),
+  );
+  const group = `${topic}-monitor`;
+  const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+  env.enableCheckpointing(50, join(dir, 'ck-monitor'));
+  const seen = env
+    .fromSource(new KafkaSource<{ n: number }>({ brokers, topics: topic, stoppingOffsets: 'latest', groupId: group }))
+    .collect();
+  await env.execute();
+  assert.equal(seen.get().length, 300);
+  const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
+  const committed = new Map(
+    (offsets?.topics ?? []).flatMap((t) =>
+      t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, p.committedOffset]),
+    ),
+  );
+  assert.deepEqual([...committed].sort(), [
+    [`${topic}:0`, 150n],
+    [`${topic}:1`, 150n],
+  ]);
+});

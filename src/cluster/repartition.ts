@@ -278,8 +278,13 @@ class RepartitionReader<T> implements SourceReader<T> {
     return this.inner.available?.() ?? Promise.resolve();
   }
 
-  snapshotState(): RepartitionState {
-    return { inner: this.inner.snapshotState?.(), watermarks: [...this.watermarks], idle: [...this.idle] };
+  snapshotState(checkpointId?: number): RepartitionState {
+    const inner = this.inner.snapshotState?.(checkpointId);
+    return { inner, watermarks: [...this.watermarks], idle: [...this.idle] };
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void> {
+    return this.inner.notifyCheckpointComplete?.(checkpointId);
   }
 
   restoreState(states: readonly unknown[]): void {

@@ -68,8 +68,16 @@ export interface SourceReader<T> {
   pollNext(out: SourceOutput<T>, max: number): PollResult;
   /** Resolves when a reader that returned 'wait' may have data. */
   available?(): Promise<void>;
-  /** The reader's position, to resume from after a failure (used by checkpoints). */
-  snapshotState?(): unknown;
+  /**
+   * The reader's position, to resume from after a failure, for checkpoint `checkpointId` (0: the final snapshot of a
+   * finished reader; undefined when a wrapping reader asks outside a checkpoint).
+   */
+  snapshotState?(checkpointId?: number): unknown;
+  /**
+   * The checkpoint holding what `snapshotState(checkpointId)` returned is complete (e.g. commit offsets back to the
+   * system read from, for monitoring). 0 reports the final snapshot, once a checkpoint including it is complete.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /**
    * Resumes after a failure, before the first poll. `states` are the snapshots of *all* readers of the previous run,
    * whose parallelism may differ: the reader takes the part of the input that is its own under (subtaskIndex,

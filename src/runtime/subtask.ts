@@ -446,7 +446,7 @@ export class Subtask {
     const pending: Promise<unknown>[] = [];
     const nodes = this.vertex.nodes;
     const offset = nodes[0]!.kind === 'source' ? 1 : 0;
-    if (this.reader !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState?.() };
+    if (this.reader !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState?.(id) };
     for (let i = 0; i < this.ops.length; i++) {
       const uid = nodes[i + offset]!.uid;
       const op = this.ops[i]!;
@@ -515,10 +515,12 @@ export class Subtask {
     this.backends.forEach((b, i) => {
       if (b !== undefined && isIncremental(b)) this.incremental[i]!.complete(id, b);
     });
+    await this.reader?.notifyCheckpointComplete?.(id);
     for (const op of this.ops) await op.notifyCheckpointComplete?.(id);
     // The final snapshot was taken as checkpoint 0: it is complete once a checkpoint that includes it is.
     if (this.finalCheckpoint !== undefined && this.finalCheckpoint <= id && !this.finalNotified) {
       this.finalNotified = true;
+      await this.reader?.notifyCheckpointComplete?.(0);
       for (const op of this.ops) await op.notifyCheckpointComplete?.(0);
     }
   }

@@ -19,6 +19,7 @@ import type { PollResult, Source, SourceOutput, SourceReader, SourceReaderContex
 import { brokerList, describeKafkaError, loadKafka } from './client.js';
 import { KafkaSource, type KafkaSourceOptions } from './kafka-source.js';
 import type { KafkaPartitionPosition, KafkaSourceState } from './kafka-source-reader.js';
+import { commitToGroup, PendingOffsetCommits } from './offset-commits.js';
 
 export interface PartitionAlignmentOptions<T = unknown> {
   /**
@@ -295,40 +296,40 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
   }
 
   /** The inner reader's positions, moved back to the first record still held of each partition. */
-  snapshotState(): KafkaSourceState {
+  /** Offsets committed to the group (monitoring) once their checkpoint completes. */
+  private readonly commits = new PendingOffsetCommits((positions) => this.commitPositions(positions));
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.commits.completed(checkpointId);
+  }
+
+  snapshotState(checkpointId?: number): KafkaSourceState {
     const state = this.inner.snapshotState!() as KafkaSourceState;
     const partitions = state.partitions.map((p): KafkaPartitionPosition => {
       const lane = this.lanes.get(p.topic)?.[p.partition];
       if (lane === undefined || lane.head >= lane.items.length) return p;
       return { ...p, offset: lane.items[lane.head]!.offset };
     });
-    if (this.commit && partitions.length > 0) this.commitPositions(partitions);
+    if (this.commit) this.commits.taken(checkpointId, partitions);
     return { ...state, partitions };
   }
 
   /** Commits positions to the consumer group, for monitoring only: fire and forget, one warning at most. */
-  private commitPositions(positions: readonly KafkaPartitionPosition[]): void {
-    const topics = new Map<string, { partition: number; offset: bigint }[]>();
-    for (const p of positions) {
-      topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, offset: p.offset }]);
-    }
+  private async commitPositions(positions: readonly KafkaPartitionPosition[]): Promise<void> {
     const groupId = this.options.groupId!;
-    this.admin
-      ?.alterConsumerGroupOffsets({
-        groupId,
-        topics: [...topics].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
-      })
-      .catch((e: unknown) => {
-        if (this.commitWarned || this.closed) return;
-        this.commitWarned = true;
-        process.stderr.write(
-          `warning: ${this.name}: cannot commit offsets to group ${groupId}: ${describeKafkaError(e)}\n`,
-        );
-      });
+    if (this.admin === undefined) return;
+    await commitToGroup(this.admin, groupId, positions).catch((e: unknown) => {
+      if (this.commitWarned || this.closed) return;
+      this.commitWarned = true;
+      process.stderr.write(
+        `warning: ${this.name}: cannot commit offsets to group ${groupId}: ${describeKafkaError(e)}\n`,
+      );
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.commits.settle();
     await Promise.allSettled([this.inner.close?.(), this.admin?.close()]);
   }
 }

@@ -287,7 +287,11 @@ class HybridSourceReader<T, K, V> implements SourceReader<T> {
     return max;
   }
 
-  snapshotState(): HybridSourceState {
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void> {
+    return this.kafka?.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  snapshotState(checkpointId?: number): HybridSourceState {
     const base = {
       kind: 'sluice.hybrid' as const,
       subtask: this.ctx.subtaskIndex,
@@ -300,7 +304,7 @@ class HybridSourceReader<T, K, V> implements SourceReader<T> {
         ...base,
         phase: 'kafka',
         history: this.finalHistoryState,
-        kafka: this.kafka!.snapshotState!() as KafkaSourceState,
+        kafka: this.kafka!.snapshotState!(checkpointId) as KafkaSourceState,
         pendingKafka: [],
       };
     }

@@ -11,6 +11,7 @@ import {
 } from './client.js';
 import type { KafkaRecord, KafkaSourceOptions } from './kafka-source.js';
 import { topicList } from './kafka-source.js';
+import { commitToGroup, PendingOffsetCommits } from './offset-commits.js';
 import { deserializer } from './serde.js';
 
 /** One partition's entry in a reader's checkpointed state. */
@@ -290,7 +291,10 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     }
   }
 
-  snapshotState(): KafkaSourceState {
+  /** Offsets committed to the group (monitoring) once their checkpoint completes. */
+  private readonly commits = new PendingOffsetCommits((positions) => this.commit(positions));
+
+  snapshotState(checkpointId?: number): KafkaSourceState {
     const partitions: KafkaPartitionPosition[] = [];
     for (const p of this.parts.values()) {
       if (p.startAtEarliest) continue; // not started: a restore starts it at its earliest offset again
@@ -300,28 +304,24 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
           : { topic: p.topic, partition: p.partition, offset: p.position, stop: p.stop },
       );
     }
-    if (this.commitOffsets && partitions.length > 0) this.commit(partitions);
+    if (this.commitOffsets) this.commits.taken(checkpointId, partitions);
     return { subtask: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, partitions };
   }
 
-  /** Commits positions to the consumer group, for monitoring only: fire and forget, one warning at most. */
-  private commit(positions: readonly KafkaPartitionPosition[]): void {
-    const topics = new Map<string, { partition: number; offset: bigint }[]>();
-    for (const p of positions) {
-      topics.set(p.topic, [...(topics.get(p.topic) ?? []), { partition: p.partition, offset: p.offset }]);
-    }
-    this.admin
-      ?.alterConsumerGroupOffsets({
-        groupId: this.groupId,
-        topics: [...topics].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
-      })
-      .catch((e: unknown) => {
-        if (this.commitWarned || this.closed) return;
-        this.commitWarned = true;
-        process.stderr.write(
-          `warning: ${this.name}: cannot commit offsets to group ${this.groupId}: ${describeKafkaError(e)}\n`,
-        );
-      });
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.commits.completed(checkpointId);
+  }
+
+  /** Commits positions to the consumer group, for monitoring only: one warning at most. */
+  private async commit(positions: readonly KafkaPartitionPosition[]): Promise<void> {
+    if (this.admin === undefined) return;
+    await commitToGroup(this.admin, this.groupId, positions).catch((e: unknown) => {
+      if (this.commitWarned || this.closed) return;
+      this.commitWarned = true;
+      process.stderr.write(
+        `warning: ${this.name}: cannot commit offsets to group ${this.groupId}: ${describeKafkaError(e)}\n`,
+      );
+    });
   }
 
   pollNext(out: SourceOutput<T>, max: number): PollResult {
@@ -591,6 +591,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     this.wakePump?.();
     this.notify();
     await this.pump?.catch(() => {});
+    await this.commits.settle();
     await Promise.allSettled([this.consumer?.close(true), this.admin?.close()]);
   }
 }
