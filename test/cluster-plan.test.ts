@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { assignTasks } from '../src/cluster/assignment.js';
-import { repartitionPartition } from '../src/cluster/repartition.js';
+import { RepartitionReader, repartitionPartition } from '../src/cluster/repartition.js';
 import { allTasks, planCluster, sourceTopics, taskName, taskPlan } from '../src/cluster/stage-plan.js';
 import { FileSink } from '../src/connectors/files/file-sink.js';
 import { KafkaSink, KafkaSource } from '../src/connectors/kafka/index.js';
 import { PlanError } from '../src/core/errors.js';
 import { keyGroupOf, normalizeKey } from '../src/core/key.js';
+import type { SourceOutput, SourceReader } from '../src/core/source.js';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategies } from '../src/index.js';
 import type { JobPlan } from '../src/plan/job-plan.js';
+import { SplitWatermarks } from '../src/runtime/split-watermarks.js';
 
 /** Cutting plans into stages and tasks, and assigning tasks to processes: pure parts of cluster mode. */
 
@@ -209,5 +212,81 @@ describe('assignTasks', () => {
       { memberId: 'c', owned: after.get('c')! },
     ]);
     for (const m of ['a', 'c']) for (const t of after.get(m)!) assert.ok(leave.get(m)!.includes(t), 'kept');
+  });
+});
+
+describe('RepartitionReader', () => {
+  const packr = new Packr({ useRecords: false, moreTypes: true, int64AsType: 'bigint' });
+  const topic = { name: 't', partitions: 1, origins: 3 };
+
+  /** A reader over `envelopes` (one poll emits them all), with the split watermarks a task gives it. */
+  function harness(envelopes: unknown[][]) {
+    const events: string[] = [];
+    const inner: SourceReader<Buffer> = {
+      pollNext(out) {
+        for (const e of envelopes.splice(0)) out.collect(Buffer.from(packr.pack(e)));
+        return 'wait';
+      },
+    };
+    const reader = new RepartitionReader<string>(inner, { brokers, topic, partition: 0, bounded: true });
+    const splits = new SplitWatermarks(
+      WatermarkStrategies.noWatermarks(),
+      {
+        collect: (v, ts) => events.push(`${v}@${ts}`),
+        emitWatermark: (wm) => events.push(`wm ${wm}`),
+        emitIdle: (idle) => events.push(`idle ${idle}`),
+      },
+      () => 0,
+      false,
+    );
+    const out: SourceOutput<string> = {
+      collect: (v, ts) => splits.output('').collect(v, ts),
+      forSplit: (s) => splits.output(s) as SourceOutput<string>,
+      releaseSplit: (s) => splits.release(s),
+    };
+    const poll = () => {
+      const r = reader.pollNext(out, 100);
+      if (r !== 'end') splits.afterPoll();
+      return r;
+    };
+    return { reader, events, poll };
+  }
+
+  it('holds the watermark at the slowest origin, and an origin that sent nothing holds it back entirely', () => {
+    const { events, poll } = harness([
+      [0, 0, [10, 20], ['a', 'b']],
+      [1, 0, 15],
+      [1, 1, 30],
+      [0, 1, [40], ['c']],
+    ]);
+    poll();
+    assert.deepEqual(events, ['a@10', 'b@20', 'c@40'], 'origin 2 has sent nothing: no watermark');
+  });
+
+  it('after a restore, gives the restored watermarks only once every origin exists (ended origins included)', () => {
+    const first = harness([
+      [1, 0, Number.POSITIVE_INFINITY],
+      [1, 1, 50],
+    ]);
+    first.poll();
+    const state = first.reader.snapshotState();
+    const second = harness([[0, 1, [60], ['x']]]);
+    second.reader.restoreState([state]);
+    second.poll();
+    // Origin 2 has not sent anything: nothing may be emitted as a watermark, although origin 0 has ended.
+    assert.deepEqual(second.events, ['x@60']);
+  });
+
+  it('ends once every origin has sent the maximum watermark; an idle origin holds nothing back', () => {
+    const { events, poll } = harness([
+      [2, 2, 1],
+      [1, 0, 70],
+      [1, 1, 90],
+      [1, 0, Number.POSITIVE_INFINITY],
+      [1, 1, Number.POSITIVE_INFINITY],
+      [1, 2, Number.POSITIVE_INFINITY],
+    ]);
+    assert.equal(poll(), 'end');
+    assert.deepEqual(events, ['wm 70', 'wm 90', 'wm Infinity']);
   });
 });

@@ -82,7 +82,7 @@ test('three processes run kafka-window-counts together; one is SIGKILLed and res
   timeout: 240_000,
 }, async () => {
   const random = seededRandom(seed);
-  const events = makeEvents(60_000, 50, seed);
+  const events = makeEvents(150_000, 50, seed);
   const input = await createTopic(6, 'cluster-in');
   const output = await createTopic(3, 'cluster-out');
   await produceWithKcat(input, 6, events);
@@ -92,7 +92,7 @@ test('three processes run kafka-window-counts together; one is SIGKILLed and res
   const args = clusterArgs(jobId, stateDir, input, output);
   const processes = [0, 1, 2].map(() => new SluiceProcess(args, Number(process.env.SLUICE_CLUSTER_LIMIT ?? 200_000)));
   const victim = processes[Math.floor(random() * 3)]!;
-  const killAfter = 2 + Math.floor(random() * 6);
+  const killAfter = 1 + Math.floor(random() * 4);
   const hit = await victim.waitUntil(() => ownCheckpoints(victim) >= killAfter, 120_000);
   assert.ok(
     hit,

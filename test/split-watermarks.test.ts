@@ -95,3 +95,23 @@ test('a lagging split holds the watermark: none of its records is late for event
   );
   assert.deepEqual(result.unconsumedSideRecords, {});
 });
+
+test('a split whose idleness deadline passes between a poll and the next wake-up is still checked (due at once)', () => {
+  let now = 0;
+  const idles: boolean[] = [];
+  const sw = new SplitWatermarks(
+    WatermarkStrategies.forBoundedOutOfOrderness<number>(0).withIdleness(100) as never,
+    { collect: () => {}, emitWatermark: () => {}, emitIdle: (idle) => idles.push(idle) },
+    () => now,
+    false,
+  );
+  sw.output('silent');
+  now = 99;
+  sw.afterPoll(); // not idle yet: 1 ms to go
+  now = 105; // the subtask asks when to wake up only now, after the deadline
+  const due = sw.nextIdleCheck();
+  assert.equal(due, 100, 'the passed deadline is still due');
+  sw.afterPoll();
+  assert.deepEqual(idles, [true]);
+  assert.equal(sw.nextIdleCheck(), undefined, 'idle: nothing more to check');
+});

@@ -5,7 +5,8 @@
  * task ("origin"). Its watermark is the minimum over all origins, so event time survives the hop exactly as it
  * survives a keyBy between threads, where the watermark is the minimum over the input channels.
  *
- * Envelopes are MessagePack arrays: `[0, origin, timestamp, value]` for records, `[1, origin, watermark]` for
+ * Envelopes are MessagePack arrays: `[0, origin, timestamps, values]` for up to 256 records of one batch that go to
+ * the same partition (one Kafka record carries many: Kafka's per-record cost dominated), `[1, origin, watermark]` for
  * watermarks and `[2, origin, 1 | 0]` when an upstream task's input turns idle or active (an idle origin holds
  * back no watermark, as an idle input channel).
  * A marker with the maximum watermark ends its origin: once every origin has ended, a bounded reader ends too.
@@ -33,8 +34,13 @@ const RECORD = 0;
 const MARKER = 1;
 const IDLE = 2;
 
+/** Records per Kafka record at most (so a Kafka record stays far below the broker's 1 MiB default). */
+const MAX_RECORDS_PER_MESSAGE = 256;
+/** Bytes per Kafka record at most; a larger group of records is split. */
+const MAX_MESSAGE_BYTES = 512 * 1024;
+
 type Envelope =
-  | readonly [typeof RECORD, number, number, unknown]
+  | readonly [typeof RECORD, number, readonly number[], readonly unknown[]]
   | readonly [typeof MARKER | typeof IDLE, number, number];
 
 /** What the inner Kafka sink writes: an envelope for one partition. */
@@ -103,17 +109,41 @@ class RepartitionWriter<T> implements SinkWriter<T> {
   }
 
   write(values: readonly T[], timestamps: readonly number[]): void | Promise<void> {
-    const { origin, maxParallelism, topic } = this.options;
-    const out: Outgoing[] = new Array(values.length);
+    const { maxParallelism, topic } = this.options;
+    // Group the batch by partition, keeping each partition's records in order.
+    const byPartition = new Map<number, { values: T[]; timestamps: number[] }>();
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      const envelope: Envelope = [RECORD, origin, timestamps[i] ?? NO_TIMESTAMP, v];
-      out[i] = {
-        partition: repartitionPartition(this.select(v), maxParallelism, topic.partitions),
-        bytes: packr.pack(envelope),
-      };
+      const partition = repartitionPartition(this.select(v), maxParallelism, topic.partitions);
+      let group = byPartition.get(partition);
+      if (group === undefined) byPartition.set(partition, (group = { values: [], timestamps: [] }));
+      group.values.push(v);
+      group.timestamps.push(timestamps[i] ?? NO_TIMESTAMP);
     }
-    return this.inner.write(out, timestamps);
+    const out: Outgoing[] = [];
+    for (const [partition, group] of byPartition) {
+      for (let from = 0; from < group.values.length; from += MAX_RECORDS_PER_MESSAGE) {
+        const to = Math.min(group.values.length, from + MAX_RECORDS_PER_MESSAGE);
+        this.pack(partition, group.values.slice(from, to), group.timestamps.slice(from, to), out);
+      }
+    }
+    return this.inner.write(
+      out,
+      out.map(() => NO_TIMESTAMP),
+    );
+  }
+
+  /** Envelopes for records of one partition, halved until each fits MAX_MESSAGE_BYTES (one record may not). */
+  private pack(partition: number, values: readonly T[], timestamps: readonly number[], out: Outgoing[]): void {
+    // pack() returns a view of a reused buffer: copy before the next call.
+    const bytes = Buffer.from(packr.pack([RECORD, this.options.origin, timestamps, values] satisfies Envelope));
+    if (bytes.length <= MAX_MESSAGE_BYTES || values.length === 1) {
+      out.push({ partition, bytes });
+      return;
+    }
+    const half = values.length >> 1;
+    this.pack(partition, values.slice(0, half), timestamps.slice(0, half), out);
+    this.pack(partition, values.slice(half), timestamps.slice(half), out);
   }
 
   writeWatermark(watermark: number): void | Promise<void> {
@@ -127,7 +157,7 @@ class RepartitionWriter<T> implements SinkWriter<T> {
   }
 
   private toEveryPartition(envelope: Envelope): void | Promise<void> {
-    const bytes = packr.pack(envelope);
+    const bytes = Buffer.from(packr.pack(envelope));
     const out: Outgoing[] = [];
     for (let p = 0; p < this.options.topic.partitions; p++) out.push({ partition: p, bytes });
     return this.inner.write(
@@ -203,10 +233,13 @@ export class RepartitionSource<T> implements Source<T> {
   }
 }
 
-class RepartitionReader<T> implements SourceReader<T> {
+/** @internal exported for tests */
+export class RepartitionReader<T> implements SourceReader<T> {
   private readonly watermarks = new Map<number, number>();
   private readonly idle = new Set<number>();
   private announced = false;
+  /** Running average of records per Kafka record, to ask the inner reader for about `max` records per poll. */
+  private perMessage = 1;
   private out: SourceOutput<T> | undefined;
   /** Receives the inner reader's raw records and routes envelopes to `out`. */
   private readonly adapter: SourceOutput<Buffer>;
@@ -236,7 +269,10 @@ class RepartitionReader<T> implements SourceReader<T> {
     const e = unpackr.unpack(bytes) as Envelope;
     if (e[0] === RECORD) {
       this.idle.delete(e[1]);
-      this.split(e[1]).collect(e[3] as T, e[2]);
+      const split = this.split(e[1]);
+      const [, , timestamps, values] = e;
+      for (let i = 0; i < values.length; i++) split.collect(values[i] as T, timestamps[i]!);
+      this.perMessage += (values.length - this.perMessage) / 8;
       return;
     }
     if (e[0] === IDLE) {
@@ -260,17 +296,18 @@ class RepartitionReader<T> implements SourceReader<T> {
   pollNext(out: SourceOutput<T>, max: number): PollResult {
     this.out = out;
     if (!this.announced) {
-      // Every origin holds the watermark back until it has sent one, as an input channel does.
+      // Every origin holds the watermark back until it has sent one, as an input channel does. All of them exist
+      // before any restored watermark is given: a watermark takes effect at once, over the origins known then.
       this.announced = true;
-      for (let o = 0; o < this.options.topic.origins; o++) {
+      const origins = Array.from({ length: this.options.topic.origins }, (_, o) => this.split(o));
+      origins.forEach((split, o) => {
         const wm = this.watermarks.get(o);
-        const split = this.split(o);
         if (wm !== undefined) split.emitWatermark?.(wm);
         if (this.idle.has(o)) split.markIdle?.(true);
-      }
+      });
     }
     if (this.ended()) return 'end';
-    const result = this.inner.pollNext(this.adapter, max);
+    const result = this.inner.pollNext(this.adapter, Math.max(1, Math.floor(max / this.perMessage)));
     return this.ended() ? 'end' : result;
   }
 

@@ -90,6 +90,7 @@ export class SplitWatermarks {
   /** After each poll of the reader (and each watermark or idleness it gives): advance the watermark, update idleness. */
   afterPoll(): void {
     const now = this.now();
+    this.evaluatedAt = now;
     const idleness = this.strategy.idlenessMs;
     let min = Number.POSITIVE_INFINITY;
     let active = 0;
@@ -112,15 +113,21 @@ export class SplitWatermarks {
     }
   }
 
-  /** When the next split may become idle (to re-check without new records), or undefined. */
+  /** When afterPoll last looked at the splits. */
+  private evaluatedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * When the next split may become idle (to re-check without new records), or undefined. A deadline that passed
+   * after the last evaluation counts too (the check is then due at once): skipping it would leave a silent split
+   * holding the watermark until some record arrives.
+   */
   nextIdleCheck(): number | undefined {
     const idleness = this.strategy.idlenessMs;
     if (idleness === undefined || this.idle) return undefined;
-    const now = this.now();
     let next = Number.POSITIVE_INFINITY;
     for (const s of this.splits.values()) {
       const at = s.lastRecordAt + idleness;
-      if (s.lastRecordAt >= 0 && at > now && at < next) next = at;
+      if (s.lastRecordAt >= 0 && at > this.evaluatedAt && at < next) next = at;
     }
     return Number.isFinite(next) ? next : undefined;
   }
