@@ -5,12 +5,16 @@ import { SluiceError } from '../core/errors.js';
 import type { RepartitionTopic } from './repartition.js';
 
 export class ClusterAdmin {
-  private constructor(private readonly admin: Admin) {}
+  private constructor(
+    private readonly admin: Admin,
+    private readonly brokers: string,
+  ) {}
 
   static async connect(brokers: string): Promise<ClusterAdmin> {
     const lib = await loadKafka();
     return new ClusterAdmin(
       new lib.Admin({ clientId: 'sluice-cluster', bootstrapBrokers: brokerList(brokers), retries: 5, retryDelay: 250 }),
+      brokers,
     );
   }
 
@@ -28,7 +32,9 @@ export class ClusterAdmin {
       if (protocolErrorIds(e).includes('UNKNOWN_TOPIC_OR_PARTITION')) {
         throw new SluiceError(`a Kafka topic of ${topics.join(', ')} does not exist`);
       }
-      throw new SluiceError(`cannot read the Kafka cluster's metadata: ${describeKafkaError(e)}`);
+      throw new SluiceError(
+        `cannot read the metadata of the Kafka cluster at ${this.brokers}: ${describeKafkaError(e)}`,
+      );
     }
     const partitions = new Map<string, number>();
     const topicIds = new Map<string, string>();

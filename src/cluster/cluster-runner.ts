@@ -74,18 +74,19 @@ export async function runCluster(plan: JobPlan, options: ClusterRunOptions): Pro
   try {
     const topics = sourceTopics(plan);
     const { clusterId, partitions, topicIds } = await admin.describe(topics);
+    const planOptions = {
+      brokers: options.brokers,
+      partitions,
+      ...(options.tasksPerStage !== undefined ? { defaultTasks: options.tasksPerStage } : {}),
+    };
+    planCluster(plan, { ...planOptions, jobId: options.jobId }); // a job cluster mode cannot run leaves no state
     const root = resolve(options.stateDir ?? join(tmpdir(), 'sluice-cluster', clusterId, options.jobId));
     // One incarnation of the job per (file and arguments, input topics): the same command resumes, while changed
     // arguments or an input topic created anew start over instead of resuming from positions that mean nothing.
     const incarnation = `${options.fingerprint}\n${topics.map((t) => `${t}=${topicIds.get(t)}`).join('\n')}`;
     stateDir = join(root, createHash('sha256').update(incarnation).digest('hex').slice(0, 12));
     const identity = await claimJobIdentity(stateDir, options.jobId, incarnation);
-    cluster = planCluster(plan, {
-      jobId: `${options.jobId}-${identity.instance}`,
-      brokers: options.brokers,
-      partitions,
-      ...(options.tasksPerStage !== undefined ? { defaultTasks: options.tasksPerStage } : {}),
-    });
+    cluster = planCluster(plan, { ...planOptions, jobId: `${options.jobId}-${identity.instance}` });
     await admin.ensureTopics(cluster.edges.map((e) => e.topic));
   } finally {
     await admin.close();
