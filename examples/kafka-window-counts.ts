@@ -10,7 +10,7 @@
  * Job args:
  *   --brokers B                  bootstrap brokers (default 127.0.0.1:9092)
  *   --input-topic T              the events
- *   --output-topic T             the window rows
+ *   --output-topic T             the window rows (created with the broker's defaults if missing and allowed)
  *   --group G                    consumer group the read offsets are committed to, for monitoring
  *                                (default sluice-window-counts-<input>)
  *   --transactional-id-prefix P  the sink's transactional ids (default sluice-window-counts-<input>-<output>);
@@ -97,6 +97,8 @@ export function windowCountsSink(
   return new KafkaSink<WindowCount>({
     brokers,
     topic,
+    // A missing output topic is created with the broker's defaults, where the broker allows it.
+    autoCreateTopics: true,
     key: (r) => r.user,
     delivery: 'exactly-once',
     transactionalIdPrefix,
