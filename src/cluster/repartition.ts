@@ -224,6 +224,8 @@ export class RepartitionSource<T> implements Source<T> {
       startingOffsets: 'earliest',
       value: 'bytes',
       partitionDiscoveryIntervalMs: 0,
+      // Kafka records here carry up to 256 records each: bound the buffer in those (≤ 64k records ahead).
+      maxBufferedRecords: 256,
       name: this.name,
     });
   }
