@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { assignTasks } from '../src/cluster/assignment.js';
+import { claimJobIdentity } from '../src/cluster/job-identity.js';
 import { RepartitionReader, repartitionPartition } from '../src/cluster/repartition.js';
 import { allTasks, planCluster, sourceTopics, taskName, taskPlan } from '../src/cluster/stage-plan.js';
 import { FileSink } from '../src/connectors/files/file-sink.js';
@@ -288,5 +292,16 @@ describe('RepartitionReader', () => {
     ]);
     assert.equal(poll(), 'end');
     assert.deepEqual(events, ['wm 70', 'wm 90', 'wm Infinity']);
+  });
+});
+
+describe('claimJobIdentity', () => {
+  it('gives processes starting at the same moment the same instance, and refuses a different job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-identity-'));
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claimJobIdentity(dir, 'counts', 'job.ts --a 1')));
+    assert.equal(new Set(claims.map((c) => c.instance)).size, 1);
+    assert.deepEqual(readdirSync(dir), ['job.json'], 'no temporary files left');
+    assert.equal((await claimJobIdentity(dir, 'counts', 'job.ts --a 1')).instance, claims[0]!.instance);
+    await assert.rejects(claimJobIdentity(dir, 'counts', 'job.ts --a 2'), /taken in .* by another job/);
   });
 });
