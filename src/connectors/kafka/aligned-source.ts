@@ -16,10 +16,10 @@
  */
 import type { Admin } from '@platformatic/kafka';
 import type { PollResult, Source, SourceOutput, SourceReader, SourceReaderContext } from '../../core/source.js';
-import { brokerList, describeKafkaError, loadKafka } from './client.js';
+import { brokerList, loadKafka } from './client.js';
 import { KafkaSource, type KafkaSourceOptions } from './kafka-source.js';
 import type { KafkaPartitionPosition, KafkaSourceState } from './kafka-source-reader.js';
-import { commitToGroup, PendingOffsetCommits } from './offset-commits.js';
+import { PendingOffsetCommits } from './offset-commits.js';
 
 export interface PartitionAlignmentOptions<T = unknown> {
   /**
@@ -116,7 +116,6 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
   private blockedOn: Lane<T> | undefined;
   private primed = false;
   private admin: Admin | undefined;
-  private commitWarned = false;
   private closed = false;
   private readonly commit: boolean;
   private lastLane: Lane<T> | undefined;
@@ -125,12 +124,18 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
   constructor(
     private readonly inner: SourceReader<Held<T>>,
     private readonly options: Pick<KafkaSourceOptions<T>, 'brokers' | 'groupId' | 'commitOffsets' | 'clientId'>,
-    private readonly name: string,
+    name: string,
     private readonly bounded: boolean,
     private readonly idleTimeoutMs: number,
     private readonly maxHeld: number,
   ) {
     this.commit = options.groupId !== undefined && options.commitOffsets !== false;
+    this.commits = new PendingOffsetCommits(
+      name,
+      options.groupId ?? '',
+      () => this.admin,
+      () => this.closed,
+    );
   }
 
   async open(): Promise<void> {
@@ -297,7 +302,7 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
 
   /** The inner reader's positions, moved back to the first record still held of each partition. */
   /** Offsets committed to the group (monitoring) once their checkpoint completes. */
-  private readonly commits = new PendingOffsetCommits((positions) => this.commitPositions(positions));
+  private readonly commits: PendingOffsetCommits;
 
   notifyCheckpointComplete(checkpointId: number): void {
     this.commits.completed(checkpointId);
@@ -315,18 +320,6 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
   }
 
   /** Commits positions to the consumer group, for monitoring only: fire and forget, one warning at most. */
-  private async commitPositions(positions: readonly KafkaPartitionPosition[]): Promise<void> {
-    const groupId = this.options.groupId!;
-    if (this.admin === undefined) return;
-    await commitToGroup(this.admin, groupId, positions).catch((e: unknown) => {
-      if (this.commitWarned || this.closed) return;
-      this.commitWarned = true;
-      process.stderr.write(
-        `warning: ${this.name}: cannot commit offsets to group ${groupId}: ${describeKafkaError(e)}\n`,
-      );
-    });
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.commits.settle();

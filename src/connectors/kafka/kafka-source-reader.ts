@@ -11,7 +11,7 @@ import {
 } from './client.js';
 import type { KafkaRecord, KafkaSourceOptions } from './kafka-source.js';
 import { topicList } from './kafka-source.js';
-import { commitToGroup, PendingOffsetCommits } from './offset-commits.js';
+import { PendingOffsetCommits } from './offset-commits.js';
 import { deserializer } from './serde.js';
 
 /** One partition's entry in a reader's checkpointed state. */
@@ -110,7 +110,6 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
   private waiters: (() => void)[] = [];
   private wakePump: (() => void) | undefined;
   private nextDiscovery = 0;
-  private commitWarned = false;
   private splitsAnnounced = 0;
   private readonly topics: string[];
   private readonly bounded: boolean;
@@ -136,6 +135,12 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     this.groupId = options.groupId ?? `sluice-${this.name}`;
     this.commitOffsets = options.groupId !== undefined && options.commitOffsets !== false;
     this.discoveryMs = this.bounded ? 0 : (options.partitionDiscoveryIntervalMs ?? 30_000);
+    this.commits = new PendingOffsetCommits(
+      name,
+      this.groupId,
+      () => this.admin,
+      () => this.closed,
+    );
   }
 
   /** Connects, finds this reader's partitions and resolves their starting (and, when bounded, stopping) offsets. */
@@ -292,7 +297,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
   }
 
   /** Offsets committed to the group (monitoring) once their checkpoint completes. */
-  private readonly commits = new PendingOffsetCommits((positions) => this.commit(positions));
+  private readonly commits: PendingOffsetCommits;
 
   snapshotState(checkpointId?: number): KafkaSourceState {
     const partitions: KafkaPartitionPosition[] = [];
@@ -310,18 +315,6 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
 
   notifyCheckpointComplete(checkpointId: number): void {
     this.commits.completed(checkpointId);
-  }
-
-  /** Commits positions to the consumer group, for monitoring only: one warning at most. */
-  private async commit(positions: readonly KafkaPartitionPosition[]): Promise<void> {
-    if (this.admin === undefined) return;
-    await commitToGroup(this.admin, this.groupId, positions).catch((e: unknown) => {
-      if (this.commitWarned || this.closed) return;
-      this.commitWarned = true;
-      process.stderr.write(
-        `warning: ${this.name}: cannot commit offsets to group ${this.groupId}: ${describeKafkaError(e)}\n`,
-      );
-    });
   }
 
   pollNext(out: SourceOutput<T>, max: number): PollResult {

@@ -1,4 +1,5 @@
 import type { Admin } from '@platformatic/kafka';
+import { describeKafkaError } from './client.js';
 import type { KafkaPartitionPosition } from './kafka-source-reader.js';
 
 /**
@@ -9,9 +10,32 @@ import type { KafkaPartitionPosition } from './kafka-source-reader.js';
 export class PendingOffsetCommits {
   private readonly pending = new Map<number, readonly KafkaPartitionPosition[]>();
   private inFlight: Promise<void> | undefined;
+  private warned = false;
 
-  /** `commit` must not reject (a failed commit is reported by it, at most once). */
-  constructor(private readonly commit: (positions: readonly KafkaPartitionPosition[]) => Promise<void>) {}
+  /**
+   * @param name the reader's name, for the one warning a failing commit gives
+   * @param admin the reader's admin client (undefined: nothing is committed)
+   * @param closing true once the reader is closing (failures are then not worth a warning)
+   */
+  constructor(
+    private readonly name: string,
+    private readonly groupId: string,
+    private readonly admin: () => Admin | undefined,
+    private readonly closing: () => boolean,
+  ) {}
+
+  /** Commits positions to the group; a failure is reported once per reader and otherwise ignored (monitoring). */
+  private async commit(positions: readonly KafkaPartitionPosition[]): Promise<void> {
+    const admin = this.admin();
+    if (admin === undefined) return;
+    await commitToGroup(admin, this.groupId, positions).catch((e: unknown) => {
+      if (this.warned || this.closing()) return;
+      this.warned = true;
+      process.stderr.write(
+        `warning: ${this.name}: cannot commit offsets to group ${this.groupId}: ${describeKafkaError(e)}\n`,
+      );
+    });
+  }
 
   /** The reader snapshotted `positions` for checkpoint `checkpointId` (0: its final snapshot). */
   taken(checkpointId: number | undefined, positions: readonly KafkaPartitionPosition[]): void {
@@ -43,7 +67,7 @@ export class PendingOffsetCommits {
 }
 
 /** Commits positions to a consumer group (AlterConsumerGroupOffsets, as an admin: the readers are not members). */
-export async function commitToGroup(
+async function commitToGroup(
   admin: Admin,
   groupId: string,
   positions: readonly KafkaPartitionPosition[],
