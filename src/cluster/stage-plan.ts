@@ -9,7 +9,7 @@
 import { CollectSink, DiscardSink, PrintSink } from '../connectors/basic/simple-sinks.js';
 import { AlignedKafkaSource } from '../connectors/kafka/aligned-source.js';
 import { KafkaSink } from '../connectors/kafka/kafka-sink.js';
-import { KafkaSource } from '../connectors/kafka/kafka-source.js';
+import { KafkaSource, topicList } from '../connectors/kafka/kafka-source.js';
 import { PlanError } from '../core/errors.js';
 import type { Sink } from '../core/sink.js';
 import type { Source } from '../core/source.js';
@@ -67,8 +67,7 @@ function kafkaTopics(source: Source<unknown>): readonly string[] | undefined {
   if (options.topicPattern !== undefined) {
     throw new PlanError(`${source.name}: cluster mode needs a source with topics, not a topic pattern`);
   }
-  const topics = options.topics ?? [];
-  return (typeof topics === 'string' ? topics.split(',') : [...topics]).map((t) => t.trim()).filter((t) => t !== '');
+  return topicList(options.topics);
 }
 
 /** The Kafka topics the job's sources read (to look up their partition counts before planning). */
