@@ -1,5 +1,6 @@
-// Worker threads start here: enable TypeScript loading (job files are .ts), then run the worker.
-import { register } from 'tsx/esm/api';
+// Worker threads start here: make job files loadable (see register-loaders.mjs), then run the worker. This file is
+// copied unchanged to dist/; './worker-main.js' is the compiled file there and, through tsx, worker-main.ts in the
+// sources.
+import './register-loaders.mjs';
 
-register();
-await import('./worker-main.ts');
+await import('./worker-main.js');

@@ -1,0 +1,15 @@
+// Compiles src/ to dist/ (JavaScript with .d.ts types), the form the published package runs from. Plain .mjs files
+// (the worker-thread entry) are copied as they are. `npm install` in a clone runs this through the prepare script.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+rmSync('dist', { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+for (const f of readdirSync('src', { recursive: true })) {
+  const file = String(f);
+  if (file.endsWith('.mjs')) copyFileSync(join('src', file), join('dist', file));
+}
