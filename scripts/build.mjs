@@ -1,5 +1,5 @@
 // Compiles src/ to dist/ (JavaScript with .d.ts types), the form the published package runs from. Plain .mjs files
-// (the worker-thread entry) are copied as they are. `npm install` in a clone runs this through the prepare script.
+// (the worker-thread entry) are copied as they are. `npm pack` runs it (prepack); a checkout runs from src/ and needs no build.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
 import { runCommand } from './run-command.js';
 import { savepointCommand } from './savepoint-command.js';
@@ -85,6 +86,15 @@ export async function main(argv: string[]): Promise<number> {
     .option('--timeout <ms>', 'how long to wait for the job (default 60000)', positiveInt)
     .action(async (opts: { checkpointDir: string; target: string; stop?: boolean; timeout?: number }) => {
       exitCode = await savepointCommand(opts);
+    });
+  program
+    .command('init')
+    .description('create a new project in DIR: a job, its unit test, sample data, package.json and tsconfig')
+    .argument('<dir>', 'directory to create (missing or empty)')
+    .option('--name <name>', 'package name of the project (default: from the directory name)')
+    .option('--sluice <spec>', 'how the project depends on sluice (default: the sluice running this command)')
+    .action((dir: string, opts: { name?: string; sluice?: string }) => {
+      exitCode = initCommand(dir, opts);
     });
   program
     .command('nexmark')

@@ -261,6 +261,18 @@ async function runInProcess(run: Run): Promise<JobResult> {
 
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
 
+/** Waits for a worker thread to exit; terminates it if it has not after `ms`. */
+function exitOrTerminate(w: Worker, ms: number): Promise<unknown> {
+  if (w.threadId === -1) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(w.terminate()), ms);
+    w.once('exit', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+}
+
 async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<JobResult> {
   const { options } = run;
   // A full mesh of channels: ports[i][j] is thread i's end of the channel to thread j.
@@ -376,7 +388,9 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     await coordinator?.stop();
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', cancel);
-    await Promise.all(workers.map((w) => w.terminate()));
+    // Threads that finished end on their own, so what they printed reaches stdout (terminate() drops a worker's
+    // stdout not yet handed to this thread); a thread still busy after a failure or one that hangs is terminated.
+    await Promise.all(workers.map((w) => (finished === threads ? exitOrTerminate(w, 10_000) : w.terminate())));
   }
   for (const p of progress) {
     result.sourceRecords += p.sourceRecords;
