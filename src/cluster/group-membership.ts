@@ -21,6 +21,7 @@ import {
   loadKafka,
   protocolErrorIds,
 } from '../connectors/kafka/client.js';
+import { negotiateApi } from '../connectors/kafka/protocol-api.js';
 import { SluiceError } from '../core/errors.js';
 
 export interface GroupMemberOptions {
@@ -76,9 +77,6 @@ const FATAL = new Set([
 ]);
 
 type JoinGroupApi = KafkaLib['joinGroupV9']['api'];
-type SyncGroupApi = KafkaLib['syncGroupV5']['api'];
-type HeartbeatApi = KafkaLib['heartbeatV4']['api'];
-type LeaveGroupApi = KafkaLib['leaveGroupV5']['api'];
 
 /**
  * One member of a group. start() joins and keeps the membership in a background loop (heartbeats, rejoins, retries
@@ -199,9 +197,12 @@ export class GroupMember {
 
   /** JoinGroup, then SyncGroup (with the assignment when elected leader), then delivers this member's share. */
   async #join(): Promise<void> {
-    const joinGroup = await this.#api<JoinGroupApi>('JoinGroup');
-    const syncGroup = await this.#api<SyncGroupApi>('SyncGroup');
     const connection = await this.#connection();
+    const lib = this.#lib!;
+    // Each request goes in the highest version the broker supports of those Sluice can send (same arguments).
+    const versions = [lib.joinGroupV9.api, lib.joinGroupV8.api, lib.joinGroupV7.api, lib.joinGroupV6.api];
+    const joinGroup = await negotiateApi(lib, connection, 'JoinGroup', versions);
+    const syncGroup = await negotiateApi(lib, connection, 'SyncGroup', [lib.syncGroupV5.api, lib.syncGroupV4.api]);
     const { groupId } = this.#options;
     const protocols = [{ name: PROTOCOL_NAME, metadata: this.#options.metadata() }];
     let joined: Awaited<ReturnType<JoinGroupApi['async']>>;
@@ -262,8 +263,8 @@ export class GroupMember {
   }
 
   async #heartbeat(): Promise<void> {
-    const heartbeat = await this.#api<HeartbeatApi>('Heartbeat');
     const connection = await this.#connection();
+    const heartbeat = await negotiateApi(this.#lib!, connection, 'Heartbeat', [this.#lib!.heartbeatV4.api]);
     await heartbeat.async(connection, this.#options.groupId, this.#generation, this.#memberId, null);
     this.#armWatchdog();
     // Membership was declared lost while the coordinator still knew the member: join again to get work back.
@@ -401,12 +402,15 @@ export class GroupMember {
       requestTimeout: LEAVE_TIMEOUT_MS,
     });
     try {
-      const leaveGroup = await this.#api<LeaveGroupApi>('LeaveGroup', admin);
       for (let attempt = 1; ; attempt++) {
         try {
           const [coordinator] = await admin.findCoordinator({ keyType: GROUP_KEY_TYPE, keys: [this.#options.groupId] });
           if (coordinator === undefined) throw new SluiceError('no group coordinator');
           const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });
+          const leaveGroup = await negotiateApi(lib, connection, 'LeaveGroup', [
+            lib.leaveGroupV5.api,
+            lib.leaveGroupV4.api,
+          ]);
           await leaveGroup.async(connection, this.#options.groupId, [
             { memberId, groupInstanceId: null, reason: 'stop' },
           ]);
@@ -459,14 +463,6 @@ export class GroupMember {
     this.#admin = undefined;
     this.#coordinator = undefined;
     if (admin !== undefined) await admin.close().catch((e: unknown) => this.#log(`closing: ${describeKafkaError(e)}`));
-  }
-
-  /** The highest version of a group API that both the client and the broker support. */
-  #api<A>(name: string, admin: Admin = this.#client()): Promise<A> {
-    const lib = this.#lib!;
-    return new Promise<A>((resolve, reject) => {
-      admin[lib.kGetApi](name, (e, api) => (e ? reject(e) : resolve(api as A)));
-    });
   }
 
   /** Waits, or less when stop() comes first. */
