@@ -31,6 +31,7 @@ export {
   type RoutedMessage,
 } from './http-ingress.js';
 export { invokeFunction } from './invoke.js';
+export type { StateApiOptions } from './state-api-auth.js';
 export type * from './protocol.js';
 export type { RemoteEndpointOptions } from './remote-client.js';
 export { type FunctionServer, handleInvocations, type ServeOptions, serveFunctions } from './remote-server.js';
