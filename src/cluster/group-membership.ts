@@ -93,7 +93,8 @@ export class GroupMember {
   #lib: KafkaLib | undefined;
   /** Its connections to the cluster; dropped and created anew after a network error or a timeout. */
   #admin: Admin | undefined;
-  #coordinator: { host: string; port: number } | undefined;
+  /** Node id of the group coordinator, once looked up. */
+  #coordinator: number | undefined;
   /** '' until the coordinator gives one (JoinGroup with '' is how a new member asks for an id). */
   #memberId = '';
   #generation = -1;
@@ -199,7 +200,8 @@ export class GroupMember {
   async #join(): Promise<void> {
     const connection = await this.#connection();
     const lib = this.#lib!;
-    // Each request goes in the highest version the broker supports of those Sluice can send (same arguments).
+    // Each request goes in the highest version the broker supports of those Sluice can send (same arguments); the
+    // answers' shapes are checked by test/kafka-client-contract.test.ts.
     const versions = [lib.joinGroupV9.api, lib.joinGroupV8.api, lib.joinGroupV7.api, lib.joinGroupV6.api];
     const joinGroup = await negotiateApi(lib, connection, 'JoinGroup', versions);
     const syncGroup = await negotiateApi(lib, connection, 'SyncGroup', [lib.syncGroupV5.api, lib.syncGroupV4.api]);
@@ -220,6 +222,7 @@ export class GroupMember {
       );
     } catch (e) {
       // A new member first gets an id, then joins with it: the coordinator can then tell a retry from a new member.
+      // The client's error carries the answer as `response` (test/kafka-client-contract.test.ts).
       const given = (e as { response?: { memberId?: string | null } }).response?.memberId;
       if (protocolErrorIds(e).includes('MEMBER_ID_REQUIRED') && given) {
         this.#memberId = given;
@@ -406,7 +409,7 @@ export class GroupMember {
         try {
           const [coordinator] = await admin.findCoordinator({ keyType: GROUP_KEY_TYPE, keys: [this.#options.groupId] });
           if (coordinator === undefined) throw new SluiceError('no group coordinator');
-          const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });
+          const connection = await coordinatorConnection(admin, coordinator.nodeId);
           const leaveGroup = await negotiateApi(lib, connection, 'LeaveGroup', [
             lib.leaveGroupV5.api,
             lib.leaveGroupV4.api,
@@ -439,9 +442,9 @@ export class GroupMember {
     if (this.#coordinator === undefined) {
       const [coordinator] = await admin.findCoordinator({ keyType: GROUP_KEY_TYPE, keys: [this.#options.groupId] });
       if (coordinator === undefined) throw new SluiceError(`no coordinator for group ${this.#options.groupId}`);
-      this.#coordinator = { host: coordinator.host, port: coordinator.port };
+      this.#coordinator = coordinator.nodeId;
     }
-    return admin.connections.get(this.#coordinator);
+    return coordinatorConnection(admin, this.#coordinator);
   }
 
   #client(): Admin {
@@ -483,4 +486,11 @@ export class GroupMember {
   #log(line: string): void {
     this.#options.log?.(`group ${this.#options.groupId} member ${this.#memberId || '(new)'}: ${line}`);
   }
+}
+
+/** A connection to broker `nodeId` (the client's documented connectToBrokers, which reuses pooled connections). */
+async function coordinatorConnection(admin: Admin, nodeId: number): Promise<Connection> {
+  const connection = (await admin.connectToBrokers([nodeId])).get(nodeId);
+  if (connection === undefined) throw new SluiceError(`group coordinator ${nodeId} is not in the cluster metadata`);
+  return connection;
 }

@@ -277,7 +277,8 @@ export class ExactlyOnceWriter<T> implements SinkWriter<T> {
       transactionalId: s.id,
       // InitProducerId with producer id -1 and epoch -1 (the protocol's "no producer yet"): the coordinator bumps
       // the epoch of whatever producer id the transactional id has. The client's default (0, 0) would ask it to
-      // bump producer id 0, which fails (PRODUCER_FENCED) once the id belongs to another producer id.
+      // bump producer id 0, which fails (PRODUCER_FENCED) once the id belongs to another producer id. Both, and the
+      // new epoch per producer, are checked by test/kafka-client-contract.test.ts.
       producerId: -1n,
       producerEpoch: -1,
       // The producer sends its `timeout` as the transaction timeout.

@@ -3,7 +3,8 @@
  * transaction another process started (EndTxn with its producer id and epoch), fencing a transactional id
  * (InitProducerId, which aborts its open transaction), and listing the open transactions of a cluster. The client's
  * producer sends these only for its own transaction, so they go through the package's public protocol layer on an
- * Admin client's connections (protocol-api.ts).
+ * Admin client's connections (protocol-api.ts). test/kafka-client-contract.test.ts checks these requests and the
+ * error ids `endTransaction` maps to outcomes against a real broker.
  */
 import type { Admin, Connection } from '@platformatic/kafka';
 import { SluiceError } from '../../core/errors.js';
