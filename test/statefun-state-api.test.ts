@@ -98,6 +98,9 @@ test('state API with a token: 401 without it or with a wrong one, revealing noth
     assert.equal(write.status, 200, write.text);
     assert.deepEqual((JSON.parse(write.text) as { state: unknown }).state, { n: 41 });
     assert.deepEqual((await post(app.base, '/send/test/counter/a', {})).body, { n: 42 });
+    // The scheme is case-insensitive, the token is not.
+    assert.equal((await call(app.base, 'GET', STATE_PATH, `bearer ${STATE_TOKEN}`)).status, 200);
+    assert.equal((await call(app.base, 'GET', STATE_PATH, `Bearer ${STATE_TOKEN.toUpperCase()}`)).status, 401);
     // Other routes need no token.
     assert.deepEqual((await post(app.base, '/send/test/counter/b', {})).body, { n: 1 });
   } finally {

@@ -39,7 +39,8 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 export function bearerTokenCheck(token: string): (authorization: string | undefined) => boolean {
   const expected = sha256(token);
   return (authorization) => {
-    const given = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : '';
+    // The scheme is case-insensitive (RFC 9110); the token is not.
+    const given = /^bearer /i.test(authorization ?? '') ? authorization!.slice('Bearer '.length).trim() : '';
     // Compared even when nothing usable was sent, so that a missing header takes the same path.
     const same = timingSafeEqual(sha256(given), expected);
     return same && given !== '';
