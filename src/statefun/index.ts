@@ -31,7 +31,6 @@ export {
   type RoutedMessage,
 } from './http-ingress.js';
 export { invokeFunction } from './invoke.js';
-export type { StateApiOptions } from './state-api-auth.js';
 export type * from './protocol.js';
 export type { RemoteEndpointOptions } from './remote-client.js';
 export { type FunctionServer, handleInvocations, type ServeOptions, serveFunctions } from './remote-server.js';
@@ -43,3 +42,4 @@ export {
   type SagaStep,
   saga,
 } from './saga.js';
+export type { StateApiOptions } from './state-api-auth.js';
