@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Admin, Connection, Producer } from '@platformatic/kafka';
+import type { Admin, API, Connection, Producer } from '@platformatic/kafka';
 import { type KafkaLib, loadKafka, protocolErrorIds } from '../src/connectors/kafka/client.js';
 import { KafkaSource } from '../src/connectors/kafka/index.js';
 import { negotiateApi } from '../src/connectors/kafka/protocol-api.js';
@@ -122,14 +122,22 @@ test('version negotiation: ApiVersions answers per API key, and the broker takes
     fetch !== undefined && typeof fetch.minVersion === 'number' && typeof fetch.maxVersion === 'number',
     `${client}: ApiVersions v3 answers { apiKeys: [{ apiKey, minVersion, maxVersion }] } (protocol-api.ts)`,
   );
-  const byKey = new Map<number, { version: number; key: number }[]>();
+  // Every API once, with all the versions Sluice can send of it (the first test checked each export's shape).
+  const byKey = new Map<number, API<unknown[], unknown>[]>();
   for (const [name, key] of PROTOCOL_APIS) {
-    byKey.set(key, [...(byKey.get(key) ?? []), (lib[name] as { api: { version: number; key: number } }).api]);
+    byKey.set(key, [...(byKey.get(key) ?? []), (lib[name] as { api: API<unknown[], unknown> }).api]);
   }
   for (const [key, candidates] of byKey) {
-    const chosen = await negotiateApi(lib, connection, `API ${key}`, candidates as never[]);
-    assert.ok(candidates.includes(chosen as never), `API key ${key}: negotiated one of the candidates`);
+    const chosen = await negotiateApi(lib, connection, `API ${key}`, candidates);
+    assert.ok(candidates.includes(chosen), `API key ${key}: negotiated one of the candidates`);
   }
+  // A version the broker does not take is refused before anything is sent, naming both sides.
+  const future: API<[], undefined> = Object.assign(() => {}, { async: async () => undefined, key: 26, version: 99 });
+  await assert.rejects(negotiateApi(lib, connection, 'EndTxn', [future]), {
+    name: 'UnsupportedApiError',
+    message:
+      /^the Kafka broker does not support a usable version of EndTxn: Sluice sends versions 99, the broker accepts \d+–\d+$/,
+  });
 });
 
 test('the sink: a producer per transaction gets a new epoch from beginTransaction (producerId -1n, epoch -1), its getters tell it, EndTxn from another client commits it, an older epoch is fenced', {

@@ -21,7 +21,9 @@ type BrokerVersions = ReadonlyMap<number, { readonly min: number; readonly max: 
 const CLIENT_SOFTWARE = ['sluice', '1'] as const;
 
 /** The broker implements none of the versions Sluice can send: retrying cannot help. */
-export class UnsupportedApiError extends SluiceError {}
+export class UnsupportedApiError extends SluiceError {
+  override name = 'UnsupportedApiError';
+}
 
 const versionsByConnection = new WeakMap<Connection, Promise<BrokerVersions>>();
 
