@@ -195,6 +195,17 @@ test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and ke
   const committed = await p.beginTransaction();
   await committed.send({ messages: [{ topic, partition: 0, key: bytes('k'), value: bytes('y') }] });
   await committed.commit();
+  // More aborted and committed transactions of the same producer id in the same partition. The client's own
+  // read_committed filter (Consumer.fetch) keeps one range per producer id, from the last aborted transaction's
+  // first offset to the last abort marker: alone it would let 'x' and 'x2' through. The reader's filter must not.
+  for (const n of [2, 3]) {
+    const a = await p.beginTransaction();
+    await a.send({ messages: [{ topic, partition: 0, value: bytes(`x${n}`) }] });
+    await a.abort();
+    const c = await p.beginTransaction();
+    await c.send({ messages: [{ topic, partition: 0, value: bytes(`y${n}`) }] });
+    await c.commit();
+  }
 
   const metadata = await admin.metadata({ topics: [topic] });
   const topicId = metadata.topics.get(topic)!.id;
@@ -215,12 +226,13 @@ test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and ke
   assert.equal(response.responses[0]!.topicId, topicId, `${client}: Fetch answers name topics by id`);
   assert.equal(pr.partitionIndex, 0);
   assert.equal(pr.errorCode, 0);
-  assert.equal(pr.abortedTransactions.length, 1, `${client}: Fetch at READ_COMMITTED lists aborted transactions`);
+  assert.equal(pr.abortedTransactions.length, 3, `${client}: Fetch at READ_COMMITTED lists aborted transactions`);
   assert.equal(typeof pr.abortedTransactions[0]!.producerId, 'bigint');
   assert.equal(pr.abortedTransactions[0]!.firstOffset, 0n);
   const batches = pr.records ?? [];
-  // data x, abort marker, data y, commit marker: the protocol layer filters nothing (kafka-source-reader.ts does).
-  assert.equal(batches.length, 4, `${client}: the protocol layer returns every batch, aborted ones included`);
+  // (data x, abort marker, data y, commit marker) three times: the protocol layer filters nothing
+  // (kafka-source-reader.ts does).
+  assert.equal(batches.length, 12, `${client}: the protocol layer returns every batch, aborted ones included`);
   const [x, abortMarker, y, commitMarker] = batches;
   const TRANSACTIONAL = 1 << 4;
   const CONTROL = 1 << 5;
@@ -245,7 +257,7 @@ test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and ke
   assert.equal(commitMarker!.records[0]!.key!.readInt16BE(2), 1, 'a commit marker has control type 1');
   assert.equal(y!.records[0]!.key!.toString(), 'k');
   // The reader's own filter over that answer.
-  assert.deepEqual(await readCommittedValues(topic), ['y']);
+  assert.deepEqual(await readCommittedValues(topic), ['y', 'y2', 'y3']);
 
   // A partition error comes as an error carrying the response (kafka-source-reader.ts findResponse), with its id.
   const outOfRange = await fetch.async(leaderConnection, 0, 1, 1 << 20, 1, 0, -1, partitions(1000n), [], '').then(
