@@ -21,6 +21,7 @@ import {
   loadKafka,
   protocolErrorIds,
 } from '../connectors/kafka/client.js';
+import { negotiateApi } from '../connectors/kafka/protocol-api.js';
 import { SluiceError } from '../core/errors.js';
 
 export interface GroupMemberOptions {
@@ -76,9 +77,6 @@ const FATAL = new Set([
 ]);
 
 type JoinGroupApi = KafkaLib['joinGroupV9']['api'];
-type SyncGroupApi = KafkaLib['syncGroupV5']['api'];
-type HeartbeatApi = KafkaLib['heartbeatV4']['api'];
-type LeaveGroupApi = KafkaLib['leaveGroupV5']['api'];
 
 /**
  * One member of a group. start() joins and keeps the membership in a background loop (heartbeats, rejoins, retries
@@ -95,7 +93,8 @@ export class GroupMember {
   #lib: KafkaLib | undefined;
   /** Its connections to the cluster; dropped and created anew after a network error or a timeout. */
   #admin: Admin | undefined;
-  #coordinator: { host: string; port: number } | undefined;
+  /** Node id of the group coordinator, once looked up. */
+  #coordinator: number | undefined;
   /** '' until the coordinator gives one (JoinGroup with '' is how a new member asks for an id). */
   #memberId = '';
   #generation = -1;
@@ -199,9 +198,13 @@ export class GroupMember {
 
   /** JoinGroup, then SyncGroup (with the assignment when elected leader), then delivers this member's share. */
   async #join(): Promise<void> {
-    const joinGroup = await this.#api<JoinGroupApi>('JoinGroup');
-    const syncGroup = await this.#api<SyncGroupApi>('SyncGroup');
     const connection = await this.#connection();
+    const lib = this.#lib!;
+    // Each request goes in the highest version the broker supports of those Sluice can send (same arguments); the
+    // answers' shapes are checked by test/kafka-client-contract.test.ts.
+    const versions = [lib.joinGroupV9.api, lib.joinGroupV8.api, lib.joinGroupV7.api, lib.joinGroupV6.api];
+    const joinGroup = await negotiateApi(lib, connection, 'JoinGroup', versions);
+    const syncGroup = await negotiateApi(lib, connection, 'SyncGroup', [lib.syncGroupV5.api, lib.syncGroupV4.api]);
     const { groupId } = this.#options;
     const protocols = [{ name: PROTOCOL_NAME, metadata: this.#options.metadata() }];
     let joined: Awaited<ReturnType<JoinGroupApi['async']>>;
@@ -219,6 +222,7 @@ export class GroupMember {
       );
     } catch (e) {
       // A new member first gets an id, then joins with it: the coordinator can then tell a retry from a new member.
+      // The client's error carries the answer as `response` (test/kafka-client-contract.test.ts).
       const given = (e as { response?: { memberId?: string | null } }).response?.memberId;
       if (protocolErrorIds(e).includes('MEMBER_ID_REQUIRED') && given) {
         this.#memberId = given;
@@ -262,8 +266,8 @@ export class GroupMember {
   }
 
   async #heartbeat(): Promise<void> {
-    const heartbeat = await this.#api<HeartbeatApi>('Heartbeat');
     const connection = await this.#connection();
+    const heartbeat = await negotiateApi(this.#lib!, connection, 'Heartbeat', [this.#lib!.heartbeatV4.api]);
     await heartbeat.async(connection, this.#options.groupId, this.#generation, this.#memberId, null);
     this.#armWatchdog();
     // Membership was declared lost while the coordinator still knew the member: join again to get work back.
@@ -401,12 +405,15 @@ export class GroupMember {
       requestTimeout: LEAVE_TIMEOUT_MS,
     });
     try {
-      const leaveGroup = await this.#api<LeaveGroupApi>('LeaveGroup', admin);
       for (let attempt = 1; ; attempt++) {
         try {
           const [coordinator] = await admin.findCoordinator({ keyType: GROUP_KEY_TYPE, keys: [this.#options.groupId] });
           if (coordinator === undefined) throw new SluiceError('no group coordinator');
-          const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });
+          const connection = await coordinatorConnection(admin, coordinator.nodeId);
+          const leaveGroup = await negotiateApi(lib, connection, 'LeaveGroup', [
+            lib.leaveGroupV5.api,
+            lib.leaveGroupV4.api,
+          ]);
           await leaveGroup.async(connection, this.#options.groupId, [
             { memberId, groupInstanceId: null, reason: 'stop' },
           ]);
@@ -435,9 +442,9 @@ export class GroupMember {
     if (this.#coordinator === undefined) {
       const [coordinator] = await admin.findCoordinator({ keyType: GROUP_KEY_TYPE, keys: [this.#options.groupId] });
       if (coordinator === undefined) throw new SluiceError(`no coordinator for group ${this.#options.groupId}`);
-      this.#coordinator = { host: coordinator.host, port: coordinator.port };
+      this.#coordinator = coordinator.nodeId;
     }
-    return admin.connections.get(this.#coordinator);
+    return coordinatorConnection(admin, this.#coordinator);
   }
 
   #client(): Admin {
@@ -461,14 +468,6 @@ export class GroupMember {
     if (admin !== undefined) await admin.close().catch((e: unknown) => this.#log(`closing: ${describeKafkaError(e)}`));
   }
 
-  /** The highest version of a group API that both the client and the broker support. */
-  #api<A>(name: string, admin: Admin = this.#client()): Promise<A> {
-    const lib = this.#lib!;
-    return new Promise<A>((resolve, reject) => {
-      admin[lib.kGetApi](name, (e, api) => (e ? reject(e) : resolve(api as A)));
-    });
-  }
-
   /** Waits, or less when stop() comes first. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -487,4 +486,11 @@ export class GroupMember {
   #log(line: string): void {
     this.#options.log?.(`group ${this.#options.groupId} member ${this.#memberId || '(new)'}: ${line}`);
   }
+}
+
+/** A connection to broker `nodeId` (the client's documented connectToBrokers, which reuses pooled connections). */
+async function coordinatorConnection(admin: Admin, nodeId: number): Promise<Connection> {
+  const connection = (await admin.connectToBrokers([nodeId])).get(nodeId);
+  if (connection === undefined) throw new SluiceError(`group coordinator ${nodeId} is not in the cluster metadata`);
+  return connection;
 }

@@ -4,6 +4,7 @@ import { PlanError } from '../core/errors.js';
 import type { Source, SourceOutput, SourceReader, SourceReaderContext } from '../core/source.js';
 import { type Address, addressKey, isValidType } from './address.js';
 import { type Hub, type IngressRecord, sendJson } from './hub.js';
+import { bearerTokenCheck, type StateApiOptions, stateApiOptions } from './state-api-auth.js';
 
 /** An HTTP request as a route sees it. */
 export interface IngressRequest {
@@ -66,8 +67,12 @@ export interface HttpIngressOptions {
   readonly maxBodyBytes?: number;
   /** A request without an answer after this long gets 504 (default 30 s); its effects, if any, still happen. */
   readonly requestTimeoutMs?: number;
-  /** Serve `GET`/`PUT /statefun/state/:type/:id` (default true). */
-  readonly stateApi?: boolean;
+  /**
+   * Serve `GET`/`PUT /statefun/state/<namespace>/<name>/<id>` to requests carrying `Authorization: Bearer <token>`
+   * (others get 401). Off by default: the endpoints read and overwrite any instance's state, and the ingress port
+   * is the public one; without this option they do not exist (404).
+   */
+  readonly stateApi?: StateApiOptions | false;
   /** Where the "listening" line goes (default stderr); null: nowhere. */
   readonly log?: ((line: string) => void) | null;
 }
@@ -126,12 +131,16 @@ export class HttpIngressSource implements Source<IngressRecord> {
   // No maxParallelism: a job run at a higher parallelism must fail here, before any server listens.
 
   private readonly routes: readonly CompiledRoute[];
+  /** Checks a request's Authorization header; undefined when the state API is off. */
+  private readonly authorizeState: ((authorization: string | undefined) => boolean) | undefined;
 
   constructor(
     private readonly hub: Hub,
     private readonly options: HttpIngressOptions | undefined,
   ) {
     this.routes = (options?.routes ?? []).map(compile);
+    const stateApi = stateApiOptions(options?.stateApi);
+    this.authorizeState = stateApi === undefined ? undefined : bearerTokenCheck(stateApi.token);
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<IngressRecord> {
@@ -139,13 +148,14 @@ export class HttpIngressSource implements Source<IngressRecord> {
     const hub = this.hub;
     const options = this.options;
     const routes = this.routes;
+    const authorizeState = this.authorizeState;
     let server: Server | undefined;
     const sockets = new Set<Socket>();
     let booted = false;
     return {
       open: async () => {
         if (options === undefined) return;
-        server = createServer((req, res) => handleRequest(hub, options, routes, req, res));
+        server = createServer((req, res) => handleRequest(hub, options, routes, authorizeState, req, res));
         server.keepAliveTimeout = 10_000;
         server.on('connection', (s) => {
           sockets.add(s);
@@ -202,6 +212,7 @@ function handleRequest(
   hub: Hub,
   options: HttpIngressOptions,
   routes: readonly CompiledRoute[],
+  authorizeState: ((authorization: string | undefined) => boolean) | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
@@ -213,7 +224,12 @@ function handleRequest(
     req.resume();
     sendJson(res, status, { error }, headers);
   };
-  if ((options.stateApi ?? true) && path.startsWith(STATE_PREFIX)) {
+  if (authorizeState !== undefined && path.startsWith(STATE_PREFIX)) {
+    // Before anything else, so that an unauthorised client learns nothing (not even whether a path is valid).
+    if (!authorizeState(req.headers.authorization)) {
+      fail(401, 'unauthorized', { 'www-authenticate': 'Bearer realm="statefun-state"' });
+      return;
+    }
     const rest = path.slice(STATE_PREFIX.length);
     const slash = rest.lastIndexOf('/');
     const type = slash > 0 ? rest.slice(0, slash) : '';

@@ -42,3 +42,4 @@ export {
   type SagaStep,
   saga,
 } from './saga.js';
+export type { StateApiOptions } from './state-api-auth.js';

@@ -174,13 +174,14 @@ export class AtLeastOnceWriter<T> implements SinkWriter<T> {
   }
 }
 
-/** One transactional id of a subtask, with its producer; reused once its transaction is committed. */
+/**
+ * One transactional id of a subtask; reused once its transaction is committed. Each transaction has a producer of
+ * its own, created when it begins and closed when it is committed or aborted.
+ */
 interface Slot {
   readonly id: string;
-  readonly producer: Producer;
   state: 'free' | 'open' | 'prepared';
-  /** Whether the producer has an epoch already (the next transaction then needs a new one). */
-  initialized: boolean;
+  producer: Producer | undefined;
   tx: Transaction | undefined;
   queue: SendQueue | undefined;
   producerId: bigint;
@@ -249,26 +250,19 @@ export class ExactlyOnceWriter<T> implements SinkWriter<T> {
     await slot.queue!.add(messages);
   }
 
-  /** Starts the next transaction on a free slot (a new one if all are in use), with a new producer epoch. */
+  /**
+   * Starts the next transaction on a free slot (a new one if all are in use). A new producer per transaction: its
+   * InitProducerId gives the transactional id a new epoch (fencing any zombie), so that (id, producer id, epoch)
+   * names this one transaction — which the client's producer, reusing one epoch for all its transactions, would not.
+   */
   private async begin(): Promise<Slot> {
     let slot: Slot | undefined;
     for (const s of this.slots) if (s.state === 'free' && (slot === undefined || s.freedAt < slot.freedAt)) slot = s;
     if (slot === undefined) {
-      const id = `${this.prefix}-${this.ctx.subtaskIndex}-${this.slots.length}`;
       slot = {
-        id,
-        producer: new this.lib.Producer({
-          ...producerOptions(this.options),
-          transactionalId: id,
-          // The client's default (0, 0) would ask the broker to bump the epoch of producer id 0, which fails on a
-          // transactional id that already has another producer id; (-1, -1) asks for a plain (fencing) init.
-          producerId: -1n,
-          producerEpoch: -1,
-          // The producer sends its `timeout` as the transaction timeout.
-          timeout: this.timeoutMs,
-        }),
+        id: `${this.prefix}-${this.ctx.subtaskIndex}-${this.slots.length}`,
         state: 'free',
-        initialized: false,
+        producer: undefined,
         tx: undefined,
         queue: undefined,
         producerId: -1n,
@@ -278,17 +272,28 @@ export class ExactlyOnceWriter<T> implements SinkWriter<T> {
       this.slots.push(slot);
     }
     const s = slot;
+    const producer = new this.lib.Producer({
+      ...producerOptions(this.options),
+      transactionalId: s.id,
+      // InitProducerId with producer id -1 and epoch -1 (the protocol's "no producer yet"): the coordinator bumps
+      // the epoch of whatever producer id the transactional id has. The client's default (0, 0) would ask it to
+      // bump producer id 0, which fails (PRODUCER_FENCED) once the id belongs to another producer id. Both, and the
+      // new epoch per producer, are checked by test/kafka-client-contract.test.ts.
+      producerId: -1n,
+      producerEpoch: -1,
+      // The producer sends its `timeout` as the transaction timeout.
+      timeout: this.timeoutMs,
+    });
     try {
-      s.tx = await s.producer.beginTransaction();
-      // The first transaction of a producer gets its epoch from beginTransaction; later ones get a new one here, so
-      // that (id, producer id, epoch) names one transaction only.
-      if (s.initialized) await s.producer.initIdempotentProducer({ producerId: -1n, producerEpoch: -1 });
+      s.tx = await producer.beginTransaction();
     } catch (e) {
+      await producer.close().catch(() => {});
       throw wrap(this.name, `cannot begin a transaction as ${s.id}`, e);
     }
-    s.initialized = true;
-    s.producerId = s.producer.producerId!;
-    s.producerEpoch = s.producer.producerEpoch!;
+    s.producer = producer;
+    // Set by beginTransaction's InitProducerId (test/kafka-client-contract.test.ts checks them against the broker).
+    s.producerId = producer.producerId!;
+    s.producerEpoch = producer.producerEpoch!;
     const tx = s.tx;
     s.queue = new SendQueue(
       (messages) => tx.send({ messages }).catch((e: unknown) => Promise.reject(wrap(this.name, `send (${s.id})`, e))),
@@ -336,10 +341,14 @@ export class ExactlyOnceWriter<T> implements SinkWriter<T> {
       } catch (e) {
         throw wrap(this.name, `cannot commit transaction ${slot.id} of checkpoint ${c.checkpointId}`, e);
       }
+      const producer = slot.producer!;
+      slot.producer = undefined;
       slot.tx = undefined;
       slot.queue = undefined;
       slot.state = 'free';
       slot.freedAt = Date.now();
+      // The transaction is committed: a failure to close its connections cannot change the output.
+      await producer.close().catch(() => {});
     }
   }
 
@@ -413,7 +422,7 @@ export class ExactlyOnceWriter<T> implements SinkWriter<T> {
       await current.queue!.drain().catch(() => {});
       await current.tx.abort().catch(() => {});
     }
-    await Promise.allSettled(this.slots.map((s) => s.producer.close(true)));
+    await Promise.allSettled(this.slots.map((s) => s.producer?.close(true)));
     await this.admin?.close().catch(() => {});
   }
 }

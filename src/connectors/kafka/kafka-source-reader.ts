@@ -1,4 +1,4 @@
-import type { Admin, ClusterMetadata, Consumer, RecordsBatch } from '@platformatic/kafka';
+import type { Admin, ClusterMetadata, Consumer, fetchV17, RecordsBatch } from '@platformatic/kafka';
 import { SluiceError } from '../../core/errors.js';
 import type { PollResult, SourceOutput, SourceReader, SourceReaderContext } from '../../core/source.js';
 import {
@@ -12,6 +12,7 @@ import {
 import type { KafkaRecord, KafkaSourceOptions } from './kafka-source.js';
 import { topicList } from './kafka-source.js';
 import { PendingOffsetCommits } from './offset-commits.js';
+import { negotiateApi } from './protocol-api.js';
 import { deserializer } from './serde.js';
 
 /** One partition's entry in a reader's checkpointed state. */
@@ -80,15 +81,6 @@ const IS_CONTROL = 1 << 5;
 const ABORT_MARKER = 0;
 const READ_COMMITTED = 1;
 
-/**
- * READ_COMMITTED for the broker (records up to the last stable offset, with the list of aborted transactions), but
- * not for the client library: @platformatic/kafka 1.35 then filters aborted batches itself with one range per
- * producer id, which drops committed batches when a producer id has several aborted transactions in one response
- * (the exactly-once sink reuses producer ids across transactions; measured: 2,005 of 24,000 committed records lost).
- * Its filter runs only when the level is `=== 1`; the wire encoder writes this string as the number 1. `accept`
- * filters as the Java consumer does.
- */
-const UNFILTERED_READ_COMMITTED = String(READ_COMMITTED) as unknown as number;
 /** Fetch failures in a row (about a minute of retries) before the reader gives up and fails the job. */
 const MAX_FETCH_FAILURES = 60;
 
@@ -156,9 +148,6 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
       ...common,
       groupId: this.groupId,
       isolationLevel: this.readCommitted ? READ_COMMITTED : 0,
-      maxWaitTime: this.options.fetchMaxWaitMs ?? 250,
-      maxBytes: this.options.fetchMaxBytes ?? 8 * 1024 * 1024,
-      minBytes: 1,
     });
     if (this.options.topicPattern !== undefined || this.commitOffsets) this.admin = new this.lib.Admin(common);
     const found = await this.discover();
@@ -479,11 +468,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     let response: FetchedResponse | undefined;
     let ok = true;
     try {
-      response = await this.consumer.fetch({
-        node: leader,
-        topics: request,
-        isolationLevel: this.readCommitted ? UNFILTERED_READ_COMMITTED : 0,
-      });
+      response = await this.fetchRequest(leader, request);
     } catch (e) {
       // Partition errors come with the response: use the partitions that succeeded, handle the others.
       response = findResponse(e);
@@ -519,6 +504,37 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
       }
     }
     return ok;
+  }
+
+  /**
+   * One Fetch request to a partition leader, through the client's public protocol layer rather than
+   * `Consumer.fetch`: under read_committed that method filters aborted batches itself, with one range per producer
+   * id, which drops committed batches when a producer id has several aborted transactions in one response (the
+   * exactly-once sink reuses producer ids across transactions; measured: 2,005 of 24,000 committed records lost).
+   * The broker is asked for READ_COMMITTED (records up to the last stable offset, with the aborted transactions) and
+   * {@link accept} filters as the Java consumer does. The answer's shape (batches, attributes, control keys,
+   * aborted transactions) is checked by test/kafka-client-contract.test.ts.
+   */
+  private async fetchRequest(leader: number, topics: fetchV17.FetchRequestTopic[]): Promise<FetchedResponse> {
+    const connection = (await this.consumer.connectToBrokers([leader])).get(leader);
+    if (connection === undefined) throw new SluiceError(`${this.name}: partition leader ${leader} is not known`);
+    const lib = this.lib;
+    // Fetch v13+ name topics by id; all of these versions take the same arguments.
+    const versions = [lib.fetchV17.api, lib.fetchV16.api, lib.fetchV15.api, lib.fetchV14.api, lib.fetchV13.api];
+    const fetch = await negotiateApi(lib, connection, 'Fetch', versions);
+    return fetch.async(
+      connection,
+      this.options.fetchMaxWaitMs ?? 250,
+      1,
+      this.options.fetchMaxBytes ?? 8 * 1024 * 1024,
+      this.readCommitted ? READ_COMMITTED : 0,
+      // No fetch session (KIP-227): every request names its partitions.
+      0,
+      -1,
+      topics,
+      [],
+      '',
+    );
   }
 
   /** Takes one partition's fetched batches: skips control batches and aborted transactions, stops at `stop`. */
@@ -603,7 +619,10 @@ function toRecord<K, V>(part: Partition, r: RawRecord, key: K, value: V): KafkaR
   };
 }
 
-/** The fetch response a client error carries (possibly inside the errors of its retries), if any. */
+/**
+ * The fetch response a client error carries (possibly inside the errors of its retries), if any: the client's
+ * ResponseError has it as `response` (test/kafka-client-contract.test.ts).
+ */
 function findResponse(error: unknown, depth = 0): FetchedResponse | undefined {
   if (error === null || typeof error !== 'object' || depth > 4) return undefined;
   const response = (error as { response?: FetchedResponse }).response;

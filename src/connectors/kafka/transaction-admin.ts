@@ -1,12 +1,15 @@
 /**
  * The transaction-coordinator requests the exactly-once sink needs beyond a transactional producer: finishing a
  * transaction another process started (EndTxn with its producer id and epoch), fencing a transactional id
- * (InitProducerId, which aborts its open transaction), and listing the open transactions of a cluster. They go
- * through an Admin client's connections and API-version negotiation.
+ * (InitProducerId, which aborts its open transaction), and listing the open transactions of a cluster. The client's
+ * producer sends these only for its own transaction, so they go through the package's public protocol layer on an
+ * Admin client's connections (protocol-api.ts). test/kafka-client-contract.test.ts checks these requests and the
+ * error ids `endTransaction` maps to outcomes against a real broker.
  */
-import type { Admin, API, Connection } from '@platformatic/kafka';
+import type { Admin, Connection } from '@platformatic/kafka';
 import { SluiceError } from '../../core/errors.js';
 import { describeKafkaError, type KafkaLib, protocolErrorIds, sleep } from './client.js';
+import { negotiateApi, UnsupportedApiError } from './protocol-api.js';
 
 /** A transaction as the cluster lists it. */
 export interface ListedTransaction {
@@ -33,7 +36,6 @@ const DEADLINE_MS = 60_000;
 
 export class TransactionAdmin {
   private readonly admin: Admin;
-  private readonly getApi: <A extends unknown[], R>(name: string) => Promise<API<A, R>>;
 
   constructor(
     private readonly lib: KafkaLib,
@@ -41,14 +43,6 @@ export class TransactionAdmin {
     clientId: string,
   ) {
     this.admin = new lib.Admin({ clientId, bootstrapBrokers, retries: 10, retryDelay: 250 });
-    const admin = this.admin as unknown as Record<
-      symbol,
-      (name: string, cb: (e: Error | null, api?: unknown) => void) => void
-    >;
-    this.getApi = <A extends unknown[], R>(name: string) =>
-      new Promise<API<A, R>>((resolve, reject) =>
-        admin[lib.kGetApi]!.call(this.admin, name, (e, api) => (e ? reject(e) : resolve(api as API<A, R>))),
-      );
   }
 
   private async coordinatorConnection(transactionalId: string): Promise<Connection> {
@@ -71,6 +65,7 @@ export class TransactionAdmin {
       try {
         return await call(await this.coordinatorConnection(transactionalId));
       } catch (e) {
+        if (e instanceof UnsupportedApiError) throw e;
         const ids = protocolErrorIds(e);
         const retriable = ids.length === 0 || ids.every((id) => RETRY.has(id));
         if (!retriable || Date.now() > deadline) {
@@ -86,11 +81,12 @@ export class TransactionAdmin {
 
   /** Commits (or aborts) the transaction of this exact producer id and epoch, which may be another process's. */
   async endTransaction(transactionalId: string, producerId: bigint, epoch: number, commit: boolean) {
-    const api = await this.getApi<[string, bigint, number, boolean], unknown>('EndTxn');
+    const { endTxnV3, endTxnV4 } = this.lib;
     try {
-      await this.withCoordinator(transactionalId, commit ? 'committing' : 'aborting', (c) =>
-        api.async(c, transactionalId, producerId, epoch, commit),
-      );
+      await this.withCoordinator(transactionalId, commit ? 'committing' : 'aborting', async (c) => {
+        const api = await negotiateApi(this.lib, c, 'EndTxn', [endTxnV4.api, endTxnV3.api]);
+        return api.async(c, transactionalId, producerId, epoch, commit);
+      });
       return 'done' satisfies EndTxnOutcome;
     } catch (e) {
       const ids = protocolErrorIds((e as { cause?: unknown }).cause ?? e);
@@ -108,12 +104,13 @@ export class TransactionAdmin {
    * transaction (the coordinator answers CONCURRENT_TRANSACTIONS until the abort is complete; this waits for it).
    */
   async fence(transactionalId: string, transactionTimeoutMs: number): Promise<void> {
-    const api = await this.getApi<[string, number, bigint, number], { producerId: bigint; producerEpoch: number }>(
-      'InitProducerId',
-    );
-    await this.withCoordinator(transactionalId, 'fencing', (c) =>
-      api.async(c, transactionalId, transactionTimeoutMs, -1n, -1),
-    );
+    const { initProducerIdV3, initProducerIdV4, initProducerIdV5 } = this.lib;
+    await this.withCoordinator(transactionalId, 'fencing', async (c) => {
+      const versions = [initProducerIdV5.api, initProducerIdV4.api, initProducerIdV3.api];
+      const api = await negotiateApi(this.lib, c, 'InitProducerId', versions);
+      // Producer id -1 and epoch -1: a plain init, which bumps the epoch of whatever producer id the id has.
+      return api.async(c, transactionalId, transactionTimeoutMs, -1n, -1);
+    });
   }
 
   /**
@@ -121,11 +118,14 @@ export class TransactionAdmin {
    * on purpose: the client's v2 parser misreads the broker's answer.
    */
   async listTransactions(): Promise<ListedTransaction[]> {
-    const api = this.lib.listTransactionsV0.api;
+    const v0 = this.lib.listTransactionsV0.api;
     const metadata = await this.admin.metadata({ topics: [] });
     const connections = await this.admin.connectToBrokers([...metadata.brokers.keys()]);
     const lists = await Promise.all(
-      [...connections.values()].map((c) => api.async(c, [], [], -1n, null).then((r) => r.transactionStates)),
+      [...connections.values()].map(async (c) => {
+        const api = await negotiateApi(this.lib, c, 'ListTransactions', [v0]);
+        return (await api.async(c, [], [], -1n, null)).transactionStates;
+      }),
     );
     return lists.flat().map((t) => ({
       transactionalId: t.transactionalId,
