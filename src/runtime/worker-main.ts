@@ -60,6 +60,10 @@ try {
       });
       executor.closePorts();
       port.close();
+      // End this thread once what it printed is handed to the main thread, even if a library's timer (a Kafka
+      // client's retry) would keep it alive; the coordinator waits for this exit instead of terminating the thread,
+      // which would drop stdout not yet handed over.
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(0)));
     },
     (e) => {
       clearInterval(ticker);
