@@ -4,6 +4,7 @@ import { PlanError } from '../core/errors.js';
 import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
+import { type RestartStrategyConfig, validateRestartStrategy } from '../plan/restart-strategy.js';
 import {
   type CheckpointConfig,
   type CheckpointStats,
@@ -81,6 +82,16 @@ export class StreamExecutionEnvironment {
   }
   /** @internal */
   checkpointConfig: CheckpointConfig | undefined;
+
+  /**
+   * What to do when the job fails while running: `RestartStrategies.none()`, `.fixedDelay(attempts, delayMs)`,
+   * `.exponentialDelay({...})` or `.failureRate(max, intervalMs, delayMs)`. Without this call: exponential delay
+   * when checkpointing is enabled, none otherwise. `--restart-strategy` on the command line wins over it.
+   */
+  setRestartStrategy(strategy: RestartStrategyConfig): this {
+    this.config = { ...this.config, restartStrategy: validateRestartStrategy(strategy) };
+    return this;
+  }
 
   /** 'batch' runs bounded jobs without intermediate watermarks; results equal 'streaming' mode. */
   setRuntimeMode(runtimeMode: 'streaming' | 'batch'): this {

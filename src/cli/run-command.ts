@@ -5,6 +5,7 @@ import type { JobConfig } from '../plan/job-plan.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
+import { restartStrategyFromOptions } from './restart-options.js';
 
 export interface RunCommandOptions {
   parallelism?: number;
@@ -42,6 +43,13 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.batchSize !== undefined) overrides.batchSize = options.batchSize;
   if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
   if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
+  try {
+    const restartStrategy = restartStrategyFromOptions(options as Record<string, unknown>);
+    if (restartStrategy !== undefined) overrides.restartStrategy = restartStrategy;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
   exitWithLauncher();
   if (options.cluster !== undefined || options.jobId !== undefined) {
     // Loaded only for cluster runs: it brings in the Kafka connectors.

@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
+import { effectiveRestartStrategy, type RestartStrategyConfig } from '../plan/restart-strategy.js';
 import {
   type CheckpointConfig,
   CheckpointCoordinator,
   type CheckpointStats,
 } from './checkpoint/checkpoint-coordinator.js';
-import { listCheckpointIds, type ReferencedFile, type StateFileRef } from './checkpoint/checkpoint-storage.js';
+import {
+  findLatestCheckpoint,
+  listCheckpointIds,
+  type ReferencedFile,
+  type StateFileRef,
+} from './checkpoint/checkpoint-storage.js';
 import { lockCheckpointDirectory } from './checkpoint/directory-lock.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
@@ -15,6 +21,8 @@ import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress } from './executor.js';
+import { createRestartBackoff } from './restart-backoff.js';
+import { AttemptFailure, runWithRestarts } from './restart-loop.js';
 import { claimScratch } from './state-backend-factory.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
@@ -50,15 +58,25 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /** Wins over the plan's restart strategy (cluster mode restarts its tasks itself). */
+  restartStrategy?: RestartStrategyConfig;
 }
 
 export interface JobResult {
-  /** Records gathered by collect sinks, by sink id. */
+  /**
+   * Records gathered by collect sinks, by sink id. After a restart from a checkpoint they include what failed
+   * attempts collected (collect sinks are at-least-once: records after the checkpoint may appear twice).
+   */
   collected: Record<string, unknown[]>;
   /** Side-output records that no operator consumed (e.g. late records dropped by a window), by tag id. */
   unconsumedSideRecords: Record<string, number>;
+  /** Records read by sources and records reaching sinks, over every attempt (replays after a restart count again). */
   sourceRecords: number;
   sinkRecords: number;
+  /** Times the job was restarted after a failure. */
+  restarts: number;
+  /** Checkpoints completed by this run (the final one included). */
+  checkpointsCompleted: number;
   /** True when the run ended through its abort signal rather than the end of its input. */
   cancelled: boolean;
   /** The checkpoint the run restored from, if any. */
@@ -92,7 +110,7 @@ export type WorkerReport =
   | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
   | { t: 'finished'; collected: Record<string, unknown[]>; side: Record<string, number>; p: ExecutorProgress }
-  | { t: 'failed'; error: WireError };
+  | { t: 'failed'; error: WireError; collected: Record<string, unknown[]>; p: ExecutorProgress };
 
 /** Messages from the coordinator to a worker. */
 export type CoordinatorCommand =
@@ -135,26 +153,84 @@ async function runLocked(
   log: (line: string) => void,
 ): Promise<JobResult> {
   const cp = options.checkpoint;
-  const restore = await chooseRestorePoint(
+  const first = await chooseRestorePoint(
     { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: options.fromSavepoint },
     log,
   );
-  if (restore !== undefined && restore.metadata.maxParallelism !== plan.config.maxParallelism) {
+  if (first !== undefined && first.metadata.maxParallelism !== plan.config.maxParallelism) {
     throw new JobFailedError(
       toWire(
         new Error(
-          `the checkpoint has max parallelism ${restore.metadata.maxParallelism}, the job ${plan.config.maxParallelism}: keyed state cannot be redistributed`,
+          `the checkpoint has max parallelism ${first.metadata.maxParallelism}, the job ${plan.config.maxParallelism}: keyed state cannot be redistributed`,
         ),
       ),
     );
   }
-  const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
-  const run: Run = { plan, graph, options, executionId, restore, log, newestExistingCheckpoint };
-  if (options.threads <= 1) return runInProcess(run);
-  if (options.spec === undefined) {
+  if (options.threads > 1 && options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
   }
-  return runOnWorkers(run, options.spec, options.threads);
+  const strategy = effectiveRestartStrategy(options.restartStrategy ?? plan.config.restartStrategy, cp !== undefined);
+  const totals: RunTotals = { highestCheckpointId: 0, checkpointsCompleted: 0 };
+  // What failed attempts collected and counted before the checkpoint a restart resumes from.
+  const carried = { collected: {} as Record<string, unknown[]>, sourceRecords: 0, sinkRecords: 0 };
+  let restarts = 0;
+  const result = await runWithRestarts<JobResult>({
+    backoff: createRestartBackoff(strategy),
+    log,
+    signal: options.signal,
+    first,
+    attempt: async (n, restore) => {
+      const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
+      // Each attempt has an execution id of its own: collect registries and disk-backend scratch folders of a failed
+      // attempt never mix with the next one's (the scratch folders nest under the run's claimed folder).
+      const attemptId = n === 1 ? executionId : `${executionId}/${n}`;
+      const run: Run = { plan, graph, options, executionId: attemptId, restore, log, newestExistingCheckpoint, totals };
+      return options.threads <= 1 ? runInProcess(run) : runOnWorkers(run, options.spec!, options.threads);
+    },
+    restartPoint: async () => {
+      if (cp !== undefined) {
+        const latest = await findLatestCheckpoint(cp.dir, (line) => log(`warning: ${line}; using an older one`));
+        if (latest !== undefined) return latest;
+      }
+      return first;
+    },
+    onRestart: (failure, from, previous) => {
+      restarts++;
+      carried.sourceRecords += failure.progress.sourceRecords;
+      carried.sinkRecords += failure.progress.sinkRecords;
+      // Records collected before a newer checkpoint are not produced again: keep them. Restarting from the point
+      // the failed attempt started from, the next attempt produces them all again.
+      if (from?.dir === previous?.dir) return;
+      for (const [id, vs] of Object.entries(failure.collected)) (carried.collected[id] ??= []).push(...vs);
+    },
+    cancelledResult: () => ({
+      collected: {},
+      unconsumedSideRecords: {},
+      sourceRecords: 0,
+      sinkRecords: 0,
+      restarts: 0,
+      checkpointsCompleted: 0,
+      cancelled: true,
+      restoredFrom: undefined,
+    }),
+  });
+  for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
+  return {
+    ...result,
+    collected: carried.collected,
+    sourceRecords: result.sourceRecords + carried.sourceRecords,
+    sinkRecords: result.sinkRecords + carried.sinkRecords,
+    restarts,
+    checkpointsCompleted: totals.checkpointsCompleted,
+    restoredFrom: first?.metadata.checkpointId,
+  };
+}
+
+/** Figures that span the attempts of one run. */
+interface RunTotals {
+  /** The highest checkpoint id any attempt started: a later attempt never uses it again. */
+  highestCheckpointId: number;
+  checkpointsCompleted: number;
 }
 
 interface Run {
@@ -165,6 +241,7 @@ interface Run {
   restore: RestorePoint | undefined;
   log: (line: string) => void;
   newestExistingCheckpoint: number;
+  totals: RunTotals;
 }
 
 function coordinatorFor(
@@ -179,12 +256,20 @@ function coordinatorFor(
   const subtasks = run.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
   // Ids continue after the restored checkpoint and after every directory already there (a corrupt newer one, or
   // checkpoints of another run when starting from a savepoint), so no id is used twice.
-  const firstId = Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint) + 1;
+  // A failed attempt may still be writing a state file of a checkpoint whose directory is not there yet.
+  const firstId =
+    Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint, run.totals.highestCheckpointId) + 1;
   return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
-    trigger,
+    trigger: (id, full) => {
+      run.totals.highestCheckpointId = Math.max(run.totals.highestCheckpointId, id);
+      trigger(id, full);
+    },
     complete,
     fail,
-    onStats: (s) => run.options.onCheckpoint?.(s),
+    onStats: (s) => {
+      run.totals.checkpointsCompleted++;
+      run.options.onCheckpoint?.(s);
+    },
   });
 }
 
@@ -229,6 +314,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     void coordinator?.stop();
     executor!.cancel();
   });
+  let started = false;
   try {
     await executor.open();
     if (run.restore !== undefined) await executor.restore(run.restore.dir, run.restore.metadata);
@@ -236,11 +322,16 @@ async function runInProcess(run: Run): Promise<JobResult> {
     else {
       coordinator?.start();
       executor.start();
+      started = true;
     }
     await executor.done;
   } catch (e) {
-    drainCollected(run.executionId);
-    throw new JobFailedError(toWire(e));
+    throw new AttemptFailure(
+      new JobFailedError(toWire(e)),
+      started,
+      drainCollected(run.executionId),
+      executor.progress(),
+    );
   } finally {
     stopServing();
     await coordinator?.stop();
@@ -253,6 +344,8 @@ async function runInProcess(run: Run): Promise<JobResult> {
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
+    restarts: 0,
+    checkpointsCompleted: 0,
     cancelled: executor.cancelled && stoppedWithSavepoint === undefined,
     restoredFrom: run.restore?.metadata.checkpointId,
     stoppedWithSavepoint,
@@ -282,6 +375,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     unconsumedSideRecords: {},
     sourceRecords: 0,
     sinkRecords: 0,
+    restarts: 0,
+    checkpointsCompleted: 0,
     cancelled: false,
     restoredFrom: run.restore?.metadata.checkpointId,
   };
@@ -306,16 +401,17 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   });
   let ready = 0;
   let finished = 0;
-  const ticker = options.onProgress
-    ? setInterval(() => {
-        const total = { sourceRecords: 0, sinkRecords: 0 };
-        for (const p of progress) {
-          total.sourceRecords += p.sourceRecords;
-          total.sinkRecords += p.sinkRecords;
-        }
-        options.onProgress!(total);
-      }, 500)
-    : undefined;
+  let started = false;
+  /** Set once the attempt failed: workers still running hand over what they collected as they stop. */
+  let failedWith: JobFailedError | undefined;
+  const failedCollected: Record<string, unknown[]> = {};
+  let whenAllStopped: () => void = () => {};
+  const stoppedWorkers = new Set<number>();
+  const stopped = (t: number) => {
+    stoppedWorkers.add(t);
+    if (stoppedWorkers.size === threads) whenAllStopped();
+  };
+  const ticker = options.onProgress ? setInterval(() => options.onProgress!(sumProgress(progress)), 500) : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -340,6 +436,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
                 else {
                   coordinator?.start();
                   send({ t: 'start' });
+                  started = true;
                 }
               }
               break;
@@ -354,6 +451,11 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               break;
             case 'finished':
               progress[t] = r.p;
+              if (failedWith !== undefined) {
+                for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+                stopped(t);
+                break;
+              }
               for (const [id, vs] of Object.entries(r.collected)) (result.collected[id] ??= []).push(...vs);
               for (const [id, n] of Object.entries(r.side)) {
                 result.unconsumedSideRecords[id] = (result.unconsumedSideRecords[id] ?? 0) + n;
@@ -361,16 +463,35 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               if (++finished === threads) resolve();
               break;
             case 'failed':
+              progress[t] = r.p;
+              for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+              stopped(t);
               fail(new JobFailedError(r.error));
               break;
           }
         });
-        w.on('error', (e) => fail(e));
+        w.on('error', (e) => {
+          stopped(t);
+          fail(e);
+        });
         w.on('exit', (code) => {
+          stopped(t);
           if (code !== 0) fail(new Error(`worker thread ${t} exited with code ${code}`));
         });
       }
     });
+  } catch (e) {
+    failedWith = e instanceof JobFailedError ? e : new JobFailedError(toWire(e));
+    // No checkpoint completes after the failure. The other workers stop where they are and report what they
+    // collected and counted (bounded: a worker that does not stop in time is terminated with its share).
+    await coordinator?.stop();
+    await new Promise<void>((resolve) => {
+      whenAllStopped = resolve;
+      if (stoppedWorkers.size === threads) resolve();
+      send({ t: 'cancel' });
+      setTimeout(resolve, WORKER_STOP_TIMEOUT_MS).unref();
+    });
+    throw new AttemptFailure(failedWith, started, failedCollected, sumProgress(progress));
   } finally {
     stopServing();
     await coordinator?.stop();
@@ -378,9 +499,20 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     options.signal?.removeEventListener('abort', cancel);
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  for (const p of progress) {
-    result.sourceRecords += p.sourceRecords;
-    result.sinkRecords += p.sinkRecords;
-  }
+  const total = sumProgress(progress);
+  result.sourceRecords = total.sourceRecords;
+  result.sinkRecords = total.sinkRecords;
   return result;
+}
+
+/** How long the workers of a failed attempt get to stop and report before they are terminated. */
+const WORKER_STOP_TIMEOUT_MS = 5_000;
+
+function sumProgress(progress: readonly ExecutorProgress[]): ExecutorProgress {
+  const total = { sourceRecords: 0, sinkRecords: 0 };
+  for (const p of progress) {
+    total.sourceRecords += p.sourceRecords;
+    total.sinkRecords += p.sinkRecords;
+  }
+  return total;
 }

@@ -63,10 +63,10 @@ try {
     },
     (e) => {
       clearInterval(ticker);
-      report({ t: 'failed', error: toWire(e) });
+      report({ t: 'failed', error: toWire(e), collected: drainCollected(data.executionId), p: executor.progress() });
     },
   );
   report({ t: 'ready' });
 } catch (e) {
-  report({ t: 'failed', error: toWire(e) });
+  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 } });
 }
