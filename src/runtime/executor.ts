@@ -14,6 +14,7 @@ import {
 import { flattenChain, type KeyedLink, MAX_CHAIN } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
+import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
@@ -352,6 +353,13 @@ export class Executor implements ChannelTransport {
       if (s.vertex.outputs.length === 0) sinkRecords += s.recordsIn;
     }
     return { sourceRecords, sinkRecords };
+  }
+
+  /** Counters of the operators on this thread, summed over their subtasks. */
+  operatorMetrics(): OperatorMetrics[] {
+    const total: OperatorMetrics[] = [];
+    for (const s of this.subtasks) addMetrics(total, s.operatorMetrics());
+    return total;
   }
 
   unconsumedSideRecords(): Record<string, number> {

@@ -21,6 +21,8 @@ import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress } from './executor.js';
+import { lateDataWarnings } from './late-data-warnings.js';
+import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
 import { claimScratch } from './state-backend-factory.js';
@@ -73,6 +75,11 @@ export interface JobResult {
   /** Records read by sources and records reaching sinks, over every attempt (replays after a restart count again). */
   sourceRecords: number;
   sinkRecords: number;
+  /**
+   * Counters per operator (e.g. `numLateRecordsDropped` of window operators and interval joins), summed over
+   * subtasks and attempts, in plan order.
+   */
+  operatorMetrics: OperatorMetrics[];
   /** Times the job was restarted after a failure. */
   restarts: number;
   /** Checkpoints completed by this run (the final one included). */
@@ -109,8 +116,20 @@ export type WorkerReport =
   | { t: 'progress'; p: ExecutorProgress }
   | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
-  | { t: 'finished'; collected: Record<string, unknown[]>; side: Record<string, number>; p: ExecutorProgress }
-  | { t: 'failed'; error: WireError; collected: Record<string, unknown[]>; p: ExecutorProgress };
+  | {
+      t: 'finished';
+      collected: Record<string, unknown[]>;
+      side: Record<string, number>;
+      p: ExecutorProgress;
+      metrics: OperatorMetrics[];
+    }
+  | {
+      t: 'failed';
+      error: WireError;
+      collected: Record<string, unknown[]>;
+      p: ExecutorProgress;
+      metrics: OperatorMetrics[];
+    };
 
 /** Messages from the coordinator to a worker. */
 export type CoordinatorCommand =
@@ -172,7 +191,12 @@ async function runLocked(
   const strategy = effectiveRestartStrategy(options.restartStrategy ?? plan.config.restartStrategy, cp !== undefined);
   const totals: RunTotals = { highestCheckpointId: 0, checkpointsCompleted: 0 };
   // What failed attempts collected and counted before the checkpoint a restart resumes from.
-  const carried = { collected: {} as Record<string, unknown[]>, sourceRecords: 0, sinkRecords: 0 };
+  const carried = {
+    collected: {} as Record<string, unknown[]>,
+    sourceRecords: 0,
+    sinkRecords: 0,
+    metrics: [] as OperatorMetrics[],
+  };
   let restarts = 0;
   const result = await runWithRestarts<JobResult>({
     backoff: createRestartBackoff(strategy),
@@ -198,6 +222,7 @@ async function runLocked(
       restarts++;
       carried.sourceRecords += failure.progress.sourceRecords;
       carried.sinkRecords += failure.progress.sinkRecords;
+      addMetrics(carried.metrics, failure.metrics);
       // Records collected before a newer checkpoint are not produced again: keep them. Restarting from the point
       // the failed attempt started from, the next attempt produces them all again.
       if (from?.dir === previous?.dir) return;
@@ -208,6 +233,7 @@ async function runLocked(
       unconsumedSideRecords: {},
       sourceRecords: 0,
       sinkRecords: 0,
+      operatorMetrics: [],
       restarts: 0,
       checkpointsCompleted: 0,
       cancelled: true,
@@ -215,8 +241,12 @@ async function runLocked(
     }),
   });
   for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
+  addMetrics(carried.metrics, result.operatorMetrics);
+  const operatorMetrics = inPlanOrder(plan, carried.metrics);
+  for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
   return {
     ...result,
+    operatorMetrics,
     collected: carried.collected,
     sourceRecords: result.sourceRecords + carried.sourceRecords,
     sinkRecords: result.sinkRecords + carried.sinkRecords,
@@ -224,6 +254,11 @@ async function runLocked(
     checkpointsCompleted: totals.checkpointsCompleted,
     restoredFrom: first?.metadata.checkpointId,
   };
+}
+
+function inPlanOrder(plan: JobPlan, metrics: OperatorMetrics[]): OperatorMetrics[] {
+  const order = new Map(plan.nodes.map((n, i) => [n.uid, i]));
+  return [...metrics].sort((a, b) => (order.get(a.uid) ?? 0) - (order.get(b.uid) ?? 0));
 }
 
 /** Figures that span the attempts of one run. */
@@ -331,6 +366,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
       started,
       drainCollected(run.executionId),
       executor.progress(),
+      executor.operatorMetrics(),
     );
   } finally {
     stopServing();
@@ -344,6 +380,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
+    operatorMetrics: executor.operatorMetrics(),
     restarts: 0,
     checkpointsCompleted: 0,
     cancelled: executor.cancelled && stoppedWithSavepoint === undefined,
@@ -375,6 +412,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     unconsumedSideRecords: {},
     sourceRecords: 0,
     sinkRecords: 0,
+    operatorMetrics: [],
     restarts: 0,
     checkpointsCompleted: 0,
     cancelled: false,
@@ -405,6 +443,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   /** Set once the attempt failed: workers still running hand over what they collected as they stop. */
   let failedWith: JobFailedError | undefined;
   const failedCollected: Record<string, unknown[]> = {};
+  const failedMetrics: OperatorMetrics[] = [];
   let whenAllStopped: () => void = () => {};
   const stoppedWorkers = new Set<number>();
   const stopped = (t: number) => {
@@ -453,10 +492,12 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               progress[t] = r.p;
               if (failedWith !== undefined) {
                 for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+                addMetrics(failedMetrics, r.metrics);
                 stopped(t);
                 break;
               }
               for (const [id, vs] of Object.entries(r.collected)) (result.collected[id] ??= []).push(...vs);
+              addMetrics(result.operatorMetrics, r.metrics);
               for (const [id, n] of Object.entries(r.side)) {
                 result.unconsumedSideRecords[id] = (result.unconsumedSideRecords[id] ?? 0) + n;
               }
@@ -465,6 +506,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
             case 'failed':
               progress[t] = r.p;
               for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+              addMetrics(failedMetrics, r.metrics);
               stopped(t);
               fail(new JobFailedError(r.error));
               break;
@@ -491,7 +533,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
       send({ t: 'cancel' });
       setTimeout(resolve, WORKER_STOP_TIMEOUT_MS).unref();
     });
-    throw new AttemptFailure(failedWith, started, failedCollected, sumProgress(progress));
+    throw new AttemptFailure(failedWith, started, failedCollected, sumProgress(progress), failedMetrics);
   } finally {
     stopServing();
     await coordinator?.stop();

@@ -1,6 +1,7 @@
 import type { RestorePoint } from './checkpoint/restore.js';
 import type { JobFailedError } from './errors-wire.js';
 import type { ExecutorProgress } from './executor.js';
+import type { OperatorMetrics } from './operator-metrics.js';
 import type { RestartBackoff } from './restart-backoff.js';
 
 /**
@@ -14,6 +15,7 @@ export class AttemptFailure extends Error {
     readonly started: boolean,
     readonly collected: Record<string, unknown[]>,
     readonly progress: ExecutorProgress,
+    readonly metrics: readonly OperatorMetrics[],
   ) {
     super(error.message);
   }

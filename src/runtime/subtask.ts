@@ -15,6 +15,7 @@ import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
+import { OperatorMetricGroup, type OperatorMetrics } from './operator-metrics.js';
 import { RecordWriter } from './record-writer.js';
 import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
@@ -61,6 +62,7 @@ export class Subtask {
   private readonly ops: StreamOperator[] = [];
   private readonly outputs: ChainOutput[] = [];
   private readonly contexts: { wm: number }[] = [];
+  private readonly metricGroups: OperatorMetricGroup[] = [];
   private headOutput: ChainOutput | undefined;
   private reader: SourceReader<unknown> | undefined;
   private sourceWaiting = false;
@@ -232,6 +234,7 @@ export class Subtask {
       wakeup: () => this.host.wakeup(),
       blockUntil: (promise) => this.block(promise),
       fail: (e) => this.host.fail(e),
+      metrics: (this.metricGroups[i] = new OperatorMetricGroup(node.uid, node.name)),
     };
   }
 
@@ -579,6 +582,11 @@ export class Subtask {
     const total = new Map<string, number>();
     for (const o of this.outputs) for (const [k, v] of o.unconsumedSide) total.set(k, (total.get(k) ?? 0) + v);
     return total;
+  }
+
+  /** The counters of this subtask's operators. */
+  operatorMetrics(): OperatorMetrics[] {
+    return this.metricGroups.filter((g) => g !== undefined).map((g) => g.report());
   }
 
   get recordsOut(): number {

@@ -57,16 +57,23 @@ try {
         collected: drainCollected(data.executionId),
         side: executor.unconsumedSideRecords(),
         p: executor.progress(),
+        metrics: executor.operatorMetrics(),
       });
       executor.closePorts();
       port.close();
     },
     (e) => {
       clearInterval(ticker);
-      report({ t: 'failed', error: toWire(e), collected: drainCollected(data.executionId), p: executor.progress() });
+      report({
+        t: 'failed',
+        error: toWire(e),
+        collected: drainCollected(data.executionId),
+        p: executor.progress(),
+        metrics: executor.operatorMetrics(),
+      });
     },
   );
   report({ t: 'ready' });
 } catch (e) {
-  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 } });
+  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 }, metrics: [] });
 }
