@@ -97,6 +97,7 @@ test('sluice run warns about dropped late records on stderr, and not when a side
     `warning: operator 'late-window' dropped ${expected} late records (behind the watermark, beyond any allowed lateness); keep them with .sideOutputLateData(tag) on the windowed stream`,
   ]);
   assert.equal(dropped.stdout, '');
+  assert.match(dropped.stderr, new RegExp(`^summary: records in 4000, .*, late records dropped ${expected}, `, 'm'));
 
   const lateOut = join(dir, 'late.jsonl');
   const kept = await runSluice([

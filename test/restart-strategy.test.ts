@@ -149,6 +149,7 @@ for (const p of [1, 2]) {
     assert.deepEqual(fileLines(clean), ratedReference(COUNT));
     assert.deepEqual(committedLines(out), fileLines(clean));
     assert.deepEqual(hiddenFiles(out), []);
+    assert.match(r.stderr, /^summary: .*, restarts 1, duration /m, describeExit(r));
   });
 }
 

@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       positiveInt,
     )
     .option('-v, --verbose', 'report every checkpoint on stderr')
-    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');
   addRestartOptions(run).action(async (job: string, opts: Record<string, unknown>) => {
     exitCode = await runCommand(job, jobArgs, opts);

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import type { JobResult } from '../runtime/job-runner.js';
+import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
@@ -27,6 +29,15 @@ export interface RunCommandOptions {
   jobId?: string;
   sessionTimeout?: number;
   tasksPerStage?: number;
+}
+
+/**
+ * The line `sluice run` ends with on stderr: what the run did, over every attempt.
+ * `summary: records in N, records out N, late records dropped N, checkpoints N, restarts N, duration S s`.
+ */
+export function summaryLine(result: JobResult, durationMs: number): string {
+  const late = result.operatorMetrics.reduce((n, m) => n + (m.counters[NUM_LATE_RECORDS_DROPPED] ?? 0), 0);
+  return `summary: records in ${result.sourceRecords}, records out ${result.sinkRecords}, late records dropped ${late}, checkpoints ${result.checkpointsCompleted}, restarts ${result.restarts}, duration ${(durationMs / 1000).toFixed(1)} s`;
 }
 
 /** `sluice run JOB [options] -- [job args]`: runs a job file; returns the process exit code. */
@@ -56,7 +67,9 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     const { clusterCommand } = await import('./cluster-command.js');
     return clusterCommand(path, jobArgs, options, overrides);
   }
-  const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
+  const started = Date.now();
+  const terminal = process.stderr.isTTY === true;
+  const progress = new ProgressReporter((options.progress ?? terminal) ? (terminal ? 'bar' : 'lines') : 'off');
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
     if (options.checkpointDir !== undefined) {
@@ -91,6 +104,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     progress.stop();
+    process.stderr.write(`${summaryLine(result, Date.now() - started)}\n`);
     if (result.stoppedWithSavepoint !== undefined) {
       process.stderr.write(`job stopped with savepoint ${result.stoppedWithSavepoint}\n`);
       return 0;

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import type { InputProgress } from '../core/source.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import { BatchCodec, type EncodedBatch } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
@@ -45,6 +46,31 @@ export interface ExecutorCheckpointing {
 export interface ExecutorProgress {
   sourceRecords: number;
   sinkRecords: number;
+  /** Bytes read of the sources' bounded input, when every source subtask knows its input's size. */
+  inputBytes?: InputProgress;
+  /** Set when some source subtask cannot tell its progress in bytes (then there is no `inputBytes`). */
+  inputSizeUnknown?: boolean;
+}
+
+/** The progress of several threads together. */
+export function sumProgress(progress: readonly ExecutorProgress[]): ExecutorProgress {
+  let sourceRecords = 0;
+  let sinkRecords = 0;
+  let readBytes = 0;
+  let totalBytes = 0;
+  let known = false;
+  let unknown = false;
+  for (const p of progress) {
+    sourceRecords += p.sourceRecords;
+    sinkRecords += p.sinkRecords;
+    unknown ||= p.inputSizeUnknown === true;
+    if (p.inputBytes === undefined) continue;
+    known = true;
+    readBytes += p.inputBytes.readBytes;
+    totalBytes += p.inputBytes.totalBytes;
+  }
+  if (unknown) return { sourceRecords, sinkRecords, inputSizeUnknown: true };
+  return known ? { sourceRecords, sinkRecords, inputBytes: { readBytes, totalBytes } } : { sourceRecords, sinkRecords };
 }
 
 /**
@@ -346,13 +372,20 @@ export class Executor implements ChannelTransport {
   }
 
   progress(): ExecutorProgress {
-    let sourceRecords = 0;
-    let sinkRecords = 0;
+    const parts: ExecutorProgress[] = [];
     for (const s of this.subtasks) {
-      if (s.isSource) sourceRecords += s.recordsIn;
-      if (s.vertex.outputs.length === 0) sinkRecords += s.recordsIn;
+      if (!s.isSource) {
+        parts.push({ sourceRecords: 0, sinkRecords: s.sinkRecordsIn });
+        continue;
+      }
+      const inputBytes = s.inputProgress();
+      parts.push({
+        sourceRecords: s.recordsIn,
+        sinkRecords: s.sinkRecordsIn,
+        ...(inputBytes === undefined ? { inputSizeUnknown: true } : { inputBytes }),
+      });
     }
-    return { sourceRecords, sinkRecords };
+    return sumProgress(parts);
   }
 
   /** Counters of the operators on this thread, summed over their subtasks. */

@@ -20,7 +20,7 @@ import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/
 import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
-import { Executor, type ExecutorProgress } from './executor.js';
+import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
 import { lateDataWarnings } from './late-data-warnings.js';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
@@ -48,7 +48,7 @@ export interface RunOptions {
   threads: number;
   /** Needed when threads > 1: how worker threads rebuild the plan. */
   spec?: PlanSpec;
-  /** Called about twice a second with totals over all threads. */
+  /** Called about twice a second with totals over all threads, and once more when an attempt ends. */
   onProgress?: (p: ExecutorProgress) => void;
   /** Cancels the job: processing stops where it is (no final watermark) and the run resolves with `cancelled`. */
   signal?: AbortSignal;
@@ -375,6 +375,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     options.signal?.removeEventListener('abort', cancel);
   }
   const p = executor.progress();
+  options.onProgress?.(p);
   return {
     collected: drainCollected(run.executionId),
     unconsumedSideRecords: executor.unconsumedSideRecords(),
@@ -542,6 +543,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const total = sumProgress(progress);
+  options.onProgress?.(total);
   result.sourceRecords = total.sourceRecords;
   result.sinkRecords = total.sinkRecords;
   return result;
@@ -549,12 +551,3 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
 
 /** How long the workers of a failed attempt get to stop and report before they are terminated. */
 const WORKER_STOP_TIMEOUT_MS = 5_000;
-
-function sumProgress(progress: readonly ExecutorProgress[]): ExecutorProgress {
-  const total = { sourceRecords: 0, sinkRecords: 0 };
-  for (const p of progress) {
-    total.sourceRecords += p.sourceRecords;
-    total.sinkRecords += p.sinkRecords;
-  }
-  return total;
-}

@@ -2,7 +2,7 @@ import type { Batch } from '../core/batch.js';
 import { InputError } from '../core/errors.js';
 import { keyGroupOf, keyGroupRange, normalizeKey } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
-import type { BadRecord, PollResult, SourceOutput, SourceReader } from '../core/source.js';
+import type { BadRecord, InputProgress, PollResult, SourceOutput, SourceReader } from '../core/source.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import type { PlanNode } from '../plan/nodes.js';
@@ -584,9 +584,22 @@ export class Subtask {
     return total;
   }
 
+  /** Bytes read of this source subtask's bounded input; undefined for other subtasks and inputs of unknown size. */
+  inputProgress(): InputProgress | undefined {
+    return this.reader?.inputProgress?.();
+  }
+
   /** The counters of this subtask's operators. */
   operatorMetrics(): OperatorMetrics[] {
     return this.metricGroups.filter((g) => g !== undefined).map((g) => g.report());
+  }
+
+  /** Records handed to the sink that ends this subtask's chain (0 when the chain ends in no sink). */
+  get sinkRecordsIn(): number {
+    const n = this.ops.length;
+    if (n === 0 || this.vertex.nodes[this.vertex.nodes.length - 1]!.kind !== 'sink') return 0;
+    const feeding = n >= 2 ? this.outputs[n - 2] : this.headOutput;
+    return feeding?.recordsOut ?? this.recordsIn;
   }
 
   get recordsOut(): number {
