@@ -207,6 +207,10 @@ test('restart strategy none fails at the first failure; fixed-delay gives up aft
   );
   assert.match(fixed.stderr, /^not restarting: restart strategy fixed-delay \(3 attempts\) gave up after 3 restarts$/m);
   assert.match(fixed.stderr, /^error: operator 'fail-once' failed on record .*injected failure at event 50$/m);
+  // The summary comes after the error and counts every attempt.
+  const lastLines = fixed.stderr.trimEnd().split('\n');
+  assert.match(lastLines.at(-1)!, /^summary: records in \d+, .*, restarts 3, duration /, describeExit(fixed));
+  assert.match(none.stderr, /^summary: .*, restarts 0, duration /m, describeExit(none));
 });
 
 test('restart options are checked against the strategy they belong to', async () => {

@@ -11,7 +11,7 @@ import {
   DEFAULT_CHECKPOINT_CONFIG,
 } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
-import { type JobResult, type PlanSpec, runPlan } from '../runtime/job-runner.js';
+import { type JobResult, type PlanSpec, type RunFigures, runPlan } from '../runtime/job-runner.js';
 import { DataStream } from './data-stream.js';
 import { nodeBase } from './stream-base.js';
 
@@ -28,6 +28,8 @@ export interface ExecuteOptions {
   /** Restore and checkpoint messages (default: stderr). */
   log?: (line: string) => void;
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /** Called when the run fails (after any restarts) with what it did until then. */
+  onFailed?: (figures: RunFigures) => void;
 }
 
 /**
@@ -153,6 +155,7 @@ export class StreamExecutionEnvironment {
       signal: options.signal,
       log: options.log,
       onCheckpoint: options.onCheckpoint,
+      onFailed: options.onFailed,
       fromSavepoint: options.fromSavepoint,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
-import type { JobResult } from '../runtime/job-runner.js';
+import type { RunFigures } from '../runtime/job-runner.js';
 import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
@@ -35,7 +35,7 @@ export interface RunCommandOptions {
  * The line `sluice run` ends with on stderr: what the run did, over every attempt.
  * `summary: records in N, records out N, late records dropped N, checkpoints N, restarts N, duration S s`.
  */
-export function summaryLine(result: JobResult, durationMs: number): string {
+export function summaryLine(result: RunFigures, durationMs: number): string {
   const late = result.operatorMetrics.reduce((n, m) => n + (m.counters[NUM_LATE_RECORDS_DROPPED] ?? 0), 0);
   return `summary: records in ${result.sourceRecords}, records out ${result.sinkRecords}, late records dropped ${late}, checkpoints ${result.checkpointsCompleted}, restarts ${result.restarts}, duration ${(durationMs / 1000).toFixed(1)} s`;
 }
@@ -69,6 +69,8 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   }
   const started = Date.now();
   const terminal = process.stderr.isTTY === true;
+  /** What a run that failed while running did, for its summary line. */
+  let failedFigures: RunFigures | undefined;
   const progress = new ProgressReporter((options.progress ?? terminal) ? (terminal ? 'bar' : 'lines') : 'off');
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
@@ -94,6 +96,9 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
       signal: controller.signal,
       fresh: options.fresh,
       fromSavepoint: options.fromSavepoint === undefined ? undefined : resolve(options.fromSavepoint),
+      onFailed: (figures) => {
+        failedFigures = figures;
+      },
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(
@@ -120,6 +125,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   } catch (e) {
     progress.stop();
     reportError(e, path);
+    if (failedFigures !== undefined) process.stderr.write(`${summaryLine(failedFigures, Date.now() - started)}\n`);
     return 1;
   }
 }

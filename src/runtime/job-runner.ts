@@ -60,6 +60,11 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /**
+   * Called when the run fails while running (after any restarts) with what it did until then, before it rejects;
+   * not for failures while the job starts.
+   */
+  onFailed?: (figures: RunFigures) => void;
   /** Wins over the plan's restart strategy (cluster mode restarts its tasks itself). */
   restartStrategy?: RestartStrategyConfig;
 }
@@ -91,6 +96,12 @@ export interface JobResult {
   /** Set when the job was stopped with a savepoint: where the savepoint is. */
   stoppedWithSavepoint?: string;
 }
+
+/** What a run did over all its attempts: the figures of `sluice run`'s summary line. */
+export type RunFigures = Pick<
+  JobResult,
+  'sourceRecords' | 'sinkRecords' | 'operatorMetrics' | 'restarts' | 'checkpointsCompleted'
+>;
 
 /** Serves savepoint requests of a checkpointing run; `stop` cancels the job after a stop-with-savepoint. */
 function serveSavepoints(
@@ -239,6 +250,20 @@ async function runLocked(
       cancelled: true,
       restoredFrom: undefined,
     }),
+    onFinalFailure: (failure) => {
+      addMetrics(carried.metrics, failure.metrics);
+      const operatorMetrics = inPlanOrder(plan, carried.metrics);
+      for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
+      // A job that never started processing did nothing worth a summary; its error says it all.
+      if (!failure.started) return;
+      options.onFailed?.({
+        sourceRecords: carried.sourceRecords + failure.progress.sourceRecords,
+        sinkRecords: carried.sinkRecords + failure.progress.sinkRecords,
+        operatorMetrics,
+        restarts,
+        checkpointsCompleted: totals.checkpointsCompleted,
+      });
+    },
   });
   for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
   addMetrics(carried.metrics, result.operatorMetrics);

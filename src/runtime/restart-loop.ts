@@ -35,6 +35,8 @@ export interface RestartLoopOptions<R> {
   onRestart(failure: AttemptFailure, from: RestorePoint | undefined, previous: RestorePoint | undefined): void;
   /** The result of a run cancelled while waiting to restart. */
   cancelledResult(): R;
+  /** Called with the failure that ends the run (no restart follows), before the run rejects with its error. */
+  onFinalFailure(failure: AttemptFailure): void;
 }
 
 /**
@@ -48,12 +50,16 @@ export async function runWithRestarts<R>(o: RestartLoopOptions<R>): Promise<R> {
       return await o.attempt(n, restore);
     } catch (e) {
       if (!(e instanceof AttemptFailure)) throw e;
-      if (!e.started || o.signal?.aborted) throw e.error;
+      if (!e.started || o.signal?.aborted) {
+        o.onFinalFailure(e);
+        throw e.error;
+      }
       const delay = o.backoff.onFailure(Date.now());
       if (delay === undefined) {
         if (n > 1 || o.backoff.description !== 'restart strategy none') {
           o.log(`not restarting: ${o.backoff.description} gave up after ${n - 1} restart${n === 2 ? '' : 's'}`);
         }
+        o.onFinalFailure(e);
         throw e.error;
       }
       const from = await o.restartPoint();
