@@ -97,6 +97,34 @@ test('env.setRestartStrategy restarts a job in-process; without checkpoints it s
   assert.match(lines[0]!, /^restarting \(restart 1\) in 1 ms from the beginning after failure: .*four is bad$/);
 });
 
+test('with checkpointing and no strategy set, the job restarts after the default exponential delay', async () => {
+  const marker = join(dir, 'default-marker');
+  const env = StreamExecutionEnvironment.create().enableCheckpointing(20, join(dir, 'default-ck'));
+  const handle = env
+    .fromCollection([1, 2, 3, 4, 5])
+    .map((n) => {
+      if (n === 4 && !existsSync(marker)) {
+        writeFileSync(marker, '');
+        throw new Error('four is bad');
+      }
+      return n * 10;
+    })
+    .collect();
+  const lines: string[] = [];
+  const result = await env.execute('default-restart', { log: (l) => lines.push(l) });
+  assert.equal(result.restarts, 1);
+  // Collect sinks are at-least-once across a restart: every record is there, some possibly twice.
+  assert.deepEqual(
+    [...new Set(handle.get())].sort((a, b) => a - b),
+    [10, 20, 30, 40, 50],
+  );
+  const restart = /^restarting \(restart 1\) in (\d+) ms /.exec(lines.find((l) => l.startsWith('restarting')) ?? '');
+  assert.ok(restart, lines.join('\n'));
+  // Flink's exponential-delay defaults: the first delay is 1000 ms +- 10 % jitter.
+  const delay = Number(restart[1]);
+  assert.ok(delay >= 900 && delay <= 1100, `first delay ${delay} ms`);
+});
+
 for (const p of [1, 2]) {
   test(`a function that throws once recovers from the latest checkpoint with exact output (p=${p})`, {
     timeout: 180_000,
