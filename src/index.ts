@@ -42,6 +42,13 @@ export {
 export type * from './functions/context.js';
 export type * from './functions/functions.js';
 export type { JobConfig } from './plan/job-plan.js';
+export {
+  type ExponentialDelayRestart,
+  type FailureRateRestart,
+  type FixedDelayRestart,
+  RestartStrategies,
+  type RestartStrategyConfig,
+} from './plan/restart-strategy.js';
 export type { CheckpointConfig, CheckpointStats } from './runtime/checkpoint/checkpoint-coordinator.js';
 export { JobFailedError } from './runtime/errors-wire.js';
 export type { JobResult } from './runtime/job-runner.js';

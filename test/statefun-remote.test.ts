@@ -3,6 +3,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { INVENTORY, shopFunctions, shopRoutes } from '../examples/shop/functions.js';
+import { RestartStrategies } from '../src/index.js';
 import {
   address,
   handleInvocations,
@@ -254,7 +255,10 @@ test('a service down for longer than the retry budget fails the job with a clear
   const service = await serveFunctions([counter]);
   const proxy = new FaultyProxy(service.port, () => 'fail');
   const url = await proxy.start();
-  const app = await startApp((a) => a.remote({ url, types: ['rt/counter'], timeoutMs: 100, retryForMs: 300 }));
+  // Without restarts: with the default (exponential delay) the job would restart and call the service again.
+  const app = await startApp((a) => a.remote({ url, types: ['rt/counter'], timeoutMs: 100, retryForMs: 300 }), {
+    restartStrategy: RestartStrategies.none(),
+  });
   try {
     void post(app.base, '/send/rt/counter/z', { op: 'add' }).catch(() => {});
     await assert.rejects(app.done, /rt\/counter:z: remote function service .* failed for \d+ s: HTTP 500/);

@@ -4,13 +4,14 @@ import { PlanError } from '../core/errors.js';
 import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
+import { type RestartStrategyConfig, validateRestartStrategy } from '../plan/restart-strategy.js';
 import {
   type CheckpointConfig,
   type CheckpointStats,
   DEFAULT_CHECKPOINT_CONFIG,
 } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
-import { type JobResult, type PlanSpec, runPlan } from '../runtime/job-runner.js';
+import { type JobResult, type PlanSpec, type RunFigures, runPlan } from '../runtime/job-runner.js';
 import { DataStream } from './data-stream.js';
 import { nodeBase } from './stream-base.js';
 
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   /** Restore and checkpoint messages (default: stderr). */
   log?: (line: string) => void;
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /** Called when the run fails (after any restarts) with what it did until then. */
+  onFailed?: (figures: RunFigures) => void;
 }
 
 /**
@@ -81,6 +84,16 @@ export class StreamExecutionEnvironment {
   }
   /** @internal */
   checkpointConfig: CheckpointConfig | undefined;
+
+  /**
+   * What to do when the job fails while running: `RestartStrategies.none()`, `.fixedDelay(attempts, delayMs)`,
+   * `.exponentialDelay({...})` or `.failureRate(max, intervalMs, delayMs)`. Without this call: exponential delay
+   * when checkpointing is enabled, none otherwise. `--restart-strategy` on the command line wins over it.
+   */
+  setRestartStrategy(strategy: RestartStrategyConfig): this {
+    this.config = { ...this.config, restartStrategy: validateRestartStrategy(strategy) };
+    return this;
+  }
 
   /** 'batch' runs bounded jobs without intermediate watermarks; results equal 'streaming' mode. */
   setRuntimeMode(runtimeMode: 'streaming' | 'batch'): this {
@@ -142,6 +155,7 @@ export class StreamExecutionEnvironment {
       signal: options.signal,
       log: options.log,
       onCheckpoint: options.onCheckpoint,
+      onFailed: options.onFailed,
       fromSavepoint: options.fromSavepoint,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });

@@ -1,12 +1,15 @@
 import type { Key } from '../core/key.js';
+import type { OutputTag } from '../core/output-tag.js';
 import type {
   Collector,
+  Counter,
   KeyedContext,
   OnTimerContext,
   RuntimeContext,
   TimestampedEmitter,
 } from '../functions/context.js';
 import type { KeyedCoProcessFunction } from '../functions/functions.js';
+import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
 import { mapState } from '../state/descriptors.js';
 import type { MapState } from '../state/state.js';
 import type { DataStream } from './data-stream.js';
@@ -22,11 +25,15 @@ export interface IntervalJoinContext {
  * Interval join of two keyed streams (event time): `a` and `b` with equal keys join when
  * `a.ts + lower <= b.ts <= a.ts + upper` (bounds inclusive unless made exclusive). Elements are buffered in keyed
  * state until the watermark passes the last time they could still match. Elements already behind the watermark when
- * they arrive are dropped, as in Flink. Each output record carries the larger of the pair's two timestamps.
+ * they arrive are late: they go to the side output set with `sideOutputLeftLateData` / `sideOutputRightLateData`,
+ * else they are dropped and counted (`numLateRecordsDropped`), as in Flink. Each output record carries the larger of
+ * the pair's two timestamps.
  */
 export class IntervalJoinBuilder<A, B, K extends Key> {
   private lowerInclusive = true;
   private upperInclusive = true;
+  private leftLate: OutputTag<A> | undefined;
+  private rightLate: OutputTag<B> | undefined;
   constructor(
     private readonly left: KeyedStream<A, K>,
     private readonly right: KeyedStream<B, K>,
@@ -43,12 +50,25 @@ export class IntervalJoinBuilder<A, B, K extends Key> {
         self.upperInclusive = false;
         return api;
       },
+      /** Late elements of the left stream go to this side output of the joined stream instead of being dropped. */
+      sideOutputLeftLateData(tag: OutputTag<A>) {
+        self.leftLate = tag;
+        return api;
+      },
+      /** Late elements of the right stream go to this side output of the joined stream instead of being dropped. */
+      sideOutputRightLateData(tag: OutputTag<B>) {
+        self.rightLate = tag;
+        return api;
+      },
       process<R>(fn: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void): DataStream<R> {
         const lower = lowerMs + (self.lowerInclusive ? 0 : 1);
         const upper = upperMs - (self.upperInclusive ? 0 : 1);
         return self.left
           .connect(self.right)
-          .process<R>(new IntervalJoinFunction<K, A, B, R>(lower, upper, fn), 'interval-join');
+          .process<R>(
+            new IntervalJoinFunction<K, A, B, R>(lower, upper, fn, self.leftLate, self.rightLate),
+            'interval-join',
+          );
       },
     };
     return api;
@@ -65,8 +85,12 @@ class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunc
     private readonly lower: number,
     private readonly upper: number,
     private readonly join: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void,
+    private readonly leftLate: OutputTag<A> | undefined,
+    private readonly rightLate: OutputTag<B> | undefined,
   ) {}
+  private droppedLate!: Counter;
   open(ctx: RuntimeContext): void {
+    this.droppedLate = ctx.getMetricGroup().counter(NUM_LATE_RECORDS_DROPPED);
     this.lefts = ctx.getMapState(mapState<number, Buffered<A>>('interval-join-left'));
     this.rights = ctx.getMapState(mapState<number, Buffered<B>>('interval-join-right'));
     this.stamped = { collect: (r) => this.emitter.collectWithTimestamp(r, this.outTs) };
@@ -100,7 +124,11 @@ class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunc
   processElement1(a: A, ctx: KeyedContext<K>, out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
-    if (ts <= wm) return;
+    if (ts <= wm) {
+      if (this.leftLate !== undefined) ctx.output(this.leftLate, a);
+      else this.droppedLate.inc();
+      return;
+    }
     IntervalJoinFunction.add(this.lefts, a, ts);
     for (const [bTs, list] of this.rights.entries()) {
       if (bTs < ts + this.lower || bTs > ts + this.upper) continue;
@@ -112,7 +140,11 @@ class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunc
   processElement2(b: B, ctx: KeyedContext<K>, out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
-    if (ts <= wm) return;
+    if (ts <= wm) {
+      if (this.rightLate !== undefined) ctx.output(this.rightLate, b);
+      else this.droppedLate.inc();
+      return;
+    }
     IntervalJoinFunction.add(this.rights, b, ts);
     for (const [aTs, list] of this.lefts.entries()) {
       if (ts < aTs + this.lower || ts > aTs + this.upper) continue;

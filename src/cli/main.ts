@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
+import { addRestartOptions } from './restart-options.js';
 import { runCommand } from './run-command.js';
 import { savepointCommand } from './savepoint-command.js';
 
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Sluice: stateful stream processing for TypeScript')
     .exitOverride()
     .showHelpAfterError();
-  program
+  const run = program
     .command('run')
     .description('run a job file (its default export is defineJob(...)); job arguments follow --')
     .argument('<job>', 'job file (.ts or .js)')
@@ -72,11 +73,11 @@ export async function main(argv: string[]): Promise<number> {
       positiveInt,
     )
     .option('-v, --verbose', 'report every checkpoint on stderr')
-    .option('--progress', 'show progress on stderr even when it is not a terminal')
-    .option('--no-progress', 'never show progress')
-    .action(async (job: string, opts: Record<string, unknown>) => {
-      exitCode = await runCommand(job, jobArgs, opts);
-    });
+    .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
+    .option('--no-progress', 'never show progress');
+  addRestartOptions(run).action(async (job: string, opts: Record<string, unknown>) => {
+    exitCode = await runCommand(job, jobArgs, opts);
+  });
   program
     .command('savepoint')
     .description('take a savepoint of the job running with this checkpoint directory')

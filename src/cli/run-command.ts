@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import type { RunFigures } from '../runtime/job-runner.js';
+import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
+import { restartStrategyFromOptions } from './restart-options.js';
 
 export interface RunCommandOptions {
   parallelism?: number;
@@ -28,6 +31,15 @@ export interface RunCommandOptions {
   tasksPerStage?: number;
 }
 
+/**
+ * The line `sluice run` ends with on stderr: what the run did, over every attempt.
+ * `summary: records in N, records out N, late records dropped N, checkpoints N, restarts N, duration S s`.
+ */
+export function summaryLine(result: RunFigures, durationMs: number): string {
+  const late = result.operatorMetrics.reduce((n, m) => n + (m.counters[NUM_LATE_RECORDS_DROPPED] ?? 0), 0);
+  return `summary: records in ${result.sourceRecords}, records out ${result.sinkRecords}, late records dropped ${late}, checkpoints ${result.checkpointsCompleted}, restarts ${result.restarts}, duration ${(durationMs / 1000).toFixed(1)} s`;
+}
+
 /** `sluice run JOB [options] -- [job args]`: runs a job file; returns the process exit code. */
 export async function runCommand(file: string, jobArgs: string[], options: RunCommandOptions): Promise<number> {
   const path = resolve(file);
@@ -42,13 +54,24 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.batchSize !== undefined) overrides.batchSize = options.batchSize;
   if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
   if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
+  try {
+    const restartStrategy = restartStrategyFromOptions(options as Record<string, unknown>);
+    if (restartStrategy !== undefined) overrides.restartStrategy = restartStrategy;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
   exitWithLauncher();
   if (options.cluster !== undefined || options.jobId !== undefined) {
     // Loaded only for cluster runs: it brings in the Kafka connectors.
     const { clusterCommand } = await import('./cluster-command.js');
     return clusterCommand(path, jobArgs, options, overrides);
   }
-  const progress = new ProgressReporter(options.progress ?? process.stderr.isTTY === true);
+  const started = Date.now();
+  const terminal = process.stderr.isTTY === true;
+  /** What a run that failed while running did, for its summary line. */
+  let failedFigures: RunFigures | undefined;
+  const progress = new ProgressReporter((options.progress ?? terminal) ? (terminal ? 'bar' : 'lines') : 'off');
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
     if (options.checkpointDir !== undefined) {
@@ -73,6 +96,9 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
       signal: controller.signal,
       fresh: options.fresh,
       fromSavepoint: options.fromSavepoint === undefined ? undefined : resolve(options.fromSavepoint),
+      onFailed: (figures) => {
+        failedFigures = figures;
+      },
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(
@@ -83,6 +109,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     progress.stop();
+    process.stderr.write(`${summaryLine(result, Date.now() - started)}\n`);
     if (result.stoppedWithSavepoint !== undefined) {
       process.stderr.write(`job stopped with savepoint ${result.stoppedWithSavepoint}\n`);
       return 0;
@@ -98,6 +125,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   } catch (e) {
     progress.stop();
     reportError(e, path);
+    if (failedFigures !== undefined) process.stderr.write(`${summaryLine(failedFigures, Date.now() - started)}\n`);
     return 1;
   }
 }

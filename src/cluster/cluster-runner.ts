@@ -218,6 +218,8 @@ class ClusterProcess {
         const result = await runPlan(taskPlan(this.cluster, id), {
           threads: 1,
           signal,
+          // This loop restarts a failed task itself (and may move it to another process).
+          restartStrategy: { type: 'none' },
           checkpoint: { ...this.options.checkpoint, intervalMs: this.intervalOf(id), dir: join(this.stateDir, name) },
           log,
           ...(this.options.verbose === true

@@ -84,5 +84,16 @@ export interface SourceReader<T> {
    * parallelism) and skips what was already read.
    */
   restoreState?(states: readonly unknown[]): void;
+  /**
+   * How much of this reader's bounded input is read, in bytes (for progress display); undefined while unknown or
+   * for unbounded input. Called between polls, on the reader's thread.
+   */
+  inputProgress?(): InputProgress | undefined;
   close?(): void | Promise<void>;
+}
+
+/** Bytes of a bounded input read so far, of its total. */
+export interface InputProgress {
+  readonly readBytes: number;
+  readonly totalBytes: number;
 }

@@ -25,6 +25,18 @@ export interface TimerService {
   deleteProcessingTimeTimer(time: number): void;
 }
 
+/** A count kept by one operator subtask; the runtime reports the sum over the operator's subtasks. */
+export interface Counter {
+  inc(n?: number): void;
+  getCount(): number;
+}
+
+/** The metrics of one operator subtask. Counters appear in the job result's `operatorMetrics` under their name. */
+export interface MetricGroup {
+  /** The counter `name` of this operator (the same object on every call with that name). */
+  counter(name: string): Counter;
+}
+
 /** What a function may learn about where it runs, and its door to keyed state. */
 export interface RuntimeContext {
   readonly operatorName: string;
@@ -37,6 +49,8 @@ export interface RuntimeContext {
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** Counters of this operator (e.g. `numLateRecordsDropped`), reported at the end of the run. */
+  getMetricGroup(): MetricGroup;
 }
 
 /** Lifecycle hooks any user function object may implement. */

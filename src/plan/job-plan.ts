@@ -1,6 +1,7 @@
 import { PlanError } from '../core/errors.js';
 import { DEFAULT_MAX_PARALLELISM } from '../core/key.js';
 import type { PlanNode } from './nodes.js';
+import type { RestartStrategyConfig } from './restart-strategy.js';
 
 /** Options of a whole job. */
 export interface JobConfig {
@@ -17,6 +18,8 @@ export interface JobConfig {
   stateBackend: 'heap' | 'disk';
   /** Working directory of the disk backend; default: a fresh directory under the system temp directory. */
   stateDir: string | undefined;
+  /** What to do when the job fails while running; undefined: exponential delay with checkpointing, else none. */
+  restartStrategy: RestartStrategyConfig | undefined;
 }
 
 export const DEFAULT_JOB_CONFIG: JobConfig = {
@@ -27,6 +30,7 @@ export const DEFAULT_JOB_CONFIG: JobConfig = {
   channelCredits: 4,
   stateBackend: 'heap',
   stateDir: undefined,
+  restartStrategy: undefined,
 };
 
 /** A finished job description: the nodes reachable from its sinks, and its configuration. */

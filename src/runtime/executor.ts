@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import type { InputProgress } from '../core/source.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import { BatchCodec, type EncodedBatch } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
@@ -14,6 +15,7 @@ import {
 import { flattenChain, type KeyedLink, MAX_CHAIN } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
+import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
@@ -44,6 +46,31 @@ export interface ExecutorCheckpointing {
 export interface ExecutorProgress {
   sourceRecords: number;
   sinkRecords: number;
+  /** Bytes read of the sources' bounded input, when every source subtask knows its input's size. */
+  inputBytes?: InputProgress;
+  /** Set when some source subtask cannot tell its progress in bytes (then there is no `inputBytes`). */
+  inputSizeUnknown?: boolean;
+}
+
+/** The progress of several threads together. */
+export function sumProgress(progress: readonly ExecutorProgress[]): ExecutorProgress {
+  let sourceRecords = 0;
+  let sinkRecords = 0;
+  let readBytes = 0;
+  let totalBytes = 0;
+  let known = false;
+  let unknown = false;
+  for (const p of progress) {
+    sourceRecords += p.sourceRecords;
+    sinkRecords += p.sinkRecords;
+    unknown ||= p.inputSizeUnknown === true;
+    if (p.inputBytes === undefined) continue;
+    known = true;
+    readBytes += p.inputBytes.readBytes;
+    totalBytes += p.inputBytes.totalBytes;
+  }
+  if (unknown) return { sourceRecords, sinkRecords, inputSizeUnknown: true };
+  return known ? { sourceRecords, sinkRecords, inputBytes: { readBytes, totalBytes } } : { sourceRecords, sinkRecords };
 }
 
 /**
@@ -345,13 +372,27 @@ export class Executor implements ChannelTransport {
   }
 
   progress(): ExecutorProgress {
-    let sourceRecords = 0;
-    let sinkRecords = 0;
+    const parts: ExecutorProgress[] = [];
     for (const s of this.subtasks) {
-      if (s.isSource) sourceRecords += s.recordsIn;
-      if (s.vertex.outputs.length === 0) sinkRecords += s.recordsIn;
+      if (!s.isSource) {
+        parts.push({ sourceRecords: 0, sinkRecords: s.sinkRecordsIn });
+        continue;
+      }
+      const inputBytes = s.inputProgress();
+      parts.push({
+        sourceRecords: s.recordsIn,
+        sinkRecords: s.sinkRecordsIn,
+        ...(inputBytes === undefined ? { inputSizeUnknown: true } : { inputBytes }),
+      });
     }
-    return { sourceRecords, sinkRecords };
+    return sumProgress(parts);
+  }
+
+  /** Counters of the operators on this thread, summed over their subtasks. */
+  operatorMetrics(): OperatorMetrics[] {
+    const total: OperatorMetrics[] = [];
+    for (const s of this.subtasks) addMetrics(total, s.operatorMetrics());
+    return total;
   }
 
   unconsumedSideRecords(): Record<string, number> {

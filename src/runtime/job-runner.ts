@@ -2,19 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
+import { effectiveRestartStrategy, type RestartStrategyConfig } from '../plan/restart-strategy.js';
 import {
   type CheckpointConfig,
   CheckpointCoordinator,
   type CheckpointStats,
 } from './checkpoint/checkpoint-coordinator.js';
-import { listCheckpointIds, type ReferencedFile, type StateFileRef } from './checkpoint/checkpoint-storage.js';
+import {
+  findLatestCheckpoint,
+  listCheckpointIds,
+  type ReferencedFile,
+  type StateFileRef,
+} from './checkpoint/checkpoint-storage.js';
 import { lockCheckpointDirectory } from './checkpoint/directory-lock.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
 import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
-import { Executor, type ExecutorProgress } from './executor.js';
+import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
+import { lateDataWarnings } from './late-data-warnings.js';
+import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
+import { createRestartBackoff } from './restart-backoff.js';
+import { AttemptFailure, runWithRestarts } from './restart-loop.js';
 import { claimScratch } from './state-backend-factory.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
@@ -38,7 +48,7 @@ export interface RunOptions {
   threads: number;
   /** Needed when threads > 1: how worker threads rebuild the plan. */
   spec?: PlanSpec;
-  /** Called about twice a second with totals over all threads. */
+  /** Called about twice a second with totals over all threads, and once more when an attempt ends. */
   onProgress?: (p: ExecutorProgress) => void;
   /** Cancels the job: processing stops where it is (no final watermark) and the run resolves with `cancelled`. */
   signal?: AbortSignal;
@@ -50,15 +60,35 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /**
+   * Called when the run fails while running (after any restarts) with what it did until then, before it rejects;
+   * not for failures while the job starts.
+   */
+  onFailed?: (figures: RunFigures) => void;
+  /** Wins over the plan's restart strategy (cluster mode restarts its tasks itself). */
+  restartStrategy?: RestartStrategyConfig;
 }
 
 export interface JobResult {
-  /** Records gathered by collect sinks, by sink id. */
+  /**
+   * Records gathered by collect sinks, by sink id. After a restart from a checkpoint they include what failed
+   * attempts collected (collect sinks are at-least-once: records after the checkpoint may appear twice).
+   */
   collected: Record<string, unknown[]>;
   /** Side-output records that no operator consumed (e.g. late records dropped by a window), by tag id. */
   unconsumedSideRecords: Record<string, number>;
+  /** Records read by sources and records reaching sinks, over every attempt (replays after a restart count again). */
   sourceRecords: number;
   sinkRecords: number;
+  /**
+   * Counters per operator (e.g. `numLateRecordsDropped` of window operators and interval joins), summed over
+   * subtasks and attempts, in plan order.
+   */
+  operatorMetrics: OperatorMetrics[];
+  /** Times the job was restarted after a failure. */
+  restarts: number;
+  /** Checkpoints completed by this run (the final one included). */
+  checkpointsCompleted: number;
   /** True when the run ended through its abort signal rather than the end of its input. */
   cancelled: boolean;
   /** The checkpoint the run restored from, if any. */
@@ -66,6 +96,12 @@ export interface JobResult {
   /** Set when the job was stopped with a savepoint: where the savepoint is. */
   stoppedWithSavepoint?: string;
 }
+
+/** What a run did over all its attempts: the figures of `sluice run`'s summary line. */
+export type RunFigures = Pick<
+  JobResult,
+  'sourceRecords' | 'sinkRecords' | 'operatorMetrics' | 'restarts' | 'checkpointsCompleted'
+>;
 
 /** Serves savepoint requests of a checkpointing run; `stop` cancels the job after a stop-with-savepoint. */
 function serveSavepoints(
@@ -91,8 +127,20 @@ export type WorkerReport =
   | { t: 'progress'; p: ExecutorProgress }
   | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
-  | { t: 'finished'; collected: Record<string, unknown[]>; side: Record<string, number>; p: ExecutorProgress }
-  | { t: 'failed'; error: WireError };
+  | {
+      t: 'finished';
+      collected: Record<string, unknown[]>;
+      side: Record<string, number>;
+      p: ExecutorProgress;
+      metrics: OperatorMetrics[];
+    }
+  | {
+      t: 'failed';
+      error: WireError;
+      collected: Record<string, unknown[]>;
+      p: ExecutorProgress;
+      metrics: OperatorMetrics[];
+    };
 
 /** Messages from the coordinator to a worker. */
 export type CoordinatorCommand =
@@ -135,26 +183,114 @@ async function runLocked(
   log: (line: string) => void,
 ): Promise<JobResult> {
   const cp = options.checkpoint;
-  const restore = await chooseRestorePoint(
+  const first = await chooseRestorePoint(
     { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: options.fromSavepoint },
     log,
   );
-  if (restore !== undefined && restore.metadata.maxParallelism !== plan.config.maxParallelism) {
+  if (first !== undefined && first.metadata.maxParallelism !== plan.config.maxParallelism) {
     throw new JobFailedError(
       toWire(
         new Error(
-          `the checkpoint has max parallelism ${restore.metadata.maxParallelism}, the job ${plan.config.maxParallelism}: keyed state cannot be redistributed`,
+          `the checkpoint has max parallelism ${first.metadata.maxParallelism}, the job ${plan.config.maxParallelism}: keyed state cannot be redistributed`,
         ),
       ),
     );
   }
-  const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
-  const run: Run = { plan, graph, options, executionId, restore, log, newestExistingCheckpoint };
-  if (options.threads <= 1) return runInProcess(run);
-  if (options.spec === undefined) {
+  if (options.threads > 1 && options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
   }
-  return runOnWorkers(run, options.spec, options.threads);
+  const strategy = effectiveRestartStrategy(options.restartStrategy ?? plan.config.restartStrategy, cp !== undefined);
+  const totals: RunTotals = { highestCheckpointId: 0, checkpointsCompleted: 0 };
+  // What failed attempts collected and counted before the checkpoint a restart resumes from.
+  const carried = {
+    collected: {} as Record<string, unknown[]>,
+    sourceRecords: 0,
+    sinkRecords: 0,
+    metrics: [] as OperatorMetrics[],
+  };
+  let restarts = 0;
+  const result = await runWithRestarts<JobResult>({
+    backoff: createRestartBackoff(strategy),
+    log,
+    signal: options.signal,
+    first,
+    attempt: async (n, restore) => {
+      const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
+      // Each attempt has an execution id of its own: collect registries and disk-backend scratch folders of a failed
+      // attempt never mix with the next one's (the scratch folders nest under the run's claimed folder).
+      const attemptId = n === 1 ? executionId : `${executionId}/${n}`;
+      const run: Run = { plan, graph, options, executionId: attemptId, restore, log, newestExistingCheckpoint, totals };
+      return options.threads <= 1 ? runInProcess(run) : runOnWorkers(run, options.spec!, options.threads);
+    },
+    restartPoint: async () => {
+      if (cp !== undefined) {
+        const latest = await findLatestCheckpoint(cp.dir, (line) => log(`warning: ${line}; using an older one`));
+        if (latest !== undefined) return latest;
+      }
+      return first;
+    },
+    onRestart: (failure, from, previous) => {
+      restarts++;
+      carried.sourceRecords += failure.progress.sourceRecords;
+      carried.sinkRecords += failure.progress.sinkRecords;
+      addMetrics(carried.metrics, failure.metrics);
+      // Records collected before a newer checkpoint are not produced again: keep them. Restarting from the point
+      // the failed attempt started from, the next attempt produces them all again.
+      if (from?.dir === previous?.dir) return;
+      for (const [id, vs] of Object.entries(failure.collected)) (carried.collected[id] ??= []).push(...vs);
+    },
+    cancelledResult: () => ({
+      collected: {},
+      unconsumedSideRecords: {},
+      sourceRecords: 0,
+      sinkRecords: 0,
+      operatorMetrics: [],
+      restarts: 0,
+      checkpointsCompleted: 0,
+      cancelled: true,
+      restoredFrom: undefined,
+    }),
+    onFinalFailure: (failure) => {
+      addMetrics(carried.metrics, failure.metrics);
+      const operatorMetrics = inPlanOrder(plan, carried.metrics);
+      for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
+      // A job that never started processing did nothing worth a summary; its error says it all.
+      if (!failure.started) return;
+      options.onFailed?.({
+        sourceRecords: carried.sourceRecords + failure.progress.sourceRecords,
+        sinkRecords: carried.sinkRecords + failure.progress.sinkRecords,
+        operatorMetrics,
+        restarts,
+        checkpointsCompleted: totals.checkpointsCompleted,
+      });
+    },
+  });
+  for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
+  addMetrics(carried.metrics, result.operatorMetrics);
+  const operatorMetrics = inPlanOrder(plan, carried.metrics);
+  for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
+  return {
+    ...result,
+    operatorMetrics,
+    collected: carried.collected,
+    sourceRecords: result.sourceRecords + carried.sourceRecords,
+    sinkRecords: result.sinkRecords + carried.sinkRecords,
+    restarts,
+    checkpointsCompleted: totals.checkpointsCompleted,
+    restoredFrom: first?.metadata.checkpointId,
+  };
+}
+
+function inPlanOrder(plan: JobPlan, metrics: OperatorMetrics[]): OperatorMetrics[] {
+  const order = new Map(plan.nodes.map((n, i) => [n.uid, i]));
+  return [...metrics].sort((a, b) => (order.get(a.uid) ?? 0) - (order.get(b.uid) ?? 0));
+}
+
+/** Figures that span the attempts of one run. */
+interface RunTotals {
+  /** The highest checkpoint id any attempt started: a later attempt never uses it again. */
+  highestCheckpointId: number;
+  checkpointsCompleted: number;
 }
 
 interface Run {
@@ -165,6 +301,7 @@ interface Run {
   restore: RestorePoint | undefined;
   log: (line: string) => void;
   newestExistingCheckpoint: number;
+  totals: RunTotals;
 }
 
 function coordinatorFor(
@@ -179,12 +316,20 @@ function coordinatorFor(
   const subtasks = run.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
   // Ids continue after the restored checkpoint and after every directory already there (a corrupt newer one, or
   // checkpoints of another run when starting from a savepoint), so no id is used twice.
-  const firstId = Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint) + 1;
+  // A failed attempt may still be writing a state file of a checkpoint whose directory is not there yet.
+  const firstId =
+    Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint, run.totals.highestCheckpointId) + 1;
   return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
-    trigger,
+    trigger: (id, full) => {
+      run.totals.highestCheckpointId = Math.max(run.totals.highestCheckpointId, id);
+      trigger(id, full);
+    },
     complete,
     fail,
-    onStats: (s) => run.options.onCheckpoint?.(s),
+    onStats: (s) => {
+      run.totals.checkpointsCompleted++;
+      run.options.onCheckpoint?.(s);
+    },
   });
 }
 
@@ -229,6 +374,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     void coordinator?.stop();
     executor!.cancel();
   });
+  let started = false;
   try {
     await executor.open();
     if (run.restore !== undefined) await executor.restore(run.restore.dir, run.restore.metadata);
@@ -236,11 +382,17 @@ async function runInProcess(run: Run): Promise<JobResult> {
     else {
       coordinator?.start();
       executor.start();
+      started = true;
     }
     await executor.done;
   } catch (e) {
-    drainCollected(run.executionId);
-    throw new JobFailedError(toWire(e));
+    throw new AttemptFailure(
+      new JobFailedError(toWire(e)),
+      started,
+      drainCollected(run.executionId),
+      executor.progress(),
+      executor.operatorMetrics(),
+    );
   } finally {
     stopServing();
     await coordinator?.stop();
@@ -248,11 +400,15 @@ async function runInProcess(run: Run): Promise<JobResult> {
     options.signal?.removeEventListener('abort', cancel);
   }
   const p = executor.progress();
+  options.onProgress?.(p);
   return {
     collected: drainCollected(run.executionId),
     unconsumedSideRecords: executor.unconsumedSideRecords(),
     sourceRecords: p.sourceRecords,
     sinkRecords: p.sinkRecords,
+    operatorMetrics: executor.operatorMetrics(),
+    restarts: 0,
+    checkpointsCompleted: 0,
     cancelled: executor.cancelled && stoppedWithSavepoint === undefined,
     restoredFrom: run.restore?.metadata.checkpointId,
     stoppedWithSavepoint,
@@ -294,6 +450,9 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     unconsumedSideRecords: {},
     sourceRecords: 0,
     sinkRecords: 0,
+    operatorMetrics: [],
+    restarts: 0,
+    checkpointsCompleted: 0,
     cancelled: false,
     restoredFrom: run.restore?.metadata.checkpointId,
   };
@@ -318,16 +477,18 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   });
   let ready = 0;
   let finished = 0;
-  const ticker = options.onProgress
-    ? setInterval(() => {
-        const total = { sourceRecords: 0, sinkRecords: 0 };
-        for (const p of progress) {
-          total.sourceRecords += p.sourceRecords;
-          total.sinkRecords += p.sinkRecords;
-        }
-        options.onProgress!(total);
-      }, 500)
-    : undefined;
+  let started = false;
+  /** Set once the attempt failed: workers still running hand over what they collected as they stop. */
+  let failedWith: JobFailedError | undefined;
+  const failedCollected: Record<string, unknown[]> = {};
+  const failedMetrics: OperatorMetrics[] = [];
+  let whenAllStopped: () => void = () => {};
+  const stoppedWorkers = new Set<number>();
+  const stopped = (t: number) => {
+    stoppedWorkers.add(t);
+    if (stoppedWorkers.size === threads) whenAllStopped();
+  };
+  const ticker = options.onProgress ? setInterval(() => options.onProgress!(sumProgress(progress)), 500) : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -352,6 +513,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
                 else {
                   coordinator?.start();
                   send({ t: 'start' });
+                  started = true;
                 }
               }
               break;
@@ -366,23 +528,50 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               break;
             case 'finished':
               progress[t] = r.p;
+              if (failedWith !== undefined) {
+                for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+                addMetrics(failedMetrics, r.metrics);
+                stopped(t);
+                break;
+              }
               for (const [id, vs] of Object.entries(r.collected)) (result.collected[id] ??= []).push(...vs);
+              addMetrics(result.operatorMetrics, r.metrics);
               for (const [id, n] of Object.entries(r.side)) {
                 result.unconsumedSideRecords[id] = (result.unconsumedSideRecords[id] ?? 0) + n;
               }
               if (++finished === threads) resolve();
               break;
             case 'failed':
+              progress[t] = r.p;
+              for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
+              addMetrics(failedMetrics, r.metrics);
+              stopped(t);
               fail(new JobFailedError(r.error));
               break;
           }
         });
-        w.on('error', (e) => fail(e));
+        w.on('error', (e) => {
+          stopped(t);
+          fail(e);
+        });
         w.on('exit', (code) => {
+          stopped(t);
           if (code !== 0) fail(new Error(`worker thread ${t} exited with code ${code}`));
         });
       }
     });
+  } catch (e) {
+    failedWith = e instanceof JobFailedError ? e : new JobFailedError(toWire(e));
+    // No checkpoint completes after the failure. The other workers stop where they are and report what they
+    // collected and counted (bounded: a worker that does not stop in time is terminated with its share).
+    await coordinator?.stop();
+    await new Promise<void>((resolve) => {
+      whenAllStopped = resolve;
+      if (stoppedWorkers.size === threads) resolve();
+      send({ t: 'cancel' });
+      setTimeout(resolve, WORKER_STOP_TIMEOUT_MS).unref();
+    });
+    throw new AttemptFailure(failedWith, started, failedCollected, sumProgress(progress), failedMetrics);
   } finally {
     stopServing();
     await coordinator?.stop();
@@ -392,9 +581,12 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     // stdout not yet handed to this thread); a thread still busy after a failure or one that hangs is terminated.
     await Promise.all(workers.map((w) => (finished === threads ? exitOrTerminate(w, 10_000) : w.terminate())));
   }
-  for (const p of progress) {
-    result.sourceRecords += p.sourceRecords;
-    result.sinkRecords += p.sinkRecords;
-  }
+  const total = sumProgress(progress);
+  options.onProgress?.(total);
+  result.sourceRecords = total.sourceRecords;
+  result.sinkRecords = total.sinkRecords;
   return result;
 }
+
+/** How long the workers of a failed attempt get to stop and report before they are terminated. */
+const WORKER_STOP_TIMEOUT_MS = 5_000;

@@ -1,5 +1,6 @@
 import type { Batch } from '../core/batch.js';
 import type { OutputTag } from '../core/output-tag.js';
+import type { MetricGroup } from '../functions/context.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { TimerQueue } from './timer-queue.js';
 
@@ -44,6 +45,8 @@ export interface OperatorContext {
   blockUntil(promise: Promise<unknown>): void;
   /** Fails the job from an asynchronous callback. */
   fail(error: unknown): void;
+  /** Counters of this operator subtask (e.g. `numLateRecordsDropped`). */
+  readonly metrics: MetricGroup;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Batch } from '../core/batch.js';
 import { InputError } from '../core/errors.js';
 import { keyGroupOf, keyGroupRange, normalizeKey } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
-import type { BadRecord, PollResult, SourceOutput, SourceReader } from '../core/source.js';
+import type { BadRecord, InputProgress, PollResult, SourceOutput, SourceReader } from '../core/source.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import type { PlanNode } from '../plan/nodes.js';
@@ -15,6 +15,7 @@ import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
+import { OperatorMetricGroup, type OperatorMetrics } from './operator-metrics.js';
 import { RecordWriter } from './record-writer.js';
 import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
@@ -61,6 +62,7 @@ export class Subtask {
   private readonly ops: StreamOperator[] = [];
   private readonly outputs: ChainOutput[] = [];
   private readonly contexts: { wm: number }[] = [];
+  private readonly metricGroups: OperatorMetricGroup[] = [];
   private headOutput: ChainOutput | undefined;
   private reader: SourceReader<unknown> | undefined;
   private sourceWaiting = false;
@@ -232,6 +234,7 @@ export class Subtask {
       wakeup: () => this.host.wakeup(),
       blockUntil: (promise) => this.block(promise),
       fail: (e) => this.host.fail(e),
+      metrics: (this.metricGroups[i] = new OperatorMetricGroup(node.uid, node.name)),
     };
   }
 
@@ -579,6 +582,24 @@ export class Subtask {
     const total = new Map<string, number>();
     for (const o of this.outputs) for (const [k, v] of o.unconsumedSide) total.set(k, (total.get(k) ?? 0) + v);
     return total;
+  }
+
+  /** Bytes read of this source subtask's bounded input; undefined for other subtasks and inputs of unknown size. */
+  inputProgress(): InputProgress | undefined {
+    return this.reader?.inputProgress?.();
+  }
+
+  /** The counters of this subtask's operators. */
+  operatorMetrics(): OperatorMetrics[] {
+    return this.metricGroups.filter((g) => g !== undefined).map((g) => g.report());
+  }
+
+  /** Records handed to the sink that ends this subtask's chain (0 when the chain ends in no sink). */
+  get sinkRecordsIn(): number {
+    const n = this.ops.length;
+    if (n === 0 || this.vertex.nodes[this.vertex.nodes.length - 1]!.kind !== 'sink') return 0;
+    const feeding = n >= 2 ? this.outputs[n - 2] : this.headOutput;
+    return feeding?.recordsOut ?? this.recordsIn;
   }
 
   get recordsOut(): number {

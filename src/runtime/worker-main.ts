@@ -57,6 +57,7 @@ try {
         collected: drainCollected(data.executionId),
         side: executor.unconsumedSideRecords(),
         p: executor.progress(),
+        metrics: executor.operatorMetrics(),
       });
       executor.closePorts();
       port.close();
@@ -67,10 +68,16 @@ try {
     },
     (e) => {
       clearInterval(ticker);
-      report({ t: 'failed', error: toWire(e) });
+      report({
+        t: 'failed',
+        error: toWire(e),
+        collected: drainCollected(data.executionId),
+        p: executor.progress(),
+        metrics: executor.operatorMetrics(),
+      });
     },
   );
   report({ t: 'ready' });
 } catch (e) {
-  report({ t: 'failed', error: toWire(e) });
+  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 }, metrics: [] });
 }

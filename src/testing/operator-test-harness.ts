@@ -9,6 +9,7 @@ import { ChainOutput } from '../runtime/chain-output.js';
 import type { ChannelMessage, ChannelTransport } from '../runtime/channel-message.js';
 import type { OperatorContext, StreamOperator } from '../runtime/operator.js';
 import { createOperator, isKeyed } from '../runtime/operator-factory.js';
+import { OperatorMetricGroup } from '../runtime/operator-metrics.js';
 import { RecordWriter } from '../runtime/record-writer.js';
 import { TimerQueue } from '../runtime/timer-queue.js';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
@@ -133,6 +134,7 @@ export class OperatorTestHarness<O> {
         ),
     );
     const h = new OperatorTestHarness<O>(ops, outputs, writers, options, inputs);
+    for (const node of nodes) h.metricGroups.push(new OperatorMetricGroup(node.uid, node.name));
     harnessRef.h = h;
     h.sideTags = options.sideOutputs ?? [];
     const p = options.parallelism ?? 1;
@@ -163,6 +165,7 @@ export class OperatorTestHarness<O> {
         fail: (e) => {
           throw e;
         },
+        metrics: h.metricGroups[i]!,
       };
       await ops[i]!.open(ctx);
     }
@@ -170,6 +173,12 @@ export class OperatorTestHarness<O> {
   }
 
   private sideTags: OutputTag<unknown>[] = [];
+  private readonly metricGroups: OperatorMetricGroup[] = [];
+
+  /** The counter `name` of the operators under test (summed over the chain), e.g. `numLateRecordsDropped`. */
+  counter(name: string): number {
+    return this.metricGroups.reduce((n, g) => n + (g.report().counters[name] ?? 0), 0);
+  }
 
   private capture(edge: number, m: ChannelMessage): void {
     if (m.t === 'batch') {

@@ -1,6 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError, SluiceError } from '../../core/errors.js';
-import type { PollResult, SourceOutput, SourceReader, SourceReaderContext } from '../../core/source.js';
+import type { InputProgress, PollResult, SourceOutput, SourceReader, SourceReaderContext } from '../../core/source.js';
 import { ChunkPump, type FileTask } from './chunk-pump.js';
 import { listInputFiles, resolveInputPath, stableHash } from './file-listing.js';
 import {
@@ -79,6 +80,8 @@ export class FileSourceReader<T> implements SourceReader<T> {
   private dataPos = 0;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wakeSleep: (() => void) | undefined;
+  /** Sizes of the owned files when the reader opened (bounded reads only): the total of progress reports. */
+  private sizes: Map<string, number> | undefined;
 
   constructor(
     private readonly config: FileReaderConfig<T>,
@@ -105,10 +108,35 @@ export class FileSourceReader<T> implements SourceReader<T> {
       }
       // A single file cannot be split: reader 0 reads it, the others end at once.
       this.files = this.ctx.subtaskIndex === 0 ? [path] : [];
-      return;
+    } else {
+      const listed = await listInputFiles(path);
+      this.files = watchIntervalMs === undefined ? listed.filter((_, i) => this.ownsIndex(i)) : this.claimNew(listed);
     }
-    const listed = await listInputFiles(path);
-    this.files = watchIntervalMs === undefined ? listed.filter((_, i) => this.ownsIndex(i)) : this.claimNew(listed);
+    if (watchIntervalMs === undefined) {
+      // A file that vanishes before it is read fails the read later, with its name; here it just counts 0 bytes.
+      this.sizes = new Map();
+      for (const file of this.files)
+        this.sizes.set(
+          file,
+          await stat(file).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        );
+    }
+  }
+
+  /** Bytes of the owned files read so far (completed files whole, the current one up to its read position). */
+  inputProgress(): InputProgress | undefined {
+    if (this.sizes === undefined) return undefined;
+    let totalBytes = 0;
+    let readBytes = 0;
+    for (const [file, size] of this.sizes) {
+      totalBytes += size;
+      if (this.completed.has(file)) readBytes += size;
+      else if (this.cursor?.file === file) readBytes += Math.min(size, this.cursor.readOffset);
+    }
+    return { readBytes, totalBytes };
   }
 
   /**

@@ -26,6 +26,7 @@ export function runtimeContextFor(ctx: OperatorContext): RuntimeContext {
     getMapState: (d) => get(d as StateDescriptor),
     getReducingState: (d) => get(d as StateDescriptor),
     getAggregatingState: (d) => get(d as StateDescriptor),
+    getMetricGroup: () => ctx.metrics,
   };
 }
 

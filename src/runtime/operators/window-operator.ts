@@ -2,7 +2,7 @@ import type { Batch } from '../../core/batch.js';
 import type { Key } from '../../core/key.js';
 import type { OutputTag } from '../../core/output-tag.js';
 import { NO_TIMESTAMP } from '../../core/time.js';
-import type { Collector } from '../../functions/context.js';
+import type { Collector, Counter } from '../../functions/context.js';
 import type { KeySelector, WindowSpec } from '../../plan/nodes.js';
 import { aggregatingState, listState, type StateDescriptor, valueState } from '../../state/descriptors.js';
 import type { NamespacedState } from '../../state/keyed-state-backend.js';
@@ -13,6 +13,7 @@ import { EventTimeTrigger, type OnMergeContext, type TriggerResult } from '../..
 import type { ProcessWindowContext } from '../../windowing/window-function.js';
 import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
+import { NUM_LATE_RECORDS_DROPPED } from '../operator-metrics.js';
 import type { Timer, TimerQueue } from '../timer-queue.js';
 import { type MergedWindowEntry, MergingWindowSet } from './merging-window-set.js';
 import { closeFunction, openFunction, runtimeContextFor, userError } from './support.js';
@@ -45,7 +46,8 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   private outTs = NO_TIMESTAMP;
   private readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.outTs) };
   private windowCtx!: ProcessWindowContext<Window>;
-  droppedLate = 0;
+  /** Late records dropped because no late-data side output was set (`numLateRecordsDropped`). */
+  private droppedLate!: Counter;
   /** The default event-time trigger on non-merging windows: per-element trigger work is done inline. */
   private eventTimeFastPath = false;
   /**
@@ -65,6 +67,7 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
 
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
+    this.droppedLate = ctx.metrics.counter(NUM_LATE_RECORDS_DROPPED);
     this.eventTimers = ctx.createTimerQueue('eventTime');
     this.processingTimers = ctx.createTimerQueue('processingTime');
     const backend = ctx.keyedState!;
@@ -212,7 +215,7 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     }
     if (skipped && spec.assigner.isEventTime && ts + spec.allowedLatenessMs <= this.ctx.currentWatermark()) {
       if (spec.lateDataTag !== undefined) this.out.collectSide(spec.lateDataTag, v, ts);
-      else this.droppedLate++;
+      else this.droppedLate.inc();
     }
   }
 
@@ -222,7 +225,7 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     if (!Number.isFinite(ts)) this.spec.assigner.assignWindows(v, ts, this.ctx); // throws the assigner's error
     if (g.lastWindowEnd(ts) - 1 <= watermark) {
       if (this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag, v, ts);
-      else this.droppedLate++;
+      else this.droppedLate.inc();
       return;
     }
     const start = g.sliceStart(ts);
@@ -275,7 +278,7 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       // Only a new session can be late (a live one ends after the watermark): it never opens.
       sessions.remove(merged);
       if (this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag, v, ts);
-      else this.droppedLate++;
+      else this.droppedLate.inc();
       return;
     }
     this.contents.setNamespace(stateNamespace);
