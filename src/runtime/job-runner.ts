@@ -99,6 +99,7 @@ export type CoordinatorCommand =
   | { t: 'start' }
   | { t: 'cancel' }
   | { t: 'checkpoint'; id: number; full: boolean }
+  | { t: 'abort'; id: number }
   | { t: 'complete'; id: number; final: boolean };
 
 /** What a worker thread needs besides its ports. */
@@ -172,6 +173,7 @@ function coordinatorFor(
   threads: number,
   trigger: (id: number, full: boolean) => void,
   complete: (id: number, final: boolean) => void,
+  abort: (id: number) => void,
   fail: (e: unknown) => void,
 ): CheckpointCoordinator | undefined {
   const cp = run.options.checkpoint;
@@ -183,6 +185,7 @@ function coordinatorFor(
   return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
     trigger,
     complete,
+    abort,
     fail,
     onStats: (s) => run.options.onCheckpoint?.(s),
   });
@@ -197,6 +200,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     1,
     (id, full) => executor!.triggerCheckpoint(id, full),
     (id, final) => executor!.notifyCheckpointComplete(id, final),
+    (id) => executor!.abortCheckpoint(id),
     (e) => failure?.(e),
   );
   const checkpointRoot = options.checkpoint?.dir;
@@ -291,6 +295,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     threads,
     (id, full) => send({ t: 'checkpoint', id, full }),
     (id, final) => send({ t: 'complete', id, final }),
+    (id) => send({ t: 'abort', id }),
     (e) => fail(e),
   );
   const cancel = () => {

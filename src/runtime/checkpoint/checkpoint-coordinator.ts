@@ -46,6 +46,8 @@ export interface CoordinatorHooks {
   trigger(id: number, full: boolean): void;
   /** Checkpoint `id` is durable; `final` ends the job after operators were notified. */
   complete(id: number, final: boolean): void;
+  /** Checkpoint `id` timed out and was abandoned: subtasks give up its alignment and pending barrier. */
+  abort(id: number): void;
   /** Something failed while completing a checkpoint. */
   fail(error: unknown): void;
   onStats?(stats: CheckpointStats): void;
@@ -169,6 +171,7 @@ export class CheckpointCoordinator {
     const final = this.inFlight.final;
     for (const w of this.inFlight.waiters) w.reject(new Error(`checkpoint ${id} did not complete in time`));
     this.inFlight = undefined;
+    this.hooks.abort(id);
     process.stderr.write(`warning: checkpoint ${id} did not complete within ${this.config.timeoutMs} ms; abandoned\n`);
     if (final || this.finalRequested) this.begin(true);
   }
