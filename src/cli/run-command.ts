@@ -19,6 +19,7 @@ export interface RunCommandOptions {
   retainedCheckpoints?: number;
   fresh?: boolean;
   fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
   verbose?: boolean;
   stateBackend?: 'heap' | 'disk';
   stateDir?: string;
@@ -73,6 +74,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
       signal: controller.signal,
       fresh: options.fresh,
       fromSavepoint: options.fromSavepoint === undefined ? undefined : resolve(options.fromSavepoint),
+      allowNonRestoredState: options.allowNonRestoredState,
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(

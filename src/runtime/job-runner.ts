@@ -9,6 +9,7 @@ import {
 } from './checkpoint/checkpoint-coordinator.js';
 import { listCheckpointIds, type ReferencedFile, type StateFileRef } from './checkpoint/checkpoint-storage.js';
 import { lockCheckpointDirectory } from './checkpoint/directory-lock.js';
+import { checkJobIdentity, checkStateMapping, planFingerprint } from './checkpoint/job-identity.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
@@ -46,6 +47,8 @@ export interface RunOptions {
   checkpoint?: CheckpointRunOptions;
   /** Start from this savepoint (with or without checkpointing in this run). */
   fromSavepoint?: string;
+  /** Restore even if the checkpoint holds state of operator uids this job does not have (that state is dropped). */
+  allowNonRestoredState?: boolean;
   /** Where the runtime reports restores, corrupt checkpoints and checkpoint figures (stderr on the CLI). */
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
@@ -137,7 +140,16 @@ async function runLocked(
 ): Promise<JobResult> {
   const cp = options.checkpoint;
   const restore = await chooseRestorePoint(
-    { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: options.fromSavepoint },
+    {
+      checkpointDir: cp?.dir,
+      fresh: cp?.fresh ?? false,
+      fromSavepoint: options.fromSavepoint,
+      accept: (point, savepoint) => {
+        if (!savepoint) checkJobIdentity(cp!.dir, point.metadata, plan);
+        const from = `${savepoint ? 'savepoint' : 'checkpoint'} ${point.dir}`;
+        checkStateMapping(from, point.metadata, plan, options.allowNonRestoredState ?? false, log);
+      },
+    },
     log,
   );
   if (restore !== undefined && restore.metadata.maxParallelism !== plan.config.maxParallelism) {
@@ -182,7 +194,8 @@ function coordinatorFor(
   // Ids continue after the restored checkpoint and after every directory already there (a corrupt newer one, or
   // checkpoints of another run when starting from a savepoint), so no id is used twice.
   const firstId = Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint) + 1;
-  return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
+  const job = { name: run.plan.name, fingerprint: planFingerprint(run.plan) };
+  return new CheckpointCoordinator(cp, job, run.plan.config.maxParallelism, subtasks, threads, firstId, {
     trigger,
     complete,
     abort,

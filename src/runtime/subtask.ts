@@ -463,7 +463,9 @@ export class Subtask {
     const pending: Promise<unknown>[] = [];
     const nodes = this.vertex.nodes;
     const offset = nodes[0]!.kind === 'source' ? 1 : 0;
-    if (this.reader !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState?.(id) };
+    // Only operators with state are listed: a restore refuses state it cannot map to an operator of the new plan,
+    // and a stateless operator removed from a job has none to lose.
+    if (this.reader?.snapshotState !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState(id) };
     for (let i = 0; i < this.ops.length; i++) {
       const uid = nodes[i + offset]!.uid;
       const op = this.ops[i]!;
@@ -483,6 +485,7 @@ export class Subtask {
       const state = op.snapshotState?.(id);
       if (state instanceof Promise) pending.push(state.then((v) => (s.operator = v)));
       else if (state !== undefined) s.operator = state;
+      else if (backend === undefined) continue;
       operators[uid] = s;
     }
     return Promise.all(pending).then(() => ({

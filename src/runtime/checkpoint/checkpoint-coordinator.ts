@@ -83,7 +83,7 @@ export class CheckpointCoordinator {
 
   constructor(
     private readonly config: CheckpointConfig,
-    private readonly job: string,
+    private readonly job: { readonly name: string; readonly fingerprint: string },
     private readonly maxParallelism: number,
     private readonly totalSubtasks: number,
     private readonly threads: number,
@@ -202,7 +202,8 @@ export class CheckpointCoordinator {
       checkpointId: f.id,
       kind: 'checkpoint',
       createdAt: new Date().toISOString(),
-      job: this.job,
+      job: this.job.name,
+      jobFingerprint: this.job.fingerprint,
       maxParallelism: this.maxParallelism,
       final: f.final,
       files: f.refs,

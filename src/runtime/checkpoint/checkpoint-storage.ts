@@ -28,7 +28,10 @@ export interface CheckpointMetadata {
   /** 'checkpoint' or 'savepoint' */
   kind: 'checkpoint' | 'savepoint';
   createdAt: string;
+  /** The job that wrote the checkpoint: its file as given to `sluice run` (or the name given to `execute`). */
   job: string;
+  /** `planFingerprint` of that job (job-identity.ts); absent in checkpoints of older versions. */
+  jobFingerprint?: string;
   maxParallelism: number;
   /** True when every subtask had finished its input: restoring it only completes pending commits. */
   final: boolean;
