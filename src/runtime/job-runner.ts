@@ -78,14 +78,19 @@ function serveSavepoints(
 ): () => void {
   const root = run.options.checkpoint?.dir;
   if (coordinator === undefined || root === undefined) return () => {};
-  return watchSavepointRequests(root, 200, async (request) => {
-    const { dir, id } = await coordinator.checkpointNow();
-    const target = resolve(request.target);
-    await copyCheckpointToSavepoint(dir, target);
-    run.log(`savepoint ${target} written (checkpoint ${id})${request.stop ? '; stopping' : ''}`);
-    if (request.stop) stop(target);
-    return { ok: true, path: target, checkpointId: id };
-  });
+  return watchSavepointRequests(
+    root,
+    200,
+    async (request) => {
+      const { dir, id } = await coordinator.checkpointNow();
+      const target = resolve(request.target);
+      await copyCheckpointToSavepoint(dir, target);
+      run.log(`savepoint ${target} written (checkpoint ${id})${request.stop ? '; stopping' : ''}`);
+      if (request.stop) stop(target);
+      return { ok: true, path: target, checkpointId: id };
+    },
+    run.log,
+  );
 }
 
 /** Messages from a worker to the coordinator. */

@@ -78,6 +78,7 @@ export class CheckpointCoordinator {
   private lastCompletedAt = 0;
   private ticker: NodeJS.Timeout | undefined;
   private drainedThreads = 0;
+  private finalCompleted = false;
   private finalRequested = false;
   private stopped = false;
 
@@ -113,6 +114,11 @@ export class CheckpointCoordinator {
     if (this.ticker !== undefined) clearInterval(this.ticker);
     if (this.inFlight !== undefined) clearTimeout(this.inFlight.timer);
     await this.completing;
+    // Whoever waits for a checkpoint (a savepoint request) gets an answer instead of waiting for one that never comes.
+    const waiters = [...this.queuedWaiters, ...(this.inFlight?.waiters ?? [])];
+    this.queuedWaiters = [];
+    if (this.inFlight !== undefined) this.inFlight.waiters = [];
+    for (const w of waiters) w.reject(new Error('the job stopped before the checkpoint for it was taken'));
   }
 
   /** The metadata write (and pruning) of the checkpoint being completed, if any. */
@@ -161,7 +167,14 @@ export class CheckpointCoordinator {
    */
   checkpointNow(): Promise<{ dir: string; id: number }> {
     return new Promise((resolve, reject) => {
-      this.queuedWaiters.push({ resolve: (dir, id) => resolve({ dir, id }), reject });
+      const waiter = { resolve: (dir: string, id: number) => resolve({ dir, id }), reject };
+      if (this.stopped || this.finalCompleted) {
+        reject(new Error(this.stopped ? 'the job is stopping' : 'the job has finished'));
+        return;
+      }
+      // The final checkpoint holds every subtask's final (self-contained) snapshot: it serves as the savepoint.
+      if (this.inFlight?.final === true) this.inFlight.waiters.push(waiter);
+      else this.queuedWaiters.push(waiter);
       if (this.inFlight === undefined && !this.finalRequested) this.begin(false);
     });
   }
@@ -214,7 +227,11 @@ export class CheckpointCoordinator {
       .then(() => {
         this.inFlight = undefined;
         this.lastCompletedAt = Date.now();
-        if (this.stopped) return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+        if (f.final) this.finalCompleted = true;
+        if (this.stopped) {
+          for (const w of f.waiters) w.reject(new Error('the job stopped before the checkpoint for it was reported'));
+          return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+        }
         this.hooks.onStats?.({
           id: f.id,
           final: f.final,
