@@ -26,11 +26,11 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-abandon-'));
 const job = 'test/fixtures/stalling-source-job.ts';
 const jobArgs = (out: string, stallMs: number) => [
   '--count',
-  '8000',
+  '24000',
   '--rate',
-  '2000',
+  '3000',
   '--stall-every',
-  '2000',
+  '6000',
   '--stall-ms',
   String(stallMs),
   '--output',
@@ -69,7 +69,7 @@ test('checkpoints abandoned while a source is blocked leave exactly-once output 
 
   const ck = join(dir, 'ck');
   const out = join(dir, 'out');
-  // The blocked source waits 1500 ms; a checkpoint not complete after 300 ms is abandoned.
+  // Source subtask 1 is blocked for 800 ms every 2 s of input; a checkpoint not complete after 300 ms is abandoned.
   const command = [
     'run',
     job,
@@ -83,7 +83,7 @@ test('checkpoints abandoned while a source is blocked leave exactly-once output 
     '300',
     '-v',
     '--',
-    ...jobArgs(out, 1500),
+    ...jobArgs(out, 800),
   ];
   const log: string[] = [];
   let kills = 0;
