@@ -159,7 +159,7 @@ test('a missing state file is detected', async () => {
   const { dir: dir2, refs: refs2 } = await writeCheckpoint(newRoot(), 3);
   const { rmSync } = await import('node:fs');
   rmSync(join(dir2, 's-1-0.state'));
-  await rejectsCorrupt(readStateFile(dir2, refs2[1]!), /s-1-0\.state cannot be read/);
+  await rejectsCorrupt(readStateFile(dir2, refs2[1]!), /state file \S*s-1-0\.state is missing/);
   await rejectsCorrupt(readMetadata(dir2), /s-1-0\.state is missing/);
 });
 
@@ -294,7 +294,7 @@ test('restoring from a savepoint verifies it and reports it', async () => {
   );
   await assert.rejects(
     chooseRestorePoint({ checkpointDir: undefined, fresh: false, fromSavepoint: join(tmp, 'no-savepoint') }, () => {}),
-    /cannot restore from savepoint .*no-savepoint: no readable _metadata/,
+    /cannot restore from savepoint .*no-savepoint: checkpoint metadata \S*no-savepoint\/_metadata is missing/,
   );
 });
 

@@ -230,8 +230,12 @@ export class DataStream<T> {
   name(name: string): this {
     return this.update({ name });
   }
-  /** A stable id for the operator's state across job versions. */
+  /**
+   * A stable id for the operator's state across job versions: checkpoints and savepoints store state by uid. Without
+   * it the operator gets a default derived from its kind and inputs (see docs/ARCHITECTURE.md, "Job identity").
+   */
   uid(uid: string): this {
+    if (typeof uid !== 'string' || uid.trim() === '') throw new PlanError('uid must be a non-empty string');
     return this.update({ uid });
   }
   setParallelism(parallelism: number): this {

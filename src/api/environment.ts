@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   /** Checkpoint options of this run (restore choice); the interval and directory come from enableCheckpointing. */
   fresh?: boolean;
   fromSavepoint?: string;
+  /** Restore even if the checkpoint or savepoint holds state no operator of this job takes (it is dropped). */
+  allowNonRestoredState?: boolean;
   /** Restore and checkpoint messages (default: stderr). */
   log?: (line: string) => void;
   onCheckpoint?: (stats: CheckpointStats) => void;
@@ -157,6 +159,7 @@ export class StreamExecutionEnvironment {
       onCheckpoint: options.onCheckpoint,
       onFailed: options.onFailed,
       fromSavepoint: options.fromSavepoint,
+      allowNonRestoredState: options.allowNonRestoredState,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);

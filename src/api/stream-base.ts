@@ -1,4 +1,5 @@
 import type { OutputTag } from '../core/output-tag.js';
+import { DEFAULT_UID } from '../plan/default-uids.js';
 import type { Partitioning, PlanInput, PlanNode } from '../plan/nodes.js';
 import type { StreamExecutionEnvironment } from './environment.js';
 
@@ -18,8 +19,11 @@ export function inputOf(ref: StreamRef): PlanInput {
   return { node: ref.env.planBuilder.get(ref.nodeId), partitioning: ref.partitioning, sideOutput: ref.sideOutput };
 }
 
-/** Fields every plan node gets, with defaults derived from the node id and kind. */
+/**
+ * Fields every plan node gets. The uid is left to the plan builder, which derives a default from the node's kind and
+ * inputs when the plan is built, unless `.uid(...)` sets one.
+ */
 export function nodeBase(env: StreamExecutionEnvironment, kind: PlanNode['kind'], name: string | undefined) {
   const id = env.planBuilder.nextId();
-  return { id, uid: `${kind}-${id}`, name: name ?? `${kind}`, parallelism: undefined as number | undefined };
+  return { id, uid: DEFAULT_UID, name: name ?? `${kind}`, parallelism: undefined as number | undefined };
 }

@@ -58,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')
     .option('--from-savepoint <dir>', 'start from a savepoint (any parallelism)')
     .option(
+      '--allow-non-restored-state',
+      'restore even if the checkpoint or savepoint holds state of operator uids this job lacks (that state is dropped)',
+    )
+    .option(
       '--cluster <url>',
       'run as one process of a cluster job on Kafka (kafka://host:port[,host:port]); start it N times',
     )

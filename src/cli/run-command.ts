@@ -22,6 +22,7 @@ export interface RunCommandOptions {
   retainedCheckpoints?: number;
   fresh?: boolean;
   fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
   verbose?: boolean;
   stateBackend?: 'heap' | 'disk';
   stateDir?: string;
@@ -99,6 +100,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
       onFailed: (figures) => {
         failedFigures = figures;
       },
+      allowNonRestoredState: options.allowNonRestoredState,
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(

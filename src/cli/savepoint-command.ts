@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { requestSavepoint } from '../runtime/checkpoint/savepoint-requests.js';
+import { requestSavepoint, type SavepointAnswer } from '../runtime/checkpoint/savepoint-requests.js';
 
 /** `sluice savepoint --checkpoint-dir CK --target DIR [--stop]`: returns the exit code. */
 export async function savepointCommand(opts: {
@@ -8,11 +8,17 @@ export async function savepointCommand(opts: {
   stop?: boolean;
   timeout?: number;
 }): Promise<number> {
-  const answer = await requestSavepoint(
-    resolve(opts.checkpointDir),
-    { target: resolve(opts.target), stop: opts.stop ?? false },
-    opts.timeout ?? 60_000,
-  );
+  let answer: SavepointAnswer;
+  try {
+    answer = await requestSavepoint(
+      resolve(opts.checkpointDir),
+      { target: resolve(opts.target), stop: opts.stop ?? false },
+      opts.timeout ?? 60_000,
+    );
+  } catch (e) {
+    process.stderr.write(`error: savepoint failed: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (!answer.ok) {
     process.stderr.write(`error: savepoint failed: ${answer.error}\n`);
     return 1;

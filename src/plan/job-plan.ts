@@ -1,5 +1,6 @@
 import { PlanError } from '../core/errors.js';
 import { DEFAULT_MAX_PARALLELISM } from '../core/key.js';
+import { assignDefaultUids, DEFAULT_UID } from './default-uids.js';
 import type { PlanNode } from './nodes.js';
 import type { RestartStrategyConfig } from './restart-strategy.js';
 
@@ -51,8 +52,10 @@ export class PlanBuilder {
 
   add<N extends PlanNode>(node: N): N {
     if (node.id !== this.nextId()) throw new PlanError(`plan node ids must be sequential (got ${node.id})`);
-    if (this.uids.has(node.uid)) throw new PlanError(`two operators share the uid '${node.uid}'`);
-    this.uids.add(node.uid);
+    if (node.uid !== DEFAULT_UID) {
+      if (this.uids.has(node.uid)) throw new PlanError(`two operators share the uid '${node.uid}'`);
+      this.uids.add(node.uid);
+    }
     this.nodes.push(node);
     return node;
   }
@@ -64,7 +67,7 @@ export class PlanBuilder {
     if (old.uid !== node.uid) {
       if (this.uids.has(node.uid)) throw new PlanError(`two operators share the uid '${node.uid}'`);
       this.uids.delete(old.uid);
-      this.uids.add(node.uid);
+      if (node.uid !== DEFAULT_UID) this.uids.add(node.uid);
     }
     this.nodes[node.id - 1] = node;
     return node;
@@ -80,11 +83,7 @@ export class PlanBuilder {
     if (!this.nodes.some((n) => n.kind === 'sink')) {
       throw new PlanError('the job has no sink: add one with sinkTo(), print() or collect() before executing');
     }
-    // Inputs point at node objects that may have been replaced since; resolve them by id.
-    const resolved: PlanNode[] = [];
-    for (const n of this.nodes) {
-      resolved.push({ ...n, inputs: n.inputs.map((i) => ({ ...i, node: resolved[i.node.id - 1] ?? i.node })) });
-    }
-    return { name, nodes: resolved, config };
+    // Inputs point at node objects that may have been replaced since; they are resolved by id.
+    return { name, nodes: assignDefaultUids(this.nodes), config };
   }
 }

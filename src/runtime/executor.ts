@@ -267,7 +267,7 @@ export class Executor implements ChannelTransport {
   // ---- checkpoints ----
   private persist(snapshot: SubtaskSnapshot): void {
     const cp = this.checkpointing;
-    if (cp === undefined || this.failed) return;
+    if (cp === undefined || this.failed || this.abandoned.has(snapshot.checkpointId)) return;
     const dir = join(cp.root, checkpointDirName(snapshot.checkpointId));
     const subtask = this.subtasks.find((s) => s.vertex.id === snapshot.vertexId && s.index === snapshot.subtaskIndex);
     const name = `s-${snapshot.vertexId}-${snapshot.subtaskIndex}.state`;
@@ -309,8 +309,19 @@ export class Executor implements ChannelTransport {
     this.wakeup();
   }
 
+  /** Checkpoints abandoned by the coordinator whose snapshots are not written (forgotten once a later one completes). */
+  private readonly abandoned = new Set<number>();
+
+  /** The coordinator abandoned checkpoint `id`: every subtask on this thread gives it up. */
+  abortCheckpoint(id: number): void {
+    this.abandoned.add(id);
+    for (const s of this.subtasks) s.abortCheckpoint(id);
+    this.wakeup();
+  }
+
   /** Checkpoint `id` is complete; `final` ends the job on this thread once operators have been told. */
   notifyCheckpointComplete(id: number, final: boolean): void {
+    for (const a of this.abandoned) if (a < id) this.abandoned.delete(a);
     Promise.all(this.subtasks.map((s) => s.notifyCheckpointComplete(id))).then(
       () => {
         if (final) this.finish();

@@ -31,7 +31,8 @@ export interface WatermarkChange {
 /**
  * The input side of a subtask: one queue per channel (upstream subtask × edge), read round-robin; the combined
  * watermark (minimum over channels that are neither idle nor ended); and barrier alignment for checkpoints (a channel
- * that delivered the barrier is not read until every channel has delivered it or ended).
+ * that delivered the barrier is not read until every channel has delivered it or ended; a newer checkpoint's barrier
+ * aborts the alignment of an older one).
  */
 export class InputGate {
   readonly channels: InputChannel[] = [];
@@ -143,8 +144,16 @@ export class InputGate {
     return true;
   }
 
-  /** A barrier arrived on `ch`: blocks the channel; returns the checkpoint id once every channel is aligned. */
+  /**
+   * A barrier arrived on `ch`. Alignment compares checkpoint ids, as Flink does: a barrier of a newer checkpoint than
+   * the one being aligned aborts that alignment (its checkpoint was abandoned, and some upstream subtask skipped its
+   * barrier) and starts aligning the newer one; a barrier of an older, aligned or aborted checkpoint is ignored and
+   * does not block its channel. Blocks `ch` otherwise; returns the checkpoint id once every channel is aligned.
+   */
   onBarrier(ch: InputChannel, id: number): number | undefined {
+    if (id <= this.settled) return undefined;
+    if (this.aligning !== undefined && id < this.aligning) return undefined;
+    if (this.aligning !== undefined && id > this.aligning) this.release(this.aligning);
     if (this.aligning === undefined) {
       this.aligning = id;
       this.alignStart = performance.now();
@@ -153,17 +162,34 @@ export class InputGate {
     return this.aligned();
   }
 
+  /**
+   * Checkpoint `id` was abandoned: an alignment of it (or of an older one) is given up and its channels are read
+   * again; its barriers arriving later are ignored.
+   */
+  abort(id: number): void {
+    if (this.aligning !== undefined && this.aligning <= id) this.release(this.aligning);
+    if (id > this.settled) this.settled = id;
+  }
+
   /** A channel ended during alignment: it counts as aligned. Returns the checkpoint id if that completes it. */
   onEndDuringAlignment(): number | undefined {
     return this.aligning === undefined ? undefined : this.aligned();
   }
 
+  /** The newest checkpoint aligned or aborted; barriers up to it are stale. */
+  private settled = 0;
+
+  private release(id: number): void {
+    this.aligning = undefined;
+    if (id > this.settled) this.settled = id;
+    for (const ch of this.channels) ch.blocked = false;
+  }
+
   private aligned(): number | undefined {
     for (const ch of this.channels) if (!ch.blocked && !ch.ended) return undefined;
     const id = this.aligning!;
-    this.aligning = undefined;
     this.lastAlignmentMs = performance.now() - this.alignStart;
-    for (const ch of this.channels) ch.blocked = false;
+    this.release(id);
     return id;
   }
 }

@@ -15,6 +15,7 @@ import {
   type StateFileRef,
 } from './checkpoint/checkpoint-storage.js';
 import { lockCheckpointDirectory } from './checkpoint/directory-lock.js';
+import { checkJobIdentity, checkStateMapping, planFingerprint } from './checkpoint/job-identity.js';
 import { chooseRestorePoint, type RestorePoint } from './checkpoint/restore.js';
 import { copyCheckpointToSavepoint, watchSavepointRequests } from './checkpoint/savepoint-requests.js';
 import { drainCollected } from './collect-registry.js';
@@ -56,6 +57,8 @@ export interface RunOptions {
   checkpoint?: CheckpointRunOptions;
   /** Start from this savepoint (with or without checkpointing in this run). */
   fromSavepoint?: string;
+  /** Restore even if the checkpoint holds state of operator uids this job does not have (that state is dropped). */
+  allowNonRestoredState?: boolean;
   /** Where the runtime reports restores, corrupt checkpoints and checkpoint figures (stderr on the CLI). */
   log?: (line: string) => void;
   /** Called for every completed checkpoint. */
@@ -111,14 +114,19 @@ function serveSavepoints(
 ): () => void {
   const root = run.options.checkpoint?.dir;
   if (coordinator === undefined || root === undefined) return () => {};
-  return watchSavepointRequests(root, 200, async (request) => {
-    const { dir, id } = await coordinator.checkpointNow();
-    const target = resolve(request.target);
-    await copyCheckpointToSavepoint(dir, target);
-    run.log(`savepoint ${target} written (checkpoint ${id})${request.stop ? '; stopping' : ''}`);
-    if (request.stop) stop(target);
-    return { ok: true, path: target, checkpointId: id };
-  });
+  return watchSavepointRequests(
+    root,
+    200,
+    async (request) => {
+      const { dir, id } = await coordinator.checkpointNow();
+      const target = resolve(request.target);
+      await copyCheckpointToSavepoint(dir, target);
+      run.log(`savepoint ${target} written (checkpoint ${id})${request.stop ? '; stopping' : ''}`);
+      if (request.stop) stop(target);
+      return { ok: true, path: target, checkpointId: id };
+    },
+    run.log,
+  );
 }
 
 /** Messages from a worker to the coordinator. */
@@ -147,6 +155,7 @@ export type CoordinatorCommand =
   | { t: 'start' }
   | { t: 'cancel' }
   | { t: 'checkpoint'; id: number; full: boolean }
+  | { t: 'abort'; id: number }
   | { t: 'complete'; id: number; final: boolean };
 
 /** What a worker thread needs besides its ports. */
@@ -184,7 +193,16 @@ async function runLocked(
 ): Promise<JobResult> {
   const cp = options.checkpoint;
   const first = await chooseRestorePoint(
-    { checkpointDir: cp?.dir, fresh: cp?.fresh ?? false, fromSavepoint: options.fromSavepoint },
+    {
+      checkpointDir: cp?.dir,
+      fresh: cp?.fresh ?? false,
+      fromSavepoint: options.fromSavepoint,
+      accept: (point, savepoint) => {
+        if (!savepoint) checkJobIdentity(cp!.dir, point.metadata, plan);
+        const from = `${savepoint ? 'savepoint' : 'checkpoint'} ${point.dir}`;
+        checkStateMapping(from, point.metadata, plan, options.allowNonRestoredState ?? false, log);
+      },
+    },
     log,
   );
   if (first !== undefined && first.metadata.maxParallelism !== plan.config.maxParallelism) {
@@ -309,6 +327,7 @@ function coordinatorFor(
   threads: number,
   trigger: (id: number, full: boolean) => void,
   complete: (id: number, final: boolean) => void,
+  abort: (id: number) => void,
   fail: (e: unknown) => void,
 ): CheckpointCoordinator | undefined {
   const cp = run.options.checkpoint;
@@ -319,12 +338,14 @@ function coordinatorFor(
   // A failed attempt may still be writing a state file of a checkpoint whose directory is not there yet.
   const firstId =
     Math.max(run.restore?.metadata.checkpointId ?? 0, run.newestExistingCheckpoint, run.totals.highestCheckpointId) + 1;
-  return new CheckpointCoordinator(cp, run.plan.name, run.plan.config.maxParallelism, subtasks, threads, firstId, {
+  const job = { name: run.plan.name, fingerprint: planFingerprint(run.plan) };
+  return new CheckpointCoordinator(cp, job, run.plan.config.maxParallelism, subtasks, threads, firstId, {
     trigger: (id, full) => {
       run.totals.highestCheckpointId = Math.max(run.totals.highestCheckpointId, id);
       trigger(id, full);
     },
     complete,
+    abort,
     fail,
     onStats: (s) => {
       run.totals.checkpointsCompleted++;
@@ -342,6 +363,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     1,
     (id, full) => executor!.triggerCheckpoint(id, full),
     (id, final) => executor!.notifyCheckpointComplete(id, final),
+    (id) => executor!.abortCheckpoint(id),
     (e) => failure?.(e),
   );
   const checkpointRoot = options.checkpoint?.dir;
@@ -462,6 +484,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     threads,
     (id, full) => send({ t: 'checkpoint', id, full }),
     (id, final) => send({ t: 'complete', id, final }),
+    (id) => send({ t: 'abort', id }),
     (e) => fail(e),
   );
   const cancel = () => {

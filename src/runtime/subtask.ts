@@ -374,7 +374,7 @@ export class Subtask {
       return;
     }
     if (msg.t === 'barrier') {
-      if (msg.full) this.fullCheckpoints.add(msg.id);
+      if (msg.full && msg.id > this.lastSnapshotId) this.fullCheckpoints.add(msg.id);
       const aligned = this.gate.onBarrier(ch, msg.id);
       if (aligned !== undefined) this.checkpoint(aligned);
       return;
@@ -414,6 +414,21 @@ export class Subtask {
   }
   private lastSnapshotId = 0;
 
+  /**
+   * The coordinator abandoned checkpoint `id` (it timed out): a source that has not emitted its barrier yet will not,
+   * an alignment of it is given up (its blocked channels are read again), and the subtask will not acknowledge it
+   * when it finishes. A snapshot already taken for it is not persisted (the executor drops it). Output a sink
+   * pre-committed for it stays pending and is committed with the next checkpoint that completes.
+   */
+  abortCheckpoint(id: number): void {
+    if (this.pendingSourceBarrier !== undefined && this.pendingSourceBarrier <= id)
+      this.pendingSourceBarrier = undefined;
+    this.gate.abort(id);
+    const waiting = this.ackOnFinish.indexOf(id);
+    if (waiting >= 0) this.ackOnFinish.splice(waiting, 1);
+    this.fullCheckpoints.delete(id);
+  }
+
   /** The first checkpoint that includes the final snapshot; its completion publishes what the final snapshot holds. */
   private finalCheckpoint: number | undefined;
 
@@ -431,6 +446,8 @@ export class Subtask {
     const waiting = this.ackOnFinish.indexOf(id);
     if (waiting >= 0) this.ackOnFinish.splice(waiting, 1);
     const full = this.fullCheckpoints.delete(id);
+    // Older entries belong to checkpoints that were superseded before this subtask aligned them.
+    for (const older of this.fullCheckpoints) if (older < id) this.fullCheckpoints.delete(older);
     const snapshot = this.snapshot(id, false, full);
     for (const w of this.writers) w.barrier(id, full);
     snapshot.then(
@@ -449,7 +466,9 @@ export class Subtask {
     const pending: Promise<unknown>[] = [];
     const nodes = this.vertex.nodes;
     const offset = nodes[0]!.kind === 'source' ? 1 : 0;
-    if (this.reader !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState?.(id) };
+    // Only operators with state are listed: a restore refuses state it cannot map to an operator of the new plan,
+    // and a stateless operator removed from a job has none to lose.
+    if (this.reader?.snapshotState !== undefined) operators[nodes[0]!.uid] = { source: this.reader.snapshotState(id) };
     for (let i = 0; i < this.ops.length; i++) {
       const uid = nodes[i + offset]!.uid;
       const op = this.ops[i]!;
@@ -469,6 +488,7 @@ export class Subtask {
       const state = op.snapshotState?.(id);
       if (state instanceof Promise) pending.push(state.then((v) => (s.operator = v)));
       else if (state !== undefined) s.operator = state;
+      else if (backend === undefined) continue;
       operators[uid] = s;
     }
     return Promise.all(pending).then(() => ({

@@ -44,6 +44,9 @@ try {
       case 'checkpoint':
         executor.triggerCheckpoint(m.id, m.full);
         break;
+      case 'abort':
+        executor.abortCheckpoint(m.id);
+        break;
       case 'complete':
         executor.notifyCheckpointComplete(m.id, m.final);
         break;

@@ -46,6 +46,8 @@ export interface CoordinatorHooks {
   trigger(id: number, full: boolean): void;
   /** Checkpoint `id` is durable; `final` ends the job after operators were notified. */
   complete(id: number, final: boolean): void;
+  /** Checkpoint `id` timed out and was abandoned: subtasks give up its alignment and pending barrier. */
+  abort(id: number): void;
   /** Something failed while completing a checkpoint. */
   fail(error: unknown): void;
   onStats?(stats: CheckpointStats): void;
@@ -76,12 +78,13 @@ export class CheckpointCoordinator {
   private lastCompletedAt = 0;
   private ticker: NodeJS.Timeout | undefined;
   private drainedThreads = 0;
+  private finalCompleted = false;
   private finalRequested = false;
   private stopped = false;
 
   constructor(
     private readonly config: CheckpointConfig,
-    private readonly job: string,
+    private readonly job: { readonly name: string; readonly fingerprint: string },
     private readonly maxParallelism: number,
     private readonly totalSubtasks: number,
     private readonly threads: number,
@@ -111,6 +114,11 @@ export class CheckpointCoordinator {
     if (this.ticker !== undefined) clearInterval(this.ticker);
     if (this.inFlight !== undefined) clearTimeout(this.inFlight.timer);
     await this.completing;
+    // Whoever waits for a checkpoint (a savepoint request) gets an answer instead of waiting for one that never comes.
+    const waiters = [...this.queuedWaiters, ...(this.inFlight?.waiters ?? [])];
+    this.queuedWaiters = [];
+    if (this.inFlight !== undefined) this.inFlight.waiters = [];
+    for (const w of waiters) w.reject(new Error('the job stopped before the checkpoint for it was taken'));
   }
 
   /** The metadata write (and pruning) of the checkpoint being completed, if any. */
@@ -159,7 +167,14 @@ export class CheckpointCoordinator {
    */
   checkpointNow(): Promise<{ dir: string; id: number }> {
     return new Promise((resolve, reject) => {
-      this.queuedWaiters.push({ resolve: (dir, id) => resolve({ dir, id }), reject });
+      const waiter = { resolve: (dir: string, id: number) => resolve({ dir, id }), reject };
+      if (this.stopped || this.finalCompleted) {
+        reject(new Error(this.stopped ? 'the job is stopping' : 'the job has finished'));
+        return;
+      }
+      // The final checkpoint holds every subtask's final (self-contained) snapshot: it serves as the savepoint.
+      if (this.inFlight?.final === true) this.inFlight.waiters.push(waiter);
+      else this.queuedWaiters.push(waiter);
       if (this.inFlight === undefined && !this.finalRequested) this.begin(false);
     });
   }
@@ -169,6 +184,7 @@ export class CheckpointCoordinator {
     const final = this.inFlight.final;
     for (const w of this.inFlight.waiters) w.reject(new Error(`checkpoint ${id} did not complete in time`));
     this.inFlight = undefined;
+    this.hooks.abort(id);
     process.stderr.write(`warning: checkpoint ${id} did not complete within ${this.config.timeoutMs} ms; abandoned\n`);
     if (final || this.finalRequested) this.begin(true);
   }
@@ -199,7 +215,8 @@ export class CheckpointCoordinator {
       checkpointId: f.id,
       kind: 'checkpoint',
       createdAt: new Date().toISOString(),
-      job: this.job,
+      job: this.job.name,
+      jobFingerprint: this.job.fingerprint,
       maxParallelism: this.maxParallelism,
       final: f.final,
       files: f.refs,
@@ -210,7 +227,11 @@ export class CheckpointCoordinator {
       .then(() => {
         this.inFlight = undefined;
         this.lastCompletedAt = Date.now();
-        if (this.stopped) return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+        if (f.final) this.finalCompleted = true;
+        if (this.stopped) {
+          for (const w of f.waiters) w.reject(new Error('the job stopped before the checkpoint for it was reported'));
+          return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+        }
         this.hooks.onStats?.({
           id: f.id,
           final: f.final,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SluiceError } from '../../core/errors.js';
 
 /**
  * Checkpoint directory layout:
@@ -28,7 +29,10 @@ export interface CheckpointMetadata {
   /** 'checkpoint' or 'savepoint' */
   kind: 'checkpoint' | 'savepoint';
   createdAt: string;
+  /** The job that wrote the checkpoint: its file as given to `sluice run` (or the name given to `execute`). */
   job: string;
+  /** `planFingerprint` of that job (job-identity.ts); absent in checkpoints of older versions. */
+  jobFingerprint?: string;
   maxParallelism: number;
   /** True when every subtask had finished its input: restoring it only completes pending commits. */
   final: boolean;
@@ -114,13 +118,24 @@ export class CorruptCheckpointError extends Error {
   override name = 'CorruptCheckpointError';
 }
 
+/**
+ * A checkpoint file that is not there is part of an incomplete or corrupt checkpoint; any other failure to read
+ * (permissions, I/O errors, a file where a directory belongs) is an error of the directory that fails the run,
+ * naming the operation and path, rather than a reason to restore something older or start from scratch.
+ */
+function readFailure(what: string, path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new CorruptCheckpointError(`${what} ${path} is missing`);
+  return new SluiceError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+}
+
 /** Reads and verifies a state file against its reference. */
 export async function readStateFile(dir: string, ref: StateFileRef): Promise<Buffer> {
   let raw: Buffer;
   try {
     raw = await readFile(join(dir, ref.name));
   } catch (e) {
-    throw new CorruptCheckpointError(`state file ${ref.name} cannot be read: ${(e as Error).message}`);
+    throw readFailure('state file', join(dir, ref.name), e);
   }
   const nl = raw.indexOf(10);
   const header = nl === 64 ? raw.subarray(0, 64).toString('latin1') : '';
@@ -137,7 +152,7 @@ export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
   try {
     text = await readFile(join(dir, METADATA), 'utf8');
   } catch (e) {
-    throw new CorruptCheckpointError(`no readable ${METADATA}: ${(e as Error).message}`);
+    throw readFailure('checkpoint metadata', join(dir, METADATA), e);
   }
   let m: CheckpointMetadata;
   try {
@@ -147,7 +162,12 @@ export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
   }
   if (m.version !== 1 || !Array.isArray(m.files)) throw new CorruptCheckpointError(`${METADATA} has an unknown format`);
   for (const f of m.files) {
-    const st = await stat(join(dir, f.name)).catch(() => undefined);
+    const path = join(dir, f.name);
+    const st = await stat(path).catch((e) => {
+      const failure = readFailure('state file', path, e);
+      if (failure instanceof CorruptCheckpointError) return undefined;
+      throw failure;
+    });
     if (st === undefined || st.size !== f.size + 65) {
       throw new CorruptCheckpointError(`state file ${f.name} is missing or has the wrong size`);
     }
@@ -155,9 +175,15 @@ export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
   return m;
 }
 
-/** Checkpoint ids present in a checkpoint directory (complete or not), newest first. */
+/**
+ * Checkpoint ids present in a checkpoint directory (complete or not), newest first; none if the directory does not
+ * exist. A directory that cannot be listed is an error naming it.
+ */
 export async function listCheckpointIds(root: string): Promise<number[]> {
-  const names = await readdir(root).catch(() => [] as string[]);
+  const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw new SluiceError(`cannot list checkpoint directory ${root}: ${e.message}`);
+  });
   return names
     .map((n) => /^chk-(\d+)$/.exec(n)?.[1])
     .filter((x): x is string => x !== undefined)
@@ -182,7 +208,10 @@ export async function findLatestCheckpoint(
     const dir = join(root, checkpointDirName(id));
     const hasMetadata = await stat(join(dir, METADATA)).then(
       () => true,
-      () => false,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return false;
+        throw new SluiceError(`cannot read checkpoint metadata ${join(dir, METADATA)}: ${e.message}`);
+      },
     );
     if (!hasMetadata) continue;
     try {
@@ -191,6 +220,7 @@ export async function findLatestCheckpoint(
       for (const r of metadata.references ?? []) await readStateFile(join(root, r.checkpointDir), r);
       return { dir, metadata };
     } catch (e) {
+      if (!(e instanceof CorruptCheckpointError)) throw e;
       onCorrupt(`checkpoint ${id} is corrupt (${(e as Error).message})`);
     }
   }
@@ -206,7 +236,11 @@ export async function pruneCheckpoints(root: string, newestComplete: number, ret
   for (const id of ids) {
     if (id > newestComplete) continue;
     const dir = join(root, checkpointDirName(id));
-    const metadata = await readMetadata(dir).catch(() => undefined);
+    const metadata = await readMetadata(dir).catch((e) => {
+      // Only an incomplete or corrupt checkpoint may go; one that cannot be read is not deleted on a guess.
+      if (e instanceof CorruptCheckpointError) return undefined;
+      throw e;
+    });
     if (metadata !== undefined && kept < retain) {
       kept++;
       for (const r of metadata.references ?? []) referenced.add(r.checkpointDir);

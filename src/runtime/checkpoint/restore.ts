@@ -24,6 +24,11 @@ export interface RestoreChoice {
   fresh: boolean;
   /** Restore from this savepoint (or checkpoint) directory instead of the latest checkpoint. */
   fromSavepoint: string | undefined;
+  /**
+   * Checks that the job may restore the chosen point (job identity, state mapping); throws if not. Called before the
+   * restore is announced.
+   */
+  accept?: (point: RestorePoint, savepoint: boolean) => void;
 }
 
 /**
@@ -36,15 +41,18 @@ export async function chooseRestorePoint(
 ): Promise<RestorePoint | undefined> {
   if (choice.fromSavepoint !== undefined) {
     const dir = choice.fromSavepoint;
+    let point: RestorePoint;
     try {
       const metadata = await readMetadata(dir);
       for (const f of metadata.files) await readStateFile(dir, f);
-      log(`restoring from savepoint ${dir} (checkpoint ${metadata.checkpointId})`);
-      return { dir, metadata };
+      point = { dir, metadata };
     } catch (e) {
       const why = e instanceof CorruptCheckpointError ? e.message : String(e);
       throw new SluiceError(`cannot restore from savepoint ${dir}: ${why}`);
     }
+    choice.accept?.(point, true);
+    log(`restoring from savepoint ${dir} (checkpoint ${point.metadata.checkpointId})`);
+    return point;
   }
   if (choice.checkpointDir === undefined) return undefined;
   if (choice.fresh) {
@@ -58,6 +66,7 @@ export async function chooseRestorePoint(
   );
   // Newer directories (incomplete or corrupt) stay for inspection; new checkpoints take ids after them.
   if (latest === undefined) return undefined;
+  choice.accept?.(latest, false);
   log(`restoring from checkpoint ${latest.metadata.checkpointId} (${latest.dir})`);
   return { dir: latest.dir, metadata: latest.metadata };
 }

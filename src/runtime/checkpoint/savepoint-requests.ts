@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SluiceError } from '../../core/errors.js';
 import { METADATA } from './checkpoint-storage.js';
 
 /**
@@ -25,49 +26,77 @@ export interface SavepointAnswer {
   error?: string;
 }
 
-/** Polls for requests every `intervalMs`; `handle` resolves with the answer. Returns a function that stops polling. */
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/**
+ * Polls for requests every `intervalMs`; `handle` resolves with the answer. Every failure reaches someone: a request
+ * that cannot be read or served is answered with the error (the requester prints it), and what cannot be answered
+ * (the requests folder cannot be listed, an answer cannot be written) goes to `log` (the job's stderr), once per
+ * distinct message. Returns a function that stops polling.
+ */
 export function watchSavepointRequests(
   root: string,
   intervalMs: number,
   handle: (request: SavepointRequest) => Promise<SavepointAnswer>,
+  log: (line: string) => void,
 ): () => void {
   const dir = join(root, REQUESTS);
   let busy = false;
+  const reported = new Set<string>();
+  const report = (line: string) => {
+    if (reported.has(line)) return;
+    reported.add(line);
+    log(`error: ${line}`);
+  };
+  const serve = async (name: string) => {
+    const path = join(dir, name);
+    const claimed = `${path}.taken`;
+    // Claim by rename so a request is served once even if two jobs share the directory by mistake.
+    try {
+      await rename(path, claimed);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return; // served by someone else, or withdrawn by a requester that gave up
+      throw new Error(`cannot claim savepoint request ${path}: ${(e as Error).message}`);
+    }
+    let answer: SavepointAnswer;
+    try {
+      let request: SavepointRequest;
+      try {
+        request = JSON.parse(await readFile(claimed, 'utf8')) as SavepointRequest;
+      } catch (e) {
+        throw new Error(`cannot read savepoint request ${path}: ${(e as Error).message}`);
+      }
+      answer = await handle(request);
+    } catch (e) {
+      answer = { ok: false, error: (e as Error).message };
+    }
+    const id = name.slice(0, -'.request.json'.length);
+    try {
+      await writeFile(join(dir, `${id}.tmp`), JSON.stringify(answer));
+      await rename(join(dir, `${id}.tmp`), join(dir, `${id}.done.json`));
+      await rm(claimed, { force: true });
+    } catch (e) {
+      throw new Error(`cannot answer savepoint request ${path}: ${(e as Error).message}`);
+    }
+  };
   const poll = async () => {
     if (busy) return;
     busy = true;
     try {
-      const names = await readdir(dir).catch(() => [] as string[]);
+      const names = await readdir(dir).catch((e) => {
+        if (errno(e) === 'ENOENT') return [] as string[];
+        throw new Error(`cannot list savepoint requests in ${dir}: ${(e as Error).message}`);
+      });
       for (const name of names) {
         if (!name.endsWith('.request.json')) continue;
-        const path = join(dir, name);
-        const claimed = `${path}.taken`;
-        // Claim by rename so a request is served once even if two jobs share the directory by mistake.
-        if (
-          !(await rename(path, claimed).then(
-            () => true,
-            () => false,
-          ))
-        )
-          continue;
-        let answer: SavepointAnswer;
-        try {
-          const request = JSON.parse(await readFile(claimed, 'utf8')) as SavepointRequest;
-          answer = await handle(request);
-        } catch (e) {
-          answer = { ok: false, error: (e as Error).message };
-        }
-        const id = name.slice(0, -'.request.json'.length);
-        await writeFile(join(dir, `${id}.tmp`), JSON.stringify(answer));
-        await rename(join(dir, `${id}.tmp`), join(dir, `${id}.done.json`));
-        await rm(claimed, { force: true });
+        await serve(name).catch((e: Error) => report(e.message));
       }
     } finally {
       busy = false;
     }
   };
   const timer = setInterval(() => {
-    poll().catch(() => {});
+    poll().catch((e: Error) => report(e.message));
   }, intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
@@ -75,7 +104,11 @@ export function watchSavepointRequests(
 
 /** Copies a completed checkpoint to `target` as a savepoint (metadata last, so a partial copy is never valid). */
 export async function copyCheckpointToSavepoint(checkpointDir: string, target: string): Promise<void> {
-  await mkdir(target, { recursive: true });
+  try {
+    await mkdir(target, { recursive: true });
+  } catch (e) {
+    throw new SluiceError(`cannot create savepoint directory ${target}: ${(e as Error).message}`);
+  }
   for (const name of await readdir(checkpointDir)) {
     if (name === METADATA) continue;
     await cp(join(checkpointDir, name), join(target, name));
@@ -85,23 +118,39 @@ export async function copyCheckpointToSavepoint(checkpointDir: string, target: s
   await rename(join(target, `${METADATA}.tmp`), join(target, METADATA));
 }
 
-/** Client side: asks the job running on `root` for a savepoint and waits for the answer. */
+/**
+ * Client side: asks the job running on `root` for a savepoint and waits for the answer. A request that cannot be
+ * made or an answer that cannot be read rejects with an error naming the operation and path.
+ */
 export async function requestSavepoint(
   root: string,
   request: SavepointRequest,
   timeoutMs: number,
 ): Promise<SavepointAnswer> {
   const dir = join(root, REQUESTS);
-  await mkdir(dir, { recursive: true });
   const id = randomUUID();
-  await writeFile(join(dir, `${id}.tmp`), JSON.stringify(request));
-  await rename(join(dir, `${id}.tmp`), join(dir, `${id}.request.json`));
+  const path = join(dir, `${id}.request.json`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${id}.tmp`), JSON.stringify(request));
+    await rename(join(dir, `${id}.tmp`), path);
+  } catch (e) {
+    throw new SluiceError(`cannot write a savepoint request into ${dir}: ${(e as Error).message}`);
+  }
+  const done = join(dir, `${id}.done.json`);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const answer = await readFile(join(dir, `${id}.done.json`), 'utf8').catch(() => undefined);
+    const answer = await readFile(done, 'utf8').catch((e) => {
+      if (errno(e) === 'ENOENT') return undefined;
+      throw new SluiceError(`cannot read the answer ${done}: ${(e as Error).message}`);
+    });
     if (answer !== undefined) {
-      await rm(join(dir, `${id}.done.json`), { force: true });
-      return JSON.parse(answer) as SavepointAnswer;
+      await rm(done, { force: true });
+      try {
+        return JSON.parse(answer) as SavepointAnswer;
+      } catch {
+        throw new SluiceError(`the answer ${done} is not valid JSON`);
+      }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
