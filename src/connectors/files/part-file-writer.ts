@@ -107,7 +107,7 @@ export class PartFileWriter<T> implements SinkWriter<T> {
           () => true,
           () => false,
         );
-        if (!done) throw new Error(`cannot publish ${c.final}: ${(e as Error).message}`);
+        if (!done) throw new Error(`cannot publish part file '${to}': ${(e as Error).message}`, { cause: e });
       }
     }
     if (committables.length > 0) await syncDirectory(this.dir);

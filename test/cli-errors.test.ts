@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+/**
+ * Failures of `sluice run` as a user meets them: each is one `error:` line naming what failed and where (the path,
+ * the option, the operator and record), with no stack frames of the engine, and the right exit code.
+ */
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'bin/sluice.mjs');
+const copyJob = join(root, 'test/fixtures/copy-lines-job.ts');
+const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-errors-'));
+const input = join(dir, 'lines.txt');
+writeFileSync(input, 'a\nb\nc\n');
+const aFile = join(dir, 'a-file');
+writeFileSync(aFile, 'not a directory\n');
+
+function sluice(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Run = ReturnType<typeof sluice>;
+const show = (r: Run) => `exit code ${r.code}\n--- stderr ---\n${r.stderr}`;
+
+/** Exit code `code`, the only stderr line an `error:` line matching `message`, and no stack frames. */
+function assertError(r: Run, code: number, message: RegExp): void {
+  assert.equal(r.code, code, show(r));
+  assert.match(r.stderr.trim(), message, show(r));
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `stack frames in\n${r.stderr}`);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line\n${r.stderr}`);
+}
+
+const quote = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('file-system failures name the operation and the path', () => {
+  assertError(
+    sluice('run', copyJob, '--', input, join(aFile, 'out.txt')),
+    1,
+    new RegExp(`^error: cannot create directory '${quote(aFile)}': a file of that name is in the way \\(EEXIST\\)$`),
+  );
+  // The same from a worker thread: the failure crosses a thread boundary first.
+  assertError(
+    sluice('run', copyJob, '-p', '2', '--', input, join(aFile, 'out.txt')),
+    1,
+    new RegExp(`^error: cannot create directory '${quote(aFile)}': a file of that name is in the way \\(EEXIST\\)$`),
+  );
+  assertError(
+    sluice('run', copyJob, '--checkpoint-dir', join(dir, 'ck-1'), '--', input, join(aFile, 'out')),
+    1,
+    new RegExp(`^error: cannot create directory '${quote(join(aFile, 'out'))}': .* \\(ENOTDIR\\)$`),
+  );
+  assertError(
+    sluice('run', copyJob, '--checkpoint-dir', join(aFile, 'ck'), '--', input, join(dir, 'out-2.txt')),
+    1,
+    new RegExp(`^error: cannot create directory '${quote(join(aFile, 'ck'))}': .* \\(ENOTDIR\\)$`),
+  );
+  const existingDir = join(dir, 'a-directory');
+  mkdirSync(existingDir);
+  assertError(
+    sluice('run', copyJob, '--', input, existingDir),
+    1,
+    new RegExp(`^error: cannot open '${quote(existingDir)}': it is a directory \\(EISDIR\\)$`),
+  );
+});
