@@ -67,3 +67,18 @@ test('file-system failures name the operation and the path', () => {
     new RegExp(`^error: cannot open '${quote(existingDir)}': it is a directory \\(EISDIR\\)$`),
   );
 });
+
+test('a reader that goes away ends the run quietly (sluice run job.ts | head -1)', () => {
+  for (const p of ['1', '2']) {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" run test/fixtures/print-lines-job.ts -p ${p} | head -1; echo "exit \${PIPESTATUS[0]}"`,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.match(r.stdout, /^(\d> )?line \d+\nexit 0\n$/, `-p ${p}: ${r.stdout}\n${r.stderr}`);
+    assert.equal(r.stderr, '', `-p ${p}`);
+  }
+});
