@@ -82,3 +82,13 @@ test('a reader that goes away ends the run quietly (sluice run job.ts | head -1)
     assert.equal(r.stderr, '', `-p ${p}`);
   }
 });
+
+test('a key selector returning undefined names the operator and the record', () => {
+  for (const p of ['1', '2']) {
+    assertError(
+      sluice('run', 'test/fixtures/bad-key-job.ts', '-p', p),
+      1,
+      /^error: the key selector of operator 'sum-ids' \(uid [^)]+\) returned an invalid key on record \{"id":3,"note":"x+… \(\d+ chars\): a key must be .*, got undefined$/,
+    );
+  }
+});
