@@ -92,3 +92,14 @@ test('a key selector returning undefined names the operator and the record', () 
     );
   }
 });
+
+test('an input directory without files is refused, naming it', () => {
+  const empty = join(dir, 'empty-input');
+  mkdirSync(empty);
+  writeFileSync(join(empty, '.hidden'), 'skipped\n');
+  assertError(
+    sluice('run', copyJob, '--', empty, join(dir, 'out-3.txt')),
+    1,
+    new RegExp(`^error: input directory '${quote(empty)}' has no files to read`),
+  );
+});
