@@ -103,3 +103,17 @@ test('an input directory without files is refused, naming it', () => {
     new RegExp(`^error: input directory '${quote(empty)}' has no files to read`),
   );
 });
+
+test('checkpoint options without --checkpoint-dir are refused', () => {
+  const out = join(dir, 'out-4.txt');
+  assertError(
+    sluice('run', copyJob, '--checkpoint-interval', '100', '--', input, out),
+    2,
+    /^error: --checkpoint-interval needs --checkpoint-dir DIR: without it the job takes no checkpoints$/,
+  );
+  assertError(
+    sluice('run', copyJob, '--retained-checkpoints', '3', '--fresh', '--', input, out),
+    2,
+    /^error: --retained-checkpoints, --fresh need --checkpoint-dir DIR/,
+  );
+});
