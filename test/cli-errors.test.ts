@@ -117,3 +117,25 @@ test('checkpoint options without --checkpoint-dir are refused', () => {
     /^error: --retained-checkpoints, --fresh need --checkpoint-dir DIR/,
   );
 });
+
+test('an output path equal to, inside or containing an input path is refused, naming both', () => {
+  const inDir = join(dir, 'in-dir');
+  mkdirSync(inDir);
+  const file = join(inDir, 'a.txt');
+  writeFileSync(file, 'a\nb\n');
+  const cases: [string[], string, string, string][] = [
+    [[file, file], file, 'is the input', file],
+    [[inDir, join(inDir, 'out.txt')], join(inDir, 'out.txt'), 'is inside the input directory', inDir],
+    [['--checkpoint-dir', join(dir, 'ck-5'), '--', file, inDir], inDir, 'contains the input', file],
+  ];
+  for (const [args, out, relation, inPath] of cases) {
+    const engine = args[0] === '--checkpoint-dir' ? args.slice(0, 3) : ['--'];
+    const job = args[0] === '--checkpoint-dir' ? args.slice(3) : args;
+    assertError(
+      sluice('run', copyJob, ...engine, ...job),
+      1,
+      new RegExp(`^error: sink 'file:${quote(out)}' writes to '${quote(out)}', which ${relation} '${quote(inPath)}'`),
+    );
+  }
+  assert.equal(readFileSync(file, 'utf8'), 'a\nb\n', 'the input was changed');
+});
