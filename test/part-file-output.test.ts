@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { type PartFileCommittable, PartFileWriter } from '../src/connectors/files/part-file-writer.js';
 import {
   checkpointCommittables,
   committedLines,
@@ -120,4 +121,39 @@ test('a savepoint resumed into a new output directory writes the output after th
   );
   assert.deepEqual(hiddenFiles(fresh), []);
   assert.deepEqual(committedLines(out), before, 'the first directory was changed by the resumed run');
+});
+
+test('recovery publishes pre-committed files of another directory only where a copy holds them', async () => {
+  const text = { initial: () => '', format: (v: string) => `${v}\n` };
+  const first = join(dir, 'unit-first');
+  const w = new PartFileWriter<string>(first, 0, '.txt', text);
+  await w.open();
+  await w.write(['a', 'b']);
+  const committable = await w.prepareCommit();
+  const state = w.snapshotState();
+  await w.close();
+  assert.ok(committable !== undefined);
+
+  // A copy of the directory taken before the commit: the pending file is there and gets published.
+  const copy = join(dir, 'unit-copy');
+  cpSync(first, copy, { recursive: true });
+  const inCopy = new PartFileWriter<string>(copy, 0, '.txt', text);
+  await inCopy.recover([committable], [state]);
+  assert.deepEqual(readdirSync(copy), ['part-0-000000.txt']);
+  assert.equal(readFileSync(join(copy, 'part-0-000000.txt'), 'utf8'), 'a\nb\n');
+
+  // A new directory: nothing of the old one is published there, and the next part file continues the numbering.
+  const fresh = join(dir, 'unit-new');
+  const inNew = new PartFileWriter<string>(fresh, 0, '.txt', text);
+  await inNew.recover([committable], [state]);
+  assert.deepEqual(readdirSync(fresh), []);
+  await inNew.write(['c']);
+  const next = (await inNew.prepareCommit()) as PartFileCommittable;
+  await inNew.commit([next]);
+  assert.deepEqual(readdirSync(fresh), ['part-0-000001.txt']);
+
+  // The first directory itself with its pending file gone: that is lost output, and an error naming the file.
+  rmSync(join(first, (committable as PartFileCommittable).pending));
+  const again = new PartFileWriter<string>(first, 0, '.txt', text);
+  await assert.rejects(again.recover([committable], [state]), /cannot publish part file '.*part-0-000000\.txt'/);
 });

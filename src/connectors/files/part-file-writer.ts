@@ -41,7 +41,8 @@ const pad = (n: number) => String(n).padStart(6, '0');
  * A checkpoint restored into a different output directory (a savepoint resumed with a new output path) leaves the
  * part files it pre-committed to the directory they were written in — the run that took the savepoint published
  * them there once the savepoint completed — and the new directory receives the output after the savepoint, its
- * part files numbered on from the savepoint's sequence number.
+ * part files numbered on from the savepoint's sequence number. If the new directory is a copy of the old one that
+ * holds such a pre-committed file still unpublished, it is published there.
  */
 export class PartFileWriter<T> implements SinkWriter<T> {
   private current: BufferedFileWriter | undefined;
@@ -103,10 +104,7 @@ export class PartFileWriter<T> implements SinkWriter<T> {
       try {
         await rename(from, to);
       } catch (e) {
-        const done = await stat(to).then(
-          () => true,
-          () => false,
-        );
+        const done = await exists(to);
         if (!done) throw new Error(`cannot publish part file '${to}': ${(e as Error).message}`, { cause: e });
       }
     }
@@ -120,8 +118,12 @@ export class PartFileWriter<T> implements SinkWriter<T> {
   async recover(committables: readonly unknown[], states: readonly unknown[]): Promise<void> {
     this.recovered = true;
     await mkdir(this.dir, { recursive: true });
-    const own = (committables as PartFileCommittable[]).filter((c) => c.dir === undefined || c.dir === this.absDir);
-    await this.commit(own);
+    const here: PartFileCommittable[] = [];
+    for (const c of committables as PartFileCommittable[]) {
+      // Another directory's pre-committed file is published here only if this directory is a copy holding it.
+      if (c.dir === undefined || c.dir === this.absDir || (await exists(join(this.dir, c.pending)))) here.push(c);
+    }
+    await this.commit(here);
     const inProgress = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
     const published = new RegExp(`^part-${this.subtask}-(\\d{6,})${escapeRegExp(this.extension)}$`);
     const restored = (states as { nextSeq: number }[]).map((s) => s.nextSeq);
@@ -144,6 +146,13 @@ export class PartFileWriter<T> implements SinkWriter<T> {
     // An unfinished part file stays hidden; the next run's recovery deletes it.
     await this.current?.close();
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function escapeRegExp(text: string): string {
