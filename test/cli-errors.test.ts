@@ -139,3 +139,12 @@ test('an output path equal to, inside or containing an input path is refused, na
   }
   assert.equal(readFileSync(file, 'utf8'), 'a\nb\n', 'the input was changed');
 });
+
+test('sluice savepoint names a checkpoint directory it cannot use', () => {
+  const ck = join(aFile, 'ck');
+  assertError(
+    sluice('savepoint', '--checkpoint-dir', ck, '--target', join(dir, 'sp'), '--timeout', '1000'),
+    1,
+    new RegExp(`^error: savepoint failed: cannot create directory '${quote(ck)}/_requests': .* \\(ENOTDIR\\)$`),
+  );
+});

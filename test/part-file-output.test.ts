@@ -78,7 +78,7 @@ test('a savepoint resumed into a new output directory writes the output after th
     '--count',
     String(count),
     '--rate',
-    '1500',
+    '1000',
     '--output',
     out,
   ]);
