@@ -15,6 +15,21 @@ class RenderWithSettings implements ProcessFunction<number, string> {
   }
 }
 
+class Unit {
+  constructor(readonly symbol: string) {}
+  show(n: number): string {
+    return `${n}${this.symbol}`;
+  }
+}
+
+class RenderWithUnits implements ProcessFunction<number, string> {
+  // Class instances inside an array: structuredClone would copy them without their methods.
+  units = [new Unit('m'), new Unit('s')];
+  processElement(value: number, _ctx: ProcessContext, out: Collector<string>): void {
+    out.collect(this.units[value % 2]!.show(value));
+  }
+}
+
 class RenderWithPrefix implements ProcessFunction<number, string> {
   prefix = { text: 'n=' };
   render = (n: number) => String(n);
@@ -30,6 +45,16 @@ test('a function object that cannot be copied per subtask fails naming the opera
     assert.match(e.message, /operator 'render' \(uid [^)]+\)/);
     assert.match(e.message, /field 'settings'/);
     assert.match(e.message, /could not be cloned/);
+    return true;
+  });
+});
+
+test('a class instance inside plain data is an error too, naming where it sits', async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+  env.fromCollection([1, 2, 3, 4]).process(new RenderWithUnits(), 'units').collect('units');
+  await assert.rejects(env.execute(), (e: Error) => {
+    assert.match(e.message, /operator 'units' \(uid [^)]+\)/);
+    assert.match(e.message, /field 'units' holds a Unit at \[0\], which structuredClone would copy as a plain object/);
     return true;
   });
 });

@@ -12,7 +12,8 @@ import { PlanError } from '../core/errors.js';
  *
  * @param operator names the operator in the error, e.g. `'count' (uid count-1)`.
  * @throws PlanError naming the operator and the field when a plain-data field holds something structuredClone
- *   cannot copy (a function or symbol inside an object, for instance): sharing it silently could mix up subtasks.
+ *   cannot copy (a function inside an object, for instance) or would copy without its class (an instance of a
+ *   class inside an array or map): sharing it silently could mix up subtasks, and a copy without methods breaks.
  */
 export function cloneFunctionObject<T extends object>(fn: T, operator = 'an operator'): T {
   if (typeof fn === 'function') return fn;
@@ -48,9 +49,49 @@ function cloneValue(v: unknown): unknown {
   ) {
     return v;
   }
+  const altered = findAlteredByClone(v, '', new Set());
+  if (altered !== undefined) {
+    throw new Error(`holds ${altered}, which structuredClone would copy as a plain object without its methods`);
+  }
   try {
     return structuredClone(v);
   } catch (e) {
     throw new Error(`holds data structuredClone cannot copy (${(e as Error).message})`);
   }
+}
+
+/**
+ * Where inside plain data a class instance sits (structuredClone keeps its fields but not its prototype), as
+ * `a Foo at .items[2]`; undefined when every object inside is plain data structuredClone copies as it is.
+ */
+function findAlteredByClone(v: unknown, at: string, seen: Set<object>): string | undefined {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return undefined;
+  seen.add(v);
+  const proto = Object.getPrototypeOf(v);
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      const found =
+        findAlteredByClone(k, `${at} (a key)`, seen) ?? findAlteredByClone(x, `${at}.get(${String(k)})`, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (v instanceof Set) {
+    for (const x of v) {
+      const found = findAlteredByClone(x, `${at} (an element)`, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (proto === Object.prototype || proto === null || Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const found = findAlteredByClone(x, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (v instanceof Date || v instanceof RegExp || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return undefined;
+  // Anything else structuredClone either refuses (reported by its own error) or copies without its class.
+  const name = (proto as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? 'object';
+  return `a ${name} at ${at === '' ? 'its top level' : at}`;
 }
