@@ -4,6 +4,7 @@
 #   bash scripts/kafka.sh start     fetch Kafka on first use (Maven Central, cached), format storage, start, wait until ready
 #   bash scripts/kafka.sh stop      stop the broker (SIGTERM, then SIGKILL after a bound) and delete its data
 #   bash scripts/kafka.sh status    exit 0 when the broker runs
+#   bash scripts/kafka.sh cluster-id [N]   print N (default 1) new cluster ids, one a line, as `start` draws them
 #
 # Environment (all optional):
 #   KAFKA_VERSION          Apache Kafka version (default 4.1.1)
@@ -13,6 +14,7 @@
 #   KAFKA_RUN_DIR          config, pid, log and data of the running broker (default <repo>/.cache/kafka-run-<port>)
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to be ready (default 60)
 #   KAFKA_HEAP_OPTS        JVM heap options (default -Xms256m -Xmx1g)
+#   KAFKA_RANDOM_SOURCE    where cluster ids' random bytes come from (default /dev/urandom)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,8 +30,24 @@ logfile="$run/kafka.log"
 config="$run/server.properties"
 data="$run/data"
 host=127.0.0.1
+random_source="${KAFKA_RANDOM_SOURCE:-/dev/urandom}"
 
 say() { echo "kafka.sh: $*" >&2; }
+
+# A new cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). Like
+# Kafka's own Uuid.randomUuid it draws again when the id would start with '-' (one time in 64): the storage tool's
+# argument parser would take such an id for an option and fail with "--cluster-id: expected one argument".
+new_cluster_id() {
+  local id
+  # One open file for all draws: each draw takes the next 16 bytes.
+  exec 3<"$random_source"
+  while :; do
+    id="$(head -c 16 <&3 | base64 | tr '+/' '-_' | tr -d '=')"
+    [[ "$id" == -* ]] || break
+  done
+  exec 3<&-
+  echo "$id"
+}
 
 running() {
   [[ -s "$pidfile" ]] || return 1
@@ -155,9 +173,8 @@ status = error
 rootLogger.level = ERROR
 EOF
   local java_opts=(-cp "$libs/*" -Dlog4j2.configurationFile="$run/log4j2.properties" -Djava.awt.headless=true)
-  # Cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints).
   local cluster_id
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  cluster_id="$(new_cluster_id)"
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$config" --standalone \
     >"$run/format.log" 2>&1 || {
     cat "$run/format.log" >&2
@@ -240,8 +257,11 @@ status)
   fi
   ;;
 fetch) fetch ;;
+cluster-id)
+  for ((i = 0; i < ${2:-1}; i++)); do new_cluster_id; done
+  ;;
 *)
-  echo "usage: bash scripts/kafka.sh start|stop|status|fetch" >&2
+  echo "usage: bash scripts/kafka.sh start|stop|status|fetch|cluster-id [N]" >&2
   exit 2
   ;;
 esac

@@ -27,7 +27,7 @@ export { CollectSink, DiscardSink, PrintSink } from './connectors/basic/simple-s
 export * from './connectors/files/index.js';
 export * from './connectors/nexmark/index.js';
 export type { Batch } from './core/batch.js';
-export { InputError, PlanError, SluiceError, UserFunctionError } from './core/errors.js';
+export { InputError, KeySelectorError, PlanError, SluiceError, UserFunctionError } from './core/errors.js';
 export { DEFAULT_MAX_PARALLELISM, type Key } from './core/key.js';
 export { OutputTag } from './core/output-tag.js';
 export type { Sink, SinkWriter, SinkWriterContext } from './core/sink.js';

@@ -282,9 +282,14 @@ test('missing input path: open() throws an InputError naming the path', async ()
   );
 });
 
-test('an empty directory ends at once; watching a file and a malformed state are refused', async () => {
+test('an empty directory is refused or, with allowEmpty, ends at once; watching a file and a malformed state are refused', async () => {
   const dir = await tempDir();
-  const { records } = await readAll(FileSource.text(dir));
+  const emptyReader = FileSource.text(dir).createReader({ subtaskIndex: 0, parallelism: 1, reportBadRecord: () => {} });
+  await assert.rejects(
+    async () => emptyReader.open?.(),
+    (e: unknown) => e instanceof InputError && e.message.includes(`input directory '${dir}' has no files`),
+  );
+  const { records } = await readAll(FileSource.text(dir, { allowEmpty: true }));
   assert.deepEqual(records, []);
   const file = join(dir, 'f.txt');
   await writeFile(file, 'x\n');

@@ -14,6 +14,7 @@ function twoChannelGate(): InputGate {
     sideOutput: undefined,
     sourceParallelism: 2,
     targetParallelism: 1,
+    target: "'map' (uid map-1)",
   };
   const vertex: Vertex = {
     id: 1,

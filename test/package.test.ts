@@ -80,9 +80,9 @@ module.exports = defineJob((env) => {
     .print();
 });
 `;
-const tsHelper = 'export const label = (w: string, n: number): string => `${w}=${n}`;\n';
-const esmHelper = 'export const label = (w, n) => `${w}=${n}`;\n';
-const cjsHelper = 'exports.label = (w, n) => `${w}=${n}`;\n';
+const tsHelper = "export const label = (w: string, n: number): string => w + '=' + n;\n";
+const esmHelper = "export const label = (w, n) => w + '=' + n;\n";
+const cjsHelper = "exports.label = (w, n) => w + '=' + n;\n";
 
 /** Job files per module kind of the project: TypeScript and JavaScript, each importing a helper of its own. */
 function writeProject(dir: string, type: string | undefined): string[] {

@@ -12,6 +12,7 @@ import {
 } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import { type JobResult, type PlanSpec, type RunFigures, runPlan } from '../runtime/job-runner.js';
+import { checkFilePaths } from './check-file-paths.js';
 import { DataStream } from './data-stream.js';
 import { nodeBase } from './stream-base.js';
 
@@ -140,7 +141,9 @@ export class StreamExecutionEnvironment {
   buildPlan(name = 'job'): JobPlan {
     const config = { ...this.config, ...this.overrides };
     validate(config);
-    return this.planBuilder.build(name, config);
+    const plan = this.planBuilder.build(name, config);
+    checkFilePaths(plan);
+    return plan;
   }
 
   /** Runs the job until its bounded input ends (or forever on unbounded input). */

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
 import { addRestartOptions } from './restart-options.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   const engineArgs = dash === -1 ? argv : argv.slice(0, dash);
   const jobArgs = dash === -1 ? [] : argv.slice(dash + 1);
   let exitCode = 0;
+  endQuietlyWhenStdoutCloses();
   const program = new Command('sluice')
     .description('Sluice: stateful stream processing for TypeScript')
     .exitOverride()

@@ -1,16 +1,26 @@
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../core/errors.js';
-import { JobFailedError } from '../runtime/errors-wire.js';
+import { describeFileSystemError, isFileSystemError } from '../core/file-system-error.js';
+import { JobFailedError, type WireError } from '../runtime/errors-wire.js';
 
 const engineDir = fileURLToPath(new URL('..', import.meta.url));
+/** The command's launcher: its frames are the engine's too. */
+const binDir = fileURLToPath(new URL('../../bin/', import.meta.url));
 
 /**
  * Prints a failure for a person: one `error:` line they can act on, then the frames of the user's code that threw
- * (engine, dependency and Node-internal frames are left out). Unexpected engine errors keep their whole stack.
+ * (engine, dependency and Node-internal frames are left out). A failed file-system call is reported as the
+ * operation, the path and the reason, without the engine's frames. Other unexpected engine errors keep their whole
+ * stack.
  */
 export function reportError(e: unknown, jobFile: string): void {
   const err = process.stderr;
   if (e instanceof JobFailedError) {
+    const fileSystem = fileSystemFailure(e.wire);
+    if (fileSystem !== undefined) {
+      err.write(`error: ${fileSystem}\n`);
+      return;
+    }
     err.write(`error: ${e.message}\n`);
     const cause = e.wire.cause;
     if (cause?.stack) err.write(userFrames(cause.stack));
@@ -19,6 +29,12 @@ export function reportError(e: unknown, jobFile: string): void {
   }
   if (e instanceof SluiceError) {
     err.write(`error: ${e.message}\n`);
+    return;
+  }
+  if (isFileSystemError(e)) {
+    // Thrown on this thread, by the engine (a checkpoint directory) or by the job's own code while it was built.
+    err.write(`error: ${describeFileSystemError(e)}\n`);
+    if (e.stack) err.write(userFrames(e.stack));
     return;
   }
   if (e instanceof Error) {
@@ -30,11 +46,25 @@ export function reportError(e: unknown, jobFile: string): void {
   err.write(`error: ${String(e)}\n`);
 }
 
+/**
+ * The message for a job that failed in a file-system call made by the engine (not by user code, whose errors name
+ * the operator): the call described, or the message of the engine error wrapping it, which names the path.
+ */
+function fileSystemFailure(wire: WireError): string | undefined {
+  if (wire.user) return undefined;
+  if (wire.fileSystem !== undefined) return describeFileSystemError(wire.fileSystem);
+  if (wire.cause?.fileSystem !== undefined) return wire.message;
+  return undefined;
+}
+
 /** The `at …` lines of a stack that point into user code, indented; empty when there are none. */
 export function userFrames(stack: string): string {
   const frames = stack
     .split('\n')
     .filter((l) => /^\s+at /.test(l))
-    .filter((l) => !l.includes(engineDir) && !l.includes('node_modules') && !l.includes('node:internal'));
+    .filter(
+      (l) =>
+        !l.includes(engineDir) && !l.includes(binDir) && !l.includes('node_modules') && !l.includes('node:internal'),
+    );
   return frames.length === 0 ? '' : `${frames.map((l) => `  ${l.trim()}`).join('\n')}\n`;
 }

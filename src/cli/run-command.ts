@@ -4,6 +4,7 @@ import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import type { RunFigures } from '../runtime/job-runner.js';
 import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
+import { applyCheckpointOptions } from './checkpoint-options.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
@@ -75,16 +76,11 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   const progress = new ProgressReporter((options.progress ?? terminal) ? (terminal ? 'bar' : 'lines') : 'off');
   try {
     const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
-    if (options.checkpointDir !== undefined) {
-      env.enableCheckpointing(
-        options.checkpointInterval ?? env.checkpointConfig?.intervalMs ?? 1000,
-        resolve(options.checkpointDir),
-        {
-          ...(options.checkpointTimeout !== undefined ? { timeoutMs: options.checkpointTimeout } : {}),
-          ...(options.minPause !== undefined ? { minPauseMs: options.minPause } : {}),
-          ...(options.retainedCheckpoints !== undefined ? { retain: options.retainedCheckpoints } : {}),
-        },
-      );
+    const refused = applyCheckpointOptions(env, options);
+    if (refused !== undefined) {
+      progress.stop();
+      process.stderr.write(`error: ${refused}\n`);
+      return 2;
     }
     const plan = env.buildPlan(file);
     const controller = new AbortController();

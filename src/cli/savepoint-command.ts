@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { describeFileSystemError, isFileSystemError } from '../core/file-system-error.js';
 import { requestSavepoint, type SavepointAnswer } from '../runtime/checkpoint/savepoint-requests.js';
 
 /** `sluice savepoint --checkpoint-dir CK --target DIR [--stop]`: returns the exit code. */
@@ -16,7 +17,10 @@ export async function savepointCommand(opts: {
       opts.timeout ?? 60_000,
     );
   } catch (e) {
-    process.stderr.write(`error: savepoint failed: ${(e as Error).message}\n`);
+    // The request could not even be placed (a checkpoint directory that cannot be created or written).
+    process.stderr.write(
+      `error: savepoint failed: ${isFileSystemError(e) ? describeFileSystemError(e) : (e as Error).message}\n`,
+    );
     return 1;
   }
   if (!answer.ok) {

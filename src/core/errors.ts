@@ -38,6 +38,27 @@ export class UserFunctionError extends SluiceError {
   }
 }
 
+/**
+ * A key selector threw, or returned something that is not a key (undefined, an object, …). Names the operator the
+ * keyed stream feeds and summarises the record.
+ */
+export class KeySelectorError extends SluiceError {
+  override name = 'KeySelectorError';
+  constructor(
+    readonly operatorName: string,
+    readonly recordSummary: string,
+    override readonly cause: unknown,
+    /** True when the selector ran but its result is not a key; false when it threw. */
+    readonly invalidKey: boolean,
+  ) {
+    super(
+      `the key selector of operator ${operatorName} ${invalidKey ? 'returned an invalid key' : 'failed'} on record ${recordSummary}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+    );
+  }
+}
+
 /** A short, bounded, printable summary of a record for error messages. */
 export function summarizeRecord(value: unknown, maxLength = 200): string {
   let text: string;

@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/errors.js';
+import { isFileSystemError, type SystemCallError } from '../core/file-system-error.js';
 
 /** An error as it crosses a thread boundary. */
 export interface WireError {
@@ -8,6 +9,8 @@ export interface WireError {
   /** True for errors whose message is meant for the user as is (SluiceError and subclasses). */
   user: boolean;
   cause?: WireError;
+  /** Set when a file-system call failed: what it did, on which path, and the error code. */
+  fileSystem?: SystemCallError;
 }
 
 export function toWire(e: unknown): WireError {
@@ -18,6 +21,16 @@ export function toWire(e: unknown): WireError {
       stack: e.stack,
       user: e instanceof SluiceError,
       cause: e.cause === undefined ? undefined : toWire(e.cause),
+      ...(isFileSystemError(e)
+        ? {
+            fileSystem: {
+              code: e.code,
+              syscall: e.syscall,
+              path: e.path,
+              ...(e.dest === undefined ? {} : { dest: e.dest }),
+            },
+          }
+        : {}),
     };
   }
   return { name: 'Error', message: String(e), stack: undefined, user: false };

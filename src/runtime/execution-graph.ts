@@ -31,6 +31,8 @@ export interface Edge {
   readonly sideOutput: OutputTag<unknown> | undefined;
   readonly sourceParallelism: number;
   readonly targetParallelism: number;
+  /** The first operator of the target vertex, as errors name it: `'name' (uid …)`. */
+  readonly target: string;
 }
 
 export interface EdgeRef {
@@ -159,6 +161,7 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
       sideOutput: e.sideOutput,
       sourceParallelism: sp,
       targetParallelism: tp,
+      target: `'${e.to.name}' (uid ${e.to.uid})`,
     };
     edges.push(edge);
     outputs[from]!.push(edge);

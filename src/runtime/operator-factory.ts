@@ -33,9 +33,12 @@ export function isKeyed(node: PlanNode): boolean {
  * Translates a plan node into a fresh operator instance for one subtask. With `copyFunctions`, user function objects
  * are copied for this subtask (needed when several subtasks of one operator share a thread; with one thread per
  * subtask each thread built its own plan and owns its function objects).
+ *
+ * @throws PlanError naming the operator when its function object cannot be copied.
  */
 export function createOperator(node: PlanNode, copyFunctions = false): StreamOperator {
-  const own = <T extends object>(fn: T): T => (copyFunctions ? cloneFunctionObject(fn) : fn);
+  const own = <T extends object>(fn: T): T =>
+    copyFunctions ? cloneFunctionObject(fn, `'${node.name}' (uid ${node.uid})`) : fn;
   switch (node.kind) {
     case 'map':
     case 'filter':

@@ -1,5 +1,6 @@
 import type { Batch } from '../core/batch.js';
-import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from '../core/key.js';
+import { KeySelectorError, summarizeRecord } from '../core/errors.js';
+import { type Key, keyGroupOf, type NormalizedKey, normalizeKey, subtaskForKeyGroup } from '../core/key.js';
 import type { Partitioning } from '../plan/nodes.js';
 import type { ChannelTransport } from './channel-message.js';
 
@@ -28,6 +29,8 @@ export class RecordWriter {
     private readonly batchSize: number,
     credits: number,
     private readonly transport: ChannelTransport,
+    /** The operator this edge feeds, as errors name it: `'name' (uid …)`. */
+    private readonly target = 'after a keyBy',
   ) {
     this.targets = targetParallelism;
     this.buffers = Array.from({ length: targetParallelism }, () => ({ values: [], timestamps: [] }));
@@ -52,12 +55,27 @@ export class RecordWriter {
       case 'shuffle':
         return () => Math.floor(Math.random() * n);
       case 'hash': {
-        const select = p.keySelector as (v: unknown) => import('../core/key.js').Key;
+        const select = p.keySelector as (v: unknown) => Key;
         const maxP = this.maxParallelism;
-        return (v) => subtaskForKeyGroup(keyGroupOf(normalizeKey(select(v)), maxP), maxP, n);
+        return (v) => subtaskForKeyGroup(keyGroupOf(this.keyOf(select, v), maxP), maxP, n);
       }
       case 'broadcast':
         return undefined;
+    }
+  }
+
+  /** @throws KeySelectorError naming the target operator and the record when the selector throws or returns no key. */
+  private keyOf(select: (v: unknown) => Key, value: unknown): NormalizedKey {
+    let key: Key;
+    try {
+      key = select(value);
+    } catch (e) {
+      throw new KeySelectorError(this.target, summarizeRecord(value), e, false);
+    }
+    try {
+      return normalizeKey(key);
+    } catch (e) {
+      throw new KeySelectorError(this.target, summarizeRecord(value), e, true);
     }
   }
 

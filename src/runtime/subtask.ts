@@ -118,6 +118,7 @@ export class Subtask {
         this.config.batchSize,
         this.config.channelCredits,
         this.host.transport,
+        edge.target,
       );
       this.writers.push(w);
       if (edge.sideOutput === undefined) mainWriters.push(w);

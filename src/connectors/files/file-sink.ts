@@ -26,7 +26,8 @@ export interface FileSinkOptions<T> {
 /**
  * Writes all records to one UTF-8 file, one line each ("\n" line ends), in the order received; hence parallelism 1.
  * When the job runs with checkpoints (exactly-once), `path` is instead a directory of part files that become
- * visible only when the checkpoint covering them completes (see PartFileWriter).
+ * visible only when the checkpoint covering them completes (see PartFileWriter); a run from the beginning replaces
+ * the part files of earlier runs there and leaves files of other names alone.
  * Opening creates missing parent directories and truncates the file. Writes are buffered and asynchronous with a
  * few MiB at most in memory; `flush()` (at the end of input) and `close()` write everything and fsync, so the file
  * is complete and durable once the job has finished.

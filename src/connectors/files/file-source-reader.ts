@@ -21,6 +21,8 @@ export interface FileReaderConfig<T> {
   readonly format: LineFormat<T>;
   /** Rescan period in watch mode; undefined for a bounded read. */
   readonly watchIntervalMs: number | undefined;
+  /** A bounded read of a directory without input files ends at once instead of failing. */
+  readonly allowEmpty: boolean;
   /** Longest line, in bytes without its line end, before it becomes a bad record. */
   readonly maxLineBytes: number;
   /** Size of one read. */
@@ -97,7 +99,8 @@ export class FileSourceReader<T> implements SourceReader<T> {
   /**
    * Lists the input and picks this reader's files.
    *
-   * @throws InputError when the path is missing, or is a single file in watch mode.
+   * @throws InputError when the path is missing, is a single file in watch mode, or is a directory without input
+   *   files when not watched (unless `allowEmpty`).
    */
   async open(): Promise<void> {
     const { path, watchIntervalMs } = this.config;
@@ -110,6 +113,14 @@ export class FileSourceReader<T> implements SourceReader<T> {
       this.files = this.ctx.subtaskIndex === 0 ? [path] : [];
     } else {
       const listed = await listInputFiles(path);
+      if (listed.length === 0 && watchIntervalMs === undefined && !this.config.allowEmpty) {
+        // Most likely a wrong path or a pattern that matched nothing: an empty result would look like success.
+        throw new InputError(
+          `input directory '${path}' has no files to read (names starting with '.' or '_' are skipped; FileSource option allowEmpty accepts this)`,
+          path,
+          undefined,
+        );
+      }
       this.files = watchIntervalMs === undefined ? listed.filter((_, i) => this.ownsIndex(i)) : this.claimNew(listed);
     }
     if (watchIntervalMs === undefined) {

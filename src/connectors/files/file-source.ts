@@ -18,6 +18,12 @@ export interface FileSourceCommonOptions {
    * system, then rename it into place.
    */
   readonly watch?: { readonly intervalMs: number };
+  /**
+   * A directory without input files (not watched) is an error naming it, as a missing path is: it is most often a
+   * wrong path. `true` makes the source end at once instead, for a directory that may legitimately be empty (the
+   * history of a HybridSource before anything was archived). Default false.
+   */
+  readonly allowEmpty?: boolean;
   /** Longest line accepted, in bytes without the line end; a longer line is a bad record. Default 16 MiB. */
   readonly maxLineBytes?: number;
   /** Size of one read; at most two chunks are buffered per reader. Default 1 MiB (small values are for tests). */
@@ -94,6 +100,7 @@ export class FileSource<T> implements Source<T> {
         path: this.path,
         format: this.format,
         watchIntervalMs: this.options.watch?.intervalMs,
+        allowEmpty: this.options.allowEmpty ?? false,
         maxLineBytes: this.maxLineBytes,
         chunkBytes: this.chunkBytes,
       },

@@ -1,5 +1,5 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SinkWriter } from '../../core/sink.js';
 import { BufferedFileWriter } from './buffered-file-writer.js';
 
@@ -9,6 +9,11 @@ export interface PartFileCommittable {
   pending: string;
   /** Visible name after commit. */
   final: string;
+  /**
+   * Absolute output directory the files are in. Absent in checkpoints written before it was recorded: then the
+   * writer's own directory.
+   */
+  dir?: string;
 }
 
 /** Turns records into lines (each with its line end); `initial` is written at the start of the first part file. */
@@ -28,19 +33,32 @@ const pad = (n: number) => String(n).padStart(6, '0');
  * checkpoint had pre-committed and deletes this subtask's files produced after it — in-progress ones and also
  * published ones with a later sequence number (possible when a newer checkpoint turned out corrupt and an older one
  * was restored): they will be produced again under the same names, so the output stays exactly-once.
+ *
+ * A run that starts from the beginning (no checkpoint restored: a first run, or `--fresh`) replaces this subtask's
+ * part files, published and in-progress, just as the single-file sink truncates its file: otherwise a rerun would
+ * add a second copy of the output. Files of other names in the directory are never touched.
+ *
+ * A checkpoint restored into a different output directory (a savepoint resumed with a new output path) leaves the
+ * part files it pre-committed to the directory they were written in — the run that took the savepoint published
+ * them there once the savepoint completed — and the new directory receives the output after the savepoint, its
+ * part files numbered on from the savepoint's sequence number. If the new directory is a copy of the old one that
+ * holds such a pre-committed file still unpublished, it is published there.
  */
 export class PartFileWriter<T> implements SinkWriter<T> {
   private current: BufferedFileWriter | undefined;
   private currentName = '';
   private seq = 0;
   private recovered = false;
+  private readonly absDir: string;
 
   constructor(
     private readonly dir: string,
     private readonly subtask: number,
     private readonly extension: string,
     private readonly formatter: PartLineFormatter<T>,
-  ) {}
+  ) {
+    this.absDir = resolve(dir);
+  }
 
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -69,7 +87,11 @@ export class PartFileWriter<T> implements SinkWriter<T> {
     if (file === undefined) return undefined;
     this.current = undefined;
     await file.close(); // flushes and fsyncs
-    const committable = { pending: this.currentName, final: `part-${this.subtask}-${pad(this.seq)}${this.extension}` };
+    const committable: PartFileCommittable = {
+      pending: this.currentName,
+      final: `part-${this.subtask}-${pad(this.seq)}${this.extension}`,
+      dir: this.absDir,
+    };
     this.seq++;
     return committable;
   }
@@ -82,11 +104,8 @@ export class PartFileWriter<T> implements SinkWriter<T> {
       try {
         await rename(from, to);
       } catch (e) {
-        const done = await stat(to).then(
-          () => true,
-          () => false,
-        );
-        if (!done) throw new Error(`cannot publish ${c.final}: ${(e as Error).message}`);
+        const done = await exists(to);
+        if (!done) throw new Error(`cannot publish part file '${to}': ${(e as Error).message}`, { cause: e });
       }
     }
     if (committables.length > 0) await syncDirectory(this.dir);
@@ -99,25 +118,24 @@ export class PartFileWriter<T> implements SinkWriter<T> {
   async recover(committables: readonly unknown[], states: readonly unknown[]): Promise<void> {
     this.recovered = true;
     await mkdir(this.dir, { recursive: true });
-    await this.commit(committables);
-    const inProgress = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
-    const published = new RegExp(`^part-${this.subtask}-(\\d+)`);
-    const restored = (states as { nextSeq: number }[]).map((s) => s.nextSeq);
-    // Restored: files from `nextSeq` on come after the checkpoint. Fresh start: continue after what exists.
-    const keepBelow = restored.length > 0 ? Math.max(...restored) : Number.POSITIVE_INFINITY;
-    let next = restored.length > 0 ? keepBelow : 0;
-    for (const name of await readdir(this.dir)) {
-      if (inProgress.test(name)) {
-        await rm(join(this.dir, name), { force: true });
-        continue;
-      }
-      const m = published.exec(name);
-      if (m === null) continue;
-      const seq = Number(m[1]);
-      if (seq >= keepBelow) await rm(join(this.dir, name), { force: true });
-      else if (restored.length === 0) next = Math.max(next, seq + 1);
+    const here: PartFileCommittable[] = [];
+    for (const c of committables as PartFileCommittable[]) {
+      // Another directory's pre-committed file is published here only if this directory is a copy holding it.
+      if (c.dir === undefined || c.dir === this.absDir || (await exists(join(this.dir, c.pending)))) here.push(c);
     }
-    this.seq = next;
+    await this.commit(here);
+    const inProgress = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
+    const published = new RegExp(`^part-${this.subtask}-(\\d{6,})${escapeRegExp(this.extension)}$`);
+    const restored = (states as { nextSeq: number }[]).map((s) => s.nextSeq);
+    // Restored: files from `nextSeq` on come after the checkpoint. From the beginning: every part file is redone.
+    const keepBelow = restored.length > 0 ? Math.max(...restored) : 0;
+    for (const name of await readdir(this.dir)) {
+      const m = published.exec(name);
+      if (inProgress.test(name) || (m !== null && Number(m[1]) >= keepBelow)) {
+        await rm(join(this.dir, name), { force: true });
+      }
+    }
+    this.seq = keepBelow;
   }
 
   async flush(): Promise<void> {
@@ -128,6 +146,17 @@ export class PartFileWriter<T> implements SinkWriter<T> {
     // An unfinished part file stays hidden; the next run's recovery deletes it.
     await this.current?.close();
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function syncDirectory(dir: string): Promise<void> {

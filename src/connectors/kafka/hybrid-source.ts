@@ -28,7 +28,10 @@ export type HybridKafkaStart =
   | { readonly offsets: readonly KafkaPartitionOffset[] };
 
 export interface HybridSourceOptions<T, K = Buffer | null, V = T> {
-  /** The history: a bounded source, typically a `FileSource` of the archived events. */
+  /**
+   * The history: a bounded source, typically a `FileSource` of the archived events (with `allowEmpty: true` when the
+   * archive directory may still be empty).
+   */
   readonly history: Source<T>;
   /**
    * The event time (epoch ms) of a history record. History records are emitted with it as their timestamp (Kafka
