@@ -42,23 +42,39 @@ async function inspect(path: string): Promise<{ ino: number; owner: Owner | unde
   }
 }
 
+/** Whether a lock file found at `found` no longer protects anything (see lockCheckpointDirectory). */
+function isStale(found: { owner: Owner | undefined; mtimeMs: number }): boolean {
+  const { owner } = found;
+  return owner === undefined ? Date.now() - found.mtimeMs >= RENEW_MS : !held(owner, found.mtimeMs);
+}
+
 /**
- * Removes the stale lock file whose inode is `ino`, if it is still the one at `path`. The file is renamed aside
- * first (atomic: of several processes renaming it, one succeeds) and its identity checked afterwards; a lock that
- * turns out to be a fresh one (another process took over in between) is linked back.
+ * Replaces the stale lock whose inode is `staleIno` with this run's lock file `mine`; true when this run now holds
+ * the lock. Takeovers are serialised by a second exclusive file, `_lock.takeover`: inside it the lock is checked to
+ * still be the very file judged stale and then replaced by one rename (which overwrites atomically), so the lock is
+ * never absent and two starters can never both take it. Removing the stale file and racing to link instead lets a
+ * slow remover delete the fresh lock of a faster starter. A takeover file left by a run killed inside this short
+ * step is removed once its owner is gone.
  */
-async function removeStale(path: string, ino: number): Promise<void> {
-  const aside = `${path}.stale-${randomUUID()}`;
+async function takeOverStale(dir: string, path: string, staleIno: number, mine: string): Promise<boolean> {
+  const guard = join(dir, `${LOCK}.takeover`);
   try {
-    await rename(path, aside);
+    await link(mine, guard);
   } catch (e) {
-    if (errno(e) === 'ENOENT') return; // someone else removed it first
-    throw e;
+    if (errno(e) !== 'EEXIST') throw e;
+    const other = await inspect(guard);
+    if (other !== undefined && isStale(other)) await rm(guard, { force: true });
+    return false;
   }
   try {
-    if ((await stat(aside)).ino !== ino) await link(aside, path).catch(() => {});
+    const found = await inspect(path);
+    if (found === undefined || found.ino !== staleIno) return false;
+    const replacement = `${mine}.replace`;
+    await link(mine, replacement);
+    await rename(replacement, path);
+    return true;
   } finally {
-    await rm(aside, { force: true });
+    await rm(guard, { force: true });
   }
 }
 
@@ -68,17 +84,13 @@ async function removeStale(path: string, ino: number): Promise<void> {
  * unique name, then hard-linked to `_lock`, which fails if the lock exists; of simultaneous starters exactly one
  * succeeds. A lock of this machine whose process is gone (killed with -9) is stale; so is a lock of another machine
  * (a directory shared between machines, as in cluster mode) whose lease was not renewed for 15 s (the holder renews
- * it every 2 s). A stale lock is renamed aside (checked to be the very file judged stale) and the exclusive link
- * tried again, so a takeover races safely too. A live owner is waited for up to `waitMs` (a killed run may take a
+ * it every 2 s). A stale lock is replaced by this run's in one rename, under a takeover guard (takeOverStale), so a
+ * takeover races safely too. A live owner is waited for up to `waitMs` (a killed run may take a
  * moment to go), then this run fails with an error naming the directory and the holder. Returns the function that
  * releases the lock (only if it is still this run's).
  */
 export async function lockCheckpointDirectory(dir: string, waitMs = 5000): Promise<() => Promise<void>> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw new SluiceError(`cannot create checkpoint directory ${dir}: ${(e as Error).message}`);
-  }
+  await mkdir(dir, { recursive: true }); // a failure names the call and the path; the command describes it
   const path = join(dir, LOCK);
   const me = `${process.pid} ${hostname()}`;
   const mine = join(dir, `${LOCK}.${process.pid}-${randomUUID()}`);
@@ -98,8 +110,12 @@ export async function lockCheckpointDirectory(dir: string, waitMs = 5000): Promi
       if (found === undefined) continue; // released meanwhile
       const owner = found.owner;
       // A lock file without an owner is being written by an older version, or was cut short by a crash.
-      if (owner === undefined ? Date.now() - found.mtimeMs >= RENEW_MS : !held(owner, found.mtimeMs)) {
-        await removeStale(path, found.ino);
+      if (isStale(found)) {
+        if (await takeOverStale(dir, path, found.ino, mine)) {
+          ino = (await stat(mine)).ino;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
         continue;
       }
       if (Date.now() > deadline) {

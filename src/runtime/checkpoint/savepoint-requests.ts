@@ -130,13 +130,10 @@ export async function requestSavepoint(
   const dir = join(root, REQUESTS);
   const id = randomUUID();
   const path = join(dir, `${id}.request.json`);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${id}.tmp`), JSON.stringify(request));
-    await rename(join(dir, `${id}.tmp`), path);
-  } catch (e) {
-    throw new SluiceError(`cannot write a savepoint request into ${dir}: ${(e as Error).message}`);
-  }
+  // A failure here is a file-system error naming its call and path; the command describes it.
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${id}.tmp`), JSON.stringify(request));
+  await rename(join(dir, `${id}.tmp`), path);
   const done = join(dir, `${id}.done.json`);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
