@@ -80,7 +80,7 @@ export default defineJob((env) => {
   const fromTyped = windowed.aggregate(typedAgg, new Format());
 
   // reduce with a window function: the element is the stream's type.
-  const reduced = windowed.reduce((a, b) => ({ ...a, amount: a.amount + b.amount }), {
+  const reduced = windowed.reduce((a, b) => ({ user: a.user, ts: b.ts, amount: a.amount + b.amount }), {
     process(user, _ctx, [e]) {
       return [{ user, total: e.amount }];
     },
