@@ -48,7 +48,10 @@ test('the guide has runnable snippets and each TypeScript snippet is either run 
 });
 
 // Started at once, so the compiler runs while the snippets run.
-const typechecked = typecheck(snippets.map((s) => join('.guide-snippets', s.fileName)));
+const typechecked = typecheck(
+  snippets.map((s) => join('.guide-snippets', s.fileName)),
+  '.guide-snippets',
+);
 
 test('every snippet of the guide type-checks', async () => {
   const r = await typechecked;
