@@ -30,8 +30,8 @@ export default defineJob((env, args) => {
         merge: (a, b) => a + b,
       },
       {
-        process(user, ctx, [count], out) {
-          out.collect({ user, start: ctx.window.start, end: ctx.window.end, count });
+        process(user, ctx, [count]) {
+          return [{ user, start: ctx.window.start, end: ctx.window.end, count }];
         },
       },
     )

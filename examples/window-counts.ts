@@ -33,9 +33,9 @@ export default defineJob((env, args) => {
         getResult: (acc) => acc,
       },
       {
-        process(user, ctx, [acc], out) {
+        process(user, ctx, [acc]) {
           const { start, end } = ctx.window;
-          out.collect({ user, windowStart: start, windowEnd: end, count: acc!.count, sum: acc!.sum });
+          return [{ user, windowStart: start, windowEnd: end, count: acc.count, sum: acc.sum }];
         },
       },
     )

@@ -25,8 +25,8 @@ export default defineJob((env, args) => {
     .aggregate(
       { createAccumulator: () => 0, add: (_w: string, n: number) => n + 1, getResult: (n) => n },
       {
-        process(word, _ctx, counts, out) {
-          out.collect(`${word}\t${counts[0]}`);
+        process(word, _ctx, [count]) {
+          return [`${word}\t${count}`];
         },
       },
     )

@@ -58,5 +58,9 @@ export type * from './state/state.js';
 export * from './windowing/assigners.js';
 export * from './windowing/evictors.js';
 export * from './windowing/triggers.js';
-export type { ProcessWindowContext, ProcessWindowFunction } from './windowing/window-function.js';
+export type {
+  ProcessWindowContext,
+  ProcessWindowFunction,
+  ReducedWindowFunction,
+} from './windowing/window-function.js';
 export { GlobalWindow, TimeWindow, type Window } from './windowing/windows.js';

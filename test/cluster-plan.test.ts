@@ -14,6 +14,7 @@ import { KafkaSink, KafkaSource } from '../src/connectors/kafka/index.js';
 import { PlanError } from '../src/core/errors.js';
 import { keyGroupOf, normalizeKey } from '../src/core/key.js';
 import type { SourceOutput, SourceReader } from '../src/core/source.js';
+import type { Collector } from '../src/functions/context.js';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategies } from '../src/index.js';
 import type { JobPlan } from '../src/plan/job-plan.js';
 import { SplitWatermarks } from '../src/runtime/split-watermarks.js';
@@ -121,7 +122,7 @@ describe('planCluster', () => {
     a.keyBy((e) => e.user)
       .connect(b.keyBy((e) => e.user))
       .process({
-        processElement1: (e: Ev, _ctx, out) => out.collect(e),
+        processElement1: (e: Ev, _ctx, out: Collector<Ev>) => out.collect(e),
         processElement2: (e: Ev, _ctx, out) => out.collect(e),
       })
       .sinkTo(sink('joined'));

@@ -794,6 +794,33 @@ describe('window triggers', () => {
     assert.deepEqual(h.output().map((r) => [r.value.key, r.value.v, r.timestamp])[2], ['a', 8, 199]);
   });
 
+  test('a window function may return its results: they follow the collected ones, with the window timestamp', async () => {
+    const h = await OperatorTestHarness.create((s: DataStream<Ev>) =>
+      s
+        .keyBy((e) => e.key)
+        .window(TumblingEventTimeWindows.of(100))
+        .aggregate(
+          { createAccumulator: () => 0, add: (e: Ev, n: number) => n + e.v, getResult: (n) => n },
+          {
+            process(key, ctx, [total], out: Collector<string>) {
+              out.collect(`${key} collected ${total}`);
+              return [`${key} returned ${total}`, `${key} ends ${ctx.window.end}`];
+            },
+          },
+        ),
+    );
+    h.processElement(ev('a', 10, 1), 10).processElement(ev('a', 20, 2), 20);
+    h.processWatermark(99);
+    assert.deepEqual(
+      h.output().map((r) => [r.value, r.timestamp]),
+      [
+        ['a collected 3', 99],
+        ['a returned 3', 99],
+        ['a ends 100', 99],
+      ],
+    );
+  });
+
   test('countWindow(n) fires every n elements of a key; an incomplete window never fires', async () => {
     const h = await OperatorTestHarness.create((s: DataStream<Ev>) =>
       s

@@ -13,8 +13,8 @@ export default defineJob((env, args) => {
       .aggregate(
         { createAccumulator: () => 0, add: (_b, n: number) => n + 1, getResult: (n) => n },
         {
-          process(bidder, ctx, [count], out) {
-            out.collect({ bidder, bid_count: count!, starttime: ctx.window.start, endtime: ctx.window.end });
+          process(bidder, ctx, [count]) {
+            return [{ bidder, bid_count: count, starttime: ctx.window.start, endtime: ctx.window.end }];
           },
         },
       ),

@@ -30,9 +30,9 @@ export default defineJob((env, args) => {
         },
         { name: 'q19-top', emit: 'final' },
       )
-      .flatMap((top, out) => {
-        top.forEach((b, i) => {
-          out.collect({
+      .flatMap(
+        (top) =>
+          top.map((b, i) => ({
             auction: b.auction,
             bidder: b.bidder,
             price: b.price,
@@ -41,8 +41,8 @@ export default defineJob((env, args) => {
             dateTime: b.dateTime,
             extra: b.extra,
             rank_number: i + 1,
-          });
-        });
-      }, 'q19'),
+          })),
+        'q19',
+      ),
   );
 });

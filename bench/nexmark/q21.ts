@@ -39,17 +39,10 @@ function urlChannelId(url: string): string | null {
 export default defineJob((env, args) => {
   const q = nexmarkInput(env, args);
   q.emit(
-    q.bids().flatMap((b, out) => {
+    q.bids().flatMap((b) => {
       const channelId = knownChannelId(b.channel) ?? urlChannelId(b.url);
-      if (channelId !== null) {
-        out.collect({
-          auction: b.auction,
-          bidder: b.bidder,
-          price: b.price,
-          channel: b.channel,
-          channel_id: channelId,
-        });
-      }
+      if (channelId === null) return [];
+      return [{ auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, channel_id: channelId }];
     }, 'q21'),
   );
 });

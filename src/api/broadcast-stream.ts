@@ -37,7 +37,7 @@ export class BroadcastConnectedStream<M, B> {
     private readonly main: StreamRef,
     private readonly broadcast: StreamRef,
   ) {}
-  process<R>(fn: BroadcastProcessFunction<M, B, R>, name = 'broadcast-process'): DataStream<R> {
+  process<R = never>(fn: BroadcastProcessFunction<M, B, R>, name = 'broadcast-process'): DataStream<R> {
     return addBroadcastProcess(this.main, this.broadcast, undefined, fn, name);
   }
 }
@@ -49,7 +49,7 @@ export class KeyedBroadcastConnectedStream<M, B, K extends Key> {
     private readonly broadcast: StreamRef,
     private readonly keySelector: KeySelector,
   ) {}
-  process<R>(fn: KeyedBroadcastProcessFunction<K, M, B, R>, name = 'broadcast-process'): DataStream<R> {
+  process<R = never>(fn: KeyedBroadcastProcessFunction<K, M, B, R>, name = 'broadcast-process'): DataStream<R> {
     return addBroadcastProcess(this.main, this.broadcast, this.keySelector, fn, name);
   }
 }

@@ -30,7 +30,7 @@ abstract class TwoInputs<A, B> {
     protected readonly keySelectors: [KeySelector, KeySelector] | undefined,
   ) {}
 
-  flatMap<R>(fn: CoFlatMapFunction<A, B, R>, name = 'co-flatMap'): DataStream<R> {
+  flatMap<R = never>(fn: CoFlatMapFunction<A, B, R>, name = 'co-flatMap'): DataStream<R> {
     return addCoProcess(this.first, this.second, this.keySelectors, fn, name);
   }
 
@@ -48,7 +48,7 @@ export class ConnectedStreams<A, B> extends TwoInputs<A, B> {
   constructor(first: StreamRef, second: StreamRef) {
     super(first, second, undefined);
   }
-  process<R>(fn: CoProcessFunction<A, B, R>, name = 'co-process'): DataStream<R> {
+  process<R = never>(fn: CoProcessFunction<A, B, R>, name = 'co-process'): DataStream<R> {
     return addCoProcess(this.first, this.second, undefined, fn, name);
   }
 }
@@ -58,7 +58,7 @@ export class KeyedConnectedStreams<A, B, K extends Key> extends TwoInputs<A, B> 
   constructor(first: StreamRef, second: StreamRef, keySelectors: [KeySelector, KeySelector]) {
     super(first, second, keySelectors);
   }
-  process<R>(fn: KeyedCoProcessFunction<K, A, B, R>, name = 'co-process'): DataStream<R> {
+  process<R = never>(fn: KeyedCoProcessFunction<K, A, B, R>, name = 'co-process'): DataStream<R> {
     return addCoProcess(this.first, this.second, this.keySelectors, fn, name);
   }
 }

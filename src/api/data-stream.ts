@@ -77,12 +77,12 @@ export class DataStream<T> {
     return this.add({ kind: 'filter', fn: call as never, rich, name: name ?? 'filter' });
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
+  flatMap<R = never>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
     const [call, rich] = typeof fn === 'function' ? [fn, undefined] : [fn.flatMap.bind(fn), fn];
     return this.add({ kind: 'flatMap', fn: call as never, rich, name: name ?? 'flatMap' });
   }
 
-  process<R>(fn: ProcessFunction<T, R>, name?: string): DataStream<R> {
+  process<R = never>(fn: ProcessFunction<T, R>, name?: string): DataStream<R> {
     return this.add({ kind: 'process', fn, keySelector: undefined, name: name ?? 'process' });
   }
 

@@ -60,7 +60,7 @@ export class IntervalJoinBuilder<A, B, K extends Key> {
         self.rightLate = tag;
         return api;
       },
-      process<R>(fn: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void): DataStream<R> {
+      process<R = never>(fn: (a: A, b: B, ctx: IntervalJoinContext, out: Collector<R>) => void): DataStream<R> {
         const lower = lowerMs + (self.lowerInclusive ? 0 : 1);
         const upper = upperMs - (self.upperInclusive ? 0 : 1);
         return self.left

@@ -41,7 +41,7 @@ export class KeyedStream<T, K extends Key> {
   filter(fn: FilterFunction<T>, name?: string): DataStream<T> {
     return this.asDataStream().filter(fn, name);
   }
-  flatMap<R>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
+  flatMap<R = never>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
     return this.asDataStream().flatMap(fn, name);
   }
   sinkTo(sink: Sink<T>, name?: string): void {
@@ -49,7 +49,7 @@ export class KeyedStream<T, K extends Key> {
   }
 
   /** A KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */
-  process<R>(fn: KeyedProcessFunction<K, T, R>, name = 'keyed-process'): DataStream<R> {
+  process<R = never>(fn: KeyedProcessFunction<K, T, R>, name = 'keyed-process'): DataStream<R> {
     return this.add({ kind: 'process', fn, keySelector: this.keySelector, name });
   }
 

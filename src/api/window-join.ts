@@ -24,7 +24,7 @@ export class WindowJoinBuilder<A, B> {
           apply: <R>(join: (a: A, b: B) => R): DataStream<R> =>
             this.build(leftKey, rightKey, assigner, (a, b, out: Collector<R>) => out.collect(join(a, b))),
           /** Emits through a collector: zero or more results per pair. */
-          flatApply: <R>(join: (a: A, b: B, out: Collector<R>) => void): DataStream<R> =>
+          flatApply: <R = never>(join: (a: A, b: B, out: Collector<R>) => void): DataStream<R> =>
             this.build(leftKey, rightKey, assigner, join),
         }),
       }),

@@ -5,7 +5,7 @@ import type { AggregateFunction } from '../state/descriptors.js';
 import type { WindowAssigner } from '../windowing/assigners.js';
 import type { Evictor } from '../windowing/evictors.js';
 import type { Trigger } from '../windowing/triggers.js';
-import type { ProcessWindowFunction } from '../windowing/window-function.js';
+import type { ProcessWindowFunction, ReducedWindowFunction } from '../windowing/window-function.js';
 import type { Window } from '../windowing/windows.js';
 import { DataStream } from './data-stream.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
@@ -101,28 +101,34 @@ class WindowBuilder<T, K extends Key, W extends Window> {
     return new DataStream<R>({ env, nodeId: node.id, partitioning: undefined, sideOutput: undefined });
   }
 
-  /** Incremental reduce; emits the reduced value (or passes it to `windowFunction`). */
+  /**
+   * Incremental reduce; emits the reduced value (or passes it to `windowFunction`). The output type comes from
+   * `windowFunction`'s collector: annotate `out` (`out: Collector<Row>`) or implement the interface with a type.
+   */
   reduce(fn: (a: T, b: T) => T): DataStream<T>;
-  reduce<R>(fn: (a: T, b: T) => T, windowFunction: ProcessWindowFunction<T, R, K, W>): DataStream<R>;
-  reduce<R>(fn: (a: T, b: T) => T, windowFunction?: ProcessWindowFunction<T, R, K, W>): DataStream<R | T> {
+  reduce<R = never>(fn: (a: T, b: T) => T, windowFunction: ReducedWindowFunction<T, R, K, W>): DataStream<R>;
+  reduce<R>(fn: (a: T, b: T) => T, windowFunction?: ReducedWindowFunction<T, R, K, W>): DataStream<R | T> {
     return this.build(reduceAsAggregate(fn) as never, windowFunction as never, 'window-reduce');
   }
 
-  /** Incremental aggregation; emits the result (or passes it to `windowFunction`). */
+  /**
+   * Incremental aggregation; emits the result (or passes it to `windowFunction`). The accumulator and result types
+   * come from `agg`, the output type from `windowFunction`'s collector (annotate `out`, as for `reduce`).
+   */
   aggregate<ACC, V>(agg: AggregateFunction<T, ACC, V>): DataStream<V>;
-  aggregate<ACC, V, R>(
+  aggregate<ACC, V, R = never>(
     agg: AggregateFunction<T, ACC, V>,
-    windowFunction: ProcessWindowFunction<V, R, K, W>,
+    windowFunction: ReducedWindowFunction<V, R, K, W>,
   ): DataStream<R>;
   aggregate<ACC, V, R>(
     agg: AggregateFunction<T, ACC, V>,
-    windowFunction?: ProcessWindowFunction<V, R, K, W>,
+    windowFunction?: ReducedWindowFunction<V, R, K, W>,
   ): DataStream<V | R> {
     return this.build(agg as never, windowFunction as never, 'window-aggregate');
   }
 
-  /** Evaluates each window with all its elements. */
-  process<R>(fn: ProcessWindowFunction<T, R, K, W>): DataStream<R> {
+  /** Evaluates each window with all its elements; the output type comes from `fn`'s collector. */
+  process<R = never>(fn: ProcessWindowFunction<T, R, K, W>): DataStream<R> {
     return this.build(undefined, fn as never, 'window-process');
   }
 }

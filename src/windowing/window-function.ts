@@ -16,10 +16,32 @@ export interface ProcessWindowContext<W extends Window> {
 
 /**
  * Evaluates a window with all its elements (or, after `reduce`/`aggregate`, with the single pre-aggregated value).
- * Output records carry the timestamp `window.maxTimestamp()`.
+ * It emits through `out`, or returns its results as an array (or any iterable), or both: returned results follow
+ * those collected. Returning lets TypeScript infer the output type; with `out` alone, annotate it
+ * (`out: Collector<Row>`). Output records carry the timestamp `window.maxTimestamp()`.
  */
 export interface ProcessWindowFunction<IN, OUT, K, W extends Window = Window> extends RichFunction {
-  process(key: K, ctx: ProcessWindowContext<W>, elements: readonly IN[], out: Collector<OUT>): void;
+  process(
+    key: K,
+    ctx: ProcessWindowContext<W>,
+    elements: readonly IN[],
+    out: Collector<OUT>,
+  ): Iterable<OUT> | undefined | void;
   /** Called when the window is purged, to clean per-window state. */
+  clear?(ctx: ProcessWindowContext<W>): void;
+}
+
+/**
+ * The window function given to `reduce(fn, windowFunction)` or `aggregate(agg, windowFunction)`: it sees exactly
+ * one element, the window's reduced or aggregated value (so `[value]` destructures to `V`, not `V | undefined`).
+ * Emits and returns as a {@link ProcessWindowFunction}, and any ProcessWindowFunction of `V` is one.
+ */
+export interface ReducedWindowFunction<V, OUT, K, W extends Window = Window> extends RichFunction {
+  process(
+    key: K,
+    ctx: ProcessWindowContext<W>,
+    result: readonly [V],
+    out: Collector<OUT>,
+  ): Iterable<OUT> | undefined | void;
   clear?(ctx: ProcessWindowContext<W>): void;
 }

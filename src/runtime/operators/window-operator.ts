@@ -382,7 +382,9 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       for (const e of elements) this.collector.collect(e);
       return;
     }
-    fn.process(key, this.windowCtx, elements, this.collector);
+    // A window function emits through the collector or returns its results (which lets TypeScript infer them).
+    const returned = fn.process(key, this.windowCtx, elements, this.collector);
+    if (returned !== undefined) for (const r of returned) this.collector.collect(r);
   }
 
   private clearAllState(w: Window): void {
