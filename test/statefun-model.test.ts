@@ -99,20 +99,50 @@ test('state: per-instance values, isolated, cleared; a throwing handler leaves n
 
 test('state expiry: after write, after access, and removed from state', async () => {
   const app = await startApp((a) => a.register(counter));
+  // The server reads its clock while handling a request, somewhere between the request's start and its answer, so
+  // two requests' handling times lie at least (start − previous end) and at most (end − previous start) apart. Only
+  // gaps that are certain on either side of the 300 ms expiry are judged: a loaded machine cannot make this fail.
+  const timed = async (id: string, body: object) => {
+    const start = performance.now();
+    const answer = (await post(app.base, `/send/test/counter/${id}`, body)).body;
+    return { start, end: performance.now(), answer };
+  };
   try {
-    await post(app.base, '/send/test/counter/x', { op: 'login', who: 'alice' });
-    assert.deepEqual((await post(app.base, '/send/test/counter/x', { op: 'whoami' })).body, { who: 'alice' });
-    const first = (await post(app.base, '/send/test/counter/x', { op: 'touch' })).body as { seen: number };
-    // 'seen' expires 300 ms after the last invocation: invoking every 100 ms keeps it.
-    for (let i = 0; i < 6; i++) {
-      await sleep(100);
-      assert.deepEqual((await post(app.base, '/send/test/counter/x', { op: 'touch' })).body, first);
+    let keptSeen = 0;
+    let expiredSeen = 0;
+    let expiredSession = 0;
+    for (let round = 0; round < 20 && (keptSeen < 3 || expiredSeen < 1 || expiredSession < 1); round++) {
+      const id = `x${round}`;
+      const login = await timed(id, { op: 'login', who: 'alice' });
+      let last = await timed(id, { op: 'touch' });
+      const first = last.answer as { seen: number };
+      // 'seen' expires 300 ms after the last invocation: invoking every 100 ms keeps it. Once a gap was not
+      // certainly short, the value may have expired and been set anew, so later reads are not judged.
+      let intact = true;
+      for (let i = 0; i < 6; i++) {
+        await sleep(100);
+        const t = await timed(id, { op: 'touch' });
+        intact &&= t.end - last.start < 300;
+        if (intact) {
+          assert.deepEqual(t.answer, first, 'a value read within its expiry after access is kept');
+          keptSeen++;
+        }
+        last = t;
+      }
+      // 'session' expired 300 ms after it was written, although the instance was invoked since.
+      const whoami = await timed(id, { op: 'whoami' });
+      if (whoami.start - login.end > 300) {
+        assert.deepEqual(whoami.answer, { who: null }, 'a value expires after write even when accessed');
+        expiredSession++;
+      }
+      await sleep(400);
+      const again = await timed(id, { op: 'touch' });
+      if (again.start - last.end > 300) {
+        assert.ok((again.answer as { seen: number }).seen > first.seen, 'after 300 ms without invocations it expired');
+        expiredSeen++;
+      }
     }
-    // 'session' expired 300 ms after it was written, although the instance was invoked since.
-    assert.deepEqual((await post(app.base, '/send/test/counter/x', { op: 'whoami' })).body, { who: null });
-    await sleep(400);
-    const again = (await post(app.base, '/send/test/counter/x', { op: 'touch' })).body as { seen: number };
-    assert.ok(again.seen > first.seen, 'after 400 ms without invocations the value expired');
+    assert.ok(keptSeen >= 3 && expiredSeen >= 1 && expiredSession >= 1, 'every case was judged at least once');
     // Expired values are also removed from state without any invocation (the expiry sweep).
     await post(app.base, '/send/test/counter/y', { op: 'login', who: 'bob' });
     const removed = await eventually(async () => {
