@@ -6,6 +6,7 @@ import { DataStream } from './data-stream.js';
 import { inputOf, nodeBase, type StreamRef } from './stream-base.js';
 
 /** A stream whose every record reaches every subtask of the operator it is connected to; see `DataStream.connect`. */
+// biome-ignore lint/correctness/noUnusedVariables: T is the record type, carried for the functions connected to it.
 export class BroadcastStream<T> {
   constructor(
     /** @internal */ readonly ref: StreamRef,

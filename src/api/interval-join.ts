@@ -121,7 +121,7 @@ class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunc
     state.put(ts, list);
   }
 
-  processElement1(a: A, ctx: KeyedContext<K>, out: Collector<R>): void {
+  processElement1(a: A, ctx: KeyedContext<K>, _out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
     if (ts <= wm) {
@@ -137,7 +137,7 @@ class IntervalJoinFunction<K extends Key, A, B, R> implements KeyedCoProcessFunc
     ctx.timerService().registerEventTimeTimer(ts + this.upper);
   }
 
-  processElement2(b: B, ctx: KeyedContext<K>, out: Collector<R>): void {
+  processElement2(b: B, ctx: KeyedContext<K>, _out: Collector<R>): void {
     const ts = this.timestamp(ctx);
     const wm = ctx.timerService().currentWatermark();
     if (ts <= wm) {
