@@ -257,17 +257,7 @@ async function runLocked(
       if (from?.dir === previous?.dir) return;
       for (const [id, vs] of Object.entries(failure.collected)) (carried.collected[id] ??= []).push(...vs);
     },
-    cancelledResult: () => ({
-      collected: {},
-      unconsumedSideRecords: {},
-      sourceRecords: 0,
-      sinkRecords: 0,
-      operatorMetrics: [],
-      restarts: 0,
-      checkpointsCompleted: 0,
-      cancelled: true,
-      restoredFrom: undefined,
-    }),
+    cancelledResult: () => emptyResult(true, undefined),
     onFinalFailure: (failure) => {
       addMetrics(carried.metrics, failure.metrics);
       const operatorMetrics = inPlanOrder(plan, carried.metrics);
@@ -439,6 +429,21 @@ async function runInProcess(run: Run): Promise<JobResult> {
 
 const workerEntry = new URL('./worker-entry.mjs', import.meta.url);
 
+/** A result with nothing collected or counted yet. */
+function emptyResult(cancelled: boolean, restoredFrom: number | undefined): JobResult {
+  return {
+    collected: {},
+    unconsumedSideRecords: {},
+    sourceRecords: 0,
+    sinkRecords: 0,
+    operatorMetrics: [],
+    restarts: 0,
+    checkpointsCompleted: 0,
+    cancelled,
+    restoredFrom,
+  };
+}
+
 /** Waits for a worker thread to exit; terminates it if it has not after `ms`. */
 function exitOrTerminate(w: Worker, ms: number): Promise<unknown> {
   if (w.threadId === -1) return Promise.resolve();
@@ -467,17 +472,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     for (const w of workers) w.postMessage(c);
   };
   const progress: ExecutorProgress[] = Array.from({ length: threads }, () => ({ sourceRecords: 0, sinkRecords: 0 }));
-  const result: JobResult = {
-    collected: {},
-    unconsumedSideRecords: {},
-    sourceRecords: 0,
-    sinkRecords: 0,
-    operatorMetrics: [],
-    restarts: 0,
-    checkpointsCompleted: 0,
-    cancelled: false,
-    restoredFrom: run.restore?.metadata.checkpointId,
-  };
+  const result = emptyResult(false, run.restore?.metadata.checkpointId);
   let fail: (e: unknown) => void = () => {};
   const coordinator = coordinatorFor(
     run,
