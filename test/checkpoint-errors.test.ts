@@ -89,7 +89,7 @@ describe('savepoint request errors', () => {
     assert.equal(e.code, 1, describeExit(e));
     assert.match(
       e.stderr,
-      new RegExp(`error: savepoint failed: cannot write a savepoint request into ${file}/_requests`),
+      new RegExp(`error: savepoint failed: cannot create directory '${file}/_requests': .* \\(ENOTDIR\\)`),
     );
   });
 
