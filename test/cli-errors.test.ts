@@ -153,3 +153,33 @@ test('sluice savepoint names a checkpoint directory it cannot use', () => {
     new RegExp(`^error: savepoint failed: cannot create directory '${quote(ck)}/_requests': .* \\(ENOTDIR\\)$`),
   );
 });
+
+test('a syntax error in a JavaScript job file names the file and line', () => {
+  const jobs = {
+    'bad-job.mjs':
+      'export default {\n  kind: "sluice.job",\n  build(env) { env.fromElements(1).map((w: string) => w); },\n};\n',
+    'bad-job.cjs':
+      'module.exports = {\n  kind: "sluice.job",\n  build(env) { env.fromElements(1).map((w: string) => w); },\n};\n',
+  };
+  for (const [name, text] of Object.entries(jobs)) {
+    const job = join(dir, name);
+    writeFileSync(job, text);
+    const r = sluice('run', job);
+    assert.equal(r.code, 1, show(r));
+    const [error, where, line] = r.stderr.split('\n');
+    assert.match(error!, new RegExp(`^error: failed to load job ${quote(job)}: Unexpected token ':'$`), show(r));
+    assert.equal(where, `  at ${job}:3`, show(r));
+    assert.match(line!, /map\(\(w: string\) => w\)/, show(r));
+  }
+});
+
+test('ES module syntax in a file loaded as CommonJS says so', () => {
+  const job = join(dir, 'esm-in.cjs');
+  writeFileSync(
+    job,
+    "import { defineJob } from 'sluice';\nexport default defineJob((env) => env.fromElements(1).print());\n",
+  );
+  const r = sluice('run', job);
+  assert.equal(r.code, 1, show(r));
+  assert.match(r.stderr, /uses ES module syntax \(import\/export\) but is loaded as CommonJS/, show(r));
+});

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../core/errors.js';
 import { describeFileSystemError, isFileSystemError } from '../core/file-system-error.js';
@@ -38,8 +39,12 @@ export function reportError(e: unknown, jobFile: string): void {
     return;
   }
   if (e instanceof Error) {
-    // Errors while loading or building the job: compile errors name file:line:column in the message.
+    // Errors while loading or building the job: TypeScript compile errors name file:line:column in the message;
+    // Node's own syntax errors in JavaScript do not, so the job file is checked again to show where.
     err.write(`error: failed to load job ${jobFile}: ${e.message}\n`);
+    if (e.name === 'SyntaxError') err.write(syntaxErrorLocation(jobFile));
+    // Node reads import/export in a CommonJS file as an ES module required from itself.
+    if (/Cannot require\(\) ES Module .* in a cycle/.test(e.message)) err.write(`  ${ESM_IN_COMMONJS}\n`);
     if (e.stack && !e.message.includes('Transform failed')) err.write(userFrames(e.stack));
     return;
   }
@@ -55,6 +60,21 @@ function fileSystemFailure(wire: WireError): string | undefined {
   if (wire.fileSystem !== undefined) return describeFileSystemError(wire.fileSystem);
   if (wire.cause?.fileSystem !== undefined) return wire.message;
   return undefined;
+}
+
+const ESM_IN_COMMONJS =
+  'a file uses ES module syntax (import/export) but is loaded as CommonJS: name it .mjs (or .mts), set "type": "module" in its package.json, or use require() and module.exports';
+
+/**
+ * Where `node --check` finds a syntax error in a JavaScript job file: `file:line`, the line and a caret, indented;
+ * empty when the file itself is fine (the error is in a file it imports) or is TypeScript (tsx names the place).
+ */
+function syntaxErrorLocation(jobFile: string): string {
+  if (/\.[cm]?ts$/.test(jobFile)) return '';
+  const check = spawnSync(process.execPath, ['--check', jobFile], { encoding: 'utf8', timeout: 10_000 });
+  if (check.status === 0 || typeof check.stderr !== 'string') return '';
+  const [where, line, caret] = check.stderr.split('\n');
+  return where?.startsWith(jobFile) ? `  at ${where}\n    ${line}\n    ${caret}\n` : '';
 }
 
 /** The `at …` lines of a stack that point into user code, indented; empty when there are none. */
