@@ -104,13 +104,21 @@ function transactionalProducer(transactionalId: string): Producer {
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 
-async function readCommittedValues(topic: string): Promise<string[]> {
-  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
-  const h = env
-    .fromSource(new KafkaSource<string>({ brokers, topics: topic, value: 'string', stoppingOffsets: 'latest' }))
-    .collect();
-  await env.execute();
-  return h.get();
+/**
+ * The values a bounded KafkaSource reads at read_committed, up to the last stable offset when it starts. The broker
+ * writes a commit's markers after EndTxn has answered, so a read right after a commit may end below the last
+ * transaction: read again (a new start sees a newer stable offset) until `atLeast` values came, at most 20 times.
+ */
+async function readCommittedValues(topic: string, atLeast: number): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+    const h = env
+      .fromSource(new KafkaSource<string>({ brokers, topics: topic, value: 'string', stoppingOffsets: 'latest' }))
+      .collect();
+    await env.execute();
+    const values = h.get();
+    if (values.length >= atLeast || attempt === 20) return values;
+  }
 }
 
 test('version negotiation: ApiVersions answers per API key, and the broker takes a version of every API Sluice sends', {
@@ -176,9 +184,14 @@ test('the sink: a producer per transaction gets a new epoch from beginTransactio
     'fenced',
     `${client}: EndTxn with an older epoch fails with an error whose apiId is PRODUCER_FENCED or INVALID_PRODUCER_EPOCH`,
   );
-  const done = (await txAdmin.listTransactions()).find((t) => t.transactionalId === id);
+  // The coordinator answers EndTxn in PrepareCommit and moves on once the markers are written: poll for that.
+  let done = (await txAdmin.listTransactions()).find((t) => t.transactionalId === id);
+  for (let i = 0; i < 500 && done?.state === 'PrepareCommit'; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    done = (await txAdmin.listTransactions()).find((t) => t.transactionalId === id);
+  }
   assert.equal(done?.state, 'CompleteCommit', `${client}: ListTransactions v0 names a committed one 'CompleteCommit'`);
-  assert.deepEqual(await readCommittedValues(topic), ['committed by another client']);
+  assert.deepEqual(await readCommittedValues(topic, 1), ['committed by another client']);
 });
 
 test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and keeps their batches, in the shape the reader decodes', {
@@ -221,7 +234,13 @@ test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and ke
       ],
     },
   ];
-  const response = await fetch.async(leaderConnection, 500, 1, 1 << 20, 1, 0, -1, partitions(0n), [], '');
+  // The broker writes a commit's markers after EndTxn has answered: until they are written the last transaction is
+  // above the last stable offset, and a READ_COMMITTED fetch stops below it. Fetch again (the broker waits up to
+  // 500 ms for data each time) until the whole log is stable.
+  let response = await fetch.async(leaderConnection, 500, 1, 1 << 20, 1, 0, -1, partitions(0n), [], '');
+  for (let i = 0; i < 40 && (response.responses[0]!.partitions[0]!.records ?? []).length < 12; i++) {
+    response = await fetch.async(leaderConnection, 500, 1, 1 << 20, 1, 0, -1, partitions(0n), [], '');
+  }
   const pr = response.responses[0]!.partitions[0]!;
   assert.equal(response.responses[0]!.topicId, topicId, `${client}: Fetch answers name topics by id`);
   assert.equal(pr.partitionIndex, 0);
@@ -257,7 +276,7 @@ test('the source: Fetch v13+ at READ_COMMITTED lists aborted transactions and ke
   assert.equal(commitMarker!.records[0]!.key!.readInt16BE(2), 1, 'a commit marker has control type 1');
   assert.equal(y!.records[0]!.key!.toString(), 'k');
   // The reader's own filter over that answer.
-  assert.deepEqual(await readCommittedValues(topic), ['y', 'y2', 'y3']);
+  assert.deepEqual(await readCommittedValues(topic, 3), ['y', 'y2', 'y3']);
 
   // A partition error comes as an error carrying the response (kafka-source-reader.ts findResponse), with its id.
   const outOfRange = await fetch.async(leaderConnection, 0, 1, 1 << 20, 1, 0, -1, partitions(1000n), [], '').then(
