@@ -82,8 +82,8 @@ export function clicksPerMinute(clicks: DataStream<Click>): DataStream<UserClick
     .aggregate(
       { createAccumulator: () => 0, add: (_c: Click, n: number) => n + 1, getResult: (n) => n },
       {
-        process(user, ctx, counts, out) {
-          out.collect({ user, windowStart: ctx.window.start, clicks: counts[0] ?? 0 });
+        process(user, ctx, [clicks]) {
+          return [{ user, windowStart: ctx.window.start, clicks }];
         },
       },
     );
