@@ -183,3 +183,13 @@ test('ES module syntax in a file loaded as CommonJS says so', () => {
   assert.equal(r.code, 1, show(r));
   assert.match(r.stderr, /uses ES module syntax \(import\/export\) but is loaded as CommonJS/, show(r));
 });
+
+test('a failure that recurs on replay is not restarted, even with checkpoints (whose default strategy restarts)', () => {
+  for (const p of ['1', '2']) {
+    const r = sluice('run', 'test/fixtures/bad-key-job.ts', '-p', p, '--checkpoint-dir', join(dir, `bad-key-ck-${p}`));
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /^not restarting: this failure \(KeySelectorError\) recurs/m, show(r));
+    assert.match(r.stderr, /^error: the key selector of operator 'sum-ids'/m, show(r));
+    assert.doesNotMatch(r.stderr, /^restarting/m, show(r));
+  }
+});

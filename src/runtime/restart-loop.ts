@@ -40,6 +40,14 @@ export interface RestartLoopOptions<R> {
 }
 
 /**
+ * Failures that replaying the same input reproduces, so no restart can get past them: input the source cannot
+ * parse (with no dead-letter output), a key selector that fails or gives no key for a record, a plan refused at run
+ * time. They end the run at once, as Flink's SuppressRestartsException does. A user function that throws may fail
+ * for a passing reason (a service down) and is restarted.
+ */
+const RECURRING_FAILURES = new Set(['InputError', 'KeySelectorError', 'PlanError']);
+
+/**
  * Runs attempts until one succeeds, the restart strategy gives up, or the run is cancelled while waiting to restart.
  * Writes one line per restart naming the failure; rejects with the last attempt's error when no restart follows.
  */
@@ -51,6 +59,13 @@ export async function runWithRestarts<R>(o: RestartLoopOptions<R>): Promise<R> {
     } catch (e) {
       if (!(e instanceof AttemptFailure)) throw e;
       if (!e.started || o.signal?.aborted) {
+        o.onFinalFailure(e);
+        throw e.error;
+      }
+      if (RECURRING_FAILURES.has(e.error.wire.name)) {
+        if (o.backoff.description !== 'restart strategy none') {
+          o.log(`not restarting: this failure (${e.error.wire.name}) recurs whenever the same input is replayed`);
+        }
         o.onFinalFailure(e);
         throw e.error;
       }
