@@ -75,10 +75,9 @@ test("Flink's default: exponential delay with checkpointing, none without; bad v
   );
 });
 
-test('env.setRestartStrategy restarts a job in-process; without checkpoints it starts over', async () => {
-  const marker = join(dir, 'api-marker');
-  const env = StreamExecutionEnvironment.create().setRestartStrategy(RestartStrategies.fixedDelay(1, 1));
-  const handle = env
+/** 1…5 times ten, collected; the first attempt (no marker file yet) throws on 4 and leaves the marker. */
+function tenfoldFailingOnceAtFour(env: StreamExecutionEnvironment, marker: string) {
+  return env
     .fromCollection([1, 2, 3, 4, 5])
     .map((n) => {
       if (n === 4 && !existsSync(marker)) {
@@ -88,6 +87,12 @@ test('env.setRestartStrategy restarts a job in-process; without checkpoints it s
       return n * 10;
     })
     .collect();
+}
+
+test('env.setRestartStrategy restarts a job in-process; without checkpoints it starts over', async () => {
+  const marker = join(dir, 'api-marker');
+  const env = StreamExecutionEnvironment.create().setRestartStrategy(RestartStrategies.fixedDelay(1, 1));
+  const handle = tenfoldFailingOnceAtFour(env, marker);
   const lines: string[] = [];
   const result = await env.execute('api-restart', { log: (l) => lines.push(l) });
   assert.equal(result.restarts, 1);
@@ -100,16 +105,7 @@ test('env.setRestartStrategy restarts a job in-process; without checkpoints it s
 test('with checkpointing and no strategy set, the job restarts after the default exponential delay', async () => {
   const marker = join(dir, 'default-marker');
   const env = StreamExecutionEnvironment.create().enableCheckpointing(20, join(dir, 'default-ck'));
-  const handle = env
-    .fromCollection([1, 2, 3, 4, 5])
-    .map((n) => {
-      if (n === 4 && !existsSync(marker)) {
-        writeFileSync(marker, '');
-        throw new Error('four is bad');
-      }
-      return n * 10;
-    })
-    .collect();
+  const handle = tenfoldFailingOnceAtFour(env, marker);
   const lines: string[] = [];
   const result = await env.execute('default-restart', { log: (l) => lines.push(l) });
   assert.equal(result.restarts, 1);
