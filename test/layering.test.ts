@@ -18,7 +18,9 @@ const allowed: Record<string, string[]> = {
   api: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors'],
   statefun: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
   testing: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
-  cli: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'cluster', 'api'],
+  sql: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
+  web: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'api'],
+  cli: ['core', 'state', 'functions', 'windowing', 'plan', 'runtime', 'connectors', 'cluster', 'api', 'sql', 'web'],
 };
 
 function files(dir: string): string[] {
