@@ -18,8 +18,9 @@ const NULL_KEY: Key = [];
 /** The key component of one SQL value (see the module comment). */
 export function keyOfValue(v: unknown): Key {
   switch (typeof v) {
-    case 'string':
     case 'number':
+      return v === 0 ? 0 : v; // -0 and 0 are one SQL value
+    case 'string':
     case 'boolean':
     case 'bigint':
       return v;
