@@ -126,7 +126,7 @@ export class AggregateSpec {
   }
 }
 
-/** The keyed function behind {@link groupAggregate}; see there. Exported for the local-global variant's tests. */
+/** The keyed function behind {@link groupAggregate}; see there. */
 export class GroupAggregateFunction implements KeyedProcessFunction<Key, Row, Row> {
   private state!: ValueState<GroupState>;
   private batch = false;
