@@ -43,6 +43,8 @@ export interface RuntimeContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly maxParallelism: number;
+  /** How the job runs: 'batch' (bounded input, one final watermark) or 'streaming'. */
+  readonly runtimeMode: 'streaming' | 'batch';
   /** Keyed state; only on keyed streams. Call in `open()` and keep the returned object. */
   getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;

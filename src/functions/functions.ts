@@ -5,12 +5,20 @@ import type { Collector, KeyedContext, OnTimerContext, ProcessContext, RichFunct
 /** A function from one element to any number of elements, on a non-keyed stream. */
 export interface ProcessFunction<I, O> extends RichFunction {
   processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+  /** Bounded input ended (after the final watermark and the last timers): emit what only the end decides. */
+  endInput?(out: Collector<O>): void;
 }
 
 /** A function on a keyed stream with keyed state and timers. */
 export interface KeyedProcessFunction<K, I, O> extends RichFunction {
   processElement(value: I, ctx: KeyedContext<K>, out: Collector<O>): void;
   onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
+  /**
+   * Bounded input ended, after the final watermark and the pending processing-time timers fired. No key is current:
+   * keyed state cannot be read here (register a timer per key for per-key work at the end). Records emitted have no
+   * timestamp. Used for results that exist even without input (a SQL global aggregate in batch mode).
+   */
+  endInput?(out: Collector<O>): void;
 }
 
 /** Two inputs, one output, on connected non-keyed streams. */

@@ -91,10 +91,20 @@ export abstract class FunctionOperator<F extends object>
 
   override endInput(): void {
     const timers = this.timers?.processingTimers;
-    if (timers === undefined) return;
-    const pending = timers.all().sort((a, b) => a.time - b.time);
-    for (const t of pending) timers.delete(t.key, t.namespace, t.time);
-    for (const t of pending) this.fire(t, 'processingTime');
+    if (timers !== undefined) {
+      const pending = timers.all().sort((a, b) => a.time - b.time);
+      for (const t of pending) timers.delete(t.key, t.namespace, t.time);
+      for (const t of pending) this.fire(t, 'processingTime');
+    }
+    const end = (this.fn as { endInput?: (out: Collector<unknown>) => void }).endInput;
+    if (end !== undefined) {
+      this.ts = NO_TIMESTAMP;
+      try {
+        end.call(this.fn, this.collector);
+      } catch (e) {
+        throw userError(this.ctx, { endInput: true }, e);
+      }
+    }
   }
 
   override async close(): Promise<void> {

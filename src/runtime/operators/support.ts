@@ -21,6 +21,7 @@ export function runtimeContextFor(ctx: OperatorContext): RuntimeContext {
     subtaskIndex: ctx.subtaskIndex,
     parallelism: ctx.parallelism,
     maxParallelism: ctx.maxParallelism,
+    runtimeMode: ctx.runtimeMode,
     getState: (d) => get(d as StateDescriptor),
     getListState: (d) => get(d as StateDescriptor),
     getMapState: (d) => get(d as StateDescriptor),

@@ -1,6 +1,12 @@
 import type { DataStream } from '../../api/data-stream.js';
-import type { ChangelogMode, Row } from '../runtime/row.js';
+import type { Key } from '../../core/key.js';
+import type { Collector, KeyedContext, RuntimeContext } from '../../functions/context.js';
+import type { KeyedProcessFunction } from '../../functions/functions.js';
+import { valueState } from '../../state/descriptors.js';
+import type { ValueState } from '../../state/state.js';
+import { type ChangelogMode, COLUMN_OFFSET, isAccumulate, type Row, RowKind } from '../runtime/row.js';
 import type { AggregateCall, SqlOperatorOptions } from './common.js';
+import { encodeColumns, rowKeySelector, ttlOptions, valueListsEqual } from './row-keys.js';
 
 /**
  * An unwindowed GROUP BY aggregate over a changelog: keyed by `groupIndices`, one accumulator per aggregate call
@@ -13,6 +19,9 @@ import type { AggregateCall, SqlOperatorOptions } from './common.js';
  * values (COUNT 0, SUM NULL).
  * DISTINCT calls keep a per-group count of each distinct argument value; FILTER skips rows whose filter column is
  * not TRUE.
+ *
+ * A retraction for a group without state (never seen, or expired by the state TTL) is ignored, as in Flink.
+ * An UPSERT input (no UPDATE_BEFORE) cannot be aggregated: the planner puts a changelog normalisation before it.
  */
 export function groupAggregate(
   input: DataStream<Row>,
@@ -21,7 +30,152 @@ export function groupAggregate(
   calls: readonly AggregateCall[],
   options: SqlOperatorOptions,
 ): DataStream<Row> {
-  throw new Error(
-    `groupAggregate not implemented (${input}, ${inputMode}, ${groupIndices}, ${calls}, ${options.name})`,
-  );
+  if (inputMode === 'upsert') {
+    throw new Error(
+      `${options.name}: an aggregate needs a retract or insert-only input, got an upsert changelog (normalise it first)`,
+    );
+  }
+  const spec = new AggregateSpec(groupIndices, calls, ttlOptions(options));
+  const out = input
+    .keyBy(rowKeySelector(groupIndices))
+    .process(new GroupAggregateFunction(spec), options.name)
+    .name(options.name)
+    .uid(options.uid);
+  if (groupIndices.length === 0) return out.setParallelism(1);
+  return options.parallelism === undefined ? out : out.setParallelism(options.parallelism);
+}
+
+/** The state of one group: its live row count, one accumulator per call, per DISTINCT call its value counts. */
+export interface GroupState {
+  count: number;
+  accs: unknown[];
+  distinct: (Map<string, number> | null)[];
+}
+
+/**
+ * What the function needs of the plan, in a class instance: function objects are shared between parallel copies
+ * of the function (see clone-function.ts), plain data would be copied and may hold functions.
+ */
+export class AggregateSpec {
+  constructor(
+    readonly groupIndices: readonly number[],
+    readonly calls: readonly AggregateCall[],
+    readonly ttl: ReturnType<typeof ttlOptions>,
+  ) {}
+
+  newState(): GroupState {
+    return {
+      count: 0,
+      accs: this.calls.map((c) => c.function.createAccumulator()),
+      distinct: this.calls.map((c) => (c.distinct ? new Map<string, number>() : null)),
+    };
+  }
+
+  /** The calls' current results. */
+  values(state: GroupState): unknown[] {
+    const { calls } = this;
+    const out = new Array<unknown>(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const v = calls[i]!.function.getValue(state.accs[i]);
+      // A result that is an object (ARRAY, MAP, ROW) may be the accumulator's own: copy it so that the row emitted
+      // and the "previous values" kept for the comparison do not change with the accumulator.
+      out[i] = v !== null && typeof v === 'object' ? structuredClone(v) : v;
+    }
+    return out;
+  }
+
+  /** Folds one row into (accumulate) or out of (retract) the group's accumulators. Mutates `state`. */
+  apply(state: GroupState, row: Row, accumulate: boolean): void {
+    const { calls } = this;
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      if (call.filterIndex !== undefined && row[call.filterIndex + COLUMN_OFFSET] !== true) continue;
+      const distinct = state.distinct[i];
+      if (distinct !== null && distinct !== undefined) {
+        const k = encodeColumns(row, call.argIndices);
+        const n = distinct.get(k) ?? 0;
+        if (accumulate) {
+          distinct.set(k, n + 1);
+          if (n > 0) continue;
+        } else {
+          if (n === 0) continue;
+          if (n > 1) {
+            distinct.set(k, n - 1);
+            continue;
+          }
+          distinct.delete(k);
+        }
+      }
+      const args = call.argIndices.map((j) => row[j + COLUMN_OFFSET]);
+      const fn = call.function;
+      if (accumulate) state.accs[i] = fn.accumulate(state.accs[i], args);
+      else if (fn.retract !== undefined) state.accs[i] = fn.retract(state.accs[i], args);
+      else throw new Error(`aggregate function ${fn.name} cannot retract, but its input is an updating changelog`);
+    }
+    state.count += accumulate ? 1 : -1;
+  }
+
+  /** An output row: the group's columns (from `row`), then `values`. */
+  outputRow(kind: number, row: Row, values: readonly unknown[]): Row {
+    const g = this.groupIndices;
+    const out = new Array<unknown>(1 + g.length + values.length);
+    out[0] = kind;
+    for (let i = 0; i < g.length; i++) out[i + 1] = row[g[i]! + COLUMN_OFFSET];
+    for (let i = 0; i < values.length; i++) out[1 + g.length + i] = values[i];
+    return out;
+  }
+}
+
+/** The keyed function behind {@link groupAggregate}; see there. */
+export class GroupAggregateFunction implements KeyedProcessFunction<Key, Row, Row> {
+  private state!: ValueState<GroupState>;
+  private batch = false;
+  /** Global aggregate in batch mode: whether a row is out (else the end of input emits the initial row). */
+  private globalRowOut = false;
+
+  constructor(private readonly spec: AggregateSpec) {}
+
+  open(ctx: RuntimeContext): void {
+    this.state = ctx.getState(valueState<GroupState>('group-aggregate', this.spec.ttl));
+    this.batch = ctx.runtimeMode === 'batch';
+  }
+
+  processElement(row: Row, _ctx: KeyedContext<Key>, out: Collector<Row>): void {
+    const spec = this.spec;
+    const accumulate = isAccumulate(row[0] as number);
+    let st = this.state.value();
+    const first = st === undefined;
+    let prev: unknown[] | undefined;
+    if (st === undefined) {
+      if (!accumulate) return;
+      st = spec.newState();
+    } else {
+      prev = spec.values(st);
+      // Announce the in-place change before it happens (copy-on-write snapshots copy the value here).
+      this.state.update(st);
+    }
+    spec.apply(st, row, accumulate);
+    if (st.count <= 0) {
+      if (!first) out.collect(spec.outputRow(RowKind.DELETE, row, prev!));
+      this.state.clear();
+      if (spec.groupIndices.length === 0) this.globalRowOut = false;
+      return;
+    }
+    this.state.update(st);
+    const next = spec.values(st);
+    if (first) {
+      out.collect(spec.outputRow(RowKind.INSERT, row, next));
+      if (spec.groupIndices.length === 0) this.globalRowOut = true;
+    } else if (!valueListsEqual(prev!, next)) {
+      out.collect(spec.outputRow(RowKind.UPDATE_BEFORE, row, prev!));
+      out.collect(spec.outputRow(RowKind.UPDATE_AFTER, row, next));
+    }
+  }
+
+  endInput(out: Collector<Row>): void {
+    // Batch runs never restore a checkpoint, so the field covers the whole input.
+    if (this.batch && this.spec.groupIndices.length === 0 && !this.globalRowOut) {
+      out.collect(this.spec.outputRow(RowKind.INSERT, [], this.spec.values(this.spec.newState())));
+    }
+  }
 }
