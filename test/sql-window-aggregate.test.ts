@@ -62,7 +62,19 @@ function withFlag(rows: TimedRow[]): TimedRow[] {
 function aggregateRef(key: unknown, start: number, end: number, rows: readonly unknown[][]) {
   const vs = rows.map((r) => r[2]);
   const filtered = rows.filter((r) => r[4] === true).map((r) => r[2]);
-  return [0, key, start, end, end - 1, rows.length, ref.sum(vs), ref.max(vs), ref.count(ref.distinct(vs)), ref.sum(filtered), end - 1];
+  return [
+    0,
+    key,
+    start,
+    end,
+    end - 1,
+    rows.length,
+    ref.sum(vs),
+    ref.max(vs),
+    ref.count(ref.distinct(vs)),
+    ref.sum(filtered),
+    end - 1,
+  ];
 }
 
 function windowAggRef(rows: readonly TimedRow[], spec: WindowSpec, delay: number, mode: 'streaming' | 'batch') {
@@ -81,12 +93,24 @@ function windowAggRef(rows: readonly TimedRow[], spec: WindowSpec, delay: number
 }
 
 const specArb: fc.Arbitrary<WindowSpec> = fc.oneof(
-  fc.record({ type: fc.constant('TUMBLE' as const), size: fc.integer({ min: 1, max: 20 }), offset: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({
+    type: fc.constant('TUMBLE' as const),
+    size: fc.integer({ min: 1, max: 20 }),
+    offset: fc.integer({ min: -5, max: 5 }),
+  }),
   fc
-    .record({ slide: fc.integer({ min: 1, max: 8 }), k: fc.integer({ min: 1, max: 4 }), offset: fc.integer({ min: 0, max: 3 }) })
+    .record({
+      slide: fc.integer({ min: 1, max: 8 }),
+      k: fc.integer({ min: 1, max: 4 }),
+      offset: fc.integer({ min: 0, max: 3 }),
+    })
     .map(({ slide, k, offset }): WindowSpec => ({ type: 'HOP', slide, size: slide * k, offset })),
   fc
-    .record({ step: fc.integer({ min: 1, max: 6 }), k: fc.integer({ min: 1, max: 4 }), offset: fc.integer({ min: 0, max: 3 }) })
+    .record({
+      step: fc.integer({ min: 1, max: 6 }),
+      k: fc.integer({ min: 1, max: 4 }),
+      offset: fc.integer({ min: 0, max: 3 }),
+    })
     .map(({ step, k, offset }): WindowSpec => ({ type: 'CUMULATE', step, size: step * k, offset })),
 );
 
@@ -119,7 +143,14 @@ function sessionRef(rows: readonly TimedRow[], gap: number) {
       if (group.length === 0) return;
       const start = group[0]!.ts;
       const end = group[group.length - 1]!.ts + gap;
-      out.push(aggregateRef(key, start, end, group.map((g) => g.row)));
+      out.push(
+        aggregateRef(
+          key,
+          start,
+          end,
+          group.map((g) => g.row),
+        ),
+      );
     };
     for (const r of list) {
       if (group.length > 0 && r.ts > group[group.length - 1]!.ts + gap) {
@@ -135,9 +166,9 @@ function sessionRef(rows: readonly TimedRow[], gap: number) {
 
 test('SESSION window aggregate equals sessions cut at gaps, for rows within the watermark delay', async () => {
   const arb = fc.record({
-    rows: fc.integer({ min: 0, max: 6 }).chain((delay) =>
-      fc.record({ rows: timedRowsArb({ maxJitter: delay }), delay: fc.constant(delay + 1) }),
-    ),
+    rows: fc
+      .integer({ min: 0, max: 6 })
+      .chain((delay) => fc.record({ rows: timedRowsArb({ maxJitter: delay }), delay: fc.constant(delay + 1) })),
     gap: fc.integer({ min: 1, max: 10 }),
   });
   await fc.assert(
@@ -159,7 +190,9 @@ test('the window TVF emits each row once per window it is in, with window column
   const arb = fc.record({ rows: timedRowsArb({ maxJitter: 5 }), spec: specArb });
   await fc.assert(
     fc.asyncProperty(arb, async ({ rows, spec }) => {
-      const want = canon(rows.flatMap(({ row, ts }) => refWindows(spec, ts).map(([s, e]) => [...row, s, e, e - 1, e - 1])));
+      const want = canon(
+        rows.flatMap(({ row, ts }) => refWindows(spec, ts).map(([s, e]) => [...row, s, e, e - 1, e - 1])),
+      );
       for (const config of CONFIGS) {
         const got = await runRows([{ rows, delay: 0 }], config, ([s]) =>
           windowAssign(s!, 2, spec, { name: 'tvf', uid: 'tvf' }),
@@ -174,11 +207,16 @@ test('the window TVF emits each row once per window it is in, with window column
 test('a SESSION window refuses aggregate functions that cannot merge, and CUMULATE a size that is not a multiple of the step', () => {
   const noMerge = { ...MAX, mergeable: false, merge: undefined };
   assert.throws(
-    () => windowAggregate(undefined as never, [0], { type: 'SESSION', gap: 5 }, [call(noMerge, [1])], true, { name: 'w', uid: 'w' }),
+    () =>
+      windowAggregate(undefined as never, [0], { type: 'SESSION', gap: 5 }, [call(noMerge, [1])], true, {
+        name: 'w',
+        uid: 'w',
+      }),
     /SESSION window needs aggregate functions that can merge; MAX cannot/,
   );
   assert.throws(
-    () => windowAssign(undefined as never, 2, { type: 'CUMULATE', step: 3, size: 10 }, { name: 'w', uid: 'w' }).toString(),
+    () =>
+      windowAssign(undefined as never, 2, { type: 'CUMULATE', step: 3, size: 10 }, { name: 'w', uid: 'w' }).toString(),
     /.*/,
   );
 });

@@ -44,7 +44,9 @@ export function windowAggregate(
   const aggregates = new AggregateCalls(calls, 1);
   if (window.type === 'SESSION' && !aggregates.mergeable) {
     const names = calls.filter((c) => !c.function.mergeable).map((c) => c.function.name);
-    throw new Error(`${options.name}: a SESSION window needs aggregate functions that can merge; ${names.join(', ')} cannot`);
+    throw new Error(
+      `${options.name}: a SESSION window needs aggregate functions that can merge; ${names.join(', ')} cannot`,
+    );
   }
   const keySlots = keyIndices.map((i) => i + COLUMN_OFFSET);
   const agg: AggregateFunction<Row, WindowAccumulator, WindowAccumulator> = {
@@ -62,7 +64,12 @@ export function windowAggregate(
       : undefined,
   };
   const emit = {
-    process(_key: Key, ctx: ProcessWindowContext<TimeWindow>, [acc]: readonly [WindowAccumulator], out: Collector<Row>) {
+    process(
+      _key: Key,
+      ctx: ProcessWindowContext<TimeWindow>,
+      [acc]: readonly [WindowAccumulator],
+      out: Collector<Row>,
+    ) {
       const w = ctx.window;
       const keys = acc[0] as unknown[];
       out.collect([RowKind.INSERT, ...keys, w.start, w.end, w.end - 1, ...aggregates.values(acc)]);
