@@ -254,3 +254,218 @@ test("the peer's filesystem DDL for Nexmark events", () => {
   assert.equal(formatExpression(computed.expression).slice(0, 30), 'CAST(TO_TIMESTAMP_LTZ(CASE WHE');
   assert.equal(table.options[1]?.value, "/tmp/it's/events.jsonl");
 });
+
+test('operator precedence', () => {
+  const cases: [string, string][] = [
+    ['a OR b AND c', '(a OR (b AND c))'],
+    ['NOT a AND b', '((NOT a) AND b)'],
+    ['NOT a = b', '(NOT (a = b))'],
+    ['a = b OR c <> d AND e != f', '((a = b) OR ((c <> d) AND (e <> f)))'],
+    ['a + b * c - d / e % f', '((a + (b * c)) - ((d / e) % f))'],
+    ["a || 'x' || b + 1", "(((a || 'x') || b) + 1)"],
+    ['-a * b', '((-a) * b)'],
+    ['- a[1].f', '(-((a)[1]).f)'],
+    ['a + 1 > b * 2', '((a + 1) > (b * 2))'],
+    ['a BETWEEN 1 + 1 AND 2 AND b', '((a BETWEEN (1 + 1) AND 2) AND b)'],
+    ['x NOT BETWEEN SYMMETRIC 2 AND 1', '(x NOT BETWEEN SYMMETRIC 2 AND 1)'],
+    ['a IS NOT NULL AND b IS TRUE OR c IS NOT UNKNOWN', '(((a IS NOT NULL) AND (b IS TRUE)) OR (c IS NOT UNKNOWN))'],
+    ['a IS NOT DISTINCT FROM b + 1', '(a IS NOT DISTINCT FROM (b + 1))'],
+    ['a NOT IN (1, 2) OR b IN (3)', '((a NOT IN (1, 2)) OR (b IN (3)))'],
+    ["a NOT LIKE 'x%' ESCAPE '!' AND b SIMILAR TO 'y'", "((a NOT LIKE 'x%' ESCAPE '!') AND (b SIMILAR TO 'y'))"],
+    ['(a + b) * c', '((a + b) * c)'],
+    ['(a, b)', 'ROW(a, b)'],
+    ['f(x).y', '(f(x)).y'],
+    ['a.b.c', 'a.b.c'],
+    ['`a``b`.c', '`a``b`.c'],
+    ['arr[1][2]', '((arr)[1])[2]'],
+  ];
+  for (const [input, expected] of cases) assert.equal(fmt(input), expected, input);
+});
+
+test('special syntaxes desugar into calls', () => {
+  const cases: [string, string][] = [
+    ['EXTRACT(hour FROM ts)', 'EXTRACT(HOUR FROM ts)'],
+    ['POSITION(a IN b)', 'POSITION(a IN b)'],
+    ["TRIM(BOTH 'x' FROM s)", "TRIM(BOTH 'x' FROM s)"],
+    ['trim(s)', "TRIM(BOTH ' ' FROM s)"],
+    ['TRIM(LEADING FROM s)', "TRIM(LEADING ' ' FROM s)"],
+    ['SUBSTRING(s FROM 2 FOR 3)', 'SUBSTRING(s, 2, 3)'],
+    ['SUBSTRING(s, 2)', 'SUBSTRING(s, 2)'],
+    ["OVERLAY(s PLACING 'ab' FROM 2 FOR 1)", "OVERLAY(s PLACING 'ab' FROM 2 FOR 1)"],
+    ['CEIL(ts TO HOUR)', 'CEIL(ts TO HOUR)'],
+    ['FLOOR(x)', 'FLOOR(x)'],
+    ['TIMESTAMPDIFF(SECOND, a, b)', 'TIMESTAMPDIFF(SECOND, a, b)'],
+    ['TIMESTAMPADD(MINUTES, 1, ts)', 'TIMESTAMPADD(MINUTE, 1, ts)'],
+    ['CAST(a AS DECIMAL(10, 2))', 'CAST(a AS DECIMAL(10, 2))'],
+    ['TRY_CAST(a AS INTEGER NOT NULL)', 'TRY_CAST(a AS INT NOT NULL)'],
+    ['CAST(a AS TIMESTAMP(3) WITH LOCAL TIME ZONE)', 'CAST(a AS TIMESTAMP_LTZ(3))'],
+    ['CAST(a AS ROW(x INT, y MAP<STRING, ARRAY<BIGINT>>))', 'CAST(a AS ROW<x INT, y MAP<STRING, ARRAY<BIGINT>>>)'],
+    ['CAST(a AS DOUBLE PRECISION)', 'CAST(a AS DOUBLE)'],
+    ['CAST(a AS CHARACTER VARYING(3))', 'CAST(a AS VARCHAR(3))'],
+    ['CAST(a AS INT ARRAY)', 'CAST(a AS ARRAY<INT>)'],
+    ['CASE a WHEN 1 THEN x WHEN 2 THEN y END', 'CASE a WHEN 1 THEN x WHEN 2 THEN y END'],
+    ['CASE WHEN a > 1 THEN x ELSE y END', 'CASE WHEN (a > 1) THEN x ELSE y END'],
+    ["INTERVAL '10' SECONDS", "INTERVAL '10' SECOND"],
+    ["INTERVAL '1:30' MINUTE TO SECOND", "INTERVAL '1:30' MINUTE TO SECOND"],
+    ["INTERVAL -'1' DAY", "INTERVAL -'1' DAY"],
+    ["-INTERVAL '1' DAY", "(-INTERVAL '1' DAY)"],
+    [
+      "DATE '2020-01-01' + TIME '10:00:00' + TIMESTAMP '2020-01-01 00:00:00'",
+      "((DATE '2020-01-01' + TIME '10:00:00') + TIMESTAMP '2020-01-01 00:00:00')",
+    ],
+    ['CURRENT_TIMESTAMP + LOCALTIMESTAMP', '(CURRENT_TIMESTAMP + LOCALTIMESTAMP)'],
+    ['CURRENT_ROW_TIMESTAMP()', 'CURRENT_ROW_TIMESTAMP()'],
+    ["ROW(1, 'a')", "ROW(1, 'a')"],
+    ['ARRAY[1, 2][1]', '(ARRAY[1, 2])[1]'],
+    ["MAP['k', 1]", "MAP['k', 1]"],
+    ['LEFT(s, 2) || RIGHT(s, 1) || IF(a, b, c)', '((LEFT(s, 2) || RIGHT(s, 1)) || IF(a, b, c))'],
+    ['HOUR(ts) + MOD(a, 2)', '(HOUR(ts) + MOD(a, 2))'],
+    ["1 + 1.5 + 1.5E3 + .5 + X'0aff' + N'x'", "(((((1 + 1.5) + 1.5E3) + .5) + X'0aff') + 'x')"],
+    ["'it''s'", "'it''s'"],
+    ['TRUE AND NOT FALSE OR NULL', '((TRUE AND (NOT FALSE)) OR NULL)'],
+    ['COUNT(*) FILTER (WHERE a > 1)', 'COUNT(*) FILTER (WHERE (a > 1))'],
+    ['SUM(DISTINCT a) OVER w', 'SUM(DISTINCT a) OVER w'],
+    [
+      "SUM(a) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW)",
+      "SUM(a) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW)",
+    ],
+    ['MAX(a) OVER (ORDER BY ts ROWS 5 PRECEDING)', 'MAX(a) OVER (ORDER BY ts ROWS 5 PRECEDING)'],
+    [
+      'AVG(a) OVER (ORDER BY ts ASC NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)',
+      'AVG(a) OVER (ORDER BY ts NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)',
+    ],
+    ['NOT EXISTS (SELECT 1)', '(NOT EXISTS (<subquery>))'],
+    ['a IN (SELECT b FROM t)', '(a IN (<subquery>))'],
+    ['(SELECT MAX(b) FROM t) + 1', '((<subquery>) + 1)'],
+  ];
+  for (const [input, expected] of cases) assert.equal(fmt(input), expected, input);
+  const extract = parseExpression('EXTRACT(DAY FROM ts)', 'e');
+  assert.deepEqual(strip(extract), {
+    kind: 'call',
+    name: { kind: 'qualifiedName', parts: [{ kind: 'identifier', name: 'EXTRACT', quoted: false }] },
+    args: [
+      { kind: 'literal', type: 'string', value: 'DAY' },
+      {
+        kind: 'columnRef',
+        name: { kind: 'qualifiedName', parts: [{ kind: 'identifier', name: 'ts', quoted: false }] },
+      },
+    ],
+    distinct: false,
+  });
+  const exists = parseExpression('NOT EXISTS (SELECT 1)', 'e');
+  assert.ok(exists.kind === 'exists' && exists.negated);
+});
+
+function only(sql: string): Statement {
+  const { statements } = parseScript(sql, 'q.sql');
+  assert.equal(statements.length, 1, sql);
+  return statements[0] as Statement;
+}
+
+test('queries: set operations, ORDER BY / LIMIT, VALUES, WITH, joins and table references', () => {
+  const union = only('SELECT a FROM t UNION ALL SELECT a FROM u INTERSECT SELECT a FROM v EXCEPT SELECT 1');
+  assert.ok(union.kind === 'query' && union.query.kind === 'setOperation');
+  assert.equal(union.query.operator, 'EXCEPT');
+  const left = union.query.left;
+  assert.ok(left.kind === 'setOperation' && left.operator === 'UNION' && left.all);
+  assert.ok(left.right.kind === 'setOperation' && left.right.operator === 'INTERSECT' && !left.right.all);
+
+  const ordered = only('SELECT a FROM t UNION SELECT b FROM u ORDER BY 1 DESC LIMIT 10');
+  assert.ok(ordered.kind === 'query' && ordered.query.kind === 'setOperation');
+  assert.equal(ordered.query.orderBy?.[0]?.descending, true);
+  assert.equal(ordered.query.limit && formatExpression(ordered.query.limit), '10');
+
+  const fetch = only('SELECT a FROM t ORDER BY a NULLS LAST OFFSET 5 ROWS FETCH FIRST 3 ROWS ONLY');
+  assert.ok(fetch.kind === 'query' && fetch.query.kind === 'select');
+  assert.equal(fetch.query.orderBy?.[0]?.nullsFirst, false);
+  assert.deepEqual(
+    [fetch.query.offset, fetch.query.limit].map((e) => e && formatExpression(e)),
+    ['5', '3'],
+  );
+
+  const values = only("VALUES (1, 'a'), (2, 'b')");
+  assert.ok(values.kind === 'query' && values.query.kind === 'values' && values.query.rows.length === 2);
+
+  const withQuery = only('WITH x (c) AS (SELECT 1), y AS (SELECT c FROM x) SELECT * FROM y');
+  assert.ok(withQuery.kind === 'query' && withQuery.query.kind === 'with');
+  assert.deepEqual(
+    withQuery.query.ctes.map((c) => [c.name.name, c.columns?.map((i) => i.name)]),
+    [
+      ['x', ['c']],
+      ['y', undefined],
+    ],
+  );
+
+  const joins = only(
+    'SELECT * FROM a LEFT OUTER JOIN b ON a.k = b.k RIGHT JOIN c USING (k) FULL JOIN d ON TRUE CROSS JOIN e, f',
+  );
+  assert.ok(joins.kind === 'query' && joins.query.kind === 'select');
+  const chain: string[] = [];
+  for (let ref = joins.query.from; ref?.kind === 'join'; ref = ref.left) chain.push(ref.joinType);
+  assert.deepEqual(chain, ['CROSS', 'CROSS', 'FULL', 'RIGHT', 'LEFT']);
+
+  const temporal = only(
+    'SELECT * FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.c = r.c, ' +
+      'LATERAL TABLE(split(o.s)) AS t (w, n) CROSS JOIN UNNEST(o.arr) WITH ORDINALITY AS u (x, i) ' +
+      'LEFT JOIN LATERAL TABLE(f(1)) ON TRUE',
+  );
+  assert.ok(temporal.kind === 'query' && temporal.query.kind === 'select');
+  // The comma binds loosest: (orders JOIN rates), ((LATERAL CROSS JOIN UNNEST) LEFT JOIN LATERAL).
+  const from = temporal.query.from;
+  assert.ok(from?.kind === 'join' && from.joinType === 'CROSS' && from.on === undefined);
+  const versioned = from.left;
+  assert.ok(versioned.kind === 'join' && versioned.joinType === 'INNER' && versioned.right.kind === 'table');
+  assert.equal(versioned.right.systemTimeAsOf && formatExpression(versioned.right.systemTimeAsOf), 'o.ts');
+  assert.equal(versioned.right.alias?.name, 'r');
+  const right = from.right;
+  assert.ok(right.kind === 'join' && right.joinType === 'LEFT' && right.right.kind === 'lateral');
+  const cross = right.left;
+  assert.ok(cross.kind === 'join' && cross.joinType === 'CROSS' && cross.left.kind === 'lateral');
+  assert.deepEqual(
+    cross.left.columnAliases?.map((a) => a.name),
+    ['w', 'n'],
+  );
+  assert.ok(cross.right.kind === 'unnest' && cross.right.withOrdinality);
+  assert.deepEqual(
+    cross.right.columnAliases?.map((a) => a.name),
+    ['x', 'i'],
+  );
+
+  const tvf = only(
+    "SELECT * FROM TABLE(SESSION(DATA => TABLE bid PARTITION BY bidder, TIMECOL => DESCRIPTOR(ts), GAP => INTERVAL '5' MINUTES)) /*+ hint */",
+  );
+  assert.ok(tvf.kind === 'query' && tvf.query.kind === 'select' && tvf.query.from?.kind === 'tableFunction');
+  assert.deepEqual(
+    tvf.query.from.args.map((a) => [a.kind, a.name]),
+    [
+      ['tableArg', 'DATA'],
+      ['descriptorArg', 'TIMECOL'],
+      ['expressionArg', 'GAP'],
+    ],
+  );
+  const data = tvf.query.from.args[0];
+  assert.ok(data?.kind === 'tableArg' && data.partitionBy?.length === 1);
+
+  const grouped = only(
+    'SELECT a, b, COUNT(*) FROM t GROUP BY GROUPING SETS ((a, b), (a), ()), ROLLUP (a, b), CUBE (b) HAVING COUNT(*) > 1 WINDOW w AS (PARTITION BY a)',
+  );
+  assert.ok(grouped.kind === 'query' && grouped.query.kind === 'select');
+  assert.deepEqual(
+    grouped.query.groupBy?.items.map((i) => i.kind),
+    ['groupingSets', 'rollup', 'cube'],
+  );
+  const sets = grouped.query.groupBy?.items[0];
+  assert.ok(sets?.kind === 'groupingSets');
+  assert.deepEqual(
+    sets.sets.map((s) => s.length),
+    [2, 1, 0],
+  );
+  assert.equal(grouped.query.windows?.[0]?.name.name, 'w');
+
+  const distinct = only('SELECT DISTINCT a AS x, b y, `c` FROM t');
+  assert.ok(distinct.kind === 'query' && distinct.query.kind === 'select' && distinct.query.distinct);
+  assert.deepEqual(
+    distinct.query.items.map((i) => i.alias?.name),
+    ['x', 'y', undefined],
+  );
+});
