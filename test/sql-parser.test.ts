@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: SQL text with ${VAR} placeholders and JavaScript bodies
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -467,5 +468,198 @@ test('queries: set operations, ORDER BY / LIMIT, VALUES, WITH, joins and table r
   assert.deepEqual(
     distinct.query.items.map((i) => i.alias?.name),
     ['x', 'y', undefined],
+  );
+});
+
+test('statements: DDL variants, SET / RESET, statement sets, EXPLAIN, SHOW, DESCRIBE, USE, DROP', () => {
+  const table = only(`CREATE TEMPORARY TABLE IF NOT EXISTS db.t (
+    id BIGINT NOT NULL PRIMARY KEY NOT ENFORCED COMMENT 'the key',
+    tags ARRAY<STRING>, m MAP<STRING, INT>, s MULTISET<INT>, d DECIMAL(10, 2), v VARCHAR(20),
+    t TIME(3), ts TIMESTAMP(3) WITHOUT TIME ZONE, ltz TIMESTAMP_LTZ(3), r ROW(a INT, b ROW<c STRING>),
+    k TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+    p AS PROCTIME()
+  ) COMMENT 'a table' PARTITIONED BY (d, v) WITH ('connector' = 'datagen') LIKE base (EXCLUDING ALL)`);
+  assert.ok(table.kind === 'createTable' && table.temporary && table.ifNotExists);
+  assert.deepEqual(
+    table.name.parts.map((p) => p.name),
+    ['db', 't'],
+  );
+  assert.deepEqual(strip(table.primaryKey), {
+    columns: [{ kind: 'identifier', name: 'id', quoted: false }],
+    enforced: false,
+  });
+  const id = table.columns[0];
+  assert.ok(id?.kind === 'physical' && id.primaryKey && !id.type.nullable && id.comment === 'the key');
+  const metadata = table.columns[10];
+  assert.ok(metadata?.kind === 'metadata' && metadata.from === 'timestamp' && metadata.virtual);
+  assert.equal(table.columns[11]?.kind, 'computed');
+  assert.deepEqual(
+    table.partitionedBy?.map((p) => p.name),
+    ['d', 'v'],
+  );
+  assert.equal(table.comment, 'a table');
+  assert.equal(table.like?.parts[0]?.name, 'base');
+  const ltz = table.columns[8];
+  assert.ok(ltz?.kind === 'physical' && ltz.type.kind === 'simpleType' && ltz.type.name === 'TIMESTAMP_LTZ');
+
+  const keyed = only(
+    "CREATE TABLE t (a INT, b INT, CONSTRAINT pk PRIMARY KEY (a, b) NOT ENFORCED) WITH ('connector' = 'print')",
+  );
+  assert.ok(keyed.kind === 'createTable');
+  assert.deepEqual(
+    keyed.primaryKey?.columns.map((c) => c.name),
+    ['a', 'b'],
+  );
+
+  const view = only('CREATE TEMPORARY VIEW IF NOT EXISTS v (x, y) AS SELECT a, b FROM t');
+  assert.ok(view.kind === 'createView' && view.temporary && view.ifNotExists);
+  assert.deepEqual(
+    view.columns?.map((c) => c.name),
+    ['x', 'y'],
+  );
+
+  const fn = only(
+    "CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS f(a BIGINT, b STRING) RETURNS STRING AS $$\n  return `${a};${b}` + 'x';\n$$ LANGUAGE typescript",
+  );
+  assert.ok(fn.kind === 'createFunction' && fn.temporary && fn.system && fn.ifNotExists);
+  assert.deepEqual(
+    fn.parameters?.map((p) => p.name.name),
+    ['a', 'b'],
+  );
+  assert.equal(fn.returns?.kind === 'simpleType' && fn.returns.name, 'STRING');
+  assert.equal(fn.body, "\n  return `${a};${b}` + 'x';\n");
+  assert.equal(fn.language, 'TYPESCRIPT');
+
+  const script = parseScript(
+    `SET 'parallelism.default' = '4';
+     SET execution.runtime-mode = batch;
+     SET;
+     RESET 'parallelism.default';
+     RESET;
+     DROP TEMPORARY TABLE IF EXISTS t; DROP VIEW v; DROP FUNCTION f;
+     EXECUTE STATEMENT SET BEGIN
+       INSERT INTO a SELECT * FROM t;
+       INSERT OVERWRITE b (x, y) SELECT 1, 2;
+     END;
+     BEGIN STATEMENT SET;
+       INSERT INTO a (SELECT * FROM t);
+     END;
+     EXPLAIN PLAN FOR SELECT 1;
+     EXPLAIN CHANGELOG_MODE, ESTIMATED_COST INSERT INTO a SELECT 1;
+     EXPLAIN STATEMENT SET BEGIN INSERT INTO a SELECT 1; END;
+     SHOW TABLES; SHOW USER FUNCTIONS; SHOW CREATE TABLE t; SHOW JOBS;
+     DESCRIBE t; DESC db.t;
+     USE CATALOG c; USE db;;
+     SELECT 1`,
+    'statements.sql',
+  );
+  const summary = script.statements.map((s) => {
+    switch (s.kind) {
+      case 'set':
+        return `set ${s.key}=${s.value}`;
+      case 'reset':
+        return `reset ${s.key}`;
+      case 'drop':
+        return `drop ${s.object} ${s.name.parts[0]?.name} ${s.ifExists}`;
+      case 'statementSet':
+        return `set of ${s.inserts.map((i) => `${i.table.parts[0]?.name}${i.overwrite ? '!' : ''}${i.columns?.length ?? ''}`)}`;
+      case 'explain':
+        return `explain ${s.details.join('+')} ${s.statement.kind}`;
+      case 'show':
+        return `show ${s.what}${s.name === undefined ? '' : ` ${s.name.parts[0]?.name}`}`;
+      case 'describe':
+        return `describe ${s.name.parts.map((p) => p.name).join('.')}`;
+      case 'use':
+        return `use ${s.catalog} ${s.name.parts[0]?.name}`;
+      default:
+        return s.kind;
+    }
+  });
+  assert.deepEqual(summary, [
+    'set parallelism.default=4',
+    'set execution.runtime-mode=batch',
+    'set undefined=undefined',
+    'reset parallelism.default',
+    'reset undefined',
+    'drop TABLE t true',
+    'drop VIEW v false',
+    'drop FUNCTION f false',
+    'set of a,b!2',
+    'set of a',
+    'explain  query',
+    'explain CHANGELOG_MODE+ESTIMATED_COST insert',
+    'explain  statementSet',
+    'show TABLES',
+    'show USER FUNCTIONS',
+    'show CREATE TABLE t',
+    'show JOBS',
+    'describe t',
+    'describe db.t',
+    'use true c',
+    'use false db',
+    'query',
+  ]);
+});
+
+/** The error's message for `text`, which must fail to parse. */
+function errorOf(text: string, parse: (t: string) => unknown = (t) => parseScript(t, 'q.sql')): SqlError {
+  try {
+    parse(text);
+  } catch (e) {
+    assert.ok(e instanceof SqlError, String(e));
+    return e;
+  }
+  assert.fail(`parsed: ${text}`);
+}
+
+test('syntax errors name line:column, quote the line with a caret, and suggest the keyword meant', () => {
+  assert.equal(
+    errorOf('SELECT a\nFROM bid\nWHERE price > 1 GROUP auction').message,
+    [
+      "q.sql:3:23: Unexpected 'auction'; expected BY",
+      '  WHERE price > 1 GROUP auction',
+      '                        ^^^^^^^',
+    ].join('\n'),
+  );
+  const form = errorOf('SELECT * FORM bid');
+  assert.match(form.message, /^q\.sql:1:10: Unexpected 'FORM'; expected one of ',', FROM, WHERE/);
+  assert.ok(form.message.endsWith('\n  SELECT * FORM bid\n           ^^^^\nDid you mean FROM?'), form.message);
+  assert.equal(
+    errorOf('SELECT price FORM bid').message,
+    "q.sql:1:14: Unexpected 'FORM'\n  SELECT price FORM bid\n               ^^^^\nDid you mean FROM?",
+  );
+  assert.equal(
+    errorOf('SELEC 1').message,
+    "q.sql:1:1: Unexpected 'SELEC'; expected a statement\n  SELEC 1\n  ^^^^^\nDid you mean SELECT?",
+  );
+  assert.equal(errorOf('SELECT a FROM t WHERE').reason, 'Unexpected end of input; expected an expression');
+  assert.equal(errorOf('SELECT (a + 1 FROM t').reason, "Unexpected 'FROM'; expected one of ',', ')'");
+  assert.equal(errorOf("CREATE TABLE t (a INTT) WITH ('connector' = 'x')").suggestion, 'Did you mean INT?');
+  assert.equal(
+    errorOf('SELECT 1; SELECT 2 3').reason,
+    "Unexpected '3'; expected one of AS, an alias, ',', FROM, WHERE, GROUP BY, HAVING, WINDOW, INTERSECT, UNION, EXCEPT, ORDER BY, …",
+  );
+});
+
+test('lexical errors point at where the string, body or comment started', () => {
+  const text = "SELECT a,\n  'unterminated, b\nFROM t";
+  const string = errorOf(text);
+  assert.equal(string.reason, 'Unterminated string literal');
+  assert.deepEqual([string.span?.line, string.span?.column], [2, 3]);
+  assert.equal(string.message.split('\n')[2], '    ^');
+  const body = errorOf('CREATE FUNCTION f AS $$ x => x;\nSELECT 1;');
+  assert.equal(body.reason, 'Unterminated $$ body');
+  assert.deepEqual([body.span?.line, body.span?.column], [1, 22]);
+  const comment = errorOf('SELECT 1 /* no end\n\n');
+  assert.equal(comment.reason, 'Unterminated comment');
+  assert.deepEqual([comment.span?.line, comment.span?.column], [1, 10]);
+  const variable = errorOf('SELECT * FROM ${NEXMARK_TABLE}');
+  assert.equal(variable.reason, 'Unsubstituted variable ${NEXMARK_TABLE}');
+  assert.deepEqual([variable.span?.column, variable.span && variable.span.end - variable.span.start], [15, 16]);
+  assert.equal(errorOf('SELECT "a" FROM t').reason, "Unexpected character '\"'");
+  assert.equal(errorOf('SELECT `a FROM t').reason, 'Unterminated quoted identifier');
+  assert.equal(
+    errorOf('1 +', (t) => parseExpression(t, 'e')).message,
+    'e:1:4: Unexpected end of input; expected an expression\n  1 +\n     ^',
   );
 });

@@ -210,6 +210,7 @@ function parseSelectItem(c: TokenCursor): SelectItem {
       alias = c.identifier();
     } else {
       c.expect('AS');
+      c.expect('an alias');
     }
   }
   return { expression, ...(alias === undefined ? {} : { alias }), span: c.spanFrom(start) };
