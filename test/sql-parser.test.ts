@@ -820,6 +820,7 @@ function expressionArbitrary(): fc.Arbitrary<Expression> {
         fc
           .record({
             operand: fc.option(e, { nil: undefined }),
+            // biome-ignore lint/suspicious/noThenProperty: the AST's field name, never awaited
             whens: fc.array(fc.record({ when: e, then: e }), { minLength: 1, maxLength: 2 }),
             otherwise: fc.option(e, { nil: undefined }),
           })
@@ -849,13 +850,13 @@ function expressionArbitrary(): fc.Arbitrary<Expression> {
             operator: fc.constantFrom('LIKE', 'SIMILAR TO' as const),
             expression: e,
             pattern: e,
-            escape: fc.option(e, { nil: undefined }),
+            escapeChar: fc.option(e, { nil: undefined }),
             negated: fc.boolean(),
           })
-          .map(({ escape, ...r }) => ({
+          .map(({ escapeChar, ...r }) => ({
             kind: 'like' as const,
             ...r,
-            ...(escape === undefined ? {} : { escape }),
+            ...(escapeChar === undefined ? {} : { escape: escapeChar }),
             span: sp,
           })),
         fc.record({ expression: e, field: identifier }).map((r) => ({ kind: 'fieldAccess' as const, ...r, span: sp })),
