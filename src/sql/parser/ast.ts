@@ -602,6 +602,8 @@ export interface CreateFunction {
   readonly kind: 'createFunction';
   readonly name: QualifiedName;
   readonly temporary: boolean;
+  /** `CREATE [TEMPORARY] SYSTEM FUNCTION`: a function without catalog or database. */
+  readonly system?: boolean;
   readonly ifNotExists: boolean;
   readonly parameters?: readonly { readonly name: Identifier; readonly type: TypeName }[];
   readonly returns?: TypeName;
