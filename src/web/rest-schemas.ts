@@ -94,13 +94,17 @@ export const CANCEL_QUERY = {
   additionalProperties: false,
 } as const;
 
-/** GET /jobs/:jid/logs: `offset` (line number, from 0), `limit` (lines, default 100, at most 10000), `q` (substring). */
+/**
+ * GET /jobs/:jid/logs: `offset` (line number, from 0), `limit` (lines, default 100, at most 10000), `q` (substring),
+ * `source` (`log`: the structured lines, default; `stdout`/`stderr`: the process's output).
+ */
 export const LOGS_QUERY = {
   type: 'object',
   properties: {
     offset: { type: 'string', pattern: '^[0-9]{1,15}$' },
     limit: { type: 'string', pattern: '^[0-9]{1,5}$' },
     q: { type: 'string', maxLength: 1000 },
+    source: { type: 'string', enum: ['log', 'stdout', 'stderr'] },
   },
   additionalProperties: false,
 } as const;
