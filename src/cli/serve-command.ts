@@ -18,6 +18,8 @@ export interface ServeOptions {
   maxHistory: number;
   maxLogMb: number;
   staticDir?: string;
+  /** The script each job runs as, instead of this package's bin/sluice.mjs. */
+  jobCommand?: string;
 }
 
 const root = new URL('../../', import.meta.url);
@@ -50,7 +52,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     dataDir: resolve(opts.dataDir),
     cwd,
     allowDirs,
-    bin: new URL('bin/sluice.mjs', root).pathname,
+    bin: opts.jobCommand === undefined ? new URL('bin/sluice.mjs', root).pathname : resolve(opts.jobCommand),
     maxHistory: opts.maxHistory,
     maxLogBytes: opts.maxLogMb * 1024 * 1024,
     version,

@@ -59,6 +59,8 @@ export function addServiceCommands(program: Command, jobArgs: string[], setExit:
     .option('--max-history <n>', 'ended jobs kept (default 100)', positive, 100)
     .option('--max-log-mb <n>', 'cap of each log file of a job, in MiB (default 50)', positive, 50)
     .option('--static-dir <dir>', "the dashboard's built files")
+    // The command each job runs as (default: this package's bin/sluice.mjs); tests put a stand-in there.
+    .addOption(new Option('--job-command <file>').hideHelp())
     .action(async (opts) => setExit(await serveCommand(opts)));
   const submit = program
     .command('submit')
