@@ -5,6 +5,7 @@ import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
 import { addRestartOptions } from './restart-options.js';
 import { runCommand } from './run-command.js';
 import { savepointCommand } from './savepoint-command.js';
+import { addServiceCommands, savepointClientCommand, serverOption } from './service-commands.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -86,14 +87,33 @@ export async function main(argv: string[]): Promise<number> {
   });
   program
     .command('savepoint')
-    .description('take a savepoint of the job running with this checkpoint directory')
-    .requiredOption('--checkpoint-dir <dir>', "the running job's checkpoint directory")
-    .requiredOption('--target <dir>', 'where to write the savepoint')
+    .description('take a savepoint: of the job of a sluice service (JID), or of the job running with --checkpoint-dir')
+    .argument('[jid]', 'a job of the sluice service at --server')
+    .option('--checkpoint-dir <dir>', "the running job's checkpoint directory (without JID)")
+    .option('--target <dir>', 'where to write the savepoint (required without JID)')
     .option('--stop', 'stop the job once the savepoint is written (its output up to the savepoint committed)')
     .option('--timeout <ms>', 'how long to wait for the job (default 60000)', positiveInt)
-    .action(async (opts: { checkpointDir: string; target: string; stop?: boolean; timeout?: number }) => {
-      exitCode = await savepointCommand(opts);
-    });
+    .addOption(serverOption())
+    .action(
+      async (
+        jid: string | undefined,
+        opts: { checkpointDir?: string; target?: string; stop?: boolean; timeout?: number; server: string },
+      ) => {
+        if (jid !== undefined) {
+          exitCode = await savepointClientCommand(jid, opts);
+          return;
+        }
+        if (opts.checkpointDir === undefined || opts.target === undefined) {
+          process.stderr.write('error: give a job id, or --checkpoint-dir DIR and --target DIR\n');
+          exitCode = 2;
+          return;
+        }
+        exitCode = await savepointCommand({ ...opts, checkpointDir: opts.checkpointDir, target: opts.target });
+      },
+    );
+  addServiceCommands(program, jobArgs, (code) => {
+    exitCode = code;
+  });
   program
     .command('init')
     .description('create a new project in DIR: a job, its unit test, sample data, package.json and tsconfig')
