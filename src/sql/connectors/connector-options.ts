@@ -81,7 +81,7 @@ export class ConnectorOptions {
     throw this.invalid(key, value, "'true' or 'false'");
   }
 
-  integer(key: string, fallback: number, min = Number.MIN_SAFE_INTEGER): number;
+  integer(key: string, fallback: number, min?: number): number;
   integer(key: string, fallback: undefined, min?: number): number | undefined;
   integer(key: string, fallback: number | undefined, min = Number.MIN_SAFE_INTEGER): number | undefined {
     const value = this.options.get(key);
