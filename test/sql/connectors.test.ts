@@ -105,7 +105,7 @@ function expectedNexmark(n: number, seed = 0): Row[] {
   const out: Row[] = [];
   for (let i = 0; i < n; i++) {
     const e = g.event(i) as unknown as Record<string, Record<string, unknown> | null> & { event_type: number };
-    const asRow = (o: Record<string, unknown> | null) => (o === null ? null : Object.values(o));
+    const asRow = (o: Record<string, unknown> | null | undefined) => (o == null ? null : Object.values(o));
     out.push([0, e.event_type, asRow(e.person), asRow(e.auction), asRow(e.bid)]);
   }
   return out;
