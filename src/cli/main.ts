@@ -133,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
         .option('-e, --execute <sql>', 'SQL statements to run')
         .option(
           '-D, --define <key=value>',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder syntax of SQL scripts, shown literally
           'value of ${KEY} in the script (repeatable)',
           (v: string, all: string[] = []) => [...all, v],
         ),
