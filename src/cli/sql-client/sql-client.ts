@@ -52,13 +52,21 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
   const session = new Session(client, write);
   if (terminal) write('Welcome to the Sluice SQL client. End statements with ";", leave with QUIT;');
   let buffer = '';
+  let statementSet: string | undefined;
   rl.setPrompt('Sluice SQL> ');
   rl.prompt();
   for await (const line of rl) {
     buffer += `${line}\n`;
     const { statements, rest } = splitStatements(buffer);
     buffer = rest;
-    for (const statement of statements) {
+    for (const part of statements) {
+      // BEGIN STATEMENT SET; INSERT ...; INSERT ...; END; is one statement for the planner.
+      if (statementSet !== undefined || /^begin\s+statement\s+set\s*;$/i.test(part)) {
+        statementSet = statementSet === undefined ? part : `${statementSet}\n${part}`;
+        if (!/^end\s*;$/i.test(part)) continue;
+      }
+      const statement = statementSet ?? part;
+      statementSet = undefined;
       if (historyFile !== '') appendHistory(historyFile, statement);
       if (/^(quit|exit)\s*;?$/i.test(statement.trim())) {
         write('[INFO] Exiting Sluice SQL client...');
@@ -67,7 +75,7 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
       }
       await session.run(statement, rl);
     }
-    rl.setPrompt(buffer.trim() === '' ? 'Sluice SQL> ' : '> ');
+    rl.setPrompt(buffer.trim() === '' && statementSet === undefined ? 'Sluice SQL> ' : '> ');
     rl.prompt();
   }
   return 0;
