@@ -35,13 +35,24 @@ function table(options: Record<string, string>, primaryKey?: number[]): Resolved
 async function write(tbl: ResolvedTable, rows: Row[], mode: ChangelogMode): Promise<void> {
   const env = StreamExecutionEnvironment.create();
   const input = env.fromCollection(rows);
-  connectorFor(tbl.options.get('connector')!)!.createSink!({ table: tbl, input, inputMode: mode, uid: 'sink', runtimeMode: 'streaming' });
+  connectorFor(tbl.options.get('connector')!)!.createSink!({
+    table: tbl,
+    input,
+    inputMode: mode,
+    uid: 'sink',
+    runtimeMode: 'streaming',
+  });
   await env.execute('write');
 }
 
 async function read(tbl: ResolvedTable): Promise<Row[]> {
   const env = StreamExecutionEnvironment.create();
-  const scan = connectorFor(tbl.options.get('connector')!)!.createSource!({ env, table: tbl, uid: 'src', runtimeMode: 'streaming' });
+  const scan = connectorFor(tbl.options.get('connector')!)!.createSource!({
+    env,
+    table: tbl,
+    uid: 'src',
+    runtimeMode: 'streaming',
+  });
   const out = scan.stream.collect('rows');
   await env.execute('read');
   return out.get();
@@ -49,7 +60,13 @@ async function read(tbl: ResolvedTable): Promise<Row[]> {
 
 test('kafka: json values written and read back (bounded read)', { skip, timeout: 60_000 }, async () => {
   const topic = await createTopic(1, 'sql-kafka');
-  const options = { connector: 'kafka', topic, format: 'json', 'scan.startup.mode': 'earliest-offset', 'scan.bounded.mode': 'latest-offset' };
+  const options = {
+    connector: 'kafka',
+    topic,
+    format: 'json',
+    'scan.startup.mode': 'earliest-offset',
+    'scan.bounded.mode': 'latest-offset',
+  };
   const rows: Row[] = [
     [0, 1, 'a'],
     [0, 2, null],
@@ -58,7 +75,10 @@ test('kafka: json values written and read back (bounded read)', { skip, timeout:
   assert.deepEqual(await read(table(options)), rows);
 });
 
-test('upsert-kafka: -U dropped, DELETE as a tombstone, read back as an upsert changelog', { skip, timeout: 60_000 }, async () => {
+test('upsert-kafka: -U dropped, DELETE as a tombstone, read back as an upsert changelog', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const topic = await createTopic(1, 'sql-upsert');
   const options = {
     connector: 'upsert-kafka',
