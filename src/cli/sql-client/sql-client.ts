@@ -49,7 +49,14 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
   const history = historyFile === '' ? [] : readHistory(historyFile);
   const rl = createInterface({ input, output: out, terminal, history, historySize: 1000, prompt: 'Sluice SQL> ' });
   const write = (text: string) => out.write(`${text}\n`);
-  const session = new Session(client, write);
+  let session: Session;
+  try {
+    session = new Session(client, write);
+  } catch (e) {
+    rl.close();
+    process.stderr.write(`error: cannot start the SQL client: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   if (terminal) write('Welcome to the Sluice SQL client. End statements with ";", leave with QUIT;');
   let buffer = '';
   let statementSet: string | undefined;
