@@ -6,6 +6,7 @@ import { addRestartOptions } from './restart-options.js';
 import { runCommand } from './run-command.js';
 import { savepointCommand } from './savepoint-command.js';
 import { addServiceCommands, savepointClientCommand, serverOption } from './service-commands.js';
+import { type SqlCommandOptions, sqlCommand } from './sql-command.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -19,24 +20,9 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/**
- * The command line: `sluice run JOB [engine options] -- [job arguments]`.
- * Returns the exit code instead of exiting, so it can be called from tests.
- */
-export async function main(argv: string[]): Promise<number> {
-  const dash = argv.indexOf('--');
-  const engineArgs = dash === -1 ? argv : argv.slice(0, dash);
-  const jobArgs = dash === -1 ? [] : argv.slice(dash + 1);
-  let exitCode = 0;
-  endQuietlyWhenStdoutCloses();
-  const program = new Command('sluice')
-    .description('Sluice: stateful stream processing for TypeScript')
-    .exitOverride()
-    .showHelpAfterError();
-  const run = program
-    .command('run')
-    .description('run a job file (its default export is defineJob(...)); job arguments follow --')
-    .argument('<job>', 'job file (.ts or .js)')
+/** The engine options `sluice run` and `sluice sql` share (parallelism, mode, checkpoints, savepoints, cluster). */
+function addEngineOptions(command: Command): Command {
+  return command
     .option('-p, --parallelism <n>', 'parallel subtasks per operator, one worker thread each', positiveInt)
     .option('--max-parallelism <n>', 'number of key groups (upper bound for rescaling keyed state)', positiveInt)
     .option('--mode <mode>', "'streaming' (default) or 'batch' (bounded input only)", (v) => {
@@ -82,6 +68,28 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');
+}
+
+/**
+ * The command line: `sluice run JOB [engine options] -- [job arguments]`.
+ * Returns the exit code instead of exiting, so it can be called from tests.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const engineArgs = dash === -1 ? argv : argv.slice(0, dash);
+  const jobArgs = dash === -1 ? [] : argv.slice(dash + 1);
+  let exitCode = 0;
+  endQuietlyWhenStdoutCloses();
+  const program = new Command('sluice')
+    .description('Sluice: stateful stream processing for TypeScript')
+    .exitOverride()
+    .showHelpAfterError();
+  const run = addEngineOptions(
+    program
+      .command('run')
+      .description('run a job file (its default export is defineJob(...)); job arguments follow --')
+      .argument('<job>', 'job file (.ts or .js)'),
+  );
   addRestartOptions(run).action(async (job: string, opts: Record<string, unknown>) => {
     exitCode = await runCommand(job, jobArgs, opts);
   });
@@ -136,6 +144,23 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: { events: number; seed?: number; baseTime?: number; output: string }) => {
       exitCode = await nexmarkGenerateCommand(opts);
     });
+  addRestartOptions(
+    addEngineOptions(
+      program
+        .command('sql')
+        .description('run a Flink SQL script (-f FILE or -e SQL); without either, open the interactive SQL client')
+        .option('-f, --file <file>', 'SQL script to run')
+        .option('-e, --execute <sql>', 'SQL statements to run')
+        .option(
+          '-D, --define <key=value>',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder syntax of SQL scripts, shown literally
+          'value of ${KEY} in the script (repeatable)',
+          (v: string, all: string[] = []) => [...all, v],
+        ),
+    ),
+  ).action(async (opts: Record<string, unknown>) => {
+    exitCode = await sqlCommand(opts as SqlCommandOptions);
+  });
   try {
     await program.parseAsync(engineArgs, { from: 'user' });
   } catch (e) {

@@ -31,6 +31,11 @@ export interface RunCommandOptions {
   jobId?: string;
   sessionTimeout?: number;
   tasksPerStage?: number;
+  /**
+   * The job's name in checkpoints (job identity) and plans when it is not the job file's: `sluice sql` runs one
+   * built-in job module for every script and names the job after the script.
+   */
+  jobName?: string;
 }
 
 /**
@@ -82,12 +87,12 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
       process.stderr.write(`error: ${refused}\n`);
       return 2;
     }
-    const plan = env.buildPlan(file);
+    const plan = env.buildPlan(options.jobName ?? file);
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const result = await env.execute(file, {
+    const result = await env.execute(options.jobName ?? file, {
       threads: plan.config.parallelism,
       onProgress: (p) => progress.update(p),
       signal: controller.signal,
