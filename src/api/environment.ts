@@ -35,7 +35,7 @@ export interface ExecuteOptions {
   onCheckpoint?: (stats: CheckpointStats) => void;
   /** Called when the run fails (after any restarts) with what it did until then. */
   onFailed?: (figures: RunFigures) => void;
-  /** Watches the run (metric samples, checkpoints, restarts, the end): a `JobMonitor` from `sluice/monitor`. */
+  /** Watches the run (metric samples, checkpoints, restarts, the end): e.g. a `JobMonitor`. */
   observer?: RunObserver;
   /** Where user functions' log lines go (default: warnings and errors to stderr). */
   logs?: LogSettings;
