@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
@@ -78,6 +78,15 @@ export async function main(argv: string[]): Promise<number> {
       'cluster mode: tasks of stages after a keyBy (default: source partitions)',
       positiveInt,
     )
+    .option(
+      '--web [port]',
+      'serve the REST API and dashboard of this job on 127.0.0.1 (default port 8081, or the next free one)',
+      positiveInt,
+    )
+    .option('--web-linger', 'with --web: keep serving after the job ended, until Ctrl-C')
+    .addOption(new Option('--web-port-file <file>', 'write the bound web port to FILE').hideHelp())
+    .addOption(new Option('--job-dir <dir>', 'keep DIR/job.json current and log to DIR/logs.jsonl').hideHelp())
+    .addOption(new Option('--log-file <file>', 'append every log line as JSON to FILE').hideHelp())
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');

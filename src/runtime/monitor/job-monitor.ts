@@ -89,7 +89,8 @@ export class JobMonitor implements RunObserver {
   readonly jobId: string;
   readonly name: string;
   readonly config: Readonly<Record<string, unknown>>;
-  readonly maxParallelism: number;
+  /** The job's max parallelism (set by the runner once the plan is built). */
+  maxParallelism: number;
   state: JobState = 'CREATED';
   readonly createdAt = Date.now();
   startTime = -1;
