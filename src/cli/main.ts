@@ -12,6 +12,12 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -80,8 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--web [port]',
-      'serve the REST API and dashboard of this job on 127.0.0.1 (default port 8081, or the next free one)',
-      positiveInt,
+      'serve the REST API and dashboard of this job on 127.0.0.1 (default port 8081, or the next free one; 0: any)',
+      port,
     )
     .option('--web-linger', 'with --web: keep serving after the job ended, until Ctrl-C')
     .addOption(new Option('--web-port-file <file>', 'write the bound web port to FILE').hideHelp())

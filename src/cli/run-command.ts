@@ -115,9 +115,20 @@ async function runWithPlatform(
     monitor.maxParallelism = plan.config.maxParallelism;
     const controller = new AbortController();
     const stop = () => controller.abort();
+    try {
+      await platform.serve({
+        cancel: stop,
+        checkpointDir: env.checkpointConfig?.dir,
+        threads: plan.config.parallelism,
+      });
+    } catch (e) {
+      progress.stop();
+      process.stderr.write(`error: cannot start the web server: ${(e as Error).message}\n`);
+      monitor.onEnd({ state: 'FAILED', error: toWire(e) }, Date.now());
+      return 1;
+    }
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    await platform.serve({ cancel: stop, checkpointDir: env.checkpointConfig?.dir, threads: plan.config.parallelism });
     const result = await env.execute(file, {
       observer: monitor,
       logs: platform.logs,
