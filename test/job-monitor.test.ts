@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { JobMonitor, runJob } from '../src/index.js';
+import { JobMonitor, RestartStrategies, runJob, StreamExecutionEnvironment } from '../src/index.js';
 import { jobResource } from '../src/runtime/monitor/job-documents.js';
 
 /** The live job model: record counts against the input, statuses, exceptions, logs, in Flink's shapes. */
@@ -117,4 +117,40 @@ test('a failing function is named in the exceptions, with the record; user logs 
     assert.equal(l.level, 30);
     assert.equal(typeof l.time, 'number');
   }
+});
+
+test('after a restart the monitor counts restarts, keeps the failure, and adds counts over attempts', async () => {
+  const env = StreamExecutionEnvironment.create({ batchSize: 100 });
+  env.setRestartStrategy(RestartStrategies.fixedDelay(2, 1));
+  let failed = false;
+  const records = 1000;
+  env
+    .fromCollection(Array.from({ length: records }, (_, i) => i))
+    .rebalance()
+    .map((n) => {
+      if (n === 500 && !failed) {
+        failed = true;
+        throw new Error('passing trouble');
+      }
+      return n;
+    })
+    .name('flaky')
+    .discard();
+  const monitor = new JobMonitor({ name: 'restarting' });
+  const lines: string[] = [];
+  const result = await env.execute('restarting', { observer: monitor, log: (l) => lines.push(l) });
+  assert.equal(monitor.state, 'FINISHED');
+  assert.equal(monitor.restarts, 1);
+  assert.ok(monitor.timestamps.RESTARTING !== undefined);
+  const metrics = jobResource(monitor, '/metrics', { get: 'numRestarts' }) as { value: string }[];
+  assert.equal(metrics[0]!.value, '1');
+  const ex = jobResource(monitor, '/exceptions', {}) as { exceptionHistory: { entries: { operator: string }[] } };
+  assert.deepEqual(
+    ex.exceptionHistory.entries.map((e) => e.operator),
+    ['flaky'],
+  );
+  // Brute force: the source's records out over both attempts are what the runner counted over both attempts.
+  const details = jobResource(monitor, '', {}) as { vertices: Vertex[] };
+  assert.equal(details.vertices[0]!.metrics['write-records'], result.sourceRecords);
+  assert.ok(result.sourceRecords > records, 'the first attempt read part of the input before it failed');
 });
