@@ -52,6 +52,11 @@ export {
 export type { CheckpointConfig, CheckpointStats } from './runtime/checkpoint/checkpoint-coordinator.js';
 export { JobFailedError } from './runtime/errors-wire.js';
 export type { JobResult } from './runtime/job-runner.js';
+export type { LogSettings } from './runtime/logging/job-logger.js';
+export type { RunObserver, RunOutcome } from './runtime/metrics/run-observer.js';
+export type { SubtaskSample } from './runtime/metrics/subtask-sample.js';
+export { JobMonitor, type JobMonitorOptions, type JobState, newJobId } from './runtime/monitor/job-monitor.js';
+export type { MetricPoint } from './runtime/monitor/metric-point.js';
 export { DEAD_LETTER_TAG } from './runtime/subtask.js';
 export * from './state/descriptors.js';
 export type * from './state/state.js';

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runJob } from 'sluice';
+import * as sluice from 'sluice';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,10 +26,14 @@ const file = fileURLToPath(new URL(`./${query}.ts`, import.meta.url));
 const args = ['--events', values.events, '--seed', values.seed];
 if (values.output !== undefined) args.push('--output', values.output);
 
+// Watched by a job monitor, as `sluice run` always is: the figures include the cost of metrics.
+const Monitor = (sluice as Record<string, unknown>).JobMonitor as typeof sluice.JobMonitor | undefined;
+const observer = Monitor === undefined ? undefined : new Monitor({ name: query });
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-const result = await runJob(file, {
+const result = await sluice.runJob(file, {
   args,
+  observer,
   config: { parallelism: Number(values.parallelism), runtimeMode: values.mode as 'streaming' | 'batch' },
 });
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -12,6 +12,8 @@ import {
 } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import { type JobResult, type PlanSpec, type RunFigures, runPlan } from '../runtime/job-runner.js';
+import type { LogSettings } from '../runtime/logging/job-logger.js';
+import type { RunObserver } from '../runtime/metrics/run-observer.js';
 import { checkFilePaths } from './check-file-paths.js';
 import { DataStream } from './data-stream.js';
 import { nodeBase } from './stream-base.js';
@@ -33,6 +35,10 @@ export interface ExecuteOptions {
   onCheckpoint?: (stats: CheckpointStats) => void;
   /** Called when the run fails (after any restarts) with what it did until then. */
   onFailed?: (figures: RunFigures) => void;
+  /** Watches the run (metric samples, checkpoints, restarts, the end): e.g. a `JobMonitor`. */
+  observer?: RunObserver;
+  /** Where user functions' log lines go (default: warnings and errors to stderr). */
+  logs?: LogSettings;
 }
 
 /**
@@ -163,6 +169,8 @@ export class StreamExecutionEnvironment {
       onFailed: options.onFailed,
       fromSavepoint: options.fromSavepoint,
       allowNonRestoredState: options.allowNonRestoredState,
+      observer: options.observer,
+      logs: options.logs,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);

@@ -2,6 +2,8 @@ import type { JobConfig } from '../plan/job-plan.js';
 import type { CheckpointStats } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import type { JobResult } from '../runtime/job-runner.js';
+import type { LogSettings } from '../runtime/logging/job-logger.js';
+import type { RunObserver } from '../runtime/metrics/run-observer.js';
 import { jobSpec, loadJobEnvironment } from './load-job.js';
 
 export interface RunJobOptions {
@@ -20,6 +22,10 @@ export interface RunJobOptions {
   fromSavepoint?: string;
   log?: (line: string) => void;
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /** Watches the run (a `JobMonitor`). */
+  observer?: RunObserver;
+  /** Where user functions' log lines go. */
+  logs?: LogSettings;
 }
 
 /**
@@ -41,5 +47,7 @@ export async function runJob(file: string, options: RunJobOptions = {}): Promise
     fromSavepoint: options.fromSavepoint,
     log: options.log,
     onCheckpoint: options.onCheckpoint,
+    observer: options.observer,
+    logs: options.logs,
   });
 }

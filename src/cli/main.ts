@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
@@ -11,6 +11,12 @@ import { type SqlCommandOptions, sqlCommand } from './sql-command.js';
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
   return n;
 }
 
@@ -65,6 +71,15 @@ function addEngineOptions(command: Command): Command {
       'cluster mode: tasks of stages after a keyBy (default: source partitions)',
       positiveInt,
     )
+    .option(
+      '--web [port]',
+      'serve the REST API and dashboard of this job on 127.0.0.1 (default port 8081, or the next free one; 0: any)',
+      port,
+    )
+    .option('--web-linger', 'with --web: keep serving after the job ended, until Ctrl-C')
+    .addOption(new Option('--web-port-file <file>', 'write the bound web port to FILE').hideHelp())
+    .addOption(new Option('--job-dir <dir>', 'keep DIR/job.json current and log to DIR/logs.jsonl').hideHelp())
+    .addOption(new Option('--log-file <file>', 'append every log line as JSON to FILE').hideHelp())
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');

@@ -2,15 +2,17 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import { toWire } from '../runtime/errors-wire.js';
 import type { RunFigures } from '../runtime/job-runner.js';
 import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
 import { applyCheckpointOptions } from './checkpoint-options.js';
+import { type PlatformOptions, startPlatform } from './job-platform.js';
 import { exitWithLauncher } from './launcher-watch.js';
 import { ProgressReporter } from './progress.js';
 import { reportError } from './report-error.js';
 import { restartStrategyFromOptions } from './restart-options.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends PlatformOptions {
   parallelism?: number;
   maxParallelism?: number;
   mode?: 'streaming' | 'batch';
@@ -75,6 +77,32 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     return clusterCommand(path, jobArgs, options, overrides);
   }
   const started = Date.now();
+  const platform = startPlatform(options.jobName ?? path, options, engineConfig(options), (line) => process.stderr.write(`${line}\n`));
+  try {
+    return await runWithPlatform(path, file, jobArgs, options, overrides, started, platform);
+  } finally {
+    await platform.finish();
+  }
+}
+
+/** The engine options of a run as its configuration document shows them (what was given on the command line). */
+function engineConfig(options: RunCommandOptions): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  const hidden = new Set(['web', 'webLinger', 'webPortFile', 'jobDir', 'logFile', 'progress', 'verbose']);
+  for (const [k, v] of Object.entries(options)) if (!hidden.has(k) && v !== undefined) shown[k] = v;
+  return shown;
+}
+
+async function runWithPlatform(
+  path: string,
+  file: string,
+  jobArgs: string[],
+  options: RunCommandOptions,
+  overrides: Partial<JobConfig>,
+  started: number,
+  platform: ReturnType<typeof startPlatform>,
+): Promise<number> {
+  const { monitor } = platform;
   const terminal = process.stderr.isTTY === true;
   /** What a run that failed while running did, for its summary line. */
   let failedFigures: RunFigures | undefined;
@@ -85,14 +113,30 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     if (refused !== undefined) {
       progress.stop();
       process.stderr.write(`error: ${refused}\n`);
+      monitor.onEnd({ state: 'FAILED', error: toWire(new Error(refused)) }, Date.now());
       return 2;
     }
     const plan = env.buildPlan(options.jobName ?? file);
+    monitor.maxParallelism = plan.config.maxParallelism;
     const controller = new AbortController();
     const stop = () => controller.abort();
+    try {
+      await platform.serve({
+        cancel: stop,
+        checkpointDir: env.checkpointConfig?.dir,
+        threads: plan.config.parallelism,
+      });
+    } catch (e) {
+      progress.stop();
+      process.stderr.write(`error: cannot start the web server: ${(e as Error).message}\n`);
+      monitor.onEnd({ state: 'FAILED', error: toWire(e) }, Date.now());
+      return 1;
+    }
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const result = await env.execute(options.jobName ?? file, {
+      observer: monitor,
+      logs: platform.logs,
       threads: plan.config.parallelism,
       onProgress: (p) => progress.update(p),
       signal: controller.signal,
@@ -127,6 +171,8 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     return 0;
   } catch (e) {
     progress.stop();
+    // A job that failed before it ran (loading, options, the web server) still ends FAILED in its job.json.
+    if (!monitor.ended) monitor.onEnd({ state: 'FAILED', error: toWire(e) }, Date.now());
     reportError(e, path);
     if (failedFigures !== undefined) process.stderr.write(`${summaryLine(failedFigures, Date.now() - started)}\n`);
     return 1;

@@ -37,6 +37,18 @@ export interface MetricGroup {
   counter(name: string): Counter;
 }
 
+/**
+ * Structured log lines of one operator subtask. Each line carries the job id, the vertex and the subtask; `fields`
+ * are added to the line as they are (keep them JSON-serialisable). Where lines go is the runner's choice: `sluice run`
+ * writes warnings and errors to stderr, and every level as JSON lines to the file of `--log-file`.
+ */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 /** What a function may learn about where it runs, and its door to keyed state. */
 export interface RuntimeContext {
   readonly operatorName: string;
@@ -53,6 +65,10 @@ export interface RuntimeContext {
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** Counters of this operator (e.g. `numLateRecordsDropped`), reported at the end of the run. */
   getMetricGroup(): MetricGroup;
+  /** This subtask's logger (the same object as {@link RuntimeContext.logger}). */
+  getLogger(): Logger;
+  /** This subtask's logger: lines carry the job id, the operator's vertex and the subtask index. */
+  readonly logger: Logger;
 }
 
 /** Lifecycle hooks any user function object may implement. */

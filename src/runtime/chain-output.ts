@@ -80,8 +80,12 @@ export class ChainOutput implements Output {
   /** Set by the subtask: records the watermark the next chained operator has seen. */
   onNextWatermark: ((watermark: number) => void) | undefined;
 
+  /** The last watermark this output passed on (for the currentOutputWatermark metric). */
+  lastWatermark = Number.NEGATIVE_INFINITY;
+
   emitWatermark(watermark: number): void {
     this.flush();
+    this.lastWatermark = watermark;
     this.onNextWatermark?.(watermark);
     if (this.next !== undefined) this.next.processWatermark(watermark);
     else this.forEachWriter((w) => w.emitWatermark(watermark));

@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, UserFunctionError } from '../core/errors.js';
 import { isFileSystemError, type SystemCallError } from '../core/file-system-error.js';
 
 /** An error as it crosses a thread boundary. */
@@ -11,6 +11,9 @@ export interface WireError {
   cause?: WireError;
   /** Set when a file-system call failed: what it did, on which path, and the error code. */
   fileSystem?: SystemCallError;
+  /** A user function failed: the operator it belongs to, and a summary of the record it was processing. */
+  operator?: string;
+  record?: string;
 }
 
 export function toWire(e: unknown): WireError {
@@ -21,6 +24,9 @@ export function toWire(e: unknown): WireError {
       stack: e.stack,
       user: e instanceof SluiceError,
       cause: e.cause === undefined ? undefined : toWire(e.cause),
+      ...(e instanceof UserFunctionError
+        ? { operator: e.operatorName, ...(e.recordSummary === undefined ? {} : { record: e.recordSummary }) }
+        : {}),
       ...(isFileSystemError(e)
         ? {
             fileSystem: {

@@ -15,6 +15,8 @@ import {
 import { flattenChain, type KeyedLink, MAX_CHAIN } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
+import { type JobLogs, STDERR_LOGS } from './logging/job-logger.js';
+import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
@@ -99,6 +101,7 @@ export class Executor implements ChannelTransport {
     private readonly peers: (MessagePort | undefined)[],
     readonly executionId: string,
     private readonly checkpointing?: ExecutorCheckpointing,
+    logs: JobLogs = STDERR_LOGS,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -113,6 +116,7 @@ export class Executor implements ChannelTransport {
       executionId,
       exactlyOnce: checkpointing !== undefined,
       snapshotTaken: (s) => this.persist(s),
+      logs,
     };
     for (const v of graph.vertices) {
       const list: Subtask[] = [];
@@ -206,6 +210,24 @@ export class Executor implements ChannelTransport {
     }
   };
 
+  /** performance.now() when time was last booked to the subtasks (see {@link SubtaskTimes}). */
+  private accountedAt = performance.now();
+
+  /** Books the time since the last accounting to every subtask's state, which is then re-read. */
+  private account(): void {
+    const now = performance.now();
+    const elapsed = now - this.accountedAt;
+    this.accountedAt = now;
+    for (const s of this.subtasks) s.times.account(elapsed, s.waitState());
+  }
+
+  /** The figures of every subtask on this thread, with time booked up to now. */
+  samples(): SubtaskSample[] {
+    this.account();
+    const now = Date.now();
+    return this.subtasks.map((s) => s.sample(now, this.cancelled));
+  }
+
   private round(): void {
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
@@ -222,13 +244,17 @@ export class Executor implements ChannelTransport {
       let any = false;
       for (const s of this.subtasks) {
         if (!s.runnable()) continue;
+        // Two clock reads per step (a batch or a few messages), never per record.
+        const before = performance.now();
         s.step();
+        s.times.roundBusyMs += performance.now() - before;
         any = true;
       }
       if (!any) break;
       worked = true;
     }
     for (const s of this.subtasks) for (const w of s.writers) w.flush();
+    this.account();
     if (this.subtasks.every((s) => s.done)) {
       // With checkpoints, output becomes visible only through a completed checkpoint: wait for the final one.
       if (this.checkpointing === undefined) this.finish();

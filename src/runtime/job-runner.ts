@@ -23,6 +23,9 @@ import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
 import { lateDataWarnings } from './late-data-warnings.js';
+import { JobLogs, type LogSettings, STDERR_LOGS } from './logging/job-logger.js';
+import type { RunObserver } from './metrics/run-observer.js';
+import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
@@ -70,7 +73,14 @@ export interface RunOptions {
   onFailed?: (figures: RunFigures) => void;
   /** Wins over the plan's restart strategy (cluster mode restarts its tasks itself). */
   restartStrategy?: RestartStrategyConfig;
+  /** Watches the run: metric samples, checkpoints, restarts, the end (the job monitor). */
+  observer?: RunObserver;
+  /** Where user functions' log lines go (default: warnings and errors to stderr). */
+  logs?: LogSettings;
 }
+
+/** How often subtasks' metric samples are taken, ms. */
+const SAMPLE_INTERVAL_MS = 1000;
 
 export interface JobResult {
   /**
@@ -132,7 +142,7 @@ function serveSavepoints(
 /** Messages from a worker to the coordinator. */
 export type WorkerReport =
   | { t: 'ready' }
-  | { t: 'progress'; p: ExecutorProgress }
+  | { t: 'progress'; p: ExecutorProgress; m?: SubtaskSample[] }
   | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
   | {
@@ -141,6 +151,7 @@ export type WorkerReport =
       side: Record<string, number>;
       p: ExecutorProgress;
       metrics: OperatorMetrics[];
+      m: SubtaskSample[];
     }
   | {
       t: 'failed';
@@ -148,6 +159,7 @@ export type WorkerReport =
       collected: Record<string, unknown[]>;
       p: ExecutorProgress;
       metrics: OperatorMetrics[];
+      m: SubtaskSample[];
     };
 
 /** Messages from the coordinator to a worker. */
@@ -166,18 +178,44 @@ export interface WorkerSetup {
   executionId: string;
   checkpointRoot: string | undefined;
   restore: RestorePoint | undefined;
+  logs: LogSettings | undefined;
+  /** Send metric samples with every other progress report (about once a second). */
+  sample: boolean;
 }
 
 /** Runs a plan to completion (bounded input) or until it fails or is cancelled. */
 export async function runPlan(plan: JobPlan, options: RunOptions): Promise<JobResult> {
   const graph = buildExecutionGraph(plan);
   const executionId = randomUUID();
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logs = options.logs === undefined ? STDERR_LOGS : new JobLogs(options.logs);
+  const jobLog = options.logs?.file === undefined ? undefined : logs.forJob();
+  const printLine = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The runtime's own messages also go to the job's log file, when it has one.
+  const log =
+    jobLog === undefined
+      ? printLine
+      : (line: string) => {
+          printLine(line);
+          jobLog.info(line);
+        };
+  const observer = options.observer;
+  observer?.onGraph?.(graph);
   const cp = options.checkpoint;
-  const unlock = cp === undefined ? undefined : await lockCheckpointDirectory(cp.dir);
+  let unlock: (() => Promise<void>) | undefined;
+  try {
+    unlock = cp === undefined ? undefined : await lockCheckpointDirectory(cp.dir);
+  } catch (e) {
+    observer?.onEnd?.({ state: 'FAILED', error: toWire(e) }, Date.now());
+    throw e;
+  }
   const releaseScratch = await claimScratch(plan.config, executionId);
   try {
-    return await runLocked(plan, graph, options, executionId, log);
+    const result = await runLocked(plan, graph, options, executionId, log, logs);
+    observer?.onEnd?.({ state: result.cancelled ? 'CANCELED' : 'FINISHED' }, Date.now());
+    return result;
+  } catch (e) {
+    observer?.onEnd?.({ state: 'FAILED', error: e instanceof JobFailedError ? e.wire : toWire(e) }, Date.now());
+    throw e;
   } finally {
     await releaseScratch();
     await unlock?.();
@@ -190,6 +228,7 @@ async function runLocked(
   options: RunOptions,
   executionId: string,
   log: (line: string) => void,
+  logs: JobLogs,
 ): Promise<JobResult> {
   const cp = options.checkpoint;
   const first = await chooseRestorePoint(
@@ -237,7 +276,18 @@ async function runLocked(
       // Each attempt has an execution id of its own: collect registries and disk-backend scratch folders of a failed
       // attempt never mix with the next one's (the scratch folders nest under the run's claimed folder).
       const attemptId = n === 1 ? executionId : `${executionId}/${n}`;
-      const run: Run = { plan, graph, options, executionId: attemptId, restore, log, newestExistingCheckpoint, totals };
+      const run: Run = {
+        plan,
+        graph,
+        options,
+        executionId: attemptId,
+        restore,
+        log,
+        newestExistingCheckpoint,
+        totals,
+        attempt: n,
+        logs,
+      };
       return options.threads <= 1 ? runInProcess(run) : runOnWorkers(run, options.spec!, options.threads);
     },
     restartPoint: async () => {
@@ -249,6 +299,7 @@ async function runLocked(
     },
     onRestart: (failure, from, previous) => {
       restarts++;
+      options.observer?.onRestart?.(failure.error.wire, Date.now());
       carried.sourceRecords += failure.progress.sourceRecords;
       carried.sinkRecords += failure.progress.sinkRecords;
       addMetrics(carried.metrics, failure.metrics);
@@ -310,6 +361,9 @@ interface Run {
   log: (line: string) => void;
   newestExistingCheckpoint: number;
   totals: RunTotals;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  logs: JobLogs;
 }
 
 function coordinatorFor(
@@ -332,14 +386,19 @@ function coordinatorFor(
   return new CheckpointCoordinator(cp, job, run.plan.config.maxParallelism, subtasks, threads, firstId, {
     trigger: (id, full) => {
       run.totals.highestCheckpointId = Math.max(run.totals.highestCheckpointId, id);
+      run.options.observer?.onCheckpointTriggered?.(id, Date.now());
       trigger(id, full);
     },
     complete,
-    abort,
+    abort: (id) => {
+      run.options.observer?.onCheckpointAbandoned?.(id, Date.now());
+      abort(id);
+    },
     fail,
     onStats: (s) => {
       run.totals.checkpointsCompleted++;
       run.options.onCheckpoint?.(s);
+      run.options.observer?.onCheckpointCompleted?.(s);
     },
   });
 }
@@ -371,9 +430,13 @@ async function runInProcess(run: Run): Promise<JobResult> {
           onDrained: () => coordinator.onDrained(),
         }
       : undefined,
+    run.logs,
   );
   failure = (e) => executor!.fail(e);
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
+  const observer = options.observer;
+  const sampleNow = () => observer?.onSamples?.(executor!.samples());
+  const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
   // Cancelling stops checkpointing first: no checkpoint completes (and no commit reaches a closing sink) after it.
   const cancel = () => {
     void coordinator?.stop();
@@ -395,9 +458,11 @@ async function runInProcess(run: Run): Promise<JobResult> {
       coordinator?.start();
       executor.start();
       started = true;
+      observer?.onAttemptStarted?.(run.attempt);
     }
     await executor.done;
   } catch (e) {
+    sampleNow();
     throw new AttemptFailure(
       new JobFailedError(toWire(e)),
       started,
@@ -409,8 +474,10 @@ async function runInProcess(run: Run): Promise<JobResult> {
     stopServing();
     await coordinator?.stop();
     if (ticker) clearInterval(ticker);
+    if (sampler) clearInterval(sampler);
     options.signal?.removeEventListener('abort', cancel);
   }
+  sampleNow();
   const p = executor.progress();
   options.onProgress?.(p);
   return {
@@ -507,6 +574,11 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     if (stoppedWorkers.size === threads) whenAllStopped();
   };
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(sumProgress(progress)), 500) : undefined;
+  // The latest samples of each thread, handed to the observer about once a second.
+  const observer = options.observer;
+  const samples: SubtaskSample[][] = Array.from({ length: threads }, () => []);
+  const sampleNow = () => observer?.onSamples?.(samples.flat());
+  const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -520,6 +592,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           executionId: run.executionId,
           checkpointRoot: options.checkpoint?.dir,
           restore: run.restore,
+          logs: options.logs,
+          sample: observer?.onSamples !== undefined,
         };
         const w = new Worker(workerEntry, { workerData: { ...setup, ports: peerPorts }, transferList: transfer });
         workers.push(w);
@@ -532,11 +606,13 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
                   coordinator?.start();
                   send({ t: 'start' });
                   started = true;
+                  observer?.onAttemptStarted?.(run.attempt);
                 }
               }
               break;
             case 'progress':
               progress[t] = r.p;
+              if (r.m !== undefined) samples[t] = r.m;
               break;
             case 'ack':
               coordinator?.onAck(r.id, r.ref, r.alignmentMs, r.references);
@@ -546,6 +622,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               break;
             case 'finished':
               progress[t] = r.p;
+              samples[t] = r.m;
               if (failedWith !== undefined) {
                 for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
                 addMetrics(failedMetrics, r.metrics);
@@ -561,6 +638,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               break;
             case 'failed':
               progress[t] = r.p;
+              if (r.m.length > 0) samples[t] = r.m;
               for (const [id, vs] of Object.entries(r.collected)) (failedCollected[id] ??= []).push(...vs);
               addMetrics(failedMetrics, r.metrics);
               stopped(t);
@@ -594,6 +672,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     stopServing();
     await coordinator?.stop();
     if (ticker) clearInterval(ticker);
+    if (sampler) clearInterval(sampler);
+    sampleNow();
     options.signal?.removeEventListener('abort', cancel);
     // Threads that finished end on their own, so what they printed reaches stdout (terminate() drops a worker's
     // stdout not yet handed to this thread); a thread still busy after a failure or one that hangs is terminated.

@@ -34,6 +34,11 @@ export class OperatorMetricGroup implements MetricGroup {
     return c;
   }
 
+  /** The count of counter `name`, 0 when it was never created (read by the metric sampler). */
+  count(name: string): number {
+    return this.counters.get(name)?.getCount() ?? 0;
+  }
+
   report(): OperatorMetrics {
     const counters: Record<string, number> = {};
     for (const [name, c] of this.counters) counters[name] = c.getCount();

@@ -1,6 +1,6 @@
 import type { Batch } from '../core/batch.js';
 import type { OutputTag } from '../core/output-tag.js';
-import type { MetricGroup } from '../functions/context.js';
+import type { Logger, MetricGroup } from '../functions/context.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { TimerQueue } from './timer-queue.js';
 
@@ -47,6 +47,8 @@ export interface OperatorContext {
   fail(error: unknown): void;
   /** Counters of this operator subtask (e.g. `numLateRecordsDropped`). */
   readonly metrics: MetricGroup;
+  /** The logger of this operator subtask (job id, vertex and subtask on every line). */
+  readonly logger: Logger;
 }
 
 /**

@@ -13,9 +13,11 @@ import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
 import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
 import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
+import type { JobLogs } from './logging/job-logger.js';
+import { type SubtaskSample, SubtaskTimes, sampleWatermark, WaitState } from './metrics/subtask-sample.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
-import { OperatorMetricGroup, type OperatorMetrics } from './operator-metrics.js';
+import { NUM_LATE_RECORDS_DROPPED, OperatorMetricGroup, type OperatorMetrics } from './operator-metrics.js';
 import { RecordWriter } from './record-writer.js';
 import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
@@ -46,6 +48,8 @@ export interface SubtaskHost {
   readonly exactlyOnce: boolean;
   /** A snapshot for a checkpoint is ready (operator states resolved); the host persists it and acknowledges. */
   snapshotTaken(snapshot: SubtaskSnapshot): void;
+  /** Where user functions' log lines go. */
+  readonly logs: JobLogs;
 }
 
 type Status = 'created' | 'running' | 'finishing' | 'finished' | 'failed';
@@ -70,6 +74,8 @@ export class Subtask {
   private readonly blockers = new Set<Promise<unknown>>();
   private readonly procTimeOps: StreamOperator[] = [];
   recordsIn = 0;
+  /** Busy / back-pressured / idle time, booked by the executor once per round. */
+  readonly times = new SubtaskTimes();
   /** Timer queues each operator created, in creation order (snapshotted with the operator). */
   private readonly timerQueues: TimerQueue[][] = [];
   private readonly backends: (KeyedStateBackend | undefined)[] = [];
@@ -236,6 +242,10 @@ export class Subtask {
       blockUntil: (promise) => this.block(promise),
       fail: (e) => this.host.fail(e),
       metrics: (this.metricGroups[i] = new OperatorMetricGroup(node.uid, node.name)),
+      logger: this.host.logs.forOperator(
+        { vertex: this.vertex.name, vertexId: this.vertex.id, subtask: this.index, operator: node.name },
+        p,
+      ),
     };
   }
 
@@ -626,6 +636,51 @@ export class Subtask {
   get recordsOut(): number {
     const last = this.outputs[this.outputs.length - 1] ?? this.headOutput;
     return last?.recordsOut ?? 0;
+  }
+
+  /** What the subtask is doing until the executor's next round (for time accounting). */
+  waitState(): WaitState {
+    if (this.status === 'finished' || this.status === 'failed')
+      return this.blockers.size > 0 ? WaitState.Busy : WaitState.Done;
+    if (this.status === 'created') return WaitState.Idle;
+    if (this.blockers.size > 0) return WaitState.Busy;
+    for (const w of this.writers) if (!w.hasCredit()) return WaitState.BackPressured;
+    return WaitState.Idle;
+  }
+
+  /** The subtask's figures now (cumulative over this attempt); `cancelled` when its executor was cancelled. */
+  sample(time: number, cancelled: boolean): SubtaskSample {
+    let late = 0;
+    for (const g of this.metricGroups) if (g !== undefined) late += g.count(NUM_LATE_RECORDS_DROPPED);
+    let entries = 0;
+    for (const b of this.backends) entries += b?.approximateEntries?.() ?? 0;
+    const last = this.outputs[this.outputs.length - 1] ?? this.headOutput;
+    const input = this.contexts[0]?.wm ?? this.headOutput?.lastWatermark ?? Number.NEGATIVE_INFINITY;
+    const status =
+      this.status === 'created'
+        ? 'CREATED'
+        : this.status === 'finished'
+          ? 'FINISHED'
+          : this.status === 'failed'
+            ? 'FAILED'
+            : cancelled
+              ? 'CANCELED'
+              : 'RUNNING';
+    return {
+      vertex: this.vertex.id,
+      subtask: this.index,
+      time,
+      status,
+      recordsIn: this.isSource ? 0 : this.recordsIn,
+      recordsOut: this.recordsOut,
+      busyMs: this.times.busyMs,
+      backPressuredMs: this.times.backPressuredMs,
+      idleMs: this.times.idleMs,
+      inputWatermark: sampleWatermark(input),
+      outputWatermark: sampleWatermark(last?.lastWatermark ?? Number.NEGATIVE_INFINITY),
+      lateRecordsDropped: late,
+      stateEntries: entries,
+    };
   }
 
   async close(): Promise<void> {

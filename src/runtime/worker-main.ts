@@ -5,6 +5,7 @@ import { toWire } from './errors-wire.js';
 import { buildExecutionGraph } from './execution-graph.js';
 import { Executor } from './executor.js';
 import type { CoordinatorCommand, PlanSpec, WorkerReport, WorkerSetup } from './job-runner.js';
+import { JobLogs, STDERR_LOGS } from './logging/job-logger.js';
 
 /** Runs one thread's share of a job; see job-runner.ts for the protocol. */
 const data = workerData as WorkerSetup & { ports: (MessagePort | undefined)[] };
@@ -29,10 +30,16 @@ try {
           onAck: (id, ref, alignmentMs, references) => report({ t: 'ack', id, ref, alignmentMs, references }),
           onDrained: () => report({ t: 'drained' }),
         },
+    data.logs === undefined ? STDERR_LOGS : new JobLogs(data.logs),
   );
   await executor.open();
   if (data.restore !== undefined) await executor.restore(data.restore.dir, data.restore.metadata);
-  const ticker = setInterval(() => report({ t: 'progress', p: executor.progress() }), 500);
+  // Metric samples ride on every other progress report (about once a second), never one message per record.
+  let tick = 0;
+  const ticker = setInterval(() => {
+    const withSamples = data.sample && tick++ % 2 === 1;
+    report({ t: 'progress', p: executor.progress(), ...(withSamples ? { m: executor.samples() } : {}) });
+  }, 500);
   port.on('message', (m: CoordinatorCommand) => {
     switch (m.t) {
       case 'start':
@@ -61,6 +68,7 @@ try {
         side: executor.unconsumedSideRecords(),
         p: executor.progress(),
         metrics: executor.operatorMetrics(),
+        m: executor.samples(),
       });
       executor.closePorts();
       port.close();
@@ -77,10 +85,11 @@ try {
         collected: drainCollected(data.executionId),
         p: executor.progress(),
         metrics: executor.operatorMetrics(),
+        m: executor.samples(),
       });
     },
   );
   report({ t: 'ready' });
 } catch (e) {
-  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 }, metrics: [] });
+  report({ t: 'failed', error: toWire(e), collected: {}, p: { sourceRecords: 0, sinkRecords: 0 }, metrics: [], m: [] });
 }

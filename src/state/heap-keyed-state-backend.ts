@@ -63,6 +63,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     return this.kg;
   }
 
+  /** {@link KeyedStateBackend.approximateEntries}: map sizes summed over states and namespaces. */
+  approximateEntries(): number {
+    let n = 0;
+    for (const table of this.tables.values()) for (const m of table.namespaces.values()) n += m.size;
+    return n;
+  }
+
   /** @internal {@link EntryAccess.lookup}. */
   lookup(table: StateTable, ns: string, create: boolean): Entry | undefined {
     const e = this.entry(table, ns, create);

@@ -29,6 +29,11 @@ export interface KeyedStateBackend {
    * backends without it are snapshotted with `snapshot()`.
    */
   snapshotAsync?(): Promise<KeyedStateSnapshot>;
+  /**
+   * Entries held (key × namespace × state), for the state-size metric; read about once a second, so it must be cheap
+   * (no scan of the entries). Backends that cannot tell cheaply leave it out.
+   */
+  approximateEntries?(): number;
   /** Loads entries of the key groups this backend owns; entries of other groups are ignored. */
   restore(snapshot: KeyedStateSnapshot): void;
   /**

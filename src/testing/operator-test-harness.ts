@@ -7,6 +7,7 @@ import { MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import type { PlanNode } from '../plan/nodes.js';
 import { ChainOutput } from '../runtime/chain-output.js';
 import type { ChannelMessage, ChannelTransport } from '../runtime/channel-message.js';
+import { STDERR_LOGS } from '../runtime/logging/job-logger.js';
 import type { OperatorContext, StreamOperator } from '../runtime/operator.js';
 import { createOperator, isKeyed } from '../runtime/operator-factory.js';
 import { OperatorMetricGroup } from '../runtime/operator-metrics.js';
@@ -166,6 +167,7 @@ export class OperatorTestHarness<O> {
           throw e;
         },
         metrics: h.metricGroups[i]!,
+        logger: STDERR_LOGS.forOperator({ vertex: node.name, vertexId: 0, subtask: index, operator: node.name }, p),
       };
       await ops[i]!.open(ctx);
     }

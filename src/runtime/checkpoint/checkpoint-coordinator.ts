@@ -39,6 +39,11 @@ export interface CheckpointStats {
   /** Bytes of state written. */
   bytes: number;
   subtasks: number;
+  /** Epoch ms when the checkpoint was triggered and when it completed. */
+  triggeredAt: number;
+  completedAt: number;
+  /** Bytes of each state file (`s-<vertex>-<subtask>.state`) written for it. */
+  files: { name: string; size: number }[];
 }
 
 export interface CoordinatorHooks {
@@ -239,6 +244,9 @@ export class CheckpointCoordinator {
           alignmentMs: Math.round(f.alignmentMs),
           bytes: f.refs.reduce((n, r) => n + r.size, 0),
           subtasks: f.refs.length,
+          triggeredAt: f.startedAt,
+          completedAt: this.lastCompletedAt,
+          files: f.refs.map((r) => ({ name: r.name, size: r.size })),
         });
         this.hooks.complete(f.id, f.final);
         for (const w of f.waiters) w.resolve(dir, f.id);

@@ -28,6 +28,8 @@ export function runtimeContextFor(ctx: OperatorContext): RuntimeContext {
     getReducingState: (d) => get(d as StateDescriptor),
     getAggregatingState: (d) => get(d as StateDescriptor),
     getMetricGroup: () => ctx.metrics,
+    getLogger: () => ctx.logger,
+    logger: ctx.logger,
   };
 }
 

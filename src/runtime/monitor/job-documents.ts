@@ -1,0 +1,243 @@
+import {
+  backpressureDocument,
+  jobDetails,
+  overviewEntry,
+  planDocument,
+  subtaskMetricsDocument,
+  vertexDetails,
+  watermarksDocument,
+} from './flink-documents.js';
+import type { CheckpointEntry, JobMonitor } from './job-monitor.js';
+
+function stats(values: readonly number[]): { min: number; max: number; avg: number } {
+  if (values.length === 0) return { min: 0, max: 0, avg: 0 };
+  return {
+    min: Math.min(...values),
+    max: Math.max(...values),
+    avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length),
+  };
+}
+
+function checkpointJson(c: CheckpointEntry): Record<string, unknown> {
+  return {
+    className: c.status === 'COMPLETED' ? 'completed' : c.status === 'FAILED' ? 'failed' : 'in_progress',
+    id: c.id,
+    status: c.status,
+    is_savepoint: false,
+    savepointFormat: null,
+    trigger_timestamp: c.triggerTimestamp,
+    latest_ack_timestamp: c.latestAckTimestamp,
+    checkpointed_size: c.bytes,
+    state_size: c.bytes,
+    end_to_end_duration: c.durationMs,
+    // Sluice's alignment is measured in time, not buffered bytes: `alignment_duration` (ms, the longest subtask's).
+    alignment_buffered: 0,
+    alignment_duration: c.alignmentMs,
+    processed_data: 0,
+    persisted_data: 0,
+    num_subtasks: c.subtasks,
+    num_acknowledged_subtasks: c.status === 'COMPLETED' ? c.subtasks : 0,
+    checkpoint_type: c.final ? 'CHECKPOINT (final)' : 'CHECKPOINT',
+    tasks: {},
+    external_path: null,
+    discarded: false,
+  };
+}
+
+/** `GET /jobs/:jid/checkpoints`. */
+export function checkpointsDocument(m: JobMonitor): Record<string, unknown> {
+  const completed = m.checkpoints.filter((c) => c.status === 'COMPLETED');
+  const failed = m.checkpoints.find((c) => c.status === 'FAILED');
+  const counts = m.checkpointCounts;
+  return {
+    counts: {
+      restored: 0,
+      total: counts.completed + counts.failed + counts.inProgress,
+      in_progress: counts.inProgress,
+      completed: counts.completed,
+      failed: counts.failed,
+    },
+    summary: {
+      checkpointed_size: stats(completed.map((c) => c.bytes)),
+      state_size: stats(completed.map((c) => c.bytes)),
+      end_to_end_duration: stats(completed.map((c) => c.durationMs)),
+      alignment_buffered: stats([]),
+      alignment_duration: stats(completed.map((c) => c.alignmentMs)),
+      processed_data: stats([]),
+      persisted_data: stats([]),
+    },
+    latest: {
+      completed: completed[0] === undefined ? null : checkpointJson(completed[0]),
+      savepoint: null,
+      failed: failed === undefined ? null : { ...checkpointJson(failed), failure_timestamp: failed.latestAckTimestamp },
+      restored: null,
+    },
+    history: m.checkpoints.map(checkpointJson),
+  };
+}
+
+/** `GET /jobs/:jid/exceptions`: Flink's shape, each entry also naming the operator and the record when known. */
+export function exceptionsDocument(m: JobMonitor): Record<string, unknown> {
+  const entries = m.exceptions.map((e) => {
+    const vertex = e.vertex === undefined ? undefined : m.vertices[e.vertex];
+    return {
+      exceptionName: e.error.name,
+      stacktrace: e.error.stack ?? `${e.error.name}: ${e.error.message}`,
+      message: e.error.message,
+      timestamp: e.timestamp,
+      taskName: vertex?.name ?? null,
+      location: 'localhost',
+      endpoint: 'localhost',
+      taskManagerId: 'local',
+      failureLabels: {},
+      concurrentExceptions: [],
+      operator: e.error.operator ?? e.error.cause?.operator ?? null,
+      record: e.error.record ?? e.error.cause?.record ?? null,
+    };
+  });
+  const root = entries[0];
+  return {
+    'root-exception': root?.stacktrace ?? null,
+    timestamp: root?.timestamp ?? null,
+    'all-exceptions': [],
+    truncated: false,
+    exceptionHistory: { entries, truncated: false },
+  };
+}
+
+/** `GET /jobs/:jid/config`. */
+export function configDocument(m: JobMonitor): Record<string, unknown> {
+  const c = m.config;
+  return {
+    jid: m.jobId,
+    name: m.name,
+    'execution-config': {
+      'execution-mode': String(c.mode ?? 'PIPELINED').toUpperCase(),
+      'restart-strategy': String(c.restartStrategy ?? 'default'),
+      'job-parallelism': Number(c.parallelism ?? 1),
+      'object-reuse-mode': false,
+      'user-config': c,
+    },
+  };
+}
+
+/** The job-level metrics Flink exposes under `/jobs/:jid/metrics` (`uptime`, `numRestarts`, `lastCheckpoint*`). */
+export function jobMetrics(m: JobMonitor): Record<string, number> {
+  const last = m.checkpoints.find((c) => c.status === 'COMPLETED');
+  return {
+    uptime: m.state === 'RUNNING' ? m.duration : 0,
+    downtime: m.state === 'RESTARTING' ? Date.now() - (m.timestamps.RESTARTING ?? Date.now()) : 0,
+    numRestarts: m.restarts,
+    lastCheckpointDuration: last?.durationMs ?? -1,
+    lastCheckpointSize: last?.bytes ?? -1,
+    lastCheckpointAlignmentDuration: last?.alignmentMs ?? -1,
+    lastCompletedCheckpointId: last?.id ?? -1,
+    numberOfCompletedCheckpoints: m.checkpointCounts.completed,
+    numberOfFailedCheckpoints: m.checkpointCounts.failed,
+    numberOfInProgressCheckpoints: m.checkpointCounts.inProgress,
+  };
+}
+
+/** `GET /jobs/:jid/metrics?get=a,b`: `[{id, value}]`; without `get`, the names (`[{id}]`). */
+function jobMetricsDocument(m: JobMonitor, get: string | undefined): Record<string, unknown>[] {
+  const all = jobMetrics(m);
+  if (get === undefined || get === '') return Object.keys(all).map((id) => ({ id }));
+  return get
+    .split(',')
+    .map((x) => x.trim())
+    .filter((id) => id in all)
+    .map((id) => ({ id, value: String(all[id]) }));
+}
+
+/**
+ * `GET /jobs/:jid/metrics-history` (Sluice's, not Flink's): each vertex's recent samples for live plots — per
+ * subtask `[time, …]` points are summed (records, rates) or reduced (max busy/back-pressured time, min watermark).
+ */
+export function metricsHistory(m: JobMonitor): Record<string, unknown> {
+  return {
+    jid: m.jobId,
+    vertices: m.vertices.map((v) => {
+      const subtasks = m.subtasks[v.id] ?? [];
+      const length = Math.max(0, ...subtasks.map((s) => s.history.length));
+      const samples = [];
+      for (let k = 0; k < length; k++) {
+        // Align the subtasks' rings from their newest point back.
+        const points = subtasks.map((s) => s.history[s.history.length - length + k]).filter((p) => p !== undefined);
+        if (points.length === 0) continue;
+        const watermarks = points.map((p) => p.currentInputWatermark).filter((w): w is number => w !== null);
+        samples.push({
+          time: Math.max(...points.map((p) => p.time)),
+          numRecordsInPerSecond: points.reduce((n, p) => n + p.numRecordsInPerSecond, 0),
+          numRecordsOutPerSecond: points.reduce((n, p) => n + p.numRecordsOutPerSecond, 0),
+          busyTimeMsPerSecond: Math.max(...points.map((p) => p.busyTimeMsPerSecond)),
+          backPressuredTimeMsPerSecond: Math.max(...points.map((p) => p.backPressuredTimeMsPerSecond)),
+          idleTimeMsPerSecond: Math.max(...points.map((p) => p.idleTimeMsPerSecond)),
+          currentInputWatermark: watermarks.length === points.length ? Math.min(...watermarks) : null,
+        });
+      }
+      return { id: String(v.id), name: v.name, samples };
+    }),
+  };
+}
+
+/**
+ * A resource under `/jobs/:jid` (see `JobsBackend.jobResource`): `path` '' (details), '/plan', '/checkpoints',
+ * '/exceptions', '/config', '/metrics', '/metrics-history', '/vertices/:vid' and its '/backpressure',
+ * '/watermarks', '/subtasks/metrics'. Undefined for anything else (404); '/logs' is the backend's.
+ */
+export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<string, string>>): unknown | undefined {
+  switch (path) {
+    case '':
+      return jobDetails(m);
+    case '/plan':
+      return { plan: planDocument(m) };
+    case '/checkpoints':
+      return checkpointsDocument(m);
+    case '/exceptions':
+      return exceptionsDocument(m);
+    case '/config':
+      return configDocument(m);
+    case '/metrics':
+      return jobMetricsDocument(m, query.get);
+    case '/metrics-history':
+      return metricsHistory(m);
+  }
+  const match = /^\/vertices\/([^/]+)(\/backpressure|\/watermarks|\/subtasks\/metrics)?$/.exec(path);
+  if (match === null) return undefined;
+  const v = m.vertices.find((x) => String(x.id) === match[1]);
+  if (v === undefined) return undefined;
+  switch (match[2]) {
+    case undefined:
+      return vertexDetails(m, v);
+    case '/backpressure':
+      return backpressureDocument(m, v);
+    case '/watermarks':
+      return watermarksDocument(m, v);
+    default:
+      return subtaskMetricsDocument(m, v, query.get);
+  }
+}
+
+/**
+ * Everything about the job in one document: what `--job-dir` writes to `job.json` (the service serves ended jobs
+ * from it). `vertices` maps vertex ids to their vertex documents.
+ */
+export function jobJson(m: JobMonitor): Record<string, unknown> {
+  return {
+    version: 1,
+    overview: overviewEntry(m),
+    details: jobDetails(m),
+    vertices: Object.fromEntries(m.vertices.map((v) => [String(v.id), vertexDetails(m, v)])),
+    watermarks: Object.fromEntries(m.vertices.map((v) => [String(v.id), watermarksDocument(m, v)])),
+    backpressure: Object.fromEntries(m.vertices.map((v) => [String(v.id), backpressureDocument(m, v)])),
+    checkpoints: checkpointsDocument(m),
+    exceptions: exceptionsDocument(m),
+    config: configDocument(m),
+    metrics: jobMetrics(m),
+    subtaskMetrics: Object.fromEntries(
+      m.vertices.map((v) => [String(v.id), (m.subtasks[v.id] ?? []).map((s) => s.latest ?? null)]),
+    ),
+  };
+}
+
+export { overviewEntry };
