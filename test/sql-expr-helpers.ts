@@ -8,7 +8,8 @@ import { SqlTypes } from '../src/sql/types/type-factory.js';
 export const registry = new FunctionRegistry();
 
 export const lit = (value: unknown, type: SqlType): Rex => ({ kind: 'literal', value, type });
-export const str = (s: string | null): Rex => lit(s, s === null ? SqlTypes.string() : SqlTypes.varchar(Math.max(1, s.length), false));
+export const str = (s: string | null): Rex =>
+  lit(s, s === null ? SqlTypes.string() : SqlTypes.varchar(Math.max(1, s.length), false));
 export const int = (n: number | null): Rex => lit(n, SqlTypes.int(n === null));
 export const big = (n: number | null): Rex => lit(n, SqlTypes.bigint(n === null));
 export const bool = (b: boolean | null): Rex => lit(b, SqlTypes.boolean(b === null));

@@ -6,7 +6,8 @@ import { SqlTypes } from '../src/sql/types/type-factory.js';
 import { big, bool, call, col, int, lit, nul, registry, str, typed } from './sql-expr-helpers.js';
 
 const compiler = createExpressionCompiler(registry);
-const evaluate = (rex: Parameters<typeof compiler.scalar>[0], row: unknown[] = [0]) => compiler.scalar(rex, 'test')(row);
+const evaluate = (rex: Parameters<typeof compiler.scalar>[0], row: unknown[] = [0]) =>
+  compiler.scalar(rex, 'test')(row);
 
 test('projection: one function, slot 0 copies the row kind, columns read at i + 1', () => {
   const p = compiler.projection([col(1, SqlTypes.bigint()), call('+', col(0, SqlTypes.int()), int(1))], 'p');
@@ -16,8 +17,10 @@ test('projection: one function, slot 0 copies the row kind, columns read at i + 
 
 test('three-valued AND / OR / NOT, against the truth table', () => {
   const values = [true, false, null];
-  const and = (a: boolean | null, b: boolean | null) => (a === false || b === false ? false : a === null || b === null ? null : true);
-  const or = (a: boolean | null, b: boolean | null) => (a === true || b === true ? true : a === null || b === null ? null : false);
+  const and = (a: boolean | null, b: boolean | null) =>
+    a === false || b === false ? false : a === null || b === null ? null : true;
+  const or = (a: boolean | null, b: boolean | null) =>
+    a === true || b === true ? true : a === null || b === null ? null : false;
   for (const a of values) {
     for (const b of values) {
       assert.equal(evaluate(call('AND', bool(a), bool(b))), and(a, b), `${a} AND ${b}`);
@@ -60,7 +63,9 @@ test('division by zero names the operator, the SQL position and the row', () => 
     () => f([0, 1, 0]),
     (e: unknown) =>
       e instanceof SqlExpressionError &&
-      /SQL function \/ at line 3, column 8 failed in Calc\(select\) on row \+I\[1, 0\]: Division by zero/.test(e.message),
+      /SQL function \/ at line 3, column 8 failed in Calc\(select\) on row \+I\[1, 0\]: Division by zero/.test(
+        e.message,
+      ),
   );
 });
 
@@ -88,7 +93,10 @@ test('string concatenation, CASE, COALESCE, IF, IN with NULLs', () => {
     str('otherTime'),
   );
   const f = compiler.scalar(kind, 'q15');
-  assert.deepEqual([f([0, 9]), f([0, 3]), f([0, 19]), f([0, null])], ['dayTime', 'nightTime', 'otherTime', 'otherTime']);
+  assert.deepEqual(
+    [f([0, 9]), f([0, 3]), f([0, 19]), f([0, null])],
+    ['dayTime', 'nightTime', 'otherTime', 'otherTime'],
+  );
   assert.equal(kind.type.kind, 'VARCHAR');
   assert.equal(evaluate(call('COALESCE', nul(SqlTypes.int()), int(2), int(3))), 2);
   assert.equal(evaluate(call('IF', bool(null), int(1), int(2))), 2);
@@ -119,17 +127,35 @@ test('CAST between types, TRY_CAST, and a failing CAST naming function and row',
   assert.equal(cast('2020-01-01T10:00:00', S, SqlTypes.timestamp(3)), Date.UTC(2020, 0, 1, 10));
   assert.equal(cast(Date.UTC(2020, 0, 1, 10, 0, 0, 5), SqlTypes.timestamp(3), S), '2020-01-01 10:00:00.005');
   assert.equal(cast(Date.UTC(2020, 0, 1, 10, 0, 0, 5), SqlTypes.timestamp(0), S), '2020-01-01 10:00:00');
-  assert.equal(cast(Date.UTC(2020, 0, 1, 10), SqlTypes.timestampLtz(3), SqlTypes.timestamp(3)), Date.UTC(2020, 0, 1, 10));
-  assert.equal(cast(Date.UTC(2020, 0, 1, 10, 0, 0, 999), SqlTypes.timestamp(3), SqlTypes.timestamp(0)), Date.UTC(2020, 0, 1, 10));
+  assert.equal(
+    cast(Date.UTC(2020, 0, 1, 10), SqlTypes.timestampLtz(3), SqlTypes.timestamp(3)),
+    Date.UTC(2020, 0, 1, 10),
+  );
+  assert.equal(
+    cast(Date.UTC(2020, 0, 1, 10, 0, 0, 999), SqlTypes.timestamp(3), SqlTypes.timestamp(0)),
+    Date.UTC(2020, 0, 1, 10),
+  );
   assert.equal(cast('2020-02-29', S, SqlTypes.date()), 18321);
   assert.equal(cast(18321, SqlTypes.date(), S), '2020-02-29');
   assert.equal(cast('abc', S, SqlTypes.varchar(2)), 'ab');
   assert.equal(cast('a', S, SqlTypes.char(3)), 'a  ');
-  assert.equal(cast([1, 'x'], SqlTypes.row([{ name: 'a', type: SqlTypes.int() }, { name: 'b', type: S }]), S), '(1, x)');
+  assert.equal(
+    cast(
+      [1, 'x'],
+      SqlTypes.row([
+        { name: 'a', type: SqlTypes.int() },
+        { name: 'b', type: S },
+      ]),
+      S,
+    ),
+    '(1, x)',
+  );
   assert.equal(compiler.scalar(typed('TRY_CAST', SqlTypes.int(), col(0, S)), 't')([0, 'abc']), null);
   assert.throws(
     () => cast('abc', S, SqlTypes.int()),
-    (e: unknown) => e instanceof SqlExpressionError && /function CAST at line 3, column 8.*row \+I\[abc\].*Cannot cast 'abc' to INT/.test(e.message),
+    (e: unknown) =>
+      e instanceof SqlExpressionError &&
+      /function CAST at line 3, column 8.*row \+I\[abc\].*Cannot cast 'abc' to INT/.test(e.message),
   );
   assert.throws(() => cast(1, SqlTypes.bigint(), SqlTypes.timestamp(3)), /TO_TIMESTAMP_LTZ/);
 });
@@ -152,7 +178,10 @@ test('LIKE with escape, SIMILAR TO', () => {
 });
 
 test('ROW field access, ITEM on arrays (1-based) and maps, constructors', () => {
-  const rowType = SqlTypes.row([{ name: 'id', type: SqlTypes.bigint() }, { name: 'name', type: SqlTypes.string() }]);
+  const rowType = SqlTypes.row([
+    { name: 'id', type: SqlTypes.bigint() },
+    { name: 'name', type: SqlTypes.string() },
+  ]);
   const field = { kind: 'field' as const, expression: col(0, rowType), index: 1, type: SqlTypes.string() };
   const f = compiler.projection([field], 'p');
   assert.deepEqual(f([0, [1, 'bob']]), [0, 'bob']);
@@ -189,6 +218,9 @@ test('datetime arithmetic with intervals', () => {
   assert.equal(minus([0, 10_000]), 6000);
   const months = compiler.scalar(call('+', ts, lit(1, SqlTypes.intervalYearMonth(false))), 'm');
   assert.equal(months([0, Date.UTC(2020, 0, 31)]), Date.UTC(2020, 1, 29));
-  const date = compiler.scalar(call('+', col(0, SqlTypes.date()), lit(86_400_000, SqlTypes.intervalDayTime(false))), 'd');
+  const date = compiler.scalar(
+    call('+', col(0, SqlTypes.date()), lit(86_400_000, SqlTypes.intervalDayTime(false))),
+    'd',
+  );
   assert.equal(date([0, 10]), 11);
 });

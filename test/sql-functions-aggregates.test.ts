@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FunctionRegistry } from '../src/sql/functions/function-registry.js';
 import type { AggregateFunctionDefinition } from '../src/sql/functions/function-catalog.js';
+import { FunctionRegistry } from '../src/sql/functions/function-registry.js';
 import type { SqlType } from '../src/sql/types/sql-type.js';
 import { SqlTypes } from '../src/sql/types/type-factory.js';
 
@@ -87,9 +87,27 @@ test('Flink result types: AVG of BIGINT is BIGINT, SUM of INT is INT, AVG of DOU
   assert.deepEqual(type('AVG', SqlTypes.double()), SqlTypes.double(true));
   assert.deepEqual(type('SUM', SqlTypes.decimal(10, 2)), SqlTypes.decimal(38, 2));
   assert.deepEqual(registry.aggregate('COUNT')?.inferType([]), SqlTypes.bigint(false));
-  assert.equal(run(agg('AVG', SqlTypes.double()), [[true, 1], [true, 2]]), 1.5);
-  assert.equal(run(agg('AVG', SqlTypes.int()), [[true, 1], [true, 2]]), 1);
-  assert.equal(run(agg('SUM', SqlTypes.decimal(10, 1)), [[true, 0.1], [true, 0.2]]), 0.3);
+  assert.equal(
+    run(agg('AVG', SqlTypes.double()), [
+      [true, 1],
+      [true, 2],
+    ]),
+    1.5,
+  );
+  assert.equal(
+    run(agg('AVG', SqlTypes.int()), [
+      [true, 1],
+      [true, 2],
+    ]),
+    1,
+  );
+  assert.equal(
+    run(agg('SUM', SqlTypes.decimal(10, 1)), [
+      [true, 0.1],
+      [true, 0.2],
+    ]),
+    0.3,
+  );
 });
 
 test('LISTAGG, FIRST_VALUE, LAST_VALUE, COLLECT, BOOL_AND', () => {
@@ -99,9 +117,32 @@ test('LISTAGG, FIRST_VALUE, LAST_VALUE, COLLECT, BOOL_AND', () => {
   for (const v of ['a', null, 'b', 'c']) acc = listagg.accumulate(acc, [v, ';']);
   acc = listagg.retract?.(acc, ['b', ';']);
   assert.equal(listagg.getValue(acc), 'a;c');
-  assert.equal(run(agg('FIRST_VALUE', S), [[true, null], [true, 3], [true, 4], [false, 3]]), 4);
-  assert.equal(run(agg('LAST_VALUE', S, false), [[true, 3], [true, 4], [true, null]]), 4);
-  assert.deepEqual(run(agg('COLLECT', S), [[true, 1], [true, 1], [true, 2], [false, 2]]), new Map([[1, 2]]));
+  assert.equal(
+    run(agg('FIRST_VALUE', S), [
+      [true, null],
+      [true, 3],
+      [true, 4],
+      [false, 3],
+    ]),
+    4,
+  );
+  assert.equal(
+    run(agg('LAST_VALUE', S, false), [
+      [true, 3],
+      [true, 4],
+      [true, null],
+    ]),
+    4,
+  );
+  assert.deepEqual(
+    run(agg('COLLECT', S), [
+      [true, 1],
+      [true, 1],
+      [true, 2],
+      [false, 2],
+    ]),
+    new Map([[1, 2]]),
+  );
   const b = agg('BOOL_AND', SqlTypes.boolean());
   assert.equal(b.getValue(b.accumulate(b.accumulate(b.createAccumulator(), [true]), [false])), false);
 });

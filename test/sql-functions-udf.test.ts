@@ -42,9 +42,11 @@ const col = (i: number, type = SqlTypes.bigint()): Rex => ({ kind: 'input', inde
 
 test('inline JavaScript and TypeScript functions, with and without a signature', () => {
   const registry = new FunctionRegistry();
-  registry.createFunction(createFunction('mod100', '(price) => price % 100', { bodyKind: 'inline', language: 'JAVASCRIPT' }));
   registry.createFunction(
-    createFunction('label', 'function label(a: number, b: string): string { return `${b}:${a}`; }', {
+    createFunction('mod100', '(price) => price % 100', { bodyKind: 'inline', language: 'JAVASCRIPT' }),
+  );
+  registry.createFunction(
+    createFunction('label', 'function label(a: number, b: string): string { return b + ":" + a; }', {
       bodyKind: 'inline',
       language: 'TYPESCRIPT',
       parameters: [
@@ -55,7 +57,10 @@ test('inline JavaScript and TypeScript functions, with and without a signature',
     }),
   );
   const compiler = createExpressionCompiler(registry);
-  const f = compiler.projection([callRex(registry, 'mod100', [col(0)]), callRex(registry, 'LABEL', [col(0), col(1, SqlTypes.string())])], 'p');
+  const f = compiler.projection(
+    [callRex(registry, 'mod100', [col(0)]), callRex(registry, 'LABEL', [col(0), col(1, SqlTypes.string())])],
+    'p',
+  );
   assert.deepEqual(f([0, 1234, 'x']), [0, 34, 'x:1234']);
   assert.deepEqual(f([0, null, 'x']), [0, null, null]);
   assert.equal(registry.scalar('mod100')?.inferType([SqlTypes.bigint()]).kind, 'ANY');
@@ -79,7 +84,9 @@ test('a throwing user function names the function, the SQL line and the row', ()
     () => f([0, 2]),
     (e: unknown) =>
       e instanceof SqlExpressionError &&
-      /function explode at line 5, column 12 failed in Calc\(select\) on row \+I\[2\]: user function 'explode' threw: too big/.test(e.message),
+      /function explode at line 5, column 12 failed in Calc\(select\) on row \+I\[2\]: user function 'explode' threw: too big/.test(
+        e.message,
+      ),
   );
 });
 
@@ -110,13 +117,23 @@ export const nullable = Object.assign((x: unknown) => x === null ? 'was null' : 
   for (const s of statements) registry.createFunction(s);
   const compiler = createExpressionCompiler(registry);
   const f = compiler.projection(
-    [callRex(registry, 'twice', [col(0)]), callRex(registry, 'len', [col(1, SqlTypes.string())]), callRex(registry, 'nullable', [col(1, SqlTypes.string())])],
+    [
+      callRex(registry, 'twice', [col(0)]),
+      callRex(registry, 'len', [col(1, SqlTypes.string())]),
+      callRex(registry, 'nullable', [col(1, SqlTypes.string())]),
+    ],
     'p',
   );
   assert.deepEqual(f([0, 21, 'abc']), [0, 42, 3, 'value']);
   assert.deepEqual(f([0, 21, null]), [0, 42, null, 'was null']);
   const words = registry.table('words') as UserTableFunction;
-  assert.deepEqual(words.rows(['a bb']), [['a', 1], ['bb', 2]].map((r) => [r]));
+  assert.deepEqual(
+    words.rows(['a bb']),
+    [
+      ['a', 1],
+      ['bb', 2],
+    ].map((r) => [r]),
+  );
   const total = registry.aggregate('total');
   assert.ok(total?.retractable);
   let acc = total?.createAccumulator();
@@ -124,10 +141,16 @@ export const nullable = Object.assign((x: unknown) => x === null ? 'was null' : 
   acc = total?.retract?.(acc, [2]);
   assert.equal(total?.getValue(acc), 4);
   await assert.rejects(
-    () => new FunctionRegistry({ baseDir: dir }).prepare([createFunction('nope', './udfs.ts#missing', { language: 'TYPESCRIPT' })]),
+    () =>
+      new FunctionRegistry({ baseDir: dir }).prepare([
+        createFunction('nope', './udfs.ts#missing', { language: 'TYPESCRIPT' }),
+      ]),
     /has no export 'missing'/,
   );
-  assert.throws(() => new FunctionRegistry({ baseDir: dir }).createFunction(statements[0] as CreateFunction), /was not loaded: call prepare/);
+  assert.throws(
+    () => new FunctionRegistry({ baseDir: dir }).createFunction(statements[0] as CreateFunction),
+    /was not loaded: call prepare/,
+  );
 });
 
 test("Nexmark's Java CountChar maps to a built-in TypeScript function; other Java classes fail clearly", () => {
@@ -135,13 +158,17 @@ test("Nexmark's Java CountChar maps to a built-in TypeScript function; other Jav
   registry.createFunction(createFunction('count_char', 'com.github.nexmark.flink.udf.CountChar'));
   assert.equal(registry.scalar('count_char')?.inferType([SqlTypes.string(), SqlTypes.string()]).kind, 'BIGINT');
   const f = createExpressionCompiler(registry).scalar(
-    callRex(registry, 'count_char', [col(0, SqlTypes.string()), { kind: 'literal', value: 'c', type: SqlTypes.char(1, false) }]),
+    callRex(registry, 'count_char', [
+      col(0, SqlTypes.string()),
+      { kind: 'literal', value: 'c', type: SqlTypes.char(1, false) },
+    ]),
     'q14',
   );
   assert.equal(f([0, 'abcacc']), 3);
   assert.throws(
     () => registry.createFunction(createFunction('f', 'com.example.MyUdf')),
-    (e: unknown) => e instanceof SqlError && /Java class 'com.example.MyUdf' is not available in Sluice/.test(e.message),
+    (e: unknown) =>
+      e instanceof SqlError && /Java class 'com.example.MyUdf' is not available in Sluice/.test(e.message),
   );
 });
 
@@ -151,10 +178,16 @@ test('async functions: detected, refused inside expressions, evaluated in batche
   registry.register('slow', async () => new Promise(() => {}), { timeoutMs: 20 });
   const lookup = registry.scalar('lookup') as UserScalarFunction;
   assert.equal(lookup.async, true);
-  assert.throws(() => createExpressionCompiler(registry).scalar(callRex(registry, 'lookup', [col(0)]), 'p'), /async I\/O operator/);
+  assert.throws(
+    () => createExpressionCompiler(registry).scalar(callRex(registry, 'lookup', [col(0)]), 'p'),
+    /async I\/O operator/,
+  );
   assert.deepEqual(await evaluateAsyncBatch(lookup, [[1], [null], [3]], { concurrency: 2 }), [2, null, 4]);
   await assert.rejects(
-    () => evaluateAsyncBatch(registry.scalar('slow') as UserScalarFunction, [[1]], { span: { start: 0, end: 1, line: 4, column: 2 } }),
+    () =>
+      evaluateAsyncBatch(registry.scalar('slow') as UserScalarFunction, [[1]], {
+        span: { start: 0, end: 1, line: 4, column: 2 },
+      }),
     /async function 'slow' \(line 4, column 2\) timed out after 20 ms/,
   );
 });

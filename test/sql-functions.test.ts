@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExpressionCompiler } from '../src/sql/expr/expression-compiler.js';
+import { leastRestrictive } from '../src/sql/types/common-type.js';
 import { fromCsvText, toCsvText } from '../src/sql/types/csv-value.js';
 import { formatValue } from '../src/sql/types/format-value.js';
 import { fromJsonValue, SqlValueError, toJsonValue } from '../src/sql/types/json-value.js';
 import { SqlTypes } from '../src/sql/types/type-factory.js';
-import { leastRestrictive } from '../src/sql/types/common-type.js';
 import { big, call, col, int, lit, registry, str } from './sql-expr-helpers.js';
 
 const compiler = createExpressionCompiler(registry);
@@ -41,7 +41,9 @@ test('SPLIT_INDEX as Flink documents it: whole separator, empty tokens kept, 0-b
 
 test('REGEXP_EXTRACT, REGEXP_REPLACE, REGEXP', () => {
   const e = (text: string, re: string, g?: number) =>
-    run(g === undefined ? call('REGEXP_EXTRACT', str(text), str(re)) : call('REGEXP_EXTRACT', str(text), str(re), int(g)));
+    run(
+      g === undefined ? call('REGEXP_EXTRACT', str(text), str(re)) : call('REGEXP_EXTRACT', str(text), str(re), int(g)),
+    );
   assert.equal(e('foothebar', 'foo(.*?)(bar)', 2), 'bar');
   assert.equal(e('foothebar', 'foo(.*?)(bar)', 1), 'the');
   assert.equal(e('foothebar', 'foo(.*?)(bar)'), 'foothebar');
@@ -141,8 +143,14 @@ test('time functions: HOUR, EXTRACT, TO_TIMESTAMP_LTZ, TO_TIMESTAMP, FLOOR/CEIL 
   assert.equal(run(call('UNIX_TIMESTAMP', str('1970-01-01 00:01:00'))), 60);
   assert.equal(run(call('FROM_UNIXTIME', big(60))), '1970-01-01 00:01:00');
   assert.equal(r(call('TIMESTAMPADD', str('MONTH'), int(1), ts)), at('2020-04-15T13:45:30.250'));
-  assert.equal(run(call('TIMESTAMPDIFF', str('DAY'), lit(at('2020-01-01T00:00:00'), T), lit(at('2020-01-03T12:00:00'), T))), 2);
-  assert.equal(run(call('TIMESTAMPDIFF', str('MONTH'), lit(at('2020-01-31T00:00:00'), T), lit(at('2020-02-29T00:00:00'), T))), 0);
+  assert.equal(
+    run(call('TIMESTAMPDIFF', str('DAY'), lit(at('2020-01-01T00:00:00'), T), lit(at('2020-01-03T12:00:00'), T))),
+    2,
+  );
+  assert.equal(
+    run(call('TIMESTAMPDIFF', str('MONTH'), lit(at('2020-01-31T00:00:00'), T), lit(at('2020-02-29T00:00:00'), T))),
+    0,
+  );
   assert.equal(call('CURRENT_TIMESTAMP').type.kind, 'TIMESTAMP_LTZ');
   assert.equal(run(call('TYPEOF', col(0, SqlTypes.bigint(false))), [0, 1]), 'BIGINT NOT NULL');
 });
@@ -156,7 +164,10 @@ test('type errors name the function and the expected signature', () => {
 test('least restrictive types', () => {
   assert.deepEqual(leastRestrictive([SqlTypes.int(false), SqlTypes.bigint(false)]), SqlTypes.bigint(false));
   assert.deepEqual(leastRestrictive([SqlTypes.char(7, false), SqlTypes.char(9, false)]), SqlTypes.varchar(9, false));
-  assert.deepEqual(leastRestrictive([SqlTypes.int(false), SqlTypes.decimal(5, 2, false)]), SqlTypes.decimal(12, 2, false));
+  assert.deepEqual(
+    leastRestrictive([SqlTypes.int(false), SqlTypes.decimal(5, 2, false)]),
+    SqlTypes.decimal(12, 2, false),
+  );
   assert.deepEqual(leastRestrictive([SqlTypes.null(), SqlTypes.double(false)]), SqlTypes.double(true));
   assert.equal(leastRestrictive([SqlTypes.string(), SqlTypes.int()]), undefined);
 });
@@ -171,16 +182,46 @@ test('JSON values: Flink formats out, numbers and strings in, errors name the pa
   ]);
   const value = [at('2020-01-01T10:00:00'), at('2020-01-01T10:00:00'), 18262, 1.005, ['a']];
   const json = toJsonValue(value, row);
-  assert.deepEqual(json, { ts: '2020-01-01 10:00:00.000', ltz: '2020-01-01 10:00:00.000Z', d: '2020-01-01', price: 1.01, tags: ['a'] });
+  assert.deepEqual(json, {
+    ts: '2020-01-01 10:00:00.000',
+    ltz: '2020-01-01 10:00:00.000Z',
+    d: '2020-01-01',
+    price: 1.01,
+    tags: ['a'],
+  });
   assert.deepEqual(fromJsonValue(json, row, 'r'), [value[0], value[1], 18262, 1.01, ['a']]);
-  assert.deepEqual(fromJsonValue({ ts: 5, ltz: '2020-01-01T10:00:00Z' }, row, 'r'), [5, at('2020-01-01T10:00:00'), null, null, null]);
+  assert.deepEqual(fromJsonValue({ ts: 5, ltz: '2020-01-01T10:00:00Z' }, row, 'r'), [
+    5,
+    at('2020-01-01T10:00:00'),
+    null,
+    null,
+    null,
+  ]);
   assert.throws(
-    () => fromJsonValue({ bid: { price: 'abc' } }, SqlTypes.row([{ name: 'bid', type: SqlTypes.row([{ name: 'price', type: SqlTypes.bigint() }]) }]), 'event'),
+    () =>
+      fromJsonValue(
+        { bid: { price: 'abc' } },
+        SqlTypes.row([{ name: 'bid', type: SqlTypes.row([{ name: 'price', type: SqlTypes.bigint() }]) }]),
+        'event',
+      ),
     (e: unknown) => e instanceof SqlValueError && e.message === `field 'event.bid.price': expected BIGINT, got "abc"`,
   );
-  assert.equal(formatValue([1, null, 2.5], SqlTypes.row([{ name: 'a', type: SqlTypes.int() }, { name: 'b', type: SqlTypes.string() }, { name: 'c', type: SqlTypes.double() }])), '(1, NULL, 2.5)');
+  assert.equal(
+    formatValue(
+      [1, null, 2.5],
+      SqlTypes.row([
+        { name: 'a', type: SqlTypes.int() },
+        { name: 'b', type: SqlTypes.string() },
+        { name: 'c', type: SqlTypes.double() },
+      ]),
+    ),
+    '(1, NULL, 2.5)',
+  );
   assert.equal(toCsvText(at('2020-01-01T10:00:00'), T), '2020-01-01 10:00:00.000');
   assert.equal(fromCsvText('2020-01-01 10:00:00', T, 'ts'), at('2020-01-01T10:00:00'));
   assert.equal(fromCsvText('', SqlTypes.int(), 'n'), null);
-  assert.throws(() => fromCsvText('x', SqlTypes.int(), 'line 3, column n'), /field 'line 3, column n': Cannot cast 'x' to INT/);
+  assert.throws(
+    () => fromCsvText('x', SqlTypes.int(), 'line 3, column n'),
+    /field 'line 3, column n': Cannot cast 'x' to INT/,
+  );
 });

@@ -1,6 +1,6 @@
 import { PlanError } from '../../core/errors.js';
-import type { FunctionCatalog } from '../functions/function-catalog.js';
 import type { CallableScalarFunction } from '../functions/builtins/builtin-function.js';
+import type { FunctionCatalog } from '../functions/function-catalog.js';
 import type { Rex, RexCall } from '../plan/rex.js';
 import { CastError, castFunction } from '../types/cast.js';
 import { formatType, type SqlType } from '../types/sql-type.js';
@@ -95,7 +95,9 @@ export class CodeGenerator {
    * non-NULL constants are not.
    */
   private nullCheck(operands: readonly string[], _types: readonly SqlType[]): string | undefined {
-    const checks = operands.filter((o) => o === 'null' || /^(v\d|row\[|left\[|right\[)/.test(o)).map((o) => `${o} === null`);
+    const checks = operands
+      .filter((o) => o === 'null' || /^(v\d|row\[|left\[|right\[)/.test(o))
+      .map((o) => `${o} === null`);
     return checks.length === 0 ? undefined : checks.join(' || ');
   }
 
@@ -205,14 +207,26 @@ export class CodeGenerator {
     for (let i = 1; i < args.length; i++) {
       this.emit(`if (${r} !== ${stop}) {`);
       const b = this.generate(args[i] as Rex);
-      this.emit(`${r} = ${b} === ${stop} ? ${stop} : (${r} === null || ${b} === null) ? null : ${name === 'AND' ? 'true' : 'false'};`);
+      this.emit(
+        `${r} = ${b} === ${stop} ? ${stop} : (${r} === null || ${b} === null) ? null : ${name === 'AND' ? 'true' : 'false'};`,
+      );
       this.emit('}');
     }
     return r;
   }
 
   private isSimple(type: SqlType): boolean {
-    return isNumeric(type) || isCharacter(type) || type.kind === 'BOOLEAN' || type.kind === 'DATE' || type.kind === 'TIME' || isTimestamp(type) || type.kind === 'INTERVAL_DAY_TIME' || type.kind === 'INTERVAL_YEAR_MONTH' || type.kind === 'NULL';
+    return (
+      isNumeric(type) ||
+      isCharacter(type) ||
+      type.kind === 'BOOLEAN' ||
+      type.kind === 'DATE' ||
+      type.kind === 'TIME' ||
+      isTimestamp(type) ||
+      type.kind === 'INTERVAL_DAY_TIME' ||
+      type.kind === 'INTERVAL_YEAR_MONTH' ||
+      type.kind === 'NULL'
+    );
   }
 
   private equals(a: string, b: string, types: readonly SqlType[]): string {
@@ -370,25 +384,25 @@ export class CodeGenerator {
   }
 
   private like(call: RexCall, name: string): string {
-    const [s, pattern, escape] = call.args as [Rex, Rex, Rex | undefined];
+    const [s, pattern, escapeArg] = call.args as [Rex, Rex, Rex | undefined];
     const negate = name.startsWith('NOT ');
     const helper = name.endsWith('LIKE') ? 'H.like' : 'H.similar';
     const text = this.generate(s);
     const site = this.site(call, name);
     let re: string;
-    if (pattern.kind === 'literal' && (escape === undefined || escape.kind === 'literal')) {
+    if (pattern.kind === 'literal' && (escapeArg === undefined || escapeArg.kind === 'literal')) {
       if (pattern.value === null) return 'null';
       const compile = name.endsWith('LIKE') ? likeRegex : similarRegex;
-      const escapeValue = escape === undefined ? undefined : (escape as { value: string | null }).value;
+      const escapeArgValue = escapeArg === undefined ? undefined : (escapeArg as { value: string | null }).value;
       try {
-        re = this.constant(compile(pattern.value as string, escapeValue));
+        re = this.constant(compile(pattern.value as string, escapeArgValue));
       } catch (e) {
         const at = call.span === undefined ? '' : ` at line ${call.span.line}, column ${call.span.column}`;
         throw new PlanError(`${name}${at}: ${(e as Error).message}`);
       }
     } else {
       const p = this.generate(pattern);
-      const e = escape === undefined ? 'undefined' : this.generate(escape);
+      const e = escapeArg === undefined ? 'undefined' : this.generate(escapeArg);
       re = this.assign(`${p} === null ? null : (s = ${site}, ${helper}(${p}, ${e}))`);
     }
     const test = `${re}.test(${text})`;
@@ -433,11 +447,13 @@ export class CodeGenerator {
 /** True when a CAST needs no code: the run-time values are the same (length limits aside, handled by the cast). */
 function sameRepresentation(from: SqlType, to: SqlType): boolean {
   if (from.kind !== to.kind) {
-    return (isInteger(from) && to.kind === 'BIGINT') || (from.kind === 'NULL');
+    return (isInteger(from) && to.kind === 'BIGINT') || from.kind === 'NULL';
   }
   switch (to.kind) {
     case 'DECIMAL':
-      return from.kind === 'DECIMAL' && from.scale <= to.scale && from.precision - from.scale <= to.precision - to.scale;
+      return (
+        from.kind === 'DECIMAL' && from.scale <= to.scale && from.precision - from.scale <= to.precision - to.scale
+      );
     case 'CHAR':
       return from.kind === 'CHAR' && from.length === to.length;
     case 'VARCHAR':

@@ -6,8 +6,6 @@ import { CodeGenerator } from './code-generator.js';
 import { type CallSite, SqlExpressionError, summarizeRow } from './expression-error.js';
 import { RUNTIME_HELPERS } from './runtime-helpers.js';
 
-type Compiled<T> = { body: string; generator: CodeGenerator; result: T };
-
 /**
  * The expression compiler: each projection, predicate or scalar becomes ONE JavaScript function generated with
  * `new Function`, so rows are never interpreted. Deterministic built-in calls over constants are folded first.
@@ -30,7 +28,8 @@ export function createExpressionCompiler(catalog: FunctionCatalog): ExpressionCo
     const sites = generator.sites;
     const fail = (site: number, row: unknown, e: unknown): unknown => {
       if (e instanceof SqlExpressionError) return e;
-      const summary = Array.isArray(row) && Array.isArray(row[0]) ? row.map(summarizeRow).join(' / ') : summarizeRow(row);
+      const summary =
+        Array.isArray(row) && Array.isArray(row[0]) ? row.map(summarizeRow).join(' / ') : summarizeRow(row);
       return new SqlExpressionError(sites[site] as CallSite | undefined, description, summary, e);
     };
     const factory = new Function('K', 'F', 'H', 'fail', source) as (...a: unknown[]) => T;
@@ -41,7 +40,13 @@ export function createExpressionCompiler(catalog: FunctionCatalog): ExpressionCo
 
   function evaluateConstant(rex: Rex): { value: unknown } | undefined {
     try {
-      const f = build<(row: unknown[]) => unknown>('row', 'constant', column, (g) => `return ${g.generate(rex)};`, 'row');
+      const f = build<(row: unknown[]) => unknown>(
+        'row',
+        'constant',
+        column,
+        (g) => `return ${g.generate(rex)};`,
+        'row',
+      );
       return { value: f([0]) };
     } catch {
       return undefined;
@@ -51,10 +56,16 @@ export function createExpressionCompiler(catalog: FunctionCatalog): ExpressionCo
   return {
     projection(exprs, description) {
       const folded = exprs.map(fold);
-      return build('row', description, column, (g) => {
-        const values = folded.map((e) => g.generate(e));
-        return `return [row[0], ${values.join(', ')}];`;
-      }, 'row');
+      return build(
+        'row',
+        description,
+        column,
+        (g) => {
+          const values = folded.map((e) => g.generate(e));
+          return `return [row[0], ${values.join(', ')}];`;
+        },
+        'row',
+      );
     },
     predicate(condition, description) {
       const folded = fold(condition);
@@ -62,7 +73,8 @@ export function createExpressionCompiler(catalog: FunctionCatalog): ExpressionCo
     },
     joinPredicate(condition, leftWidth, description) {
       const folded = fold(condition);
-      const input = (i: number) => (i < leftWidth ? `left[${i + COLUMN_OFFSET}]` : `right[${i - leftWidth + COLUMN_OFFSET}]`);
+      const input = (i: number) =>
+        i < leftWidth ? `left[${i + COLUMN_OFFSET}]` : `right[${i - leftWidth + COLUMN_OFFSET}]`;
       return build('left, right', description, input, (g) => `return ${g.generate(folded)} === true;`, '[left, right]');
     },
     scalar(expr, description) {

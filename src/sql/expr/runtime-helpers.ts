@@ -39,20 +39,20 @@ export const RUNTIME_HELPERS = {
 
 const likeCache = new Map<string, RegExp>();
 
-/** A SQL LIKE pattern ('%' any run, '_' one character, `escape` makes the next character literal) as a RegExp. */
-export function like(pattern: string, escape?: string | null): RegExp {
-  const key = `${escape ?? ''}\u0000${pattern}`;
+/** A SQL LIKE pattern ('%' any run, '_' one character, `escapeChar` makes the next character literal) as a RegExp. */
+export function like(pattern: string, escapeChar?: string | null): RegExp {
+  const key = `${escapeChar ?? ''}\u0000${pattern}`;
   let re = likeCache.get(key);
   if (re === undefined) {
-    if (escape !== undefined && escape !== null && escape.length !== 1) {
-      throw new Error(`LIKE escape must be one character, got '${escape}'`);
+    if (escapeChar !== undefined && escapeChar !== null && escapeChar.length !== 1) {
+      throw new Error(`LIKE escapeChar must be one character, got '${escapeChar}'`);
     }
     let source = '';
     for (let i = 0; i < pattern.length; i++) {
       const c = pattern[i] as string;
-      if (escape !== undefined && escape !== null && c === escape) {
+      if (escapeChar !== undefined && escapeChar !== null && c === escapeChar) {
         const next = pattern[++i];
-        if (next === undefined) throw new Error(`LIKE pattern '${pattern}' ends with the escape character`);
+        if (next === undefined) throw new Error(`LIKE pattern '${pattern}' ends with the escapeChar character`);
         source += next.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       } else if (c === '%') source += '[\\s\\S]*';
       else if (c === '_') source += '[\\s\\S]';
@@ -68,15 +68,15 @@ export function like(pattern: string, escape?: string | null): RegExp {
 const similarCache = new Map<string, RegExp>();
 
 /** A SQL SIMILAR TO pattern (regex syntax with '%' and '_' as in LIKE), matching the whole string. */
-export function similar(pattern: string, escape?: string | null): RegExp {
-  const key = `${escape ?? ''}\u0000${pattern}`;
+export function similar(pattern: string, escapeChar?: string | null): RegExp {
+  const key = `${escapeChar ?? ''}\u0000${pattern}`;
   let re = similarCache.get(key);
   if (re === undefined) {
     let source = '';
     let inClass = false;
     for (let i = 0; i < pattern.length; i++) {
       const c = pattern[i] as string;
-      if (escape !== undefined && escape !== null && c === escape) {
+      if (escapeChar !== undefined && escapeChar !== null && c === escapeChar) {
         source += `\\${pattern[++i] ?? ''}`;
       } else if (c === '[') {
         inClass = true;

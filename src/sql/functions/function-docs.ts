@@ -13,7 +13,7 @@ const TITLES: Record<string, string> = {
   aggregate: 'Aggregate',
 };
 
-const escape = (text: string) => text.replace(/\|/g, '\\|');
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
 /**
  * docs/SQL-FUNCTIONS.md, generated from the registry so the page lists exactly what is implemented
@@ -23,12 +23,12 @@ export function renderFunctionDocs(registry: FunctionRegistry): string {
   const lines = [
     '# SQL functions',
     '',
-    'Every built-in function and operator of Sluice SQL, with Flink\'s names and semantics. Names are',
+    "Every built-in function and operator of Sluice SQL, with Flink's names and semantics. Names are",
     'case-insensitive. Unless a description says otherwise, a NULL argument gives NULL. This page is generated',
     'from the function registry (`UPDATE_DOCS=1 node --import tsx --test test/sql-functions-docs.test.ts`).',
     '',
     'Time zone: `table.local-time-zone` is UTC. TIMESTAMP_LTZ values show, format and extract as UTC wall time,',
-    'so CAST between TIMESTAMP and TIMESTAMP_LTZ keeps the epoch milliseconds. Date patterns use Java\'s letters',
+    "so CAST between TIMESTAMP and TIMESTAMP_LTZ keeps the epoch milliseconds. Date patterns use Java's letters",
     "(`yyyy-MM-dd HH:mm:ss.SSS`, `EEE`, `MMM`, `a`, `'quoted text'`).",
     '',
     'User functions: `CREATE FUNCTION f AS $$ (x) => x * 2 $$ LANGUAGE JAVASCRIPT` (or TYPESCRIPT), or',
@@ -47,11 +47,17 @@ export function renderFunctionDocs(registry: FunctionRegistry): string {
   };
   for (const f of registry.builtinScalarFunctions()) {
     const named = f.signatures.some((s) => s.includes(f.name)) ? '' : `${f.name}: `;
-    add(f.category, `| ${named}${escape(f.signatures.map((s) => `\`${s}\``).join('<br>'))} | ${escape(f.returnsText)} | ${escape(f.description)} |`);
+    add(
+      f.category,
+      `| ${named}${escapeCell(f.signatures.map((s) => `\`${s}\``).join('<br>'))} | ${escapeCell(f.returnsText)} | ${escapeCell(f.description)} |`,
+    );
   }
   for (const f of registry.builtinAggregateFunctions()) {
     const retract = f.retractable ? '' : ' Not retractable.';
-    add('aggregate', `| ${escape(f.signatures.map((s) => `\`${s}\``).join('<br>'))} | ${escape(f.returnsText)} | ${escape(f.description)}${retract} |`);
+    add(
+      'aggregate',
+      `| ${escapeCell(f.signatures.map((s) => `\`${s}\``).join('<br>'))} | ${escapeCell(f.returnsText)} | ${escapeCell(f.description)}${retract} |`,
+    );
   }
   for (const [category, title] of Object.entries(TITLES)) {
     const rows = groups.get(category);

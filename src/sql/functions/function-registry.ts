@@ -168,7 +168,11 @@ export class FunctionRegistry implements FunctionCatalog {
       );
     }
     if (!this.modules.has(statement.body)) {
-      throw this.error(`Function ${name}: module '${statement.body}' was not loaded: call prepare(statements) before planning`, statement, 'body');
+      throw this.error(
+        `Function ${name}: module '${statement.body}' was not loaded: call prepare(statements) before planning`,
+        statement,
+        'body',
+      );
     }
     return this.modules.get(statement.body);
   }

@@ -1,5 +1,5 @@
-import { formatType, type SqlType } from './sql-type.js';
 import { decimalAddType, decimalDivideType, decimalModType, decimalMultiplyType } from './decimal.js';
+import { formatType, type SqlType } from './sql-type.js';
 import {
   decimalShape,
   integerRank,

@@ -90,7 +90,9 @@ export function castFunction(from: SqlType, to: SqlType): CastFunction {
       break;
     case 'ROW':
       if (from.kind === 'ROW' && from.fields.length === to.fields.length) {
-        const casts = to.fields.map((f, i) => nullSafe(castFunction((from.fields[i] as { type: SqlType }).type, f.type)));
+        const casts = to.fields.map((f, i) =>
+          nullSafe(castFunction((from.fields[i] as { type: SqlType }).type, f.type)),
+        );
         return (v) => (v as unknown[]).map((x, i) => (casts[i] as CastFunction)(x));
       }
       break;

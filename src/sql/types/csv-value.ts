@@ -1,4 +1,4 @@
-import { castFunction, CastError } from './cast.js';
+import { CastError, castFunction } from './cast.js';
 import { fromJsonValue, SqlValueError, toJsonValue } from './json-value.js';
 import type { SqlType } from './sql-type.js';
 import { isCharacter } from './type-factory.js';

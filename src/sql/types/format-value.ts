@@ -62,7 +62,8 @@ function formatAny(value: unknown, nullText: string): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : javaDoubleToString(value);
   if (Array.isArray(value)) return `[${value.map((v) => formatAny(v, nullText)).join(', ')}]`;
-  if (value instanceof Map) return `{${[...value].map(([k, v]) => `${formatAny(k, nullText)}=${formatAny(v, nullText)}`).join(', ')}}`;
+  if (value instanceof Map)
+    return `{${[...value].map(([k, v]) => `${formatAny(k, nullText)}=${formatAny(v, nullText)}`).join(', ')}}`;
   if (value instanceof Uint8Array) return new TextDecoder().decode(value);
   if (value instanceof Date) return formatTimestamp(value.getTime(), 3);
   if (typeof value === 'object') return JSON.stringify(value);

@@ -2,7 +2,15 @@ import { SluiceError } from '../../core/errors.js';
 import { castFunction } from './cast.js';
 import { roundHalfUp } from './decimal.js';
 import type { SqlType } from './sql-type.js';
-import { formatDate, formatTime, formatTimestamp, MS_PER_DAY, parseDate, parseTime, parseTimestamp } from './temporal.js';
+import {
+  formatDate,
+  formatTime,
+  formatTimestamp,
+  MS_PER_DAY,
+  parseDate,
+  parseTime,
+  parseTimestamp,
+} from './temporal.js';
 
 /** A JSON (or CSV) value that does not fit its column's type; `path` names the field ('bid.price', 'tags[2]'). */
 export class SqlValueError extends SluiceError {
@@ -102,14 +110,16 @@ export function fromJsonValue(json: unknown, type: SqlType, path: string): unkno
     case 'SMALLINT':
     case 'INT':
     case 'BIGINT': {
-      const n = typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' ? Number(json) : Number.NaN;
+      const n =
+        typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' ? Number(json) : Number.NaN;
       if (!Number.isFinite(n)) return bad();
       return Math.trunc(n);
     }
     case 'FLOAT':
     case 'DOUBLE':
     case 'DECIMAL': {
-      const n = typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' ? Number(json) : Number.NaN;
+      const n =
+        typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' ? Number(json) : Number.NaN;
       if (Number.isNaN(n) && json !== 'NaN') return bad();
       return type.kind === 'DECIMAL' ? roundHalfUp(n, type.scale) : type.kind === 'FLOAT' ? Math.fround(n) : n;
     }

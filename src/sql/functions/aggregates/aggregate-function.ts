@@ -1,7 +1,7 @@
 import type { Span } from '../../parser/ast.js';
 import type { SqlType } from '../../types/sql-type.js';
-import type { AggregateFunctionDefinition } from '../function-catalog.js';
 import { checkArguments, type FunctionCategory } from '../builtins/builtin-function.js';
+import type { AggregateFunctionDefinition } from '../function-catalog.js';
 
 /** A built-in aggregate with the text docs/SQL-FUNCTIONS.md shows for it. */
 export interface BuiltinAggregateFunction extends AggregateFunctionDefinition {
@@ -26,7 +26,10 @@ export interface AggregateSpec<A> {
   /** A result conversion chosen by the argument types (integer AVG truncates, DECIMAL rounds). */
   readonly finish?: (argTypes: readonly SqlType[], result: SqlType) => ((value: unknown) => unknown) | undefined;
   /** A cheaper accumulator for insert-only input (no retract), chosen by `specialize(types, { retraction: false })`. */
-  readonly appendOnly?: Omit<AggregateSpec<unknown>, 'name' | 'signatures' | 'returnsText' | 'description' | 'params' | 'returns' | 'finish' | 'appendOnly'>;
+  readonly appendOnly?: Omit<
+    AggregateSpec<unknown>,
+    'name' | 'signatures' | 'returnsText' | 'description' | 'params' | 'returns' | 'finish' | 'appendOnly'
+  >;
 }
 
 /**

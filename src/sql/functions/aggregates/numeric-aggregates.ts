@@ -73,7 +73,8 @@ function variance(acc: [number, number, number], sample: boolean): number | null
   const [n, sum, sumSq] = acc;
   if (n === 0 || (sample && n === 1)) return null;
   const v = (sumSq - (sum * sum) / n) / (sample ? n - 1 : n);
-  return v < 0 ? 0 : v;
+  // Cancellation can leave a tiny negative where the true variance is zero.
+  return Math.max(0, v);
 }
 
 function statistic(name: string, description: string, sample: boolean, root: boolean): BuiltinAggregateFunction {

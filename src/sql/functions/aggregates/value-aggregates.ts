@@ -10,7 +10,10 @@ interface ExtremeAcc {
 }
 
 function extreme(name: 'MIN' | 'MAX'): BuiltinAggregateFunction {
-  const better = name === 'MIN' ? (a: unknown, b: unknown) => compareValues(a, b) < 0 : (a: unknown, b: unknown) => compareValues(a, b) > 0;
+  const better =
+    name === 'MIN'
+      ? (a: unknown, b: unknown) => compareValues(a, b) < 0
+      : (a: unknown, b: unknown) => compareValues(a, b) > 0;
   const rescan = (acc: ExtremeAcc) => {
     let best: unknown = null;
     for (const k of acc.m.keys()) if (best === null || better(k, best)) best = k;

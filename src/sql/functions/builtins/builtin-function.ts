@@ -106,7 +106,12 @@ const FAMILIES: Record<string, (t: SqlType) => boolean> = {
 };
 
 /** Checks `argTypes` against `params`; throws FunctionTypeError with the expected signature. */
-export function checkArguments(name: string, params: readonly ParamSpec[], argTypes: readonly SqlType[], signatures: readonly string[]): void {
+export function checkArguments(
+  name: string,
+  params: readonly ParamSpec[],
+  argTypes: readonly SqlType[],
+  signatures: readonly string[],
+): void {
   const required = params.filter((p) => !p.startsWith('?') && !p.startsWith('*')).length;
   const variadic = params.some((p) => p.startsWith('*'));
   const expected = signatures.join(' or ');
@@ -118,7 +123,8 @@ export function checkArguments(name: string, params: readonly ParamSpec[], argTy
   argTypes.forEach((type, i) => {
     const spec = params[Math.min(i, params.length - 1)] as string;
     const family = spec.replace(/^[?*]/, '');
-    const ok = type.kind === 'NULL' || type.kind === 'ANY' || family.split('|').some((f) => FAMILIES[f]?.(type) ?? false);
+    const ok =
+      type.kind === 'NULL' || type.kind === 'ANY' || family.split('|').some((f) => FAMILIES[f]?.(type) ?? false);
     if (!ok) {
       throw new FunctionTypeError(
         `Function ${name}: argument ${i + 1} must be ${family.replace('|', ' or ')}, got ${formatType(type)}. Expected: ${expected}`,

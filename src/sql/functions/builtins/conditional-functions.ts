@@ -1,15 +1,17 @@
-import { valuesEqual, compareValues } from '../../types/value-compare.js';
 import { leastRestrictive } from '../../types/common-type.js';
 import type { SqlType } from '../../types/sql-type.js';
 import { formatType } from '../../types/sql-type.js';
 import { withNullable } from '../../types/type-factory.js';
+import { compareValues, valuesEqual } from '../../types/value-compare.js';
 import { FunctionTypeError } from '../function-catalog.js';
 import { type BuiltinScalarFunction, defineScalar } from './builtin-function.js';
 
 function common(name: string, types: readonly SqlType[]): SqlType {
   const t = leastRestrictive(types);
   if (t === undefined) {
-    throw new FunctionTypeError(`${name}: arguments have no common type: ${types.map((x) => formatType(x)).join(', ')}`);
+    throw new FunctionTypeError(
+      `${name}: arguments have no common type: ${types.map((x) => formatType(x)).join(', ')}`,
+    );
   }
   return t;
 }
@@ -25,7 +27,11 @@ export const CONDITIONAL_FUNCTIONS: readonly BuiltinScalarFunction[] = [
     params: ['any', '*any'],
     strict: false,
     special: true,
-    returns: (args) => withNullable(common('COALESCE', args), args.every((t) => t.nullable)),
+    returns: (args) =>
+      withNullable(
+        common('COALESCE', args),
+        args.every((t) => t.nullable),
+      ),
   }),
   defineScalar({
     name: 'IF',
@@ -47,7 +53,8 @@ export const CONDITIONAL_FUNCTIONS: readonly BuiltinScalarFunction[] = [
     params: ['any', 'any'],
     strict: false,
     special: true,
-    returns: ([a, b]) => withNullable(common('IFNULL', [a as SqlType, b as SqlType]), (b as SqlType).nullable && (a as SqlType).nullable),
+    returns: ([a, b]) =>
+      withNullable(common('IFNULL', [a as SqlType, b as SqlType]), (b as SqlType).nullable && (a as SqlType).nullable),
   }),
   defineScalar({
     name: 'NULLIF',

@@ -73,7 +73,7 @@ export const MATH_FUNCTIONS: readonly BuiltinScalarFunction[] = [
     description: 'Remainder of numeric1 / numeric2, with the sign of numeric1; fails on zero for integers.',
     params: ['numeric', 'numeric'],
     returns: ([a, b]) => withNullable(arithmeticType('%', a as SqlType, b as SqlType) ?? SqlTypes.double(), false),
-    implement: (args, result) => {
+    implement: (_args, result) => {
       if (isInteger(result)) return (a: number, b: number) => a % checkedDivisor(b);
       if (result.kind === 'DECIMAL') {
         const scale = result.scale;

@@ -106,8 +106,7 @@ export const OPERATORS: readonly BuiltinScalarFunction[] = [
     description: 'Concatenation; NULL when an operand is NULL.',
     params: ['string', 'string'],
     special: true,
-    returns: ([a, b]) =>
-      SqlTypes.varchar(Math.min(2147483647, lengthOf(a as SqlType) + lengthOf(b as SqlType)), false),
+    returns: ([a, b]) => SqlTypes.varchar(Math.min(2147483647, lengthOf(a as SqlType) + lengthOf(b as SqlType)), false),
   }),
   defineScalar({
     name: 'CASE',
@@ -200,7 +199,11 @@ export const OPERATORS: readonly BuiltinScalarFunction[] = [
     params: ['*any'],
     special: true,
     strict: false,
-    returns: (args) => SqlTypes.row(args.map((type, i) => ({ name: `EXPR$${i}`, type })), false),
+    returns: (args) =>
+      SqlTypes.row(
+        args.map((type, i) => ({ name: `EXPR$${i}`, type })),
+        false,
+      ),
   }),
   defineScalar({
     name: 'ARRAY',

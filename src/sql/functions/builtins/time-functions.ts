@@ -1,5 +1,5 @@
-import type { SqlType } from '../../types/sql-type.js';
 import { dateFormat } from '../../types/date-format.js';
+import type { SqlType } from '../../types/sql-type.js';
 import {
   addMonths,
   civilFromDays,
@@ -9,7 +9,14 @@ import {
   MS_PER_DAY,
   parseTimestamp,
 } from '../../types/temporal.js';
-import { isCharacter, isInteger, isTimestamp, SqlTypes, withNullable, withoutTimeAttribute } from '../../types/type-factory.js';
+import {
+  isCharacter,
+  isInteger,
+  isTimestamp,
+  SqlTypes,
+  withNullable,
+  withoutTimeAttribute,
+} from '../../types/type-factory.js';
 import { FunctionTypeError } from '../function-catalog.js';
 import { type BuiltinScalarFunction, defineScalar } from './builtin-function.js';
 
@@ -153,7 +160,12 @@ function timeField(name: string, unit: string, description: string, params = ['d
   });
 }
 
-function now(name: string, description: string, returns: () => SqlType, signature = `${name}()`): BuiltinScalarFunction {
+function now(
+  name: string,
+  description: string,
+  returns: () => SqlType,
+  signature = `${name}()`,
+): BuiltinScalarFunction {
   return defineScalar({
     name,
     category: 'temporal',
@@ -187,7 +199,9 @@ function ceilFloor(name: 'CEIL' | 'FLOOR' | 'CEILING'): BuiltinScalarFunction {
     category: 'math',
     signatures: [`${name}(numeric)`, `${name}(datetime TO unit)`],
     returnsText: 'same type',
-    description: ceil ? 'Smallest integer not below x, or x rounded up to a time unit.' : 'Largest integer not above x, or x rounded down to a time unit (WEEK starts Monday).',
+    description: ceil
+      ? 'Smallest integer not below x, or x rounded up to a time unit.'
+      : 'Largest integer not above x, or x rounded down to a time unit (WEEK starts Monday).',
     params: ['numeric|datetime', '?string'],
     returns: ([t]) => {
       const type = t as SqlType;
@@ -208,10 +222,20 @@ function ceilFloor(name: 'CEIL' | 'FLOOR' | 'CEILING'): BuiltinScalarFunction {
 
 /** Time functions with Flink's names and semantics (time zone UTC). */
 export const TIME_FUNCTIONS: readonly BuiltinScalarFunction[] = [
-  now('CURRENT_TIMESTAMP', 'The current instant (TIMESTAMP_LTZ(3)); evaluated per record.', () => SqlTypes.timestampLtz(3, false), 'CURRENT_TIMESTAMP'),
+  now(
+    'CURRENT_TIMESTAMP',
+    'The current instant (TIMESTAMP_LTZ(3)); evaluated per record.',
+    () => SqlTypes.timestampLtz(3, false),
+    'CURRENT_TIMESTAMP',
+  ),
   now('NOW', 'Same as CURRENT_TIMESTAMP.', () => SqlTypes.timestampLtz(3, false)),
   now('CURRENT_ROW_TIMESTAMP', 'The current instant (TIMESTAMP_LTZ(3)).', () => SqlTypes.timestampLtz(3, false)),
-  now('LOCALTIMESTAMP', 'The current wall time in the session time zone, UTC (TIMESTAMP(3)).', () => SqlTypes.timestamp(3, false), 'LOCALTIMESTAMP'),
+  now(
+    'LOCALTIMESTAMP',
+    'The current wall time in the session time zone, UTC (TIMESTAMP(3)).',
+    () => SqlTypes.timestamp(3, false),
+    'LOCALTIMESTAMP',
+  ),
   now('CURRENT_DATE', 'The current date (UTC).', () => SqlTypes.date(false), 'CURRENT_DATE'),
   now('CURRENT_TIME', 'The current time of day (UTC).', () => SqlTypes.time(0, false), 'CURRENT_TIME'),
   now('LOCALTIME', 'The current time of day (UTC).', () => SqlTypes.time(0, false), 'LOCALTIME'),
@@ -255,7 +279,9 @@ export const TIME_FUNCTIONS: readonly BuiltinScalarFunction[] = [
     returns: (args) => SqlTypes.timestampLtz(3, isCharacter(args[0] as SqlType)),
     check: (args) => {
       if (!isCharacter(args[0] as SqlType) && args[1] === undefined) {
-        throw new FunctionTypeError('TO_TIMESTAMP_LTZ(epoch, precision) needs the precision: 0 (seconds) or 3 (milliseconds)');
+        throw new FunctionTypeError(
+          'TO_TIMESTAMP_LTZ(epoch, precision) needs the precision: 0 (seconds) or 3 (milliseconds)',
+        );
       }
     },
     implement: ([t]) => {

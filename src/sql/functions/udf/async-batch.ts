@@ -32,7 +32,8 @@ export async function evaluateAsyncBatch(
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new AsyncFunctionError(`async function '${definition.name}'${where} timed out after ${timeoutMs} ms`)),
+        () =>
+          reject(new AsyncFunctionError(`async function '${definition.name}'${where} timed out after ${timeoutMs} ms`)),
         timeoutMs,
       );
     });

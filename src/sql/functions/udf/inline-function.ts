@@ -10,12 +10,18 @@ import { transpileTypeScript } from './transpile.js';
 export function evaluateInlineBody(body: string, language: 'JAVASCRIPT' | 'TYPESCRIPT'): unknown {
   const asExpression = `(${body.trim().replace(/;\s*$/, '')}\n)`;
   try {
-    const code = language === 'TYPESCRIPT' ? stripTrailingSemicolon(transpileTypeScript(`export default ${asExpression};`).replace(/^export default /m, 'return ')) : `return ${asExpression};`;
+    const code =
+      language === 'TYPESCRIPT'
+        ? stripTrailingSemicolon(
+            transpileTypeScript(`export default ${asExpression};`).replace(/^export default /m, 'return '),
+          )
+        : `return ${asExpression};`;
     return new Function(`"use strict";\n${code}`)();
   } catch (first) {
     // Not an expression: statements that return the function.
     try {
-      const code = language === 'TYPESCRIPT' ? transpileTypeScript(`(function () {\n${body}\n})`) : `(function () {\n${body}\n})`;
+      const code =
+        language === 'TYPESCRIPT' ? transpileTypeScript(`(function () {\n${body}\n})`) : `(function () {\n${body}\n})`;
       const value = new Function(`"use strict";\nreturn ${stripTrailingSemicolon(code)};`)() as () => unknown;
       const result = value();
       if (result !== undefined) return result;

@@ -5,7 +5,10 @@ import type { UserFunctionOptions } from './user-function.js';
  * Java UDF classes Sluice provides a TypeScript implementation of, so scripts written for Flink run unchanged
  * (`CREATE FUNCTION count_char AS 'com.github.nexmark.flink.udf.CountChar'`, Nexmark q14).
  */
-export const JAVA_CLASS_FUNCTIONS: ReadonlyMap<string, { readonly value: unknown; readonly options: UserFunctionOptions }> = new Map([
+export const JAVA_CLASS_FUNCTIONS: ReadonlyMap<
+  string,
+  { readonly value: unknown; readonly options: UserFunctionOptions }
+> = new Map([
   [
     'com.github.nexmark.flink.udf.CountChar',
     {

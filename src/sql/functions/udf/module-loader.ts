@@ -6,7 +6,10 @@ import { pathToFileURL } from 'node:url';
  * Splits a module reference `./udfs.ts#name` into the file (relative to `baseDir`) and the export (default when no
  * `#name`). A reference that does not start with '.', '/' or a drive is not a module path (a Java class name).
  */
-export function parseModuleReference(reference: string, baseDir: string): { file: string; exportName: string } | undefined {
+export function parseModuleReference(
+  reference: string,
+  baseDir: string,
+): { file: string; exportName: string } | undefined {
   const hash = reference.lastIndexOf('#');
   const path = hash < 0 ? reference : reference.slice(0, hash);
   const exportName = hash < 0 ? 'default' : reference.slice(hash + 1);
@@ -29,7 +32,8 @@ export async function importModuleExport(file: string, exportName: string): Prom
   }
   let value = module[exportName];
   // A CommonJS module's exports arrive as the default export.
-  if (value === undefined && exportName !== 'default') value = (module.default as Record<string, unknown> | undefined)?.[exportName];
+  if (value === undefined && exportName !== 'default')
+    value = (module.default as Record<string, unknown> | undefined)?.[exportName];
   if (value === undefined) {
     const names = Object.keys(module).join(', ') || 'none';
     throw new Error(`module '${file}' has no export '${exportName}' (exports: ${names})`);

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 
-type TransformSync = (code: string, options: { loader: 'ts'; format?: 'esm' | 'cjs'; target?: string }) => { code: string };
+type TransformSync = (
+  code: string,
+  options: { loader: 'ts'; format?: 'esm' | 'cjs'; target?: string },
+) => { code: string };
 
 let transform: TransformSync | undefined;
 

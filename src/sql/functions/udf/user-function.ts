@@ -56,7 +56,10 @@ export class UserFunctionCallError extends Error {
 }
 
 function optionsFrom(value: unknown, given: UserFunctionOptions): UserFunctionOptions {
-  const own = (typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : {}) as Record<string, unknown>;
+  const own = (typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : {}) as Record<
+    string,
+    unknown
+  >;
   const pick = <K extends keyof UserFunctionOptions>(key: K): UserFunctionOptions[K] =>
     given[key] ?? (own[key] as UserFunctionOptions[K]);
   return {
@@ -103,20 +106,34 @@ export function createUserFunction(name: string, value: unknown, given: UserFunc
   if (typeof target === 'function' && isAggregateShape(target.prototype)) target = new (target as new () => unknown)();
   const options = optionsFrom(target, given);
   const kind = typeof target === 'function' ? target.constructor?.name : undefined;
-  if (kind === 'GeneratorFunction') return { kind: 'table', definition: tableFunction(name, target as (...a: unknown[]) => Iterable<unknown>, options) };
-  if (kind === 'AsyncGeneratorFunction') throw new TypeError(`Function ${name}: async generators are not supported as table functions`);
-  if (isAggregateShape(target)) return { kind: 'aggregate', definition: aggregateFunction(name, target as AggregateShape, options) };
+  if (kind === 'GeneratorFunction')
+    return {
+      kind: 'table',
+      definition: tableFunction(name, target as (...a: unknown[]) => Iterable<unknown>, options),
+    };
+  if (kind === 'AsyncGeneratorFunction')
+    throw new TypeError(`Function ${name}: async generators are not supported as table functions`);
+  if (isAggregateShape(target))
+    return { kind: 'aggregate', definition: aggregateFunction(name, target as AggregateShape, options) };
   if (typeof target === 'object' && target !== null && typeof (target as { eval?: unknown }).eval === 'function') {
     const object = target as { eval: (...a: unknown[]) => unknown };
-    return { kind: 'scalar', definition: scalarFunction(name, (...a) => object.eval(...a), optionsFrom(object.eval, options)) };
+    return {
+      kind: 'scalar',
+      definition: scalarFunction(name, (...a) => object.eval(...a), optionsFrom(object.eval, options)),
+    };
   }
-  if (typeof target === 'function') return { kind: 'scalar', definition: scalarFunction(name, target as (...a: unknown[]) => unknown, options) };
+  if (typeof target === 'function')
+    return { kind: 'scalar', definition: scalarFunction(name, target as (...a: unknown[]) => unknown, options) };
   throw new TypeError(
     `Function ${name} is ${target === null ? 'null' : typeof target}: expected a function (scalar), a generator function (table function) or an object with createAccumulator, accumulate and getValue (aggregate)`,
   );
 }
 
-function scalarFunction(name: string, f: (...a: unknown[]) => unknown, options: UserFunctionOptions): UserScalarFunction {
+function scalarFunction(
+  name: string,
+  f: (...a: unknown[]) => unknown,
+  options: UserFunctionOptions,
+): UserScalarFunction {
   const wrapped: ScalarImplementation = (...args: unknown[]) => {
     let result: unknown;
     try {
@@ -153,10 +170,16 @@ interface AggregateShape {
 function isAggregateShape(v: unknown): v is AggregateShape {
   if (v === null || v === undefined || (typeof v !== 'object' && typeof v !== 'function')) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.createAccumulator === 'function' && typeof o.accumulate === 'function' && typeof o.getValue === 'function';
+  return (
+    typeof o.createAccumulator === 'function' && typeof o.accumulate === 'function' && typeof o.getValue === 'function'
+  );
 }
 
-function aggregateFunction(name: string, impl: AggregateShape, options: UserFunctionOptions): AggregateFunctionDefinition {
+function aggregateFunction(
+  name: string,
+  impl: AggregateShape,
+  options: UserFunctionOptions,
+): AggregateFunctionDefinition {
   const skipNull = options.callOnNull !== true;
   const guard = <T>(what: string, f: () => T): T => {
     try {
@@ -167,7 +190,9 @@ function aggregateFunction(name: string, impl: AggregateShape, options: UserFunc
   };
   const step = (method: 'accumulate' | 'retract') => (acc: unknown, args: readonly unknown[]) => {
     if (skipNull && args.some((a) => a === null || a === undefined)) return acc;
-    const result = guard(method, () => (impl[method] as (acc: unknown, ...a: unknown[]) => unknown).call(impl, acc, ...args));
+    const result = guard(method, () =>
+      (impl[method] as (acc: unknown, ...a: unknown[]) => unknown).call(impl, acc, ...args),
+    );
     return result === undefined ? acc : result;
   };
   return {
@@ -195,12 +220,19 @@ function aggregateFunction(name: string, impl: AggregateShape, options: UserFunc
   };
 }
 
-function tableFunction(name: string, f: (...a: unknown[]) => Iterable<unknown>, options: UserFunctionOptions): UserTableFunction {
+function tableFunction(
+  name: string,
+  f: (...a: unknown[]) => Iterable<unknown>,
+  options: UserFunctionOptions,
+): UserTableFunction {
   const declared = options.returns;
-  const resultType = (declared?.kind === 'ROW' ? declared : SqlTypes.row([{ name: 'f0', type: declared ?? SqlTypes.any() }])) as SqlType & { kind: 'ROW' };
+  const resultType = (
+    declared?.kind === 'ROW' ? declared : SqlTypes.row([{ name: 'f0', type: declared ?? SqlTypes.any() }])
+  ) as SqlType & { kind: 'ROW' };
   const fields = resultType.fields.map((field) => field.name);
   const toRow = (v: unknown): unknown[] => {
-    if (Array.isArray(v)) return fields.length === 1 && declared?.kind !== 'ROW' ? [v] : fields.map((_, i) => v[i] ?? null);
+    if (Array.isArray(v))
+      return fields.length === 1 && declared?.kind !== 'ROW' ? [v] : fields.map((_, i) => v[i] ?? null);
     if (v !== null && typeof v === 'object' && !(v instanceof Map) && !(v instanceof Uint8Array)) {
       const record = v as Record<string, unknown>;
       return fields.map((field) => record[field] ?? null);
