@@ -1,4 +1,4 @@
-import { civilFromMillis, daysFromCivil, isoDayOfWeek, MS_PER_DAY } from './temporal.js';
+import { type CivilTime, civilFromMillis, daysFromCivil, isoDayOfWeek, MS_PER_DAY } from './temporal.js';
 
 /**
  * Java date patterns ('yyyy-MM-dd HH:mm:ss.SSS', SimpleDateFormat / DateTimeFormatter letters) as used by Flink's
@@ -91,8 +91,7 @@ function weekOfYear(ms: number): number {
   return Math.floor((day - jan1 + jan1Weekday) / 7) + 1;
 }
 
-function formatField(letter: string, count: number, ms: number): string {
-  const t = civilFromMillis(ms);
+function formatField(letter: string, count: number, ms: number, t: CivilTime): string {
   switch (letter) {
     case 'G':
       return t.year > 0 ? 'AD' : 'BC';
@@ -143,20 +142,21 @@ function formatField(letter: string, count: number, ms: number): string {
 
 function compile(pattern: string): DateFormat {
   const tokens = tokenize(pattern);
-  const parts: ((ms: number) => string)[] = tokens.map((token) => {
+  const parts: ((ms: number, t: CivilTime) => string)[] = tokens.map((token) => {
     if ('literal' in token) {
       const text = token.literal;
       return () => text;
     }
     const { letter, count } = token;
-    return (ms) => formatField(letter, count, ms);
+    return (ms, t) => formatField(letter, count, ms, t);
   });
   let parser: ((text: string) => number | null) | undefined;
   return {
     pattern,
     format(ms) {
+      const t = civilFromMillis(ms);
       let out = '';
-      for (const part of parts) out += part(ms);
+      for (const part of parts) out += part(ms, t);
       return out;
     },
     parse(text) {
