@@ -51,6 +51,13 @@ export interface AggregateFunctionDefinition {
   retract?(acc: unknown, args: readonly unknown[]): unknown;
   merge?(acc: unknown, other: unknown): unknown;
   getValue(acc: unknown): unknown;
+  /**
+   * The definition to run for a call with these argument types: built-ins need the types for their result (AVG of
+   * BIGINT truncates, SUM of DECIMAL rounds to its scale), and with `retraction: false` (insert-only input) they
+   * choose a cheaper accumulator (MIN/MAX without a value count map). The planner calls it once per aggregate call
+   * and puts the result in {@link AggregateCall.function}. Absent: use the definition as it is.
+   */
+  specialize?(argTypes: readonly SqlType[], options?: { readonly retraction?: boolean }): AggregateFunctionDefinition;
 }
 
 /** A user table function: each call yields zero or more rows (arrays of column values) of `resultType`. */
