@@ -23,9 +23,11 @@ function sluice(...args: string[]) {
 
 type JobJson = {
   overview: { jid: string; state: string; name: string };
-  details: { state: string; vertices: { metrics: Record<string, number> }[] };
-  exceptions: { exceptionHistory: { entries: { operator: string }[] } };
-  config: { jid: string; 'execution-config': { 'job-parallelism': number } };
+  resources: {
+    '': { state: string; vertices: { metrics: Record<string, number> }[] };
+    '/exceptions': { exceptionHistory: { entries: { operator: string }[] } };
+    '/config': { jid: string; 'execution-config': { 'job-parallelism': number } };
+  };
 };
 
 test('--job-dir: job.json at the end says FINISHED with the record counts, logs.jsonl has every subtask', async () => {
@@ -37,10 +39,10 @@ test('--job-dir: job.json at the end says FINISHED with the record counts, logs.
   assert.equal(doc.overview.state, 'FINISHED');
   assert.equal(doc.overview.name, 'metrics-job');
   assert.match(doc.overview.jid, /^[0-9a-f]{32}$/);
-  assert.equal(doc.config.jid, doc.overview.jid);
-  assert.equal(doc.config['execution-config']['job-parallelism'], 2);
-  assert.equal(doc.details.vertices[0]!.metrics['write-records'], 3000);
-  assert.equal(doc.details.vertices[1]!.metrics['read-records'], 3000);
+  assert.equal(doc.resources['/config'].jid, doc.overview.jid);
+  assert.equal(doc.resources['/config']['execution-config']['job-parallelism'], 2);
+  assert.equal(doc.resources[''].vertices[0]!.metrics['write-records'], 3000);
+  assert.equal(doc.resources[''].vertices[1]!.metrics['read-records'], 3000);
   const lines = readFileSync(join(dir, 'logs.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -57,7 +59,7 @@ test('--job-dir: a failing job leaves job.json FAILED naming the function', asyn
   assert.match(r.stderr, /five is not allowed/);
   const doc = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')) as JobJson;
   assert.equal(doc.overview.state, 'FAILED');
-  assert.equal(doc.exceptions.exceptionHistory.entries[0]!.operator, 'double');
+  assert.equal(doc.resources['/exceptions'].exceptionHistory.entries[0]!.operator, 'double');
 });
 
 test('a checkpointed run has a checkpoint history; the Prometheus text parses and has the counters', async () => {

@@ -8,6 +8,7 @@ import {
   watermarksDocument,
 } from './flink-documents.js';
 import type { CheckpointEntry, JobMonitor } from './job-monitor.js';
+import { METRIC_NAMES } from './metric-point.js';
 
 function stats(values: readonly number[]): { min: number; max: number; avg: number } {
   if (values.length === 0) return { min: 0, max: 0, avg: 0 };
@@ -219,25 +220,26 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
 }
 
 /**
- * Everything about the job in one document: what `--job-dir` writes to `job.json` (the service serves ended jobs
- * from it). `vertices` maps vertex ids to their vertex documents.
+ * Everything about the job in one document: what `--job-dir` writes to `job.json`, from which `sluice serve`
+ * answers for a job whose process has ended (docs/PLATFORM.md, "Job process protocol"). `resources` maps each path
+ * under `/jobs/:jid` to the document the job's own REST server answers there ('/vertices/<vid>/subtasks/metrics'
+ * holds every metric, so the service can select `?get=` from it); `overview` is the job's `/jobs/overview` entry.
  */
 export function jobJson(m: JobMonitor): Record<string, unknown> {
-  return {
-    version: 1,
-    overview: overviewEntry(m),
-    details: jobDetails(m),
-    vertices: Object.fromEntries(m.vertices.map((v) => [String(v.id), vertexDetails(m, v)])),
-    watermarks: Object.fromEntries(m.vertices.map((v) => [String(v.id), watermarksDocument(m, v)])),
-    backpressure: Object.fromEntries(m.vertices.map((v) => [String(v.id), backpressureDocument(m, v)])),
-    checkpoints: checkpointsDocument(m),
-    exceptions: exceptionsDocument(m),
-    config: configDocument(m),
-    metrics: jobMetrics(m),
-    subtaskMetrics: Object.fromEntries(
-      m.vertices.map((v) => [String(v.id), (m.subtasks[v.id] ?? []).map((s) => s.latest ?? null)]),
-    ),
-  };
+  const resources: Record<string, unknown> = {};
+  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history']) {
+    resources[path] = jobResource(m, path, {});
+  }
+  resources['/metrics'] = jobResource(m, '/metrics', { get: Object.keys(jobMetrics(m)).join(',') });
+  const allMetrics = METRIC_NAMES.join(',');
+  for (const v of m.vertices) {
+    const base = `/vertices/${v.id}`;
+    resources[base] = jobResource(m, base, {});
+    resources[`${base}/backpressure`] = jobResource(m, `${base}/backpressure`, {});
+    resources[`${base}/watermarks`] = jobResource(m, `${base}/watermarks`, {});
+    resources[`${base}/subtasks/metrics`] = jobResource(m, `${base}/subtasks/metrics`, { get: allMetrics });
+  }
+  return { version: 2, overview: overviewEntry(m), resources, metrics: jobMetrics(m) };
 }
 
 export { overviewEntry };
