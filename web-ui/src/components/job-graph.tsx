@@ -119,7 +119,7 @@ export function JobGraph(props: {
             <rect x={x} y={y} width={NODE_W} height={NODE_H} rx="6" fill={look.fill} />
             {look.backPressured && <rect x={x} y={y} width={NODE_W} height={NODE_H} rx="6" fill="url(#hatch)" />}
             <text x={x + 10} y={y + 20} fill={look.ink} class="vertex-name">
-              {name.length > 30 ? `${name.slice(0, 29)}…` : name}
+              {name.length > 27 ? `${name.slice(0, 26)}…` : name}
             </text>
             <text x={x + 10} y={y + 40} fill={look.ink} class="vertex-detail">
               {`parallelism ${v?.parallelism ?? nodeById.get(n.id)?.parallelism ?? '–'} · ${look.label}`}

@@ -10,6 +10,8 @@ export interface PlotSeries {
   format: (v: number | null) => string;
   /** Which y scale (and axis) the line uses; a second scale gets an axis on the right. */
   scale?: string;
+  /** A fixed range for the line's scale (e.g. 0–1000 for milliseconds per second); otherwise it fits the data. */
+  range?: [number, number];
 }
 
 /**
@@ -29,6 +31,9 @@ export function TimePlot(props: { title: string; series: PlotSeries[]; data: (nu
       title: props.title,
       width: Math.max(200, el.clientWidth),
       height: props.height ?? 180,
+      scales: Object.fromEntries(
+        props.series.filter((s) => s.range !== undefined).map((s) => [s.scale ?? 'y', { range: s.range }]),
+      ),
       series: [
         {},
         ...props.series.map((s) => ({

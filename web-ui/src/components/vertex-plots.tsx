@@ -9,7 +9,13 @@ const THROUGHPUT: PlotSeries[] = [
 ];
 const LAG: PlotSeries[] = [
   { label: 'watermark lag', stroke: '#9b51e0', format: duration },
-  { label: 'busy ms/s', stroke: '#eb5757', format: (v) => (v === null ? '–' : `${Math.round(v)}`), scale: 'ms' },
+  {
+    label: 'busy ms/s',
+    stroke: '#eb5757',
+    format: (v) => (v === null ? '–' : `${Math.round(v)}`),
+    scale: 'ms',
+    range: [0, 1000],
+  },
   {
     label: 'back-pressured ms/s',
     stroke: '#4f4f4f',

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api } from '../api';
 import { CheckpointsPanel } from '../components/checkpoints-panel';
 import { ExceptionsPanel } from '../components/exceptions-panel';
 import { JobActions } from '../components/job-actions';
@@ -56,7 +56,11 @@ function VertexTable({ job }: { job: JobDetails }) {
 }
 
 function OverviewTab({ jid, job, live }: { jid: string; job: JobDetails; live: boolean }) {
-  const history = usePoll(() => api.metricsHistory(jid), live ? LIVE_MS : null, jid);
+  const [recorded, setRecorded] = useState(true);
+  const history = usePoll(() => api.metricsHistory(jid), live && recorded ? LIVE_MS : null, jid);
+  // A server without metrics history (404) will not grow one: say so once instead of asking every second.
+  const missing = history.error instanceof ApiError && history.error.status === 404;
+  useEffect(() => setRecorded(!missing), [missing]);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const select = (id: string) => {
     setSelected(id);
@@ -77,8 +81,14 @@ function OverviewTab({ jid, job, live }: { jid: string; job: JobDetails; live: b
       </div>
       <VertexTable job={job} />
       <h2>Throughput and watermarks</h2>
-      {history.error && <p class="error">{history.error.message}</p>}
-      <VertexPlots history={history.data} />
+      {missing ? (
+        <p class="muted">This server keeps no metrics history; the table above shows the latest values.</p>
+      ) : (
+        <>
+          {history.error && <p class="error">{history.error.message}</p>}
+          <VertexPlots history={history.data} />
+        </>
+      )}
     </>
   );
 }
@@ -107,8 +117,9 @@ function ExceptionsTab({ jid, live }: { jid: string; live: boolean }) {
 export function JobPage({ jid, tab }: { jid: string; tab: string }) {
   const [live, setLive] = useState(true);
   const job = usePoll(() => api.job(jid), live ? LIVE_MS : null, jid);
+  // Once the job has ended its documents no longer change: stop polling (one last read happens on the switch).
   const nowLive = job.data === undefined || isLive(job.data.state);
-  if (nowLive !== live) setLive(nowLive);
+  useEffect(() => setLive(nowLive), [nowLive]);
   const j = job.data;
   return (
     <section>
