@@ -102,7 +102,7 @@ test('the job list shows every job and filters them', async () => {
   const names = await page.locator('tr[data-jid] td:first-child').allTextContents();
   assert.deepEqual([...names].sort(), ['Broken parser', 'Click counts', 'Nightly backfill']);
   await page.fill('input.filter', 'failed');
-  await page.waitForFunction(() => document.querySelectorAll('tr[data-jid]').length === 1);
+  await page.waitForFunction("document.querySelectorAll('tr[data-jid]').length === 1");
   assert.equal(await page.locator('tr[data-jid] td:first-child').textContent(), 'Broken parser');
   await finish(page, errors, 'jobs');
 });
@@ -130,8 +130,8 @@ test('the throughput and watermark plots gain samples while the job runs', async
   const first = Number(await plots.getAttribute('data-samples'));
   // Each poll of the running job adds one sample; wait (on the page's own 1 s refresh) for two more.
   await page.waitForFunction(
-    (n) => Number(document.querySelector('.vertex-plots[data-vertex="window"]')?.getAttribute('data-samples')) >= n,
-    first + 2,
+    `Number(document.querySelector('.vertex-plots[data-vertex="window"]')?.dataset.samples) >= ${first + 2}`,
+    undefined,
     { timeout: 30_000 },
   );
   const samples = Number(await plots.getAttribute('data-samples'));
@@ -157,10 +157,10 @@ test('checkpoints, exceptions and logs pages show their documents', async () => 
   await finish(ex.page, ex.errors, 'exceptions');
 
   const logs = await open(`#/jobs/${RUNNING}/logs`);
-  await logs.page.waitForFunction(() => document.querySelectorAll('.log-line').length === 40);
+  await logs.page.waitForFunction("document.querySelectorAll('.log-line').length === 40");
   await logs.page.fill('input[name="q"]', 'overflowed');
   await logs.page.click('.log-tools button[type="submit"]');
-  await logs.page.waitForFunction(() => document.querySelectorAll('.log-line').length === 4);
+  await logs.page.waitForFunction("document.querySelectorAll('.log-line').length === 4");
   assert.match((await logs.page.locator('.log-line').first().textContent()) ?? '', /error.*window 9 overflowed/i);
   await finish(logs.page, logs.errors, 'logs');
 });
@@ -171,7 +171,7 @@ test('the submit form posts the job file, its arguments and parallelism, then op
   await page.fill('input[name="args"]', '--input "data/in file.csv" --verbose');
   await page.fill('input[name="parallelism"]', '3');
   await page.click('form.submit-form button[type="submit"]');
-  await page.waitForFunction(() => location.hash.startsWith('#/jobs/5ub'));
+  await page.waitForFunction("location.hash.startsWith('#/jobs/5ub')");
   const call = backend.calls.find((c) => c.method === 'submit');
   assert.deepEqual(call?.body, {
     file: '/srv/jobs/word-count.ts',
@@ -185,7 +185,7 @@ test('the submit form posts the job file, its arguments and parallelism, then op
   await sql.page.check('input[name="kind"][value="sql"]');
   await sql.page.fill('textarea[name="sql"]', 'SELECT 1');
   await sql.page.click('form.submit-form button[type="submit"]');
-  await sql.page.waitForFunction(() => location.hash.startsWith('#/jobs/5ub'));
+  await sql.page.waitForFunction("location.hash.startsWith('#/jobs/5ub')");
   assert.deepEqual(backend.calls.filter((c) => c.method === 'submit')[1]?.body, { sql: 'SELECT 1' });
   await finish(sql.page, sql.errors, 'submitted-sql');
 });

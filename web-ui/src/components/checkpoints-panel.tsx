@@ -13,7 +13,9 @@ const SERIES: PlotSeries[] = [
 export function CheckpointsPanel({ doc }: { doc: CheckpointsDocument | undefined }) {
   const history = doc?.history ?? [];
   const data = useMemo(() => {
-    const done = history.filter((c) => typeof c.trigger_timestamp === 'number').sort((a, b) => a.id - b.id);
+    const done = history
+      .filter((c) => c.status === 'COMPLETED' && typeof c.trigger_timestamp === 'number')
+      .sort((a, b) => a.id - b.id);
     return [
       done.map((c) => (c.trigger_timestamp as number) / 1000),
       done.map((c) => c.state_size ?? c.checkpointed_size ?? null),
