@@ -41,6 +41,7 @@ before(() => {
   tarball = join(work, info!.filename);
   const files = info!.files.map((f) => f.path);
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'), 'compiled entry and types packed');
+  assert.ok(files.includes('dist/web-ui/index.html'), 'the built dashboard packed (nothing is built at install)');
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'no sources or tests packed');
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), '{ "name": "user-project", "version": "1.0.0" }\n');
