@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { dashboardDir } from '../src/web/dashboard-dir.js';
+import { createRestServer } from '../src/web/rest-server.js';
 import { FakeJobsBackend } from './fixtures/fake-jobs-backend.js';
-// The stand-in has the real server's call shape: at merge, import createRestServer from '../src/web/rest-server.js'.
-import { createRestServer } from './fixtures/stand-in-rest-server.js';
 
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against the REST API over a fake backend

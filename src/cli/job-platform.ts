@@ -3,8 +3,15 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { LogSettings } from '../runtime/logging/job-logger.js';
 import { startJobJsonWriter } from '../runtime/monitor/job-json-file.js';
 import { JobMonitor } from '../runtime/monitor/job-monitor.js';
+import { dashboardDir } from '../web/dashboard-dir.js';
 import { createRestServer, listenOnFreePort, type RestServer } from '../web/rest-server.js';
 import { SingleJobBackend } from '../web/single-job-backend.js';
+
+/** The dashboard's built files, when there are any (the REST API works without them). */
+function staticDirOption(): { staticDir?: string } {
+  const dir = dashboardDir();
+  return dir === undefined ? {} : { staticDir: dir };
+}
 
 /** The options of `sluice run` that make a job observable (see docs/PLATFORM.md, "Job process protocol"). */
 export interface PlatformOptions {
@@ -63,7 +70,9 @@ export function startPlatform(
       if (options.web === undefined || options.web === false) return;
       const backend = new SingleJobBackend(monitor, { ...controls, ...(logFile === undefined ? {} : { logFile }) });
       const start = options.web === true ? 8081 : options.web;
-      server = await listenOnFreePort(start, (port) => createRestServer(backend, { host: '127.0.0.1', port }));
+      server = await listenOnFreePort(start, (port) =>
+        createRestServer(backend, { host: '127.0.0.1', port, ...staticDirOption() }),
+      );
       process.stderr.write(`web: ${server.url} (job ${monitor.jobId})\n`);
       if (options.webPortFile !== undefined) await writeAtomically(resolve(options.webPortFile), `${server.port}\n`);
     },

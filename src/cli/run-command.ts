@@ -77,7 +77,9 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
     return clusterCommand(path, jobArgs, options, overrides);
   }
   const started = Date.now();
-  const platform = startPlatform(options.jobName ?? path, options, engineConfig(options), (line) => process.stderr.write(`${line}\n`));
+  const platform = startPlatform(options.jobName ?? path, options, engineConfig(options), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   try {
     return await runWithPlatform(path, file, jobArgs, options, overrides, started, platform);
   } finally {

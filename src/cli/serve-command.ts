@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { dashboardDir } from '../web/dashboard-dir.js';
 import { isLoopback } from '../web/request-guards.js';
 import { createRestServer, listenOnFreePort } from '../web/rest-server.js';
 import { ServiceBackend } from '../web/service/service-backend.js';
@@ -59,6 +60,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     log: (line) => process.stderr.write(`sluice serve: ${line}\n`),
   });
   await backend.start();
+  const staticDir = opts.staticDir === undefined ? dashboardDir() : resolve(opts.staticDir);
   let server: Awaited<ReturnType<typeof createRestServer>>;
   try {
     server = await listenOnFreePort(opts.port, (port) =>
@@ -67,7 +69,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
         port,
         ...(token === undefined ? {} : { token }),
         allowedOrigins: opts.allowOrigin,
-        ...(opts.staticDir === undefined ? {} : { staticDir: resolve(opts.staticDir) }),
+        ...(staticDir === undefined ? {} : { staticDir }),
       }),
     );
   } catch (e) {

@@ -156,6 +156,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
     querystring: METRICS_QUERY,
   }),
   jobResource(
+    'Recent per-vertex samples (rates, busy and back-pressured time, watermark) for live plots',
+    '/jobs/:jid/metrics-history',
+    '',
+    () => '/metrics-history',
+  ),
+  jobResource(
     'Structured log lines, paged (?offset=&limit=&q=), also after the job ended',
     '/jobs/:jid/logs',
     '',

@@ -50,7 +50,9 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, bodyGiven?: unknown): Promise<T> {
+  // The API refuses mutating requests that are not JSON (a guard against cross-site form posts): send at least {}.
+  const body = bodyGiven === undefined && method !== 'GET' ? {} : bodyGiven;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
