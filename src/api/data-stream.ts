@@ -218,7 +218,7 @@ export class DataStream<T> {
   }
 
   // ---- properties of the operator that produces this stream ----
-  private update(change: Partial<{ name: string; uid: string; parallelism: number }>): this {
+  private update(change: Partial<{ name: string; uid: string; parallelism: number; watermarkDelayMs: number }>): this {
     if (this.ref.partitioning !== undefined || this.ref.sideOutput !== undefined) {
       throw new PlanError('name/uid/parallelism apply to an operator, not to a partitioned view of its output');
     }
@@ -242,5 +242,28 @@ export class DataStream<T> {
     if (!Number.isInteger(parallelism) || parallelism < 1)
       throw new PlanError(`parallelism must be >= 1, got ${parallelism}`);
     return this.update({ parallelism });
+  }
+  /**
+   * For a function that emits records up to `delayMs` behind its input watermark (e.g. a join emitting a pair when
+   * its second row arrives, stamped with the first row's time): the watermark of this stream lags the function's
+   * input watermark by `delayMs`, so those records are not late for event-time operators downstream (windows,
+   * timers). A record emitted with timestamp t is on time downstream when t > input watermark - `delayMs`.
+   * The function's own timers and `currentWatermark()` keep following its input watermark; the final watermark at
+   * the end of bounded input is forwarded unchanged, so every downstream window still fires. Applies to the stream
+   * returned by `process()` or `connect(...).process()` (keyed or not); replaces an earlier delay.
+   *
+   * @throws PlanError for another kind of operator, or a delay that is not a finite number >= 0.
+   */
+  holdBackWatermarks(delayMs: number): this {
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw new PlanError(`holdBackWatermarks: the delay must be a finite number of ms >= 0, got ${String(delayMs)}`);
+    }
+    const node = this.env.planBuilder.get(this.ref.nodeId);
+    if (node.kind !== 'process' && node.kind !== 'coProcess') {
+      throw new PlanError(
+        `holdBackWatermarks applies to the output of process() or connect(...).process(), not to '${node.name}' (${node.kind})`,
+      );
+    }
+    return this.update({ watermarkDelayMs: delayMs });
   }
 }

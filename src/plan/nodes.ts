@@ -55,8 +55,9 @@ export type PlanNode =
     })
   | (NodeBase & { kind: 'timestamps'; strategy: WatermarkStrategy<unknown> })
   | (NodeBase & { kind: 'map' | 'filter' | 'flatMap'; fn: Fn; rich?: object })
-  | (NodeBase & { kind: 'process'; fn: object; keySelector: KeySelector | undefined })
-  | (NodeBase & { kind: 'coProcess'; fn: object; keySelectors: [KeySelector, KeySelector] | undefined })
+  | (NodeBase & WatermarkHoldBack & { kind: 'process'; fn: object; keySelector: KeySelector | undefined })
+  | (NodeBase &
+      WatermarkHoldBack & { kind: 'coProcess'; fn: object; keySelectors: [KeySelector, KeySelector] | undefined })
   | (NodeBase & { kind: 'broadcastProcess'; fn: object; keySelector: KeySelector | undefined })
   | (NodeBase & { kind: 'reduce'; fn: Fn; keySelector: KeySelector })
   | (NodeBase & {
@@ -78,6 +79,18 @@ export type PlanNode =
   | (NodeBase & WindowSpec & { kind: 'window'; keySelector: KeySelector | undefined })
   | (NodeBase & { kind: 'union' })
   | (NodeBase & { kind: 'sink'; sink: Sink<unknown> });
+
+/**
+ * A process function that emits records behind its input watermark (e.g. an interval join's pairs, stamped with
+ * the time of the row that arrived first) declares by how much, so they are not late for event-time operators
+ * downstream: its output watermark is its input watermark minus `watermarkDelayMs` (Flink's watermark delay of
+ * interval joins). Its own timers and `currentWatermark()` still follow the input watermark; the final watermark
+ * at the end of input passes unchanged, so downstream windows all fire.
+ */
+export interface WatermarkHoldBack {
+  /** ms, >= 0; absent or 0: the input watermark is forwarded as is. */
+  readonly watermarkDelayMs?: number;
+}
 
 /** Everything a window operator needs besides its key selector. */
 export interface WindowSpec {

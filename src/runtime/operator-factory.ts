@@ -52,9 +52,9 @@ export function createOperator(node: PlanNode, copyFunctions = false): StreamOpe
       return new FlatMapOperator(fn as never, rich);
     }
     case 'process':
-      return new ProcessOperator(own(node.fn) as never, node.keySelector);
+      return new ProcessOperator(own(node.fn) as never, node.keySelector, node.watermarkDelayMs);
     case 'coProcess':
-      return new CoProcessOperator(own(node.fn) as never, node.keySelectors);
+      return new CoProcessOperator(own(node.fn) as never, node.keySelectors, node.watermarkDelayMs);
     case 'broadcastProcess':
       return new BroadcastProcessOperator(own(node.fn) as never, node.keySelector);
     case 'reduce':

@@ -16,8 +16,9 @@ export class CoProcessOperator extends FunctionOperator<AnyCoFunction> {
   constructor(
     fn: AnyCoFunction,
     private readonly keySelectors: [KeySelector, KeySelector] | undefined,
+    watermarkDelayMs = 0,
   ) {
-    super(fn, keySelectors !== undefined);
+    super(fn, keySelectors !== undefined, watermarkDelayMs);
   }
 
   processBatch(batch: Batch, input: number): void {

@@ -1,6 +1,6 @@
 import type { Key } from '../../core/key.js';
 import type { OutputTag } from '../../core/output-tag.js';
-import { NO_TIMESTAMP } from '../../core/time.js';
+import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/time.js';
 import type {
   Collector,
   OnTimerContext,
@@ -18,6 +18,8 @@ import { closeFunction, KeyedTimers, nonKeyedTimerService, openFunction, userErr
  *
  * Output records carry the timestamp of the input record; from an event-time timer, the timer's time.
  * On bounded input, processing-time timers pending at the end fire once (timers they register are dropped).
+ * With `watermarkDelayMs` > 0 the forwarded watermark lags the input watermark by that much (timers fire on the
+ * input watermark); the final watermark is forwarded as is.
  */
 export abstract class FunctionOperator<F extends object>
   extends AbstractOperator
@@ -31,6 +33,7 @@ export abstract class FunctionOperator<F extends object>
   constructor(
     protected readonly fn: F,
     private readonly keyed: boolean,
+    private readonly watermarkDelayMs = 0,
   ) {
     super();
   }
@@ -78,7 +81,9 @@ export abstract class FunctionOperator<F extends object>
 
   override processWatermark(watermark: number): void {
     this.timers?.eventTimers.fireUpTo(watermark, (t) => this.fire(t, 'eventTime'));
-    this.out.emitWatermark(watermark);
+    // MAX_WATERMARK - d is still MAX_WATERMARK (infinity); the explicit case keeps that obvious.
+    const delay = this.watermarkDelayMs;
+    this.out.emitWatermark(delay === 0 || watermark === MAX_WATERMARK ? watermark : watermark - delay);
   }
 
   nextProcessingTime(): number | undefined {

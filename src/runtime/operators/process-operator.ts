@@ -10,8 +10,9 @@ export class ProcessOperator extends FunctionOperator<KeyedProcessFunction<Key, 
   constructor(
     fn: KeyedProcessFunction<Key, unknown, unknown>,
     private readonly keySelector: KeySelector | undefined,
+    watermarkDelayMs = 0,
   ) {
-    super(fn, keySelector !== undefined);
+    super(fn, keySelector !== undefined, watermarkDelayMs);
   }
 
   processBatch(batch: Batch): void {

@@ -32,10 +32,16 @@ type Entry = readonly [row: Row, matched: boolean];
  * without match is padded at once. Rows are never refused as late: a row behind the watermark joins what is still
  * buffered, so for input whose rows arrive at or after the watermark the result is the full nested-loop join.
  * Flink removes expired rows lazily, so its answer for rows behind the watermark may include a few more pairs.
- * Output records carry the left row's time (the right's for right-padded rows). A NULL key equals nothing.
- * Processing time (`leftTimeIndex`/`rightTimeIndex` are materialised proctime columns): pairs are matched on the
- * columns' values the same way, but without a watermark rows stay buffered (and outer rows unpadded) until the
- * input ends.
+ * A NULL key equals nothing. Processing time (`leftTimeIndex`/`rightTimeIndex` are materialised proctime
+ * columns): pairs are matched on the columns' values the same way, but without a watermark rows stay buffered (and
+ * outer rows unpadded) until the input ends.
+ *
+ * Output records carry the left row's time (the right's for right-padded rows, whose left columns are NULL): the
+ * record timestamp of a SQL relation is the value of its rowtime column, and both time columns stay time
+ * attributes after an interval join (as in Flink, whose SQL windows read the column, not the record timestamp;
+ * the DataStream interval join's max(left, right) matches neither column). A planner windowing on the right's
+ * time column re-stamps the rows from that column first. The output watermark is held back by
+ * {@link intervalJoinWatermarkDelay}, so joined rows are not late for event-time operators downstream.
  */
 export function intervalJoin(
   left: DataStream<Row>,
@@ -71,9 +77,29 @@ export function intervalJoin(
     .keyBy(sqlKeySelector(leftKeys))
     .connect(right.keyBy(sqlKeySelector(rightKeys)))
     .process<Row>(fn, options.name)
-    .uid(options.uid);
+    .uid(options.uid)
+    .holdBackWatermarks(intervalJoinWatermarkDelay(joinType, lowerBound, upperBound));
   if (options.parallelism !== undefined) out.setParallelism(options.parallelism);
   return out;
+}
+
+/**
+ * How far the interval join holds its output watermark behind its input watermark (Flink's watermark delay of
+ * interval joins), so that what it emits behind the input watermark is not late downstream on either time column.
+ * A pair made when its right row r arrives carries a left time down to r - upperBound; one made when its left row
+ * l arrives a right time down to l + lowerBound: max(upperBound, -lowerBound). Outer joins add 1 ms on the side
+ * they pad, since a padded row is emitted by the timer one past the end of its row's interval (Flink's cleanup
+ * timing, where its padded rows can be late). Then every output row of input rows after their input watermark is
+ * after the output watermark. Never negative.
+ */
+export function intervalJoinWatermarkDelay(
+  joinType: Exclude<JoinType, 'SEMI' | 'ANTI'>,
+  lowerBound: number,
+  upperBound: number,
+): number {
+  const leftPad = joinType === 'LEFT' || joinType === 'FULL' ? 1 : 0;
+  const rightPad = joinType === 'RIGHT' || joinType === 'FULL' ? 1 : 0;
+  return Math.max(0, upperBound + leftPad, -lowerBound + rightPad);
 }
 
 class IntervalJoinFunction implements KeyedCoProcessFunction<unknown, Row, Row, Row> {
