@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
@@ -26,7 +26,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** The engine options `sluice run` and `sluice sql` share (parallelism, mode, checkpoints, savepoints, cluster). */
+/**
+ * The engine options `sluice run` and `sluice sql` share (parallelism, mode, checkpoints, savepoints, cluster).
+ * The options for `sluice serve`'s job processes are listed, not hidden: the service reads this help to learn
+ * whether its job processes speak the protocol.
+ */
 function addEngineOptions(command: Command): Command {
   return command
     .option('-p, --parallelism <n>', 'parallel subtasks per operator, one worker thread each', positiveInt)
@@ -77,9 +81,9 @@ function addEngineOptions(command: Command): Command {
       port,
     )
     .option('--web-linger', 'with --web: keep serving after the job ended, until Ctrl-C')
-    .addOption(new Option('--web-port-file <file>', 'write the bound web port to FILE').hideHelp())
-    .addOption(new Option('--job-dir <dir>', 'keep DIR/job.json current and log to DIR/logs.jsonl').hideHelp())
-    .addOption(new Option('--log-file <file>', 'append every log line as JSON to FILE').hideHelp())
+    .option('--web-port-file <file>', 'for sluice serve: write the bound web port to FILE')
+    .option('--job-dir <dir>', 'for sluice serve: keep DIR/job.json current and log to DIR/logs.jsonl')
+    .option('--log-file <file>', 'append every log line as JSON to FILE')
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');
