@@ -20,6 +20,11 @@ function port(value: string): number {
   return n;
 }
 
+function jobIdArg(value: string): string {
+  if (!/^[0-9a-f]{32}$/.test(value)) throw new InvalidArgumentError('expected 32 lower-case hex digits');
+  return value;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -84,6 +89,11 @@ function addEngineOptions(command: Command): Command {
     .option('--web-port-file <file>', 'for sluice serve: write the bound web port to FILE')
     .option('--job-dir <dir>', 'for sluice serve: keep DIR/job.json current and log to DIR/logs.jsonl')
     .option('--log-file <file>', 'append every log line as JSON to FILE')
+    .option(
+      '--web-job-id <jid>',
+      'for sluice serve: the job id (32 hex digits) shown by the REST API, logs and metrics',
+      jobIdArg,
+    )
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');

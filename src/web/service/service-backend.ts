@@ -330,7 +330,7 @@ export class ServiceBackend implements JobsBackend {
       sqlFile: join(dir, 'job.sql'),
     };
     rmSync(paths.portFile, { force: true });
-    const proc = new JobProcess(childArgv(this.options.bin, meta.request, paths, caps), {
+    const proc = new JobProcess(childArgv(this.options.bin, meta.request, paths, caps, meta.id), {
       cwd: this.options.cwd,
       stdout: join(dir, 'stdout.log'),
       stderr: join(dir, 'stderr.log'),
