@@ -28,6 +28,9 @@ const input = join(dir, 'orders.txt');
 /** Input size: every per-vertex record count is checked against it. */
 const N = 1000;
 const orders = Array.from({ length: N }, (_, i) => `c${i % 13},${i}`);
+/** The service runs with a token: Prometheus, the dashboard and every REST call must present it. */
+const TOKEN = 'platform-e2e-token';
+const serve = () => startService(['--port', '0', '--data-dir', data, '--token', TOKEN], { token: TOKEN });
 
 const services: Service[] = [];
 const processes: SluiceProcess[] = [];
@@ -41,7 +44,7 @@ const jobs = { ok: '', failing: '', hold: '' };
 before(async () => {
   writeFileSync(input, `${orders.join('\n')}\n`);
   builtDashboard();
-  service = await startService(['--port', '0', '--data-dir', data]);
+  service = await serve();
   services.push(service);
 });
 
@@ -131,6 +134,19 @@ test('a bounded job finishes and a failing one fails over REST: record counts, e
   assertCountsEqualInput(details);
   const parse = (details.vertices as Doc[]).find((v) => v.name === 'parse-amount');
   assert.equal(parse.parallelism, 2);
+  // Per subtask, and Flink's aggregation over subtasks.
+  const vertex = await get(service, `/jobs/${jobs.ok}/vertices/${parse.id}`);
+  assert.equal(vertex.subtasks.length, 2);
+  assert.equal(
+    (vertex.subtasks as Doc[]).reduce((n, t) => n + t.metrics['read-records'], 0),
+    N,
+    JSON.stringify(vertex.subtasks),
+  );
+  const agg = await get(service, `/jobs/${jobs.ok}/vertices/${parse.id}/subtasks/metrics?get=numRecordsIn`);
+  assert.deepEqual(
+    agg.map((m: Doc) => [m.id, m.sum]),
+    [['numRecordsIn', N]],
+  );
   const written = readFileSync(join(dir, 'orders-out.jsonl'), 'utf8').trim().split('\n');
   assert.equal(written.length, N);
 
@@ -152,7 +168,9 @@ test('a real Prometheus server scrapes /metrics and answers a query over the job
   const r = await service.api('POST', '/jobs', { file: holdJob, args: [String(N)], parallelism: 2 });
   assert.equal(r.status, 200, r.text);
   jobs.hold = r.json.jobid;
-  prometheus = await startPrometheus(join(dir, 'prometheus'), `${service.url}/metrics`);
+  const anonymous = await fetch(`${service.url}/metrics`);
+  assert.equal(anonymous.status, 401, 'the service wants its token');
+  prometheus = await startPrometheus(join(dir, 'prometheus'), `${service.url}/metrics`, { token: TOKEN });
   const p = prometheus;
   await until(
     async () => ((await p.target())?.health === 'up' ? true : undefined),
@@ -186,7 +204,7 @@ async function openPage(hash: string): Promise<{ page: Page; errors: string[] }>
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${service.url}/${hash}`);
+  await page.goto(`${service.url}/${hash}?token=${TOKEN}`);
   return { page, errors };
 }
 
@@ -226,7 +244,7 @@ test('the dashboard served by sluice serve shows the jobs with their states and 
 
 test('after a restart of the service the job list, details, exceptions and logs are still there', async () => {
   await service.stop('SIGKILL');
-  service = await startService(['--port', '0', '--data-dir', data]);
+  service = await serve();
   services.push(service);
   const overview = await get(service, '/jobs/overview');
   const states = Object.fromEntries((overview.jobs as Doc[]).map((j) => [j.jid, j.state]));
@@ -239,7 +257,7 @@ test('after a restart of the service the job list, details, exceptions and logs 
   assertUserLogs(await logLines(service, jobs.ok), jobs.ok);
 });
 
-test('savepoint and rescale over REST: the job restarts at the new parallelism and its output is exactly once', async () => {
+test('savepoint, rescale and a service restart: the job runs on at the new parallelism, its output exactly once', async () => {
   const count = 6000;
   const out = join(dir, 'rated-out');
   const r = await service.api('POST', '/jobs', {
@@ -274,6 +292,12 @@ test('savepoint and rescale over REST: the job restarts at the new parallelism a
     const parallelism = (d.json?.vertices as Doc[] | undefined)?.map((v) => v.parallelism) ?? [];
     return d.json?.state === 'RUNNING' && parallelism.includes(3) ? true : undefined;
   }, 'the rescaled job to run at parallelism 3');
+
+  // A restarted service resumes the job from its checkpoints (SIGTERM stops the service and its job processes).
+  assert.equal(await service.stop('SIGTERM'), 0, service.stderr());
+  service = await serve();
+  services.push(service);
+  assert.match(service.stderr(), new RegExp(`resuming job ${jid}`));
   assert.equal((await untilState(service, jid, ['FINISHED', 'FAILED', 'CANCELED'])).state, 'FINISHED');
   const config = await get(service, `/jobs/${jid}/config`);
   assert.equal(config['execution-config']['job-parallelism'], 3);
