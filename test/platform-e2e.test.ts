@@ -290,6 +290,9 @@ test('savepoint, rescale and a service restart: the job runs on at the new paral
   await until(async () => {
     const d = await service.api('GET', `/jobs/${jid}`);
     const parallelism = (d.json?.vertices as Doc[] | undefined)?.map((v) => v.parallelism) ?? [];
+    if (['FINISHED', 'FAILED', 'CANCELED'].includes(d.json?.state)) {
+      assert.fail(`the job ended ${d.json.state} instead of running again at parallelism 3: ${service.stderr()}`);
+    }
     return d.json?.state === 'RUNNING' && parallelism.includes(3) ? true : undefined;
   }, 'the rescaled job to run at parallelism 3');
 
@@ -305,6 +308,30 @@ test('savepoint, rescale and a service restart: the job runs on at the new paral
   const want = ratedReference(count);
   assert.deepEqual(notCovered(got, want), [], 'no output twice or wrong');
   assert.deepEqual(notCovered(want, got), [], 'no output lost');
+});
+
+test('stop over REST: the job stops with a savepoint and ends FINISHED', async () => {
+  const r = await service.api('POST', '/jobs', {
+    file: holdJob,
+    args: [String(N)],
+    parallelism: 2,
+    checkpointDir: join(dir, 'hold-ck'),
+    checkpointInterval: 200,
+  });
+  assert.equal(r.status, 200, r.text);
+  const jid = r.json.jobid as string;
+  await until(async () => {
+    const c = await service.api('GET', `/jobs/${jid}/checkpoints`);
+    return c.status === 200 && c.json.counts.completed > 0 ? true : undefined;
+  }, 'a completed checkpoint');
+  const stop = await service.api('POST', `/jobs/${jid}/stop`, {});
+  assert.equal(stop.status, 202, stop.text);
+  const done = await until(async () => {
+    const s = await get(service, `/jobs/${jid}/savepoints/${stop.json['request-id']}`);
+    return s.status.id === 'COMPLETED' ? s : undefined;
+  }, 'the savepoint of the stop');
+  assert.ok(existsSync(join(done.operation.location, '_metadata')), JSON.stringify(done));
+  assert.equal((await untilState(service, jid, ['FINISHED', 'FAILED', 'CANCELED'])).state, 'FINISHED');
 });
 
 test('sluice serve refuses a non-loopback bind without a token', async () => {
