@@ -8,10 +8,10 @@ import type { ExpressionCompiler } from './functions/function-catalog.js';
 import { FunctionRegistry } from './functions/function-registry.js';
 import { parseScript } from './parser/parse-script.js';
 import { Catalog } from './planner/catalog.js';
+import { modeOf } from './planner/changelog-inference.js';
 import type { LogicalNode } from './planner/logical-nodes.js';
 import { Planner } from './planner/planner.js';
 import { runStatement } from './planner/statements.js';
-import { modeOf } from './planner/changelog-inference.js';
 import { type ChangelogMode, COLUMN_OFFSET, ROW_KIND_SHORT, type Row } from './runtime/row.js';
 import { SqlError } from './sql-error.js';
 import type { Schema, SqlType } from './types/sql-type.js';
@@ -126,10 +126,18 @@ export class TableEnvironment {
     const rowtime = options.rowtime;
     const rowtimeAt = rowtime === undefined ? -1 : names.indexOf(rowtime);
     const fields = schema.fields.map((f, i) =>
-      i === rowtimeAt ? { name: f.name, type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' } as SqlType } : f,
+      i === rowtimeAt
+        ? {
+            name: f.name,
+            type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' } as SqlType,
+          }
+        : f,
     );
     if (rowtime !== undefined && rowtimeAt < 0) {
-      fields.push({ name: rowtime, type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' } });
+      fields.push({
+        name: rowtime,
+        type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' },
+      });
     }
     const width = fields.length;
     const toRow = (value: T, ts: number | undefined): Row => {
@@ -170,7 +178,7 @@ export class TableEnvironment {
     const lowered = this.planner.lowerQuery(table.node, table.text, '<table>', undefined);
     if (lowered.mode !== 'insert-only') {
       throw new SqlError(
-        "Table is not an append-only table. Use the toChangelogStream() to convert a table with update changes",
+        'Table is not an append-only table. Use the toChangelogStream() to convert a table with update changes',
         undefined,
         table.text,
         '<table>',
@@ -185,7 +193,10 @@ export class TableEnvironment {
     if (!(table instanceof PlannedTable)) throw new Error('toChangelogStream takes a Table of this environment');
     const lowered = this.planner.lowerQuery(table.node, table.text, '<table>', undefined);
     const names = table.schema.fields.map((f) => f.name);
-    return lowered.stream.map((row: Row) => ({ kind: ROW_KIND_SHORT[row[0] as number] ?? '+I', row: toObject(names, row) }), 'ToChangelogStream');
+    return lowered.stream.map(
+      (row: Row) => ({ kind: ROW_KIND_SHORT[row[0] as number] ?? '+I', row: toObject(names, row) }),
+      'ToChangelogStream',
+    );
   }
 
   /**

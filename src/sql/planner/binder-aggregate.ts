@@ -1,8 +1,14 @@
+import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { Expression, Select, Span } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
-import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { SqlType } from '../types/sql-type.js';
-import { type CollectedAggregate, type ExprBinder, type ExprContext, type Fail, placeholderIndex } from './binder-expr.js';
+import {
+  type CollectedAggregate,
+  type ExprBinder,
+  type ExprContext,
+  type Fail,
+  placeholderIndex,
+} from './binder-expr.js';
 import { REX_SPANS, type Scope } from './binder-scope.js';
 import { type AggSpec, type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
@@ -40,9 +46,16 @@ export function bindAggregation(
   const groupNames: string[] = [];
   let window: { spec: WindowSpec; time: Rex; eventTime: boolean } | undefined;
   for (const item of select.groupBy?.items ?? []) {
-    if (item.kind !== 'expression') return fail('GROUPING SETS, ROLLUP and CUBE are not supported', select.groupBy!.span);
+    if (item.kind !== 'expression')
+      return fail('GROUPING SETS, ROLLUP and CUBE are not supported', select.groupBy!.span);
     const e = item.expression;
-    const legacy = e.kind === 'call' ? e.name.parts.map((p) => p.name).join('.').toUpperCase() : '';
+    const legacy =
+      e.kind === 'call'
+        ? e.name.parts
+            .map((p) => p.name)
+            .join('.')
+            .toUpperCase()
+        : '';
     if (e.kind === 'call' && (legacy === 'TUMBLE' || legacy === 'HOP' || legacy === 'SESSION')) {
       if (window !== undefined) return fail('Only one group window is allowed', e.span);
       window = legacyWindow(legacy, e.args, binder, plain, fail, e.span);
@@ -108,7 +121,13 @@ export function bindAggregation(
           },
         } as LogicalNode;
       } else {
-        result.node = { kind: 'aggregate', input: preNode, groupKeys: keys, calls, schema: { fields: [...keyFields, ...aggFields] } };
+        result.node = {
+          kind: 'aggregate',
+          input: preNode,
+          groupKeys: keys,
+          calls,
+          schema: { fields: [...keyFields, ...aggFields] },
+        };
       }
       const groupDigests = new Map(groupRex.map((r, i) => [digest(r), i]));
       const aggBase = g + (window === undefined ? 0 : 3);
@@ -151,8 +170,13 @@ function legacyWindow(
   const [timeArg, ...rest] = args;
   if (timeArg === undefined) return fail(`${name} needs a time attribute argument`, span);
   const time = binder.bind(timeArg, ctx);
-  const attr = time.type.kind === 'TIMESTAMP' || time.type.kind === 'TIMESTAMP_LTZ' ? time.type.timeAttribute : undefined;
-  if (attr === undefined) return fail(`Window can only be defined over a time attribute column, but is of type ${time.type.kind}`, timeArg.span);
+  const attr =
+    time.type.kind === 'TIMESTAMP' || time.type.kind === 'TIMESTAMP_LTZ' ? time.type.timeAttribute : undefined;
+  if (attr === undefined)
+    return fail(
+      `Window can only be defined over a time attribute column, but is of type ${time.type.kind}`,
+      timeArg.span,
+    );
   const ms = rest.map((r) => constantMs(binder.bind(r, ctx), r.span, fail));
   let spec: WindowSpec;
   if (name === 'TUMBLE') {

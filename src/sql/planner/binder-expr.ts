@@ -1,5 +1,5 @@
-import { FunctionTypeError, type FunctionCatalog } from '../functions/function-catalog.js';
-import type { Expression, FunctionCall, Span, WindowSpec as AstWindowSpec } from '../parser/ast.js';
+import { type FunctionCatalog, FunctionTypeError } from '../functions/function-catalog.js';
+import type { WindowSpec as AstWindowSpec, Expression, FunctionCall, Span } from '../parser/ast.js';
 import type { Rex, RexCall } from '../plan/rex.js';
 import { nearestName } from '../sql-error.js';
 import { formatType, MAX_VARCHAR_LENGTH, type SqlType } from '../types/sql-type.js';
@@ -55,7 +55,12 @@ const GROUP_WINDOWS = new Set(['TUMBLE', 'HOP', 'SESSION', 'CUMULATE']);
 
 /** A placeholder call carrying an index (`$AGG`, `$OVER`, `$WIN`). */
 export function placeholder(name: string, index: number, type: SqlType): RexCall {
-  return { kind: 'call', name, args: [{ kind: 'literal', value: index, type: { kind: 'INT', nullable: false } }], type };
+  return {
+    kind: 'call',
+    name,
+    args: [{ kind: 'literal', value: index, type: { kind: 'INT', nullable: false } }],
+    type,
+  };
 }
 
 /** The index of a placeholder call, or undefined when `rex` is not one named `name`. */
@@ -160,7 +165,12 @@ export class ExprBinder {
         if (e.operator === 'NOT') return this.call('NOT', [x], bool(x.type.nullable), e.span);
         if (e.operator === '+') return x;
         if (x.kind === 'literal' && typeof x.value === 'number') return { ...x, value: -x.value };
-        return this.call('-', [{ kind: 'literal', value: 0, type: { ...x.type, nullable: false } as SqlType }, x], stripTimeAttribute(x.type), e.span);
+        return this.call(
+          '-',
+          [{ kind: 'literal', value: 0, type: { ...x.type, nullable: false } as SqlType }, x],
+          stripTimeAttribute(x.type),
+          e.span,
+        );
       }
       case 'call':
         return this.functionCall(e, ctx);
@@ -172,25 +182,43 @@ export class ExprBinder {
           args.push(operand === undefined ? when : this.binary('=', operand, when, w.when.span));
           args.push(this.bind(w.then, ctx));
         }
-        const elseRex: Rex = e.else === undefined ? { kind: 'literal', value: null, type: { kind: 'NULL', nullable: true } } : this.bind(e.else, ctx);
+        const elseRex: Rex =
+          e.else === undefined
+            ? { kind: 'literal', value: null, type: { kind: 'NULL', nullable: true } }
+            : this.bind(e.else, ctx);
         const thens = [...args.filter((_, i) => i % 2 === 1), elseRex];
         const type = commonType(thens.map((t) => t.type));
-        if (type === undefined) this.fail(`Incompatible types in CASE: ${thens.map((t) => formatType(t.type)).join(', ')}`, e.span);
+        if (type === undefined)
+          this.fail(`Incompatible types in CASE: ${thens.map((t) => formatType(t.type)).join(', ')}`, e.span);
         const resultType = { ...type, nullable: type.nullable || e.else === undefined } as SqlType;
         return this.call('CASE', [...args, elseRex], resultType, e.span);
       }
       case 'cast': {
         const x = this.bind(e.expression, ctx);
         const target = typeFromAst(e.type);
-        const type = { ...target, nullable: e.try || x.type.nullable || target.nullable && e.type.nullable && x.type.nullable } as SqlType;
-        return this.call(e.try ? 'TRY_CAST' : 'CAST', [x], e.try ? ({ ...target, nullable: true } as SqlType) : { ...type, nullable: x.type.nullable } as SqlType, e.span);
+        const type = {
+          ...target,
+          nullable: e.try || x.type.nullable || (target.nullable && e.type.nullable && x.type.nullable),
+        } as SqlType;
+        return this.call(
+          e.try ? 'TRY_CAST' : 'CAST',
+          [x],
+          e.try ? ({ ...target, nullable: true } as SqlType) : ({ ...type, nullable: x.type.nullable } as SqlType),
+          e.span,
+        );
       }
       case 'between': {
         const x = this.bind(e.expression, ctx);
         const lo = this.bind(e.low, ctx);
         const hi = this.bind(e.high, ctx);
         let r: Rex = and([this.binary('>=', x, lo, e.span), this.binary('<=', x, hi, e.span)])!;
-        if (e.symmetric) r = this.call('OR', [r, and([this.binary('>=', x, hi, e.span), this.binary('<=', x, lo, e.span)])!], BOOL, e.span);
+        if (e.symmetric)
+          r = this.call(
+            'OR',
+            [r, and([this.binary('>=', x, hi, e.span), this.binary('<=', x, lo, e.span)])!],
+            BOOL,
+            e.span,
+          );
         return e.negated ? this.call('NOT', [r], r.type, e.span) : r;
       }
       case 'inList': {
@@ -202,7 +230,8 @@ export class ExprBinder {
       case 'inSubquery':
       case 'exists':
       case 'scalarSubquery':
-        if (ctx.subquery === undefined) return this.fail('Subqueries are only supported in WHERE conditions here', e.span);
+        if (ctx.subquery === undefined)
+          return this.fail('Subqueries are only supported in WHERE conditions here', e.span);
         return ctx.subquery(e);
       case 'is': {
         const x = this.bind(e.expression, ctx);
@@ -222,12 +251,21 @@ export class ExprBinder {
         const i = this.bind(e.index, ctx);
         const t = c.type;
         const type: SqlType =
-          t.kind === 'ARRAY' ? { ...t.element, nullable: true } as SqlType : t.kind === 'MAP' ? { ...t.value, nullable: true } as SqlType : { kind: 'ANY', nullable: true };
+          t.kind === 'ARRAY'
+            ? ({ ...t.element, nullable: true } as SqlType)
+            : t.kind === 'MAP'
+              ? ({ ...t.value, nullable: true } as SqlType)
+              : { kind: 'ANY', nullable: true };
         return this.call('ITEM', [c, i], type, e.span);
       }
       case 'row': {
         const fields = e.fields.map((f) => this.bind(f, ctx));
-        return this.call('ROW', fields, { kind: 'ROW', fields: fields.map((f, i) => ({ name: `EXPR$${i}`, type: f.type })), nullable: false }, e.span);
+        return this.call(
+          'ROW',
+          fields,
+          { kind: 'ROW', fields: fields.map((f, i) => ({ name: `EXPR$${i}`, type: f.type })), nullable: false },
+          e.span,
+        );
       }
       case 'array': {
         const els = e.elements.map((f) => this.bind(f, ctx));
@@ -243,7 +281,12 @@ export class ExprBinder {
           value: commonType(values.map((k) => k.type)) ?? { kind: 'ANY', nullable: true },
           nullable: false,
         };
-        return this.call('MAP', keys.flatMap((k, i) => [k, values[i]!]), type, e.span);
+        return this.call(
+          'MAP',
+          keys.flatMap((k, i) => [k, values[i]!]),
+          type,
+          e.span,
+        );
       }
       case 'star':
         return this.fail("'*' is only allowed in a select list or COUNT(*)", e.span);
@@ -257,7 +300,12 @@ export class ExprBinder {
               : e.name === 'CURRENT_DATE'
                 ? { kind: 'DATE', nullable: false }
                 : { kind: 'TIME', precision: 0, nullable: false };
-        return this.call(e.name, [], def === undefined ? fallback : this.infer(() => def.inferType([], e.span), e.span), e.span);
+        return this.call(
+          e.name,
+          [],
+          def === undefined ? fallback : this.infer(() => def.inferType([], e.span), e.span),
+          e.span,
+        );
       }
     }
   }
@@ -269,7 +317,11 @@ export class ExprBinder {
     if (r.kind === 'missing') {
       const where = r.qualifier === undefined ? 'any table' : `table '${r.qualifier}'`;
       const near = nearestName(r.name, r.candidates);
-      return this.fail(`Column '${r.name}' not found in ${where}`, span, near === undefined ? undefined : `Did you mean '${near}'?`);
+      return this.fail(
+        `Column '${r.name}' not found in ${where}`,
+        span,
+        near === undefined ? undefined : `Did you mean '${near}'?`,
+      );
     }
     let rex: Rex =
       r.depth === 0
@@ -285,11 +337,23 @@ export class ExprBinder {
     if (t.kind !== 'ROW') return this.fail(`Cannot access field '${name}' of a value of type ${formatType(t)}`, span);
     const index = t.fields.findIndex((f) => f.name === name);
     if (index < 0) {
-      const near = nearestName(name, t.fields.map((f) => f.name));
-      return this.fail(`Field '${name}' not found in ${formatType(t)}`, span, near === undefined ? undefined : `Did you mean '${near}'?`);
+      const near = nearestName(
+        name,
+        t.fields.map((f) => f.name),
+      );
+      return this.fail(
+        `Field '${name}' not found in ${formatType(t)}`,
+        span,
+        near === undefined ? undefined : `Did you mean '${near}'?`,
+      );
     }
     const ft = t.fields[index]!.type;
-    return { kind: 'field', expression: rex, index, type: t.nullable && !ft.nullable ? ({ ...ft, nullable: true } as SqlType) : ft };
+    return {
+      kind: 'field',
+      expression: rex,
+      index,
+      type: t.nullable && !ft.nullable ? ({ ...ft, nullable: true } as SqlType) : ft,
+    };
   }
 
   /** A binary operator: arithmetic typed by Flink's rules, comparisons and logic BOOLEAN. */
@@ -325,7 +389,10 @@ export class ExprBinder {
         }
         type ??= arithmeticType(op, l.type, r.type);
         if (type === undefined) {
-          return this.fail(`Cannot apply '${op}' to arguments of type '${formatType(l.type)}' and '${formatType(r.type)}'`, span);
+          return this.fail(
+            `Cannot apply '${op}' to arguments of type '${formatType(l.type)}' and '${formatType(r.type)}'`,
+            span,
+          );
         }
         return this.call(op, [l, r], stripTimeAttribute(type), span);
       }
@@ -337,7 +404,12 @@ export class ExprBinder {
     const upper = name.toUpperCase();
     if (e.over !== undefined) return this.overCall(e, name, ctx);
     if (upper === 'PROCTIME' && e.args.length === 0) {
-      return this.call('PROCTIME', [], { kind: 'TIMESTAMP_LTZ', precision: 3, nullable: false, timeAttribute: 'proctime' }, e.span);
+      return this.call(
+        'PROCTIME',
+        [],
+        { kind: 'TIMESTAMP_LTZ', precision: 3, nullable: false, timeAttribute: 'proctime' },
+        e.span,
+      );
     }
     const m = WINDOW_PROPS.exec(upper);
     if (m !== null) {
@@ -346,10 +418,16 @@ export class ExprBinder {
       const type: SqlType =
         which < 2
           ? { kind: 'TIMESTAMP', precision: 3, nullable: false }
-          : { kind: m[2] === 'PROCTIME' ? 'TIMESTAMP_LTZ' : 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: m[2] === 'PROCTIME' ? 'proctime' : 'rowtime' };
+          : {
+              kind: m[2] === 'PROCTIME' ? 'TIMESTAMP_LTZ' : 'TIMESTAMP',
+              precision: 3,
+              nullable: false,
+              timeAttribute: m[2] === 'PROCTIME' ? 'proctime' : 'rowtime',
+            };
       return placeholder('$WIN', which, type);
     }
-    if (GROUP_WINDOWS.has(upper) && ctx.groupWindow) return placeholder('$WINGROUP', 0, { kind: 'NULL', nullable: true });
+    if (GROUP_WINDOWS.has(upper) && ctx.groupWindow)
+      return placeholder('$WINGROUP', 0, { kind: 'NULL', nullable: true });
     const agg = this.catalog.aggregate(name);
     if (agg !== undefined) {
       if (ctx.aggregates === undefined) return this.fail(`Aggregate function '${name}' is not allowed here`, e.span);
@@ -357,7 +435,14 @@ export class ExprBinder {
       const inner: ExprContext = { scope: ctx.scope, namedWindows: ctx.namedWindows };
       const args = star ? [] : e.args.map((a) => this.bind(a, inner));
       const filter = e.filter === undefined ? undefined : this.bind(e.filter, inner);
-      const type = this.infer(() => agg.inferType(args.map((a) => a.type), e.span), e.span);
+      const type = this.infer(
+        () =>
+          agg.inferType(
+            args.map((a) => a.type),
+            e.span,
+          ),
+        e.span,
+      );
       const text = `${upper}(${e.distinct ? 'DISTINCT ' : ''}${star ? '*' : args.map((_, i) => `$${i}`).join(', ')})`;
       ctx.aggregates.push({ function: agg.name, args, distinct: e.distinct, filter, type, text });
       return placeholder('$AGG', ctx.aggregates.length - 1, type);
@@ -372,7 +457,14 @@ export class ExprBinder {
         near === undefined ? undefined : `Did you mean '${near}'?`,
       );
     }
-    const type = this.infer(() => def.inferType(args.map((a) => a.type), e.span), e.span);
+    const type = this.infer(
+      () =>
+        def.inferType(
+          args.map((a) => a.type),
+          e.span,
+        ),
+      e.span,
+    );
     const rex: RexCall =
       def.kind === 'user'
         ? { kind: 'call', name: def.name, args, type: stripTimeAttribute(type), udf: true, span: e.span }
@@ -407,7 +499,14 @@ export class ExprBinder {
       fn = agg.name;
       const star = e.args.length === 1 && e.args[0]!.kind === 'star';
       args = star ? [] : e.args.map((a) => this.bind(a, inner));
-      type = this.infer(() => agg.inferType(args.map((a) => a.type), e.span), e.span);
+      type = this.infer(
+        () =>
+          agg.inferType(
+            args.map((a) => a.type),
+            e.span,
+          ),
+        e.span,
+      );
     }
     ctx.overs.push({ function: fn, args, partition, order, frame: spec.frame, type, span: e.span });
     return placeholder('$OVER', ctx.overs.length - 1, type);

@@ -1,5 +1,5 @@
-import type { NamedTableRef, Span, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { WindowSpec } from '../operators/window-aggregate.js';
+import type { NamedTableRef, Span, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import { nearestName } from '../sql-error.js';
 import type { RowField, SqlType } from '../types/sql-type.js';
@@ -64,10 +64,18 @@ export function bindFrom(ref: TableRef, r: RelationResolver): BoundRelation {
   }
 }
 
-function aliasColumns(names: readonly string[], aliases: readonly { name: string }[] | undefined, fail: Fail, span: Span): string[] {
+function aliasColumns(
+  names: readonly string[],
+  aliases: readonly { name: string }[] | undefined,
+  fail: Fail,
+  span: Span,
+): string[] {
   if (aliases === undefined) return [...names];
   if (aliases.length !== names.length) {
-    return fail(`List of column aliases must have same degree as table; table has ${names.length} columns, aliases list has ${aliases.length}`, span);
+    return fail(
+      `List of column aliases must have same degree as table; table has ${names.length} columns, aliases list has ${aliases.length}`,
+      span,
+    );
   }
   return aliases.map((a) => a.name);
 }
@@ -84,20 +92,33 @@ function bindJoin(ref: TableRef & { kind: 'join' }, r: RelationResolver): BoundR
     const eqs = ref.using.map((id) => {
       const l = left.fields.find((f) => f.name === id.name);
       const rt = right.fields.find((f) => f.name === id.name);
-      if (l === undefined || rt === undefined) return r.fail(`Column '${id.name}' not found in both sides of USING`, id.span);
-      return r.binder.binary('=', { kind: 'input', index: l.index, type: l.type }, { kind: 'input', index: rt.index + width, type: rt.type }, id.span);
+      if (l === undefined || rt === undefined)
+        return r.fail(`Column '${id.name}' not found in both sides of USING`, id.span);
+      return r.binder.binary(
+        '=',
+        { kind: 'input', index: l.index, type: l.type },
+        { kind: 'input', index: rt.index + width, type: rt.type },
+        id.span,
+      );
     });
-    condition = eqs.reduce<Rex | undefined>((acc, e) => (acc === undefined ? e : r.binder.binary('AND', acc, e, ref.span)), condition);
+    condition = eqs.reduce<Rex | undefined>(
+      (acc, e) => (acc === undefined ? e : r.binder.binary('AND', acc, e, ref.span)),
+      condition,
+    );
   }
   const joinType = ref.joinType === 'CROSS' ? 'INNER' : ref.joinType;
   if (right.systemTime !== undefined) {
     const probe = r.binder.bind(right.systemTime, { scope: new Scope(left.fields) });
-    if (probe.kind !== 'input') return r.fail('FOR SYSTEM_TIME AS OF must name a time attribute of the left table', right.systemTime.span);
+    if (probe.kind !== 'input')
+      return r.fail('FOR SYSTEM_TIME AS OF must name a time attribute of the left table', right.systemTime.span);
     const attr = timeAttributeOf(probe.type);
-    if (attr === undefined) return r.fail('FOR SYSTEM_TIME AS OF must name a time attribute of the left table', right.systemTime.span);
-    if (joinType !== 'INNER' && joinType !== 'LEFT') return r.fail('Temporal joins support only INNER and LEFT joins', ref.span);
+    if (attr === undefined)
+      return r.fail('FOR SYSTEM_TIME AS OF must name a time attribute of the left table', right.systemTime.span);
+    if (joinType !== 'INNER' && joinType !== 'LEFT')
+      return r.fail('Temporal joins support only INNER and LEFT joins', ref.span);
     const versionTime = right.node.schema.fields.findIndex((f) => timeAttributeOf(f.type) === 'rowtime');
-    if (attr === 'rowtime' && versionTime < 0) return r.fail('Event-time temporal join needs a rowtime attribute on the versioned table', ref.right.span);
+    if (attr === 'rowtime' && versionTime < 0)
+      return r.fail('Event-time temporal join needs a rowtime attribute on the versioned table', ref.right.span);
     const schema = joinSchema(left.node.schema, right.node.schema, joinType, false);
     const keepLeft = { fields: [...left.node.schema.fields, ...schema.fields.slice(width)] };
     const node: LogicalNode = {
@@ -147,7 +168,14 @@ const TVF_PARAMS: Record<string, string[]> = {
 /** TABLE(TUMBLE|HOP|CUMULATE|SESSION(TABLE t, DESCRIPTOR(ts), ...)): input columns + window columns. */
 function bindWindowTvf(ref: TableFunctionRef, r: RelationResolver): BoundRelation {
   const params = TVF_PARAMS[ref.name.toUpperCase()];
-  if (params === undefined) return r.fail(`Table function '${ref.name}' not found (window TVFs: TUMBLE, HOP, CUMULATE, SESSION)`, ref.span, nearestName(ref.name, Object.keys(TVF_PARAMS)) === undefined ? undefined : `Did you mean '${nearestName(ref.name, Object.keys(TVF_PARAMS))}'?`);
+  if (params === undefined)
+    return r.fail(
+      `Table function '${ref.name}' not found (window TVFs: TUMBLE, HOP, CUMULATE, SESSION)`,
+      ref.span,
+      nearestName(ref.name, Object.keys(TVF_PARAMS)) === undefined
+        ? undefined
+        : `Did you mean '${nearestName(ref.name, Object.keys(TVF_PARAMS))}'?`,
+    );
   const byName = new Map<string, (typeof ref.args)[number]>();
   ref.args.forEach((a, i) => {
     const key = a.name?.toUpperCase() ?? params[i];
@@ -163,12 +191,22 @@ function bindWindowTvf(ref: TableFunctionRef, r: RelationResolver): BoundRelatio
   const timeName = timecol.columns[0];
   const timeField = input.fields.find((f) => f.name === timeName?.name);
   if (timeField === undefined) {
-    const near = nearestName(timeName?.name ?? '', input.fields.map((f) => f.name));
-    return r.fail(`Column '${timeName?.name}' not found in the table of ${ref.name}`, timeName?.span ?? ref.span, near === undefined ? undefined : `Did you mean '${near}'?`);
+    const near = nearestName(
+      timeName?.name ?? '',
+      input.fields.map((f) => f.name),
+    );
+    return r.fail(
+      `Column '${timeName?.name}' not found in the table of ${ref.name}`,
+      timeName?.span ?? ref.span,
+      near === undefined ? undefined : `Did you mean '${near}'?`,
+    );
   }
   const attr = timeAttributeOf(timeField.type);
   if (attr === undefined) {
-    return r.fail(`The window function requires the timecol is a time attribute type, but is ${timeField.type.kind}(3).`, timeName!.span);
+    return r.fail(
+      `The window function requires the timecol is a time attribute type, but is ${timeField.type.kind}(3).`,
+      timeName!.span,
+    );
   }
   const ms = (key: string): number | undefined => {
     const a = byName.get(key);
@@ -213,7 +251,12 @@ function bindWindowTvf(ref: TableFunctionRef, r: RelationResolver): BoundRelatio
   const cols = aliasColumns(names, ref.columnAliases, r.fail, ref.span);
   return {
     node,
-    fields: cols.map((n, i) => ({ qualifier: qualifier ?? (i < input.fields.length ? input.fields[i]!.qualifier : undefined), name: n, index: i, type: fields[i]!.type })),
+    fields: cols.map((n, i) => ({
+      qualifier: qualifier ?? (i < input.fields.length ? input.fields[i]!.qualifier : undefined),
+      name: n,
+      index: i,
+      type: fields[i]!.type,
+    })),
   };
 }
 

@@ -1,9 +1,24 @@
-import type { Expression, NamedTableRef, Query, Select, Span, TableRef, WindowSpec as AstWindowSpec } from '../parser/ast.js';
+import type {
+  WindowSpec as AstWindowSpec,
+  Expression,
+  NamedTableRef,
+  Query,
+  Select,
+  Span,
+  TableRef,
+} from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import { nearestName, SqlError } from '../sql-error.js';
 import type { RowField, SqlType } from '../types/sql-type.js';
 import { bindAggregation } from './binder-aggregate.js';
-import { type CollectedOver, containsAggregate, ExprBinder, type ExprContext, type Fail, placeholderIndex } from './binder-expr.js';
+import {
+  type CollectedOver,
+  containsAggregate,
+  ExprBinder,
+  type ExprContext,
+  type Fail,
+  placeholderIndex,
+} from './binder-expr.js';
 import { bindFrom, type RelationResolver } from './binder-from.js';
 import { Scope } from './binder-scope.js';
 import { Catalog, type CatalogView } from './catalog.js';
@@ -64,7 +79,11 @@ export class QueryBinder implements RelationResolver {
         const lf = left.node.schema.fields;
         const rf = right.node.schema.fields;
         if (lf.length !== rf.length) return this.fail(`Column count mismatch in ${q.operator}`, q.span);
-        const types = lf.map((f, i) => commonType([f.type, rf[i]!.type]) ?? this.fail(`Type mismatch in ${q.operator} for column '${f.name}'`, q.span));
+        const types = lf.map(
+          (f, i) =>
+            commonType([f.type, rf[i]!.type]) ??
+            this.fail(`Type mismatch in ${q.operator} for column '${f.name}'`, q.span),
+        );
         const l = this.castTo(left.node, types, left.names);
         const r = this.castTo(right.node, types, left.names);
         let node: LogicalNode;
@@ -77,7 +96,16 @@ export class QueryBinder implements RelationResolver {
             left: l,
             right: r,
             joinType: q.operator === 'INTERSECT' ? 'SEMI' : 'ANTI',
-            condition: and(types.map((t, i) => this.binder.binary('IS NOT DISTINCT FROM', { kind: 'input', index: i, type: t }, { kind: 'input', index: i + types.length, type: t }, q.span))),
+            condition: and(
+              types.map((t, i) =>
+                this.binder.binary(
+                  'IS NOT DISTINCT FROM',
+                  { kind: 'input', index: i, type: t },
+                  { kind: 'input', index: i + types.length, type: t },
+                  q.span,
+                ),
+              ),
+            ),
             leftKeys: keys,
             rightKeys: keys,
             strategy: { kind: 'regular' },
@@ -104,11 +132,23 @@ export class QueryBinder implements RelationResolver {
     const scope = new Scope([]);
     const bound = rows.map((r) => r.map((e) => this.binder.bind(e, { scope })));
     const width = bound[0]?.length ?? 0;
-    if (bound.some((r) => r.length !== width)) return this.fail('VALUES rows must have the same number of columns', span);
-    const types = Array.from({ length: width }, (_, i) => commonType(bound.map((r) => r[i]!.type)) ?? this.fail(`Incompatible types in VALUES column ${i + 1}`, span));
-    const castRows = bound.map((r) => r.map((x, i): Rex => (sameType(x.type, types[i]!) ? x : { kind: 'call', name: 'CAST', args: [x], type: types[i]! })));
+    if (bound.some((r) => r.length !== width))
+      return this.fail('VALUES rows must have the same number of columns', span);
+    const types = Array.from(
+      { length: width },
+      (_, i) =>
+        commonType(bound.map((r) => r[i]!.type)) ?? this.fail(`Incompatible types in VALUES column ${i + 1}`, span),
+    );
+    const castRows = bound.map((r) =>
+      r.map(
+        (x, i): Rex => (sameType(x.type, types[i]!) ? x : { kind: 'call', name: 'CAST', args: [x], type: types[i]! }),
+      ),
+    );
     const names = types.map((_, i) => `EXPR$${i}`);
-    return { node: { kind: 'values', rows: castRows, schema: { fields: types.map((type, i) => ({ name: names[i]!, type })) } }, names };
+    return {
+      node: { kind: 'values', rows: castRows, schema: { fields: types.map((type, i) => ({ name: names[i]!, type })) } },
+      names,
+    };
   }
 
   /** RelationResolver: a CTE, view or table by name. */
@@ -133,7 +173,11 @@ export class QueryBinder implements RelationResolver {
     const view = this.catalog.views.get(name);
     if (view !== undefined) return this.expandView(name, view, ref.span);
     const near = nearestName(name, this.catalog.relationNames());
-    return this.fail(`Object '${name}' not found`, ref.name.span, near === undefined ? undefined : `Did you mean '${near}'?`);
+    return this.fail(
+      `Object '${name}' not found`,
+      ref.name.span,
+      near === undefined ? undefined : `Did you mean '${near}'?`,
+    );
   }
 
   private expandView(name: string, view: CatalogView, span: Span): BoundQuery {
@@ -157,7 +201,7 @@ export class QueryBinder implements RelationResolver {
 
   private bindSelect(select: Select, outer?: Scope): BoundQuery {
     let node: LogicalNode;
-    let fields;
+    let fields: Scope['fields'];
     if (select.from === undefined) {
       node = { kind: 'values', rows: [[]], schema: { fields: [] } };
       fields = [] as Scope['fields'];
@@ -170,9 +214,11 @@ export class QueryBinder implements RelationResolver {
     const namedWindows = new Map<string, AstWindowSpec>((select.windows ?? []).map((w) => [w.name.name, w.spec]));
     // WHERE: IN / EXISTS conjuncts become SEMI / ANTI joins; scalar subqueries join a single-row relation.
     const subquery = (e: Expression): Rex => {
-      if (e.kind !== 'scalarSubquery') return this.fail('IN / EXISTS subqueries are only supported as AND terms of WHERE', e.span);
+      if (e.kind !== 'scalarSubquery')
+        return this.fail('IN / EXISTS subqueries are only supported as AND terms of WHERE', e.span);
       const sub = this.bindQuery(e.query);
-      if (sub.node.schema.fields.length !== 1) return this.fail('A scalar subquery must return exactly one column', e.span);
+      if (sub.node.schema.fields.length !== 1)
+        return this.fail('A scalar subquery must return exactly one column', e.span);
       const width = node.schema.fields.length;
       const f = sub.node.schema.fields[0]!;
       node = {
@@ -238,9 +284,24 @@ export class QueryBinder implements RelationResolver {
       items = items.map(agg.rewrite);
       if (having !== undefined) having = agg.rewrite(having);
       node = agg.node;
+      // Name the aggregate's columns after the select items that show them (plans and messages read like Flink's).
+      const fields = [...node.schema.fields];
+      const renamed = new Set<number>();
+      items.forEach((r, i) => {
+        if (r.kind === 'input' && !renamed.has(r.index)) {
+          renamed.add(r.index);
+          fields[r.index] = { name: names[i]!, type: fields[r.index]!.type };
+        }
+      });
+      node = { ...node, schema: { fields } } as LogicalNode;
       for (let i = 0; i < overs.length; i++) {
         const o = overs[i]!;
-        overs[i] = { ...o, args: o.args.map(agg.rewrite), partition: o.partition.map(agg.rewrite), order: o.order.map((x) => ({ ...x, rex: agg.rewrite(x.rex) })) };
+        overs[i] = {
+          ...o,
+          args: o.args.map(agg.rewrite),
+          partition: o.partition.map(agg.rewrite),
+          order: o.order.map((x) => ({ ...x, rex: agg.rewrite(x.rex) })),
+        };
       }
       if (having !== undefined) node = makeFilter(node, having);
     } else {
@@ -249,10 +310,12 @@ export class QueryBinder implements RelationResolver {
     if (overs.length > 0) {
       const { node: withOver, columns } = this.buildOver(node, overs);
       node = withOver;
-      items = items.map((r) => mapRex(r, (x) => {
-        const k = placeholderIndex(x, '$OVER');
-        return k === undefined ? x : { kind: 'input', index: columns[k]!, type: x.type };
-      }));
+      items = items.map((r) =>
+        mapRex(r, (x) => {
+          const k = placeholderIndex(x, '$OVER');
+          return k === undefined ? x : { kind: 'input', index: columns[k]!, type: x.type };
+        }),
+      );
     }
     node = makeCalc(node, items, names);
     if (select.distinct) node = distinct(node);
@@ -261,7 +324,12 @@ export class QueryBinder implements RelationResolver {
   }
 
   /** IN / EXISTS (uncorrelated) as a SEMI or ANTI join of the block's relation with the subquery. */
-  private semiJoin(node: LogicalNode, scope: Scope, e: Expression & { kind: 'inSubquery' | 'exists' }, anti: boolean): LogicalNode {
+  private semiJoin(
+    node: LogicalNode,
+    scope: Scope,
+    e: Expression & { kind: 'inSubquery' | 'exists' },
+    anti: boolean,
+  ): LogicalNode {
     const sub = this.bindQuery(e.query);
     let left = node;
     const width = left.schema.fields.length;
@@ -269,7 +337,8 @@ export class QueryBinder implements RelationResolver {
     const leftKeys: number[] = [];
     const rightKeys: number[] = [];
     if (e.kind === 'inSubquery') {
-      if (sub.node.schema.fields.length !== 1) return this.fail('The subquery of IN must return exactly one column', e.query.span);
+      if (sub.node.schema.fields.length !== 1)
+        return this.fail('The subquery of IN must return exactly one column', e.query.span);
       let x = this.binder.bind(e.expression, { scope });
       if (x.kind !== 'input') {
         const projects: Rex[] = left.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
@@ -295,7 +364,11 @@ export class QueryBinder implements RelationResolver {
     };
     if (left === node) return join;
     const keep: Rex[] = node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
-    return makeCalc(join, keep, node.schema.fields.map((f) => f.name));
+    return makeCalc(
+      join,
+      keep,
+      node.schema.fields.map((f) => f.name),
+    );
   }
 
   /** OVER calls: one Over node per distinct window (chained), preceded by a Calc when keys are expressions. */
@@ -322,11 +395,24 @@ export class QueryBinder implements RelationResolver {
         return width + extra.length - 1;
       };
       const partition = first.partition.map(col);
-      const orderBy = first.order.map((o) => ({ index: col(o.rex), descending: o.descending, nullsFirst: o.nullsFirst }));
-      const calls: OverCall[] = members.map((m, j) => ({ function: overs[m]!.function, args: overs[m]!.args.map(col), type: overs[m]!.type, name: `w${columns.length + j}$o` }));
+      const orderBy = first.order.map((o) => ({
+        index: col(o.rex),
+        descending: o.descending,
+        nullsFirst: o.nullsFirst,
+      }));
+      const calls: OverCall[] = members.map((m, j) => ({
+        function: overs[m]!.function,
+        args: overs[m]!.args.map(col),
+        type: overs[m]!.type,
+        name: `w${columns.length + j}$o`,
+      }));
       if (extra.length > 0) {
         const pass: Rex[] = node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
-        node = makeCalc(node, [...pass, ...extra], [...node.schema.fields.map((f) => f.name), ...extra.map((_, i) => `$o${i}`)]);
+        node = makeCalc(
+          node,
+          [...pass, ...extra],
+          [...node.schema.fields.map((f) => f.name), ...extra.map((_, i) => `$o${i}`)],
+        );
       }
       const frame = this.frame(first);
       const base = node.schema.fields.length;
@@ -353,9 +439,11 @@ export class QueryBinder implements RelationResolver {
     if (f === undefined) return { unit: 'RANGE' };
     const start = f.start;
     if (start.kind === 'unboundedPreceding') return { unit: f.unit };
-    if (start.kind !== 'preceding') return this.fail('OVER frames must start at UNBOUNDED PRECEDING or N PRECEDING and end at CURRENT ROW', o.span);
+    if (start.kind !== 'preceding')
+      return this.fail('OVER frames must start at UNBOUNDED PRECEDING or N PRECEDING and end at CURRENT ROW', o.span);
     const v = this.binder.bind(start.offset, { scope: new Scope([]) });
-    if (v.kind !== 'literal' || typeof v.value !== 'number') return this.fail('The frame offset must be a constant', o.span);
+    if (v.kind !== 'literal' || typeof v.value !== 'number')
+      return this.fail('The frame offset must be a constant', o.span);
     return f.unit === 'ROWS' ? { unit: 'ROWS', precedingRows: v.value } : { unit: 'RANGE', precedingMs: v.value };
   }
 
@@ -369,8 +457,12 @@ export class QueryBinder implements RelationResolver {
     });
     if (select.limit === undefined) return node;
     const lim = this.binder.bind(select.limit, { scope: new Scope([]) });
-    if (lim.kind !== 'literal' || typeof lim.value !== 'number') return this.fail('LIMIT must be a constant', select.limit.span);
-    const offset = select.offset === undefined ? 0 : Number((this.binder.bind(select.offset, { scope: new Scope([]) }) as { value: number }).value);
+    if (lim.kind !== 'literal' || typeof lim.value !== 'number')
+      return this.fail('LIMIT must be a constant', select.limit.span);
+    const offset =
+      select.offset === undefined
+        ? 0
+        : Number((this.binder.bind(select.offset, { scope: new Scope([]) }) as { value: number }).value);
     return {
       kind: 'rank',
       input: node,
@@ -403,5 +495,8 @@ export function distinct(node: LogicalNode): LogicalNode {
 }
 
 function sameType(a: SqlType, b: SqlType): boolean {
-  return JSON.stringify({ ...a, nullable: true, timeAttribute: undefined }) === JSON.stringify({ ...b, nullable: true, timeAttribute: undefined });
+  return (
+    JSON.stringify({ ...a, nullable: true, timeAttribute: undefined }) ===
+    JSON.stringify({ ...b, nullable: true, timeAttribute: undefined })
+  );
 }

@@ -8,7 +8,14 @@ import type { CatalogColumn, CatalogTable } from './catalog-table.js';
 import { typeFromAst } from './types.js';
 
 /** CREATE TABLE → a catalog table: columns typed, computed columns and the watermark bound, options collected. */
-export function createCatalogTable(stmt: CreateTable, name: string, binder: ExprBinder, fail: Fail, text: string, baseDir: string): CatalogTable {
+export function createCatalogTable(
+  stmt: CreateTable,
+  name: string,
+  binder: ExprBinder,
+  fail: Fail,
+  text: string,
+  baseDir: string,
+): CatalogTable {
   const columns: CatalogColumn[] = [];
   const seen = new Set<string>();
   for (const c of stmt.columns) {
@@ -19,19 +26,34 @@ export function createCatalogTable(stmt: CreateTable, name: string, binder: Expr
   for (const c of stmt.columns) if (c.kind === 'physical' && c.primaryKey) pkNames.add(c.name.name);
   for (const n of pkNames) {
     const col = stmt.columns.find((c) => c.name.name === n);
-    if (col === undefined || col.kind !== 'physical') fail(`Primary key column '${n}' is not a physical column`, stmt.primaryKey?.span ?? stmt.span);
+    if (col === undefined || col.kind !== 'physical')
+      fail(`Primary key column '${n}' is not a physical column`, stmt.primaryKey?.span ?? stmt.span);
   }
   // Physical and metadata columns first: computed columns may refer to them only.
   const plain = stmt.columns.map((c, i) => ({ c, i })).filter(({ c }) => c.kind !== 'computed');
   const scope = new Scope(
-    plain.map(({ c, i }) => ({ name: c.name.name, index: i, type: typeFromAst((c as { type: Parameters<typeof typeFromAst>[0] }).type) })),
+    plain.map(({ c, i }) => ({
+      name: c.name.name,
+      index: i,
+      type: typeFromAst((c as { type: Parameters<typeof typeFromAst>[0] }).type),
+    })),
   );
   stmt.columns.forEach((c) => {
     if (c.kind === 'physical') {
       const t = typeFromAst(c.type);
-      columns.push({ name: c.name.name, type: pkNames.has(c.name.name) ? ({ ...t, nullable: false } as SqlType) : t, kind: 'physical' });
+      columns.push({
+        name: c.name.name,
+        type: pkNames.has(c.name.name) ? ({ ...t, nullable: false } as SqlType) : t,
+        kind: 'physical',
+      });
     } else if (c.kind === 'metadata') {
-      columns.push({ name: c.name.name, type: typeFromAst(c.type), kind: 'metadata', metadataKey: c.from ?? c.name.name, virtual: c.virtual });
+      columns.push({
+        name: c.name.name,
+        type: typeFromAst(c.type),
+        kind: 'metadata',
+        metadataKey: c.from ?? c.name.name,
+        virtual: c.virtual,
+      });
     } else {
       const expression = binder.bind(c.expression, { scope });
       columns.push({
@@ -47,18 +69,28 @@ export function createCatalogTable(stmt: CreateTable, name: string, binder: Expr
   if (stmt.watermark !== undefined) {
     const wmName = stmt.watermark.column.parts.map((p) => p.name).join('.');
     const index = columns.findIndex((c) => c.name === wmName);
-    if (index < 0) fail(`The rowtime attribute field '${wmName}' is not defined in the table schema`, stmt.watermark.column.span);
+    if (index < 0)
+      fail(`The rowtime attribute field '${wmName}' is not defined in the table schema`, stmt.watermark.column.span);
     const col = columns[index]!;
     if (col.type.kind !== 'TIMESTAMP' && col.type.kind !== 'TIMESTAMP_LTZ') {
-      fail(`Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), but is ${formatType(col.type)}`, stmt.watermark.column.span);
+      fail(
+        `Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), but is ${formatType(col.type)}`,
+        stmt.watermark.column.span,
+      );
     }
     const allScope = new Scope(columns.map((c, i) => ({ name: c.name, index: i, type: c.type })));
     const watermark: Rex = binder.bind(stmt.watermark.expression, { scope: allScope });
     if (watermark.type.kind !== 'TIMESTAMP' && watermark.type.kind !== 'TIMESTAMP_LTZ') {
-      fail(`Watermark expression must be of type TIMESTAMP or TIMESTAMP_LTZ, but is ${formatType(watermark.type)}`, stmt.watermark.expression.span);
+      fail(
+        `Watermark expression must be of type TIMESTAMP or TIMESTAMP_LTZ, but is ${formatType(watermark.type)}`,
+        stmt.watermark.expression.span,
+      );
     }
     const t = col.type as { kind: 'TIMESTAMP'; precision: number; nullable: boolean };
-    columns[index] = { ...col, type: { kind: t.kind, precision: t.precision, nullable: t.nullable, timeAttribute: 'rowtime' } };
+    columns[index] = {
+      ...col,
+      type: { kind: t.kind, precision: t.precision, nullable: t.nullable, timeAttribute: 'rowtime' },
+    };
     rowtime = {
       index,
       watermark,
@@ -107,5 +139,8 @@ export function describeTable(table: CatalogTable): string[][] {
 
 /** The columns a sink writes: physical, then non-virtual metadata. */
 export function sinkColumns(table: CatalogTable): CatalogColumn[] {
-  return [...table.columns.filter((c) => c.kind === 'physical'), ...table.columns.filter((c) => c.kind === 'metadata' && !c.virtual)];
+  return [
+    ...table.columns.filter((c) => c.kind === 'physical'),
+    ...table.columns.filter((c) => c.kind === 'metadata' && !c.virtual),
+  ];
 }

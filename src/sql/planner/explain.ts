@@ -14,7 +14,10 @@ function names(node: LogicalNode): string[] {
 }
 
 function aggText(c: AggSpec, inNames: readonly string[], outName: string): string {
-  const args = c.args.length === 0 && c.function.toUpperCase() === 'COUNT' ? '*' : c.args.map((a) => inNames[a] ?? `$${a}`).join(', ');
+  const args =
+    c.args.length === 0 && c.function.toUpperCase() === 'COUNT'
+      ? '*'
+      : c.args.map((a) => inNames[a] ?? `$${a}`).join(', ');
   const filter = c.filter === undefined ? '' : ` FILTER ${inNames[c.filter] ?? `$${c.filter}`}`;
   return `${c.function.toUpperCase()}(${c.distinct ? 'DISTINCT ' : ''}${args})${filter} AS ${outName}`;
 }
@@ -49,13 +52,22 @@ export function describe(node: LogicalNode): string {
     case 'aggregate': {
       const ns = inNames();
       const g = node.groupKeys.length;
-      const select = [...node.groupKeys.map((k) => ns[k] ?? `$${k}`), ...node.calls.map((c, i) => aggText(c, ns, out[g + i]!))];
+      const select = [
+        ...node.groupKeys.map((k) => ns[k] ?? `$${k}`),
+        ...node.calls.map((c, i) => aggText(c, ns, out[g + i]!)),
+      ];
       return `GroupAggregate(${g > 0 ? `groupBy=${list(node.groupKeys.map((k) => ns[k]!))}, ` : ''}select=${list(select)})`;
     }
     case 'windowAggregate': {
       const ns = inNames();
       const g = node.keys.length;
-      const select = [...node.keys.map((k) => ns[k]!), ...node.calls.map((c, i) => aggText(c, ns, out[g + 3 + i]!)), 'window_start', 'window_end', 'window_time'];
+      const select = [
+        ...node.keys.map((k) => ns[k]!),
+        ...node.calls.map((c, i) => aggText(c, ns, out[g + 3 + i]!)),
+        'window_start',
+        'window_end',
+        'window_time',
+      ];
       return `WindowAggregate(${g > 0 ? `groupBy=${list(node.keys.map((k) => ns[k]!))}, ` : ''}window=[${windowText(node.window as never)}${node.cascaded ? ' reusing input windows' : ''}], select=${list(select)})`;
     }
     case 'windowTvf':
@@ -79,8 +91,13 @@ export function describe(node: LogicalNode): string {
     case 'join': {
       const ns = [...names(node.left), ...names(node.right)];
       const where = node.condition === undefined ? 'true' : rex(node.condition, ns);
-      const kind = { regular: 'Join', interval: 'IntervalJoin', window: 'WindowJoin', temporal: 'TemporalJoin' }[node.strategy.kind];
-      const extra = node.strategy.kind === 'interval' ? `, windowBounds=[lower=${node.strategy.lower}, upper=${node.strategy.upper}]` : '';
+      const kind = { regular: 'Join', interval: 'IntervalJoin', window: 'WindowJoin', temporal: 'TemporalJoin' }[
+        node.strategy.kind
+      ];
+      const extra =
+        node.strategy.kind === 'interval'
+          ? `, windowBounds=[lower=${node.strategy.lower}, upper=${node.strategy.upper}]`
+          : '';
       return `${kind}(joinType=[${node.joinType}Join], where=[${where}]${extra}, select=${list(out)})`;
     }
     case 'union':

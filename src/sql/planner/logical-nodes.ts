@@ -174,7 +174,12 @@ export type JoinStrategy =
       readonly leftWindow: { readonly start: number; readonly end: number };
       readonly rightWindow: { readonly start: number; readonly end: number };
     }
-  | { readonly kind: 'temporal'; readonly probeTime: number; readonly versionTime: number; readonly eventTime: boolean };
+  | {
+      readonly kind: 'temporal';
+      readonly probeTime: number;
+      readonly versionTime: number;
+      readonly eventTime: boolean;
+    };
 
 /**
  * A join. `condition` is over [left columns..., right columns...]; the join rule splits it into equi-keys and a
@@ -257,12 +262,7 @@ export function nullableType(type: SqlType): SqlType {
 }
 
 /** Output schema of a join of this type over the two inputs (time attributes kept only when `keepTime`). */
-export function joinSchema(
-  left: Schema,
-  right: Schema,
-  joinType: LogicalJoinType,
-  keepTime: boolean,
-): Schema {
+export function joinSchema(left: Schema, right: Schema, joinType: LogicalJoinType, keepTime: boolean): Schema {
   const l = keepTime ? [...left.fields] : stripFields(left.fields);
   if (joinType === 'SEMI' || joinType === 'ANTI') return { fields: l };
   const r = keepTime ? [...right.fields] : stripFields(right.fields);

@@ -1,6 +1,6 @@
 import type { DataStream } from '../../api/data-stream.js';
 import { MIN_WATERMARK } from '../../core/time.js';
-import { WatermarkStrategies, type WatermarkGenerator } from '../../core/watermark-strategy.js';
+import { type WatermarkGenerator, WatermarkStrategies } from '../../core/watermark-strategy.js';
 import type { ScanSource } from '../connectors/table-connector.js';
 import type { Rex } from '../plan/rex.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
@@ -69,7 +69,12 @@ export function lowerScan(
   if (connectorName === undefined) ctx.fail(`Table '${table.name}' has no 'connector' option`, spanOfTable);
   const connector = ctx.connectors(connectorName!);
   if (connector?.createSource === undefined) {
-    ctx.fail(connector === undefined ? `Unknown connector '${connectorName}'` : `Connector '${connectorName}' cannot be used as a source`, spanOfTable);
+    ctx.fail(
+      connector === undefined
+        ? `Unknown connector '${connectorName}'`
+        : `Connector '${connectorName}' cannot be used as a source`,
+      spanOfTable,
+    );
   }
   const allPhysical = physical.length === physicalIndexOf.size;
   let scan: ScanSource;
@@ -85,7 +90,10 @@ export function lowerScan(
     return ctx.fail((e as Error).message, spanOfTable);
   }
   if (ctx.runtimeMode === 'batch' && !scan.bounded) {
-    ctx.fail(`Table '${table.name}' is unbounded, but batch mode needs every source to end (set an end: a file, or 'events.num' / 'number-of-rows')`, spanOfTable);
+    ctx.fail(
+      `Table '${table.name}' is unbounded, but batch mode needs every source to end (set an end: a file, or 'events.num' / 'number-of-rows')`,
+      spanOfTable,
+    );
   }
   // Column i of the table as an expression over the source row.
   const columnRex = (i: number): Rex => {
@@ -96,12 +104,19 @@ export function lowerScan(
   let stream = scan.stream;
   if (table.rowtime !== undefined) {
     const rowtime = ctx.compiler.scalar(columnRex(table.rowtime.index), `rowtime of ${table.name}`);
-    const allColumns = cols.map((_, i) => (needed.has(i) ? columnRex(i) : ({ kind: 'literal', value: null, type: cols[i]!.type } as Rex)));
-    const watermark = ctx.compiler.scalar(substitute(table.rowtime.watermark, allColumns), `watermark of ${table.name}`);
-    const strategy = WatermarkStrategies.forGenerator<Row>(() => new SqlWatermarkGenerator(watermark)).withTimestampAssigner(
-      (row) => rowtime(row) as number,
+    const allColumns = cols.map((_, i) =>
+      needed.has(i) ? columnRex(i) : ({ kind: 'literal', value: null, type: cols[i]!.type } as Rex),
     );
-    stream = stream.assignTimestampsAndWatermarks(strategy, `Watermarks(${table.name})`).uid(`${ctx.uid(path)}-watermarks`);
+    const watermark = ctx.compiler.scalar(
+      substitute(table.rowtime.watermark, allColumns),
+      `watermark of ${table.name}`,
+    );
+    const strategy = WatermarkStrategies.forGenerator<Row>(
+      () => new SqlWatermarkGenerator(watermark),
+    ).withTimestampAssigner((row) => rowtime(row) as number);
+    stream = stream
+      .assignTimestampsAndWatermarks(strategy, `Watermarks(${table.name})`)
+      .uid(`${ctx.uid(path)}-watermarks`);
   }
   const projects = wanted.map(columnRex);
   const width = physical.length + metadataCols.length;

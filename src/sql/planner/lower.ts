@@ -1,17 +1,17 @@
 import type { DataStream } from '../../api/data-stream.js';
 import type { AggregateCall } from '../functions/function-catalog.js';
-import { deduplicate, rank } from '../operators/rank.js';
 import { groupAggregate } from '../operators/group-aggregate.js';
 import { overAggregate } from '../operators/over-aggregate.js';
+import { deduplicate, rank } from '../operators/rank.js';
 import { windowAggregate, windowAssign } from '../operators/window-aggregate.js';
 import { windowRank } from '../operators/window-rank.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
 import { modeOf } from './changelog-inference.js';
 import { describe } from './explain.js';
+import { type AggSpec, inputsOf, type LogicalNode } from './logical-nodes.js';
 import type { LowerContext } from './lower-context.js';
 import { lowerJoin } from './lower-join.js';
 import { lowerScan } from './lower-source.js';
-import { type AggSpec, inputsOf, type LogicalNode } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
 import { isIdentity } from './rex-utils.js';
 
@@ -26,12 +26,19 @@ function updating(m: ChangelogMode): boolean {
 }
 
 /** The catalog's aggregate functions for a node's calls (refusing non-retractable ones over updates). */
-export function aggregateCalls(ctx: LowerContext, calls: readonly AggSpec[], inputMode: ChangelogMode, node: LogicalNode): AggregateCall[] {
+export function aggregateCalls(
+  ctx: LowerContext,
+  calls: readonly AggSpec[],
+  inputMode: ChangelogMode,
+  node: LogicalNode,
+): AggregateCall[] {
   return calls.map((c) => {
     const fn = ctx.catalog.functions.aggregate(c.function);
     if (fn === undefined) return ctx.fail(`Aggregate function '${c.function}' not found`);
     if (updating(inputMode) && !fn.retractable) {
-      ctx.fail(`Aggregate function '${c.function}' cannot consume update changes (it has no retract), which are produced by node ${describe(inputsOf(node)[0]!)}`);
+      ctx.fail(
+        `Aggregate function '${c.function}' cannot consume update changes (it has no retract), which are produced by node ${describe(inputsOf(node)[0]!)}`,
+      );
     }
     return {
       function: fn,
@@ -64,7 +71,9 @@ export class Lowerer {
 
   private requireAppend(input: Lowered, node: LogicalNode): void {
     if (updating(input.mode)) {
-      this.ctx.fail(`${describe(node).split('(')[0]} doesn't support consuming update changes which is produced by node ${describe(inputsOf(node)[0]!)}`);
+      this.ctx.fail(
+        `${describe(node).split('(')[0]} doesn't support consuming update changes which is produced by node ${describe(inputsOf(node)[0]!)}`,
+      );
     }
   }
 
@@ -92,7 +101,10 @@ export class Lowerer {
           out[0] = 0;
           return out;
         });
-        return { stream: ctx.env.fromCollection(rows, 'Values').uid(ctx.uid(path)) as DataStream<Row>, mode: 'insert-only' };
+        return {
+          stream: ctx.env.fromCollection(rows, 'Values').uid(ctx.uid(path)) as DataStream<Row>,
+          mode: 'insert-only',
+        };
       }
       case 'calc': {
         const input = child(0);
@@ -130,12 +142,16 @@ export class Lowerer {
         const input = child(0);
         this.requireAppend(input, node);
         const calls = aggregateCalls(ctx, node.calls, input.mode, node);
-        return { stream: windowAggregate(input.stream, node.keys, node.window, calls, node.eventTime, opts), mode: 'insert-only' };
+        return {
+          stream: windowAggregate(input.stream, node.keys, node.window, calls, node.eventTime, opts),
+          mode: 'insert-only',
+        };
       }
       case 'windowTvf': {
         const input = child(0);
         this.requireAppend(input, node);
-        if (node.window.type === 'SESSION') ctx.fail('SESSION window TVF is only supported under GROUP BY window_start, window_end');
+        if (node.window.type === 'SESSION')
+          ctx.fail('SESSION window TVF is only supported under GROUP BY window_start, window_end');
         return { stream: windowAssign(input.stream, node.timeIndex, node.window, opts), mode: 'insert-only' };
       }
       case 'over': {
@@ -143,11 +159,15 @@ export class Lowerer {
         this.requireAppend(input, node);
         const ranking = node.calls.find((c) => ['ROW_NUMBER', 'RANK', 'DENSE_RANK'].includes(c.function));
         if (ranking !== undefined) {
-          ctx.fail(`${ranking.function}() OVER (...) needs a filter on its result in the enclosing query (WHERE rownum <= N) to become a Top-N`, node.span);
+          ctx.fail(
+            `${ranking.function}() OVER (...) needs a filter on its result in the enclosing query (WHERE rownum <= N) to become a Top-N`,
+            node.span,
+          );
         }
         const order = node.orderBy[0];
         const t = order === undefined ? undefined : node.input.schema.fields[order.index]?.type;
-        const attr = t !== undefined && (t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ') ? t.timeAttribute : undefined;
+        const attr =
+          t !== undefined && (t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ') ? t.timeAttribute : undefined;
         if (node.orderBy.length !== 1 || attr === undefined || order!.descending) {
           ctx.fail("OVER windows' ordering in stream mode must be defined on a time attribute, ascending", node.span);
         }
@@ -157,7 +177,18 @@ export class Lowerer {
           input.mode,
           node,
         );
-        return { stream: overAggregate(input.stream, node.partition, order!.index, attr === 'rowtime', node.frame, calls, opts), mode: 'insert-only' };
+        return {
+          stream: overAggregate(
+            input.stream,
+            node.partition,
+            order!.index,
+            attr === 'rowtime',
+            node.frame,
+            calls,
+            opts,
+          ),
+          mode: 'insert-only',
+        };
       }
       case 'rank': {
         const input = child(0);
@@ -174,7 +205,15 @@ export class Lowerer {
       case 'deduplicate': {
         const input = child(0);
         this.requireAppend(input, node);
-        const stream = deduplicate(input.stream, node.partition, node.timeIndex, node.keepLast, node.rowtime, node.outputRankNumber, opts);
+        const stream = deduplicate(
+          input.stream,
+          node.partition,
+          node.timeIndex,
+          node.keepLast,
+          node.rowtime,
+          node.outputRankNumber,
+          opts,
+        );
         return { stream, mode: modeOf(node) };
       }
       case 'windowRank': {
@@ -232,7 +271,12 @@ export function unifyScans(roots: readonly LogicalNode[]): LogicalNode[] {
       if (all.length === mine.length && all.every((c, i) => c === mine[i])) out = n;
       else {
         const full = n.table.columns;
-        const scan: LogicalNode = { kind: 'scan', table: n.table, projection: all, schema: { fields: all.map((i) => ({ name: full[i]!.name, type: full[i]!.type })) } };
+        const scan: LogicalNode = {
+          kind: 'scan',
+          table: n.table,
+          projection: all,
+          schema: { fields: all.map((i) => ({ name: full[i]!.name, type: full[i]!.type })) },
+        };
         out = makeCalc(
           scan,
           mine.map((c) => ({ kind: 'input', index: all.indexOf(c), type: full[c]!.type })),

@@ -1,5 +1,5 @@
 import type { Rex } from '../plan/rex.js';
-import { type CalcNode, type JoinNode, type LogicalNode, inputsOf } from './logical-nodes.js';
+import { type CalcNode, inputsOf, type JoinNode, type LogicalNode } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
 import { and, conjuncts, digest, inputRefs, isIdentity, remap, substitute } from './rex-utils.js';
 import { classifyJoin, side } from './rules-join.js';
@@ -46,16 +46,63 @@ function optimizeCalc(calc: CalcNode): LogicalNode {
   const input = calc.input;
   if (input.kind === 'calc') {
     const projects = calc.projects.map((p) => substitute(p, input.projects));
-    const cond = and([...conjuncts(input.condition), ...conjuncts(calc.condition === undefined ? undefined : substitute(calc.condition, input.projects))]);
-    return optimizeCalc(makeCalc(input.input, projects, calc.schema.fields.map((f) => f.name), cond));
+    const cond = and([
+      ...conjuncts(input.condition),
+      ...conjuncts(calc.condition === undefined ? undefined : substitute(calc.condition, input.projects)),
+    ]);
+    return optimizeCalc(
+      makeCalc(
+        input.input,
+        projects,
+        calc.schema.fields.map((f) => f.name),
+        cond,
+      ),
+    );
   }
-  if (calc.condition === undefined && isIdentity(calc.projects, input.schema.fields.length) && calc.schema.fields.every((f, i) => f.name === input.schema.fields[i]?.name)) {
+  if (
+    calc.condition === undefined &&
+    isIdentity(calc.projects, input.schema.fields.length) &&
+    calc.schema.fields.every((f, i) => f.name === input.schema.fields[i]?.name)
+  ) {
     return input;
   }
   if (input.kind === 'over') return rankRule(calc) ?? calc;
+  if (
+    (input.kind === 'rank' || input.kind === 'deduplicate' || input.kind === 'windowRank') &&
+    input.outputRankNumber
+  ) {
+    // The rank number is computed only when something above still reads it.
+    const w = input.schema.fields.length - 1;
+    const used = new Set<number>();
+    for (const p of calc.projects) inputRefs(p, used);
+    if (calc.condition !== undefined) inputRefs(calc.condition, used);
+    if (!used.has(w)) {
+      const trimmed = {
+        ...input,
+        outputRankNumber: false,
+        schema: { fields: input.schema.fields.slice(0, w) },
+      } as LogicalNode;
+      return optimizeCalc(
+        makeCalc(
+          trimmed,
+          calc.projects,
+          calc.schema.fields.map((f) => f.name),
+          calc.condition,
+        ),
+      );
+    }
+  }
   if (input.kind === 'join' && calc.condition !== undefined && input.strategy.kind !== 'temporal') {
     const pushed = pushIntoJoin(input, conjuncts(calc.condition));
-    if (pushed !== undefined) return optimizeCalc(makeCalc(pushed.join, calc.projects, calc.schema.fields.map((f) => f.name), and(pushed.rest)));
+    if (pushed !== undefined)
+      return optimizeCalc(
+        makeCalc(
+          pushed.join,
+          calc.projects,
+          calc.schema.fields.map((f) => f.name),
+          and(pushed.rest),
+        ),
+      );
   }
   if (input.kind === 'scan') return pushProjection(calc, input);
   return calc;
@@ -120,10 +167,14 @@ function pushProjection(calc: CalcNode, scan: LogicalNode & { kind: 'scan' }): L
   const newScan: LogicalNode = { ...scan, projection, schema: { fields: kept.map((i) => scan.schema.fields[i]!) } };
   const at = new Map(kept.map((old, i) => [old, i]));
   const m = (i: number) => at.get(i)!;
-  return makeCalc(
-    newScan,
-    calc.projects.map((p) => remap(p, m)),
-    calc.schema.fields.map((f) => f.name),
-    calc.condition === undefined ? undefined : remap(calc.condition, m),
-  );
+  const projects = calc.projects.map((p) => remap(p, m));
+  const names = calc.schema.fields.map((f) => f.name);
+  if (
+    calc.condition === undefined &&
+    isIdentity(projects, kept.length) &&
+    names.every((n, i) => n === newScan.schema.fields[i]!.name)
+  ) {
+    return newScan;
+  }
+  return makeCalc(newScan, projects, names, calc.condition === undefined ? undefined : remap(calc.condition, m));
 }

@@ -13,11 +13,12 @@ import type { CatalogTable } from './catalog-table.js';
 import { modeOf, updateProducer } from './changelog-inference.js';
 import { sinkColumns } from './ddl.js';
 import { describe, explainTree, modeText } from './explain.js';
+import { type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { type Lowered, Lowerer, unifyScans } from './lower.js';
 import { type ConnectorLookup, LowerContext } from './lower-context.js';
-import { type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
 import { optimize } from './optimize.js';
+import { validatePlan } from './validate.js';
 
 /** A planned INSERT: the optimised plan of the query shaped to the sink's columns, and the sink. */
 export interface PlannedInsert {
@@ -45,7 +46,15 @@ export class Planner {
   /** A query's optimised logical plan and column names. */
   planQuery(query: Query, text: string, source: string): { node: LogicalNode; names: readonly string[] } {
     const bound = new QueryBinder(this.catalog, text, source).bindQuery(query);
-    const node = optimize(makeCalc(bound.node, bound.node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type })), bound.names));
+    const node = optimize(
+      makeCalc(
+        bound.node,
+        bound.node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type })),
+        bound.names,
+      ),
+    );
+    const problem = validatePlan(node, this.catalog.functions);
+    if (problem !== undefined) throw new SqlError(problem, query.span, text, source);
     return { node: unifyScans([node])[0]!, names: bound.names };
   }
 
@@ -61,7 +70,11 @@ export class Planner {
     if (table === undefined) {
       if (this.catalog.views.has(name)) return fail(`'${name}' is a view; INSERT needs a table`, stmt.table.span);
       const near = nearestName(name, this.catalog.tables.keys());
-      return fail(`Table '${name}' not found`, stmt.table.span, near === undefined ? undefined : `Did you mean '${near}'?`);
+      return fail(
+        `Table '${name}' not found`,
+        stmt.table.span,
+        near === undefined ? undefined : `Did you mean '${near}'?`,
+      );
     }
     const bound = new QueryBinder(this.catalog, text, source).bindQuery(stmt.query);
     const cols = sinkColumns(table);
@@ -72,13 +85,19 @@ export class Planner {
       stmt.columns.forEach((c, qi) => {
         const at = cols.findIndex((x) => x.name === c.name);
         if (at < 0) {
-          const near = nearestName(c.name, cols.map((x) => x.name));
+          const near = nearestName(
+            c.name,
+            cols.map((x) => x.name),
+          );
           fail(`Unknown target column '${c.name}'`, c.span, near === undefined ? undefined : `Did you mean '${near}'?`);
         }
         positions[at] = qi;
       });
       if (stmt.columns.length !== qFields.length) {
-        fail(`Column types of query result and sink for '${table.qualifiedName}' do not match.\nCause: Different number of columns.`, stmt.span);
+        fail(
+          `Column types of query result and sink for '${table.qualifiedName}' do not match.\nCause: Different number of columns.`,
+          stmt.span,
+        );
       }
     } else {
       if (cols.length !== qFields.length) {
@@ -94,16 +113,36 @@ export class Planner {
       if (q < 0) return { kind: 'literal', value: null, type: { ...c.type, nullable: true } as SqlType };
       const ref: Rex = { kind: 'input', index: q, type: qFields[q]!.type };
       if (sameType(ref.type, c.type)) return ref;
-      return { kind: 'call', name: 'CAST', args: [ref], type: { ...stripTimeAttribute(c.type), nullable: ref.type.nullable } as SqlType };
+      return {
+        kind: 'call',
+        name: 'CAST',
+        args: [ref],
+        type: { ...stripTimeAttribute(c.type), nullable: ref.type.nullable } as SqlType,
+      };
     });
-    const plan = unifyScans([optimize(makeCalc(bound.node, projects, cols.map((c) => c.name)))])[0]!;
+    const plan = unifyScans([
+      optimize(
+        makeCalc(
+          bound.node,
+          projects,
+          cols.map((c) => c.name),
+        ),
+      ),
+    ])[0]!;
+    const problem = validatePlan(plan, this.catalog.functions);
+    if (problem !== undefined) fail(problem, stmt.span);
     const mode = modeOf(plan);
     if (mode !== 'insert-only' && this.env.getConfig().runtimeMode !== 'batch') {
       const connector = this.connectors(table.resolved.options.get('connector') ?? '');
       const accepted = connector?.sinkModes?.(table.resolved) ?? ['insert-only'];
-      const ok = accepted.includes(mode) || (mode === 'retract' && accepted.includes('upsert') && table.primaryKey !== undefined);
+      const ok =
+        accepted.includes(mode) ||
+        (mode === 'retract' && accepted.includes('upsert') && table.primaryKey !== undefined);
       if (!ok) {
-        fail(`Table sink '${table.qualifiedName}' doesn't support consuming update changes which is produced by node ${describe(updateProducer(plan))}`, stmt.span);
+        fail(
+          `Table sink '${table.qualifiedName}' doesn't support consuming update changes which is produced by node ${describe(updateProducer(plan))}`,
+          stmt.span,
+        );
       }
     }
     return { table, plan, mode };
@@ -118,17 +157,34 @@ export class Planner {
     const connectorName = table.resolved.options.get('connector');
     const connector = connectorName === undefined ? undefined : this.connectors(connectorName);
     if (connector?.createSink === undefined) {
-      ctx.fail(connector === undefined ? `Unknown connector '${connectorName}' of table '${table.name}'` : `Connector '${connectorName}' cannot be used as a sink`, table.resolved.span);
+      ctx.fail(
+        connector === undefined
+          ? `Unknown connector '${connectorName}' of table '${table.name}'`
+          : `Connector '${connectorName}' cannot be used as a sink`,
+        table.resolved.span,
+      );
     }
     let input = lowered.stream;
     let inputMode = lowered.mode;
     if (ctx.runtimeMode === 'batch' && inputMode !== 'insert-only') {
       const pk = table.resolved.primaryKey;
-      input = materializeChangelog(input, inputMode, pk, table.resolved.physical.fields.length, ctx.options(`Materialize(${table.name})`, 'materialize'));
+      input = materializeChangelog(
+        input,
+        inputMode,
+        pk,
+        table.resolved.physical.fields.length,
+        ctx.options(`Materialize(${table.name})`, 'materialize'),
+      );
       inputMode = 'insert-only';
     }
     try {
-      connector!.createSink!({ table: table.resolved, input, inputMode, uid: ctx.uid('sink'), runtimeMode: ctx.runtimeMode });
+      connector!.createSink!({
+        table: table.resolved,
+        input,
+        inputMode,
+        uid: ctx.uid('sink'),
+        runtimeMode: ctx.runtimeMode,
+      });
     } catch (e) {
       if (e instanceof SqlError) throw e;
       ctx.fail((e as Error).message, table.resolved.span);
@@ -142,7 +198,13 @@ export class Planner {
     const ctx = new LowerContext(this.env, this.compiler(), this.catalog, this.connectors, index, text, source, span);
     const lowered = new Lowerer(ctx).lower(node, '0');
     if (ctx.runtimeMode === 'batch' && lowered.mode !== 'insert-only') {
-      const stream: DataStream<Row> = materializeChangelog(lowered.stream, lowered.mode, undefined, node.schema.fields.length, ctx.options('Materialize', 'materialize'));
+      const stream: DataStream<Row> = materializeChangelog(
+        lowered.stream,
+        lowered.mode,
+        undefined,
+        node.schema.fields.length,
+        ctx.options('Materialize', 'materialize'),
+      );
       return { stream, mode: 'insert-only' };
     }
     return lowered;
@@ -160,5 +222,5 @@ export class Planner {
   }
 }
 
-export { modeText };
 export type { Schema };
+export { modeText };

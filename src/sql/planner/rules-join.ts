@@ -1,8 +1,8 @@
 import type { Rex } from '../plan/rex.js';
 import { modeOf } from './changelog-inference.js';
 import { type JoinNode, joinSchema } from './logical-nodes.js';
-import { findWindowPair } from './rules-window.js';
 import { and, conjuncts, inputRefs } from './rex-utils.js';
+import { findWindowPair } from './rules-window.js';
 
 function timeAttr(j: JoinNode, index: number): 'rowtime' | 'proctime' | undefined {
   const lw = j.left.schema.fields.length;
@@ -15,10 +15,21 @@ function timeTerm(r: Rex): { index: number; offset: number } | undefined {
   if (r.kind === 'input') return { index: r.index, offset: 0 };
   if (r.kind === 'call' && (r.name === '+' || r.name === '-') && r.args.length === 2) {
     const [a, b] = r.args as [Rex, Rex];
-    if (a.kind === 'input' && b.kind === 'literal' && typeof b.value === 'number' && b.type.kind === 'INTERVAL_DAY_TIME') {
+    if (
+      a.kind === 'input' &&
+      b.kind === 'literal' &&
+      typeof b.value === 'number' &&
+      b.type.kind === 'INTERVAL_DAY_TIME'
+    ) {
       return { index: a.index, offset: r.name === '+' ? b.value : -b.value };
     }
-    if (r.name === '+' && b.kind === 'input' && a.kind === 'literal' && typeof a.value === 'number' && a.type.kind === 'INTERVAL_DAY_TIME') {
+    if (
+      r.name === '+' &&
+      b.kind === 'input' &&
+      a.kind === 'literal' &&
+      typeof a.value === 'number' &&
+      a.type.kind === 'INTERVAL_DAY_TIME'
+    ) {
       return { index: b.index, offset: a.value };
     }
   }
@@ -68,7 +79,11 @@ export function classifyJoin(j: JoinNode): JoinNode {
           ...base,
           leftKeys: keep.map((i) => leftKeys[i]!),
           rightKeys: keep.map((i) => rightKeys[i]!),
-          strategy: { kind: 'window', leftWindow: { start: lp.start, end: lp.end }, rightWindow: { start: rp.start, end: rp.end } },
+          strategy: {
+            kind: 'window',
+            leftWindow: { start: lp.start, end: lp.end },
+            rightWindow: { start: rp.start, end: rp.end },
+          },
           schema: joinSchema(j.left.schema, j.right.schema, j.joinType, true),
         };
       }

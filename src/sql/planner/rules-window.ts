@@ -2,15 +2,9 @@ import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { Rex } from '../plan/rex.js';
 import type { SqlType } from '../types/sql-type.js';
 import { modeOf } from './changelog-inference.js';
-import type {
-  AggregateNode,
-  CalcNode,
-  LogicalNode,
-  OverNode,
-  WindowAggregateNode,
-} from './logical-nodes.js';
+import type { AggregateNode, CalcNode, LogicalNode, OverNode, WindowAggregateNode } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
-import { conjuncts, and, inputRefs, remap } from './rex-utils.js';
+import { and, conjuncts, inputRefs, remap } from './rex-utils.js';
 
 /** Where a column's window property comes from: a window TVF or a windowed node, and which column it is. */
 export interface WindowOrigin {
@@ -31,7 +25,9 @@ export function traceWindow(node: LogicalNode, index: number): WindowOrigin | un
     }
     case 'windowTvf': {
       const w = node.input.schema.fields.length;
-      return index >= w ? { source: node, which: WHICH[index - w]!, window: node.window } : traceWindow(node.input, index);
+      return index >= w
+        ? { source: node, which: WHICH[index - w]!, window: node.window }
+        : traceWindow(node.input, index);
     }
     case 'windowAggregate': {
       const k = node.keys.length;
@@ -61,7 +57,10 @@ export function traceWindow(node: LogicalNode, index: number): WindowOrigin | un
 }
 
 /** The window start and end columns among `columns`, from one window. */
-export function findWindowPair(node: LogicalNode, columns: readonly number[]): { start: number; end: number; origin: WindowOrigin } | undefined {
+export function findWindowPair(
+  node: LogicalNode,
+  columns: readonly number[],
+): { start: number; end: number; origin: WindowOrigin } | undefined {
   const origins = columns.map((c) => traceWindow(node, c));
   for (let i = 0; i < columns.length; i++) {
     const s = origins[i];
@@ -105,7 +104,12 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
     });
     if (kept.includes(-1)) return undefined;
     const newIndex = new Map(kept.map((old, i) => [old, i]));
-    const pre = makeCalc(tvf.input, kept.map((i) => calc.projects[i]!), kept.map((i) => calc.schema.fields[i]!.name), calc.condition);
+    const pre = makeCalc(
+      tvf.input,
+      kept.map((i) => calc.projects[i]!),
+      kept.map((i) => calc.schema.fields[i]!.name),
+      calc.condition,
+    );
     const keys = agg.groupKeys.filter((k) => !windowKeyPositions.has(k)).map((k) => newIndex.get(k)!);
     const calls = agg.calls.map((c) => ({
       ...c,
@@ -115,14 +119,23 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
     const node = windowAggNode(pre, keys, tvf.window, tvf.timeIndex, tvf.eventTime, calls, undefined, out);
     // Map the Aggregate's output order onto [keys..., ws, we, wt, aggs...].
     let next = 0;
-    const projects: Rex[] = agg.groupKeys.map((k, i) => {
+    const projects: Rex[] = agg.groupKeys.map((_k, i) => {
       const o = keyOrigins[i];
-      if (o?.source === tvf) return { kind: 'input', index: keys.length + WHICH.indexOf(o.which), type: node.schema.fields[keys.length + WHICH.indexOf(o.which)]!.type };
+      if (o?.source === tvf)
+        return {
+          kind: 'input',
+          index: keys.length + WHICH.indexOf(o.which),
+          type: node.schema.fields[keys.length + WHICH.indexOf(o.which)]!.type,
+        };
       const at = next++;
       return { kind: 'input', index: at, type: node.schema.fields[at]!.type };
     });
     calls.forEach((_, i) => projects.push({ kind: 'input', index: keys.length + 3 + i, type: out[g + i]!.type }));
-    return makeCalc(node, projects, out.map((f) => f.name));
+    return makeCalc(
+      node,
+      projects,
+      out.map((f) => f.name),
+    );
   }
   if (origin.source.kind === 'windowTvf') return undefined;
   if (modeOf(agg.input) !== 'insert-only') return undefined;
@@ -130,21 +143,41 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
   let reuse: WindowSpec;
   switch (original.type) {
     case 'TUMBLE':
-      reuse = { type: 'TUMBLE', size: original.size, ...(original.offset === undefined ? {} : { offset: original.offset }) };
+      reuse = {
+        type: 'TUMBLE',
+        size: original.size,
+        ...(original.offset === undefined ? {} : { offset: original.offset }),
+      };
       break;
     case 'HOP':
-      reuse = { type: 'TUMBLE', size: original.slide, ...(original.offset === undefined ? {} : { offset: original.offset }) };
+      reuse = {
+        type: 'TUMBLE',
+        size: original.slide,
+        ...(original.offset === undefined ? {} : { offset: original.offset }),
+      };
       break;
     case 'CUMULATE':
-      reuse = { type: 'TUMBLE', size: original.step, ...(original.offset === undefined ? {} : { offset: original.offset }) };
+      reuse = {
+        type: 'TUMBLE',
+        size: original.step,
+        ...(original.offset === undefined ? {} : { offset: original.offset }),
+      };
       break;
     default:
       return undefined;
   }
   const cascaded = { startKey: agg.groupKeys.indexOf(pair.start), endKey: agg.groupKeys.indexOf(pair.end), original };
   const node = windowAggNode(agg.input, agg.groupKeys, reuse, -1, true, agg.calls, cascaded, out);
-  const projects: Rex[] = out.map((f, i) => ({ kind: 'input', index: i < g ? i : i + 3, type: i < g ? node.schema.fields[i]!.type : f.type }));
-  return makeCalc(node, projects, out.map((f) => f.name));
+  const projects: Rex[] = out.map((f, i) => ({
+    kind: 'input',
+    index: i < g ? i : i + 3,
+    type: i < g ? node.schema.fields[i]!.type : f.type,
+  }));
+  return makeCalc(
+    node,
+    projects,
+    out.map((f) => f.name),
+  );
 }
 
 function windowAggNode(
@@ -256,8 +289,17 @@ export function rankRule(calc: CalcNode): LogicalNode | undefined {
     };
   } else {
     const sortType = over.orderBy.length === 1 ? input.schema.fields[over.orderBy[0]!.index]?.type : undefined;
-    const attr = sortType !== undefined && (sortType.kind === 'TIMESTAMP' || sortType.kind === 'TIMESTAMP_LTZ') ? sortType.timeAttribute : undefined;
-    if (fn === 'ROW_NUMBER' && bounds.start === 1 && bounds.end === 1 && attr !== undefined && modeOf(input) === 'insert-only') {
+    const attr =
+      sortType !== undefined && (sortType.kind === 'TIMESTAMP' || sortType.kind === 'TIMESTAMP_LTZ')
+        ? sortType.timeAttribute
+        : undefined;
+    if (
+      fn === 'ROW_NUMBER' &&
+      bounds.start === 1 &&
+      bounds.end === 1 &&
+      attr !== undefined &&
+      modeOf(input) === 'insert-only'
+    ) {
       node = {
         kind: 'deduplicate',
         input,
@@ -282,7 +324,12 @@ export function rankRule(calc: CalcNode): LogicalNode | undefined {
       };
     }
   }
-  return makeCalc(node, calc.projects, calc.schema.fields.map((f) => f.name), rest === undefined ? undefined : remap(rest, (i) => i));
+  return makeCalc(
+    node,
+    calc.projects,
+    calc.schema.fields.map((f) => f.name),
+    rest === undefined ? undefined : remap(rest, (i) => i),
+  );
 }
 
 export type { OverNode };

@@ -37,7 +37,10 @@ export function runStatement(
       }
       if (stmt.like !== undefined) fail('CREATE TABLE ... LIKE is not supported', stmt.like.span);
       const binder = new ExprBinder(catalog.functions, (r, s, sg) => fail(r, s, sg));
-      catalog.tables.set(name, createCatalogTable(stmt, name, binder, (r, s, sg) => fail(r, s, sg), text, baseDir));
+      catalog.tables.set(
+        name,
+        createCatalogTable(stmt, name, binder, (r, s, sg) => fail(r, s, sg), text, baseDir),
+      );
       return { kind: 'ok', statement, message: OK };
     }
     case 'createView': {
@@ -49,7 +52,10 @@ export function runStatement(
       // Bind once now so errors point at the view's definition, not at its first use.
       const bound = new QueryBinder(catalog, text, source).bindQuery(stmt.query);
       if (stmt.columns !== undefined && stmt.columns.length !== bound.names.length) {
-        fail(`The view's column list has ${stmt.columns.length} names, its query ${bound.names.length} columns`, stmt.span);
+        fail(
+          `The view's column list has ${stmt.columns.length} names, its query ${bound.names.length} columns`,
+          stmt.span,
+        );
       }
       catalog.views.set(name, { name, query: stmt.query, columns: stmt.columns?.map((c) => c.name), text, source });
       return { kind: 'ok', statement, message: OK };
@@ -71,7 +77,11 @@ export function runStatement(
       if (stmt.object === 'FUNCTION') existed = catalog.functions.drop(name);
       else if (stmt.object === 'TABLE') existed = catalog.tables.delete(name);
       else existed = catalog.views.delete(name);
-      if (!existed && !stmt.ifExists) fail(`${stmt.object === 'TABLE' ? 'Table' : stmt.object === 'VIEW' ? 'View' : 'Function'} '${name}' does not exist`, stmt.name.span);
+      if (!existed && !stmt.ifExists)
+        fail(
+          `${stmt.object === 'TABLE' ? 'Table' : stmt.object === 'VIEW' ? 'View' : 'Function'} '${name}' does not exist`,
+          stmt.name.span,
+        );
       return { kind: 'ok', statement, message: OK };
     }
     case 'set': {
@@ -92,7 +102,8 @@ export function runStatement(
     case 'use': {
       const parts = stmt.name.parts.map((p) => p.name);
       const expected = stmt.catalog ? 'default_catalog' : 'default_database';
-      if (parts[parts.length - 1] !== expected) fail(`${stmt.catalog ? 'Catalog' : 'Database'} '${parts.join('.')}' does not exist`, stmt.name.span);
+      if (parts[parts.length - 1] !== expected)
+        fail(`${stmt.catalog ? 'Catalog' : 'Database'} '${parts.join('.')}' does not exist`, stmt.name.span);
       return { kind: 'ok', statement, message: OK };
     }
     case 'insert': {
@@ -121,13 +132,30 @@ export function runStatement(
     case 'show': {
       switch (stmt.what) {
         case 'TABLES':
-          return { kind: 'table', statement, columns: ['table name'], rows: [...catalog.tables.keys(), ...catalog.views.keys()].sort().map((n) => [n]) };
+          return {
+            kind: 'table',
+            statement,
+            columns: ['table name'],
+            rows: [...catalog.tables.keys(), ...catalog.views.keys()].sort().map((n) => [n]),
+          };
         case 'VIEWS':
-          return { kind: 'table', statement, columns: ['view name'], rows: [...catalog.views.keys()].sort().map((n) => [n]) };
+          return {
+            kind: 'table',
+            statement,
+            columns: ['view name'],
+            rows: [...catalog.views.keys()].sort().map((n) => [n]),
+          };
         case 'FUNCTIONS':
         case 'USER FUNCTIONS': {
           const names = [...catalog.functions.names()].sort();
-          const user = stmt.what === 'USER FUNCTIONS' ? names.filter((n) => catalog.functions.scalar(n)?.kind === 'user' || (catalog.functions.aggregate(n) !== undefined && n !== n.toUpperCase())) : names;
+          const user =
+            stmt.what === 'USER FUNCTIONS'
+              ? names.filter(
+                  (n) =>
+                    catalog.functions.scalar(n)?.kind === 'user' ||
+                    (catalog.functions.aggregate(n) !== undefined && n !== n.toUpperCase()),
+                )
+              : names;
           return { kind: 'table', statement, columns: ['function name'], rows: user.map((n) => [n]) };
         }
         case 'CATALOGS':
@@ -140,7 +168,13 @@ export function runStatement(
           const t = catalog.tables.get(name);
           const v = catalog.views.get(name);
           if (t !== undefined) return { kind: 'table', statement, columns: ['result'], rows: [[t.ddl]] };
-          if (v?.query !== undefined) return { kind: 'table', statement, columns: ['result'], rows: [[v.text.slice(v.query.span.start, v.query.span.end)]] };
+          if (v?.query !== undefined)
+            return {
+              kind: 'table',
+              statement,
+              columns: ['result'],
+              rows: [[v.text.slice(v.query.span.start, v.query.span.end)]],
+            };
           return fail(`Table or view '${name}' not found`, stmt.name?.span);
         }
         case 'JOBS':
@@ -156,7 +190,14 @@ export function runStatement(
       if (catalog.views.has(name)) {
         const q = new QueryBinder(catalog, text, source);
         const { node, names } = q.named({ kind: 'table', name: stmt.name, span: stmt.name.span });
-        const rows = node.schema.fields.map((f, i) => [names[i] ?? f.name, formatType({ ...f.type, nullable: true } as never), f.type.nullable ? 'TRUE' : 'FALSE', '', '', '']);
+        const rows = node.schema.fields.map((f, i) => [
+          names[i] ?? f.name,
+          formatType({ ...f.type, nullable: true } as never),
+          f.type.nullable ? 'TRUE' : 'FALSE',
+          '',
+          '',
+          '',
+        ]);
         return { kind: 'table', statement, columns, rows };
       }
       return fail(`Table or view '${name}' not found`, stmt.name.span);

@@ -121,7 +121,12 @@ const UNIT_MS: Record<string, number> = {
  * The value of an interval literal: milliseconds for day-time intervals, months for year-month ones.
  * Accepts Flink's forms: '10' SECOND, '1:30' MINUTE TO SECOND, '1 02:03:04.5' DAY TO SECOND, '1-6' YEAR TO MONTH.
  */
-export function intervalValue(value: string, from: string, to: string | undefined, negative: boolean): {
+export function intervalValue(
+  value: string,
+  from: string,
+  to: string | undefined,
+  negative: boolean,
+): {
   value: number;
   type: SqlType;
 } {
@@ -152,7 +157,15 @@ export function intervalValue(value: string, from: string, to: string | undefine
   return { value: sign * Math.round(ms), type: { kind: 'INTERVAL_DAY_TIME', nullable: false } };
 }
 
-const NUMERIC_RANK: Record<string, number> = { TINYINT: 1, SMALLINT: 2, INT: 3, BIGINT: 4, DECIMAL: 5, FLOAT: 6, DOUBLE: 7 };
+const NUMERIC_RANK: Record<string, number> = {
+  TINYINT: 1,
+  SMALLINT: 2,
+  INT: 3,
+  BIGINT: 4,
+  DECIMAL: 5,
+  FLOAT: 6,
+  DOUBLE: 7,
+};
 const INT_PRECISION: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 };
 
 /** True for the numeric types. */
@@ -173,13 +186,15 @@ function asDecimal(t: SqlType): { precision: number; scale: number } | undefined
 /** Flink's result type of arithmetic `a op b` on numbers, dates and intervals. */
 export function arithmeticType(op: string, a: SqlType, b: SqlType): SqlType | undefined {
   const nullable = a.nullable || b.nullable;
-  const temporal = (t: SqlType) => t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ' || t.kind === 'DATE' || t.kind === 'TIME';
+  const temporal = (t: SqlType) =>
+    t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ' || t.kind === 'DATE' || t.kind === 'TIME';
   const interval = (t: SqlType) => t.kind === 'INTERVAL_DAY_TIME' || t.kind === 'INTERVAL_YEAR_MONTH';
   if ((op === '+' || op === '-') && temporal(a) && interval(b)) return { ...withoutAttribute(a), nullable } as SqlType;
   if (op === '+' && interval(a) && temporal(b)) return { ...withoutAttribute(b), nullable } as SqlType;
   if (interval(a) && interval(b) && (op === '+' || op === '-')) return { ...a, nullable } as SqlType;
   if (interval(a) && isNumeric(b) && (op === '*' || op === '/')) return { ...a, nullable } as SqlType;
-  if (a.kind === 'NULL') return b.kind === 'NULL' ? { kind: 'INT', nullable: true } : ({ ...b, nullable: true } as SqlType);
+  if (a.kind === 'NULL')
+    return b.kind === 'NULL' ? { kind: 'INT', nullable: true } : ({ ...b, nullable: true } as SqlType);
   if (b.kind === 'NULL') return { ...a, nullable: true } as SqlType;
   const ra = NUMERIC_RANK[a.kind];
   const rb = NUMERIC_RANK[b.kind];
