@@ -60,8 +60,12 @@ export class FakeCatalog implements FunctionCatalog {
   names() {
     return [...this.aggs.keys(), ...this.scalars.keys()];
   }
-  registerStatement(): void {}
-  registerImplementation(): void {}
+  userFunctionNames(): readonly string[] {
+    return [];
+  }
+  register(): void {}
+  createFunction(): void {}
+  async prepare(): Promise<void> {}
   drop(): boolean {
     return false;
   }

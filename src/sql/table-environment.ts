@@ -12,6 +12,7 @@ import { modeOf } from './planner/changelog-inference.js';
 import type { LogicalNode } from './planner/logical-nodes.js';
 import { Planner } from './planner/planner.js';
 import { runStatement } from './planner/statements.js';
+import { typeFromString } from './planner/types.js';
 import { type ChangelogMode, COLUMN_OFFSET, ROW_KIND_SHORT, type Row } from './runtime/row.js';
 import { SqlError } from './sql-error.js';
 import type { Schema, SqlType } from './types/sql-type.js';
@@ -82,7 +83,7 @@ export class TableEnvironment {
     readonly env: StreamExecutionEnvironment,
     private readonly options: TableEnvironmentOptions,
   ) {
-    this.catalog = new Catalog(FunctionRegistry.withBuiltins(), options.settings ?? {});
+    this.catalog = new Catalog(new FunctionRegistry({ baseDir: options.baseDir }), options.settings ?? {});
     this.planner = new Planner(
       env,
       this.catalog,
@@ -98,6 +99,14 @@ export class TableEnvironment {
 
   static create(env: StreamExecutionEnvironment, options: TableEnvironmentOptions = {}): TableEnvironment {
     return new TableEnvironment(env, options);
+  }
+
+  /**
+   * Loads the modules that the script's CREATE FUNCTION statements refer to (module imports are asynchronous);
+   * call before `executeSql` for scripts with module functions. Parsing errors surface here as in `executeSql`.
+   */
+  async prepareSql(text: string, source = '<inline>'): Promise<void> {
+    await this.catalog.functions.prepare(parseScript(text, source).statements);
   }
 
   /** Parses and runs every statement of `text` in order. `source` names the script in errors (a path or `<inline>`). */
@@ -210,7 +219,12 @@ export class TableEnvironment {
     implementation: unknown,
     signature?: { params?: readonly string[]; returns?: string; kind?: 'scalar' | 'aggregate' | 'table' | 'async' },
   ): void {
-    this.catalog.functions.registerImplementation(name, implementation, signature);
+    const type = (t: string | undefined) => (t === undefined ? undefined : typeFromString(t));
+    this.catalog.functions.register(name, implementation, {
+      ...(signature?.returns === undefined ? {} : { returns: type(signature.returns) }),
+      ...(signature?.params === undefined ? {} : { params: signature.params.map((p) => type(p)!) }),
+      ...(signature?.kind === 'async' ? { async: true } : {}),
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { CreateFunction } from '../parser/ast.js';
+import type { CreateFunction, Statement } from '../parser/ast.js';
 import type {
   AggregateFunctionDefinition,
   FunctionCatalog,
@@ -6,11 +6,18 @@ import type {
   TableFunctionDefinition,
 } from './function-catalog.js';
 
-/** Placeholder until the function registry is merged: a catalog that knows no function. */
+/** Where a script came from, for error messages and for module paths. */
+export interface ScriptContext {
+  readonly text?: string;
+  readonly source?: string;
+  readonly baseDir?: string;
+}
+
+/**
+ * Placeholder until the function registry is merged (same API as the real one): a catalog that knows no function.
+ */
 export class FunctionRegistry implements FunctionCatalog {
-  static withBuiltins(): FunctionRegistry {
-    return new FunctionRegistry();
-  }
+  constructor(readonly context: ScriptContext = {}) {}
   scalar(_name: string): ScalarFunctionDefinition | undefined {
     return undefined;
   }
@@ -23,20 +30,17 @@ export class FunctionRegistry implements FunctionCatalog {
   names(): readonly string[] {
     return [];
   }
-  /** CREATE FUNCTION: registers an inline or module function. */
-  registerStatement(statement: CreateFunction, context: { baseDir: string; text: string; source: string }): void {
-    throw new Error(`function registry not merged yet (${statement.name.span.line}, ${context.source})`);
+  userFunctionNames(): readonly string[] {
+    return [];
   }
-  /** TableEnvironment.createFunction: registers a function from code. */
-  registerImplementation(
-    name: string,
-    implementation: unknown,
-    signature?: { params?: readonly string[]; returns?: string; kind?: 'scalar' | 'aggregate' | 'table' | 'async' },
-  ): void {
-    throw new Error(`function registry not merged yet (${name}, ${typeof implementation}, ${signature})`);
+  register(name: string, value: unknown, _options: Record<string, unknown> = {}): void {
+    throw new Error(`function registry not merged yet (${name}, ${typeof value})`);
   }
-  /** DROP FUNCTION: true when it existed. */
-  drop(name: string): boolean {
-    throw new Error(`function registry not merged yet (${name})`);
+  drop(_name: string): boolean {
+    return false;
+  }
+  async prepare(_statements: readonly Statement[]): Promise<void> {}
+  createFunction(statement: CreateFunction): void {
+    throw new Error(`function registry not merged yet (CREATE FUNCTION at line ${statement.span.line})`);
   }
 }

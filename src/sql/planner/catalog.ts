@@ -28,7 +28,7 @@ export class Catalog {
   readonly settings = new Map<string, string>();
 
   constructor(
-    readonly functions: FunctionRegistry = FunctionRegistry.withBuiltins(),
+    readonly functions: FunctionRegistry = new FunctionRegistry(),
     initialSettings: Readonly<Record<string, string>> = {},
   ) {
     for (const [k, v] of Object.entries(initialSettings)) this.settings.set(k, v);

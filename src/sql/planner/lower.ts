@@ -1,11 +1,12 @@
 import type { DataStream } from '../../api/data-stream.js';
-import type { AggregateCall } from '../functions/function-catalog.js';
+import type { AggregateCall, AggregateFunctionDefinition } from '../functions/function-catalog.js';
 import { groupAggregate } from '../operators/group-aggregate.js';
 import { overAggregate } from '../operators/over-aggregate.js';
 import { deduplicate, rank } from '../operators/rank.js';
 import { windowAggregate, windowAssign } from '../operators/window-aggregate.js';
 import { windowRank } from '../operators/window-rank.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
+import type { SqlType } from '../types/sql-type.js';
 import { modeOf } from './changelog-inference.js';
 import { describe } from './explain.js';
 import { type AggSpec, inputsOf, type LogicalNode } from './logical-nodes.js';
@@ -33,8 +34,14 @@ export function aggregateCalls(
   node: LogicalNode,
 ): AggregateCall[] {
   return calls.map((c) => {
-    const fn = ctx.catalog.functions.aggregate(c.function);
-    if (fn === undefined) return ctx.fail(`Aggregate function '${c.function}' not found`);
+    const found = ctx.catalog.functions.aggregate(c.function);
+    if (found === undefined) return ctx.fail(`Aggregate function '${c.function}' not found`);
+    const argTypes = c.args.map((a) => inputsOf(node)[0]!.schema.fields[a]!.type);
+    // Built-ins pick their implementation by argument types and by whether retractions can arrive.
+    const specializable = found as AggregateFunctionDefinition & {
+      specialize?(types: readonly SqlType[], options?: { retraction?: boolean }): AggregateFunctionDefinition;
+    };
+    const fn = specializable.specialize?.(argTypes, { retraction: updating(inputMode) }) ?? found;
     if (updating(inputMode) && !fn.retractable) {
       ctx.fail(
         `Aggregate function '${c.function}' cannot consume update changes (it has no retract), which are produced by node ${describe(inputsOf(node)[0]!)}`,

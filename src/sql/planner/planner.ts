@@ -112,7 +112,11 @@ export class Planner {
       const q = positions[i]!;
       if (q < 0) return { kind: 'literal', value: null, type: { ...c.type, nullable: true } as SqlType };
       const ref: Rex = { kind: 'input', index: q, type: qFields[q]!.type };
-      if (sameType(ref.type, c.type)) return ref;
+      // Like Flink's sinks (type-length-enforcer IGNORE), character and binary lengths are not enforced.
+      const chars = (t: SqlType) => t.kind === 'CHAR' || t.kind === 'VARCHAR';
+      const bytes = (t: SqlType) => t.kind === 'BINARY' || t.kind === 'VARBINARY';
+      if (sameType(ref.type, c.type) || (chars(ref.type) && chars(c.type)) || (bytes(ref.type) && bytes(c.type)))
+        return ref;
       return {
         kind: 'call',
         name: 'CAST',

@@ -61,10 +61,8 @@ export function runStatement(
       return { kind: 'ok', statement, message: OK };
     }
     case 'createFunction': {
-      const name = stmt.name.parts.map((p) => p.name).join('.');
-      if (stmt.ifNotExists && catalog.functions.names().includes(name)) return { kind: 'ok', statement, message: OK };
       try {
-        catalog.functions.registerStatement(stmt, { baseDir, text, source });
+        catalog.functions.createFunction(stmt);
       } catch (e) {
         if (e instanceof SqlError) throw e;
         fail((e as Error).message, stmt.span);
@@ -146,18 +144,19 @@ export function runStatement(
             rows: [...catalog.views.keys()].sort().map((n) => [n]),
           };
         case 'FUNCTIONS':
-        case 'USER FUNCTIONS': {
-          const names = [...catalog.functions.names()].sort();
-          const user =
-            stmt.what === 'USER FUNCTIONS'
-              ? names.filter(
-                  (n) =>
-                    catalog.functions.scalar(n)?.kind === 'user' ||
-                    (catalog.functions.aggregate(n) !== undefined && n !== n.toUpperCase()),
-                )
-              : names;
-          return { kind: 'table', statement, columns: ['function name'], rows: user.map((n) => [n]) };
-        }
+          return {
+            kind: 'table',
+            statement,
+            columns: ['function name'],
+            rows: [...catalog.functions.names()].sort().map((n) => [n]),
+          };
+        case 'USER FUNCTIONS':
+          return {
+            kind: 'table',
+            statement,
+            columns: ['function name'],
+            rows: [...catalog.functions.userFunctionNames()].map((n) => [n]),
+          };
         case 'CATALOGS':
           return { kind: 'table', statement, columns: ['catalog name'], rows: [['default_catalog']] };
         case 'DATABASES':

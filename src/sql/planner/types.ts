@@ -283,3 +283,20 @@ export function commonType(types: readonly SqlType[]): SqlType | undefined {
   }
   return result;
 }
+
+/** A type written as text in TypeScript signatures: 'BIGINT', 'STRING', 'DECIMAL(10, 2)', 'TIMESTAMP(3)'. */
+export function typeFromString(text: string): SqlType {
+  const m = /^\s*([A-Za-z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(NOT NULL)?\s*$/i.exec(text);
+  if (m === null) throw new Error(`Cannot read the type '${text}' (expected e.g. BIGINT, STRING, DECIMAL(10, 2))`);
+  const aliases: Record<string, string> = {
+    INTEGER: 'INT',
+    'DOUBLE PRECISION': 'DOUBLE',
+    NUMERIC: 'DECIMAL',
+    DEC: 'DECIMAL',
+  };
+  const raw = m[1]!.toUpperCase().replace(/\s+/g, ' ');
+  const name = (aliases[raw] ?? raw) as Parameters<typeof typeFromAst>[0] extends { name: infer N } ? N : never;
+  const args = [m[2], m[3]].filter((x) => x !== undefined).map(Number);
+  const span = { start: 0, end: text.length, line: 1, column: 1 };
+  return typeFromAst({ kind: 'simpleType', name: name as never, args, nullable: m[4] === undefined, span });
+}
