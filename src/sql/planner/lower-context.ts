@@ -25,7 +25,7 @@ export class LowerContext {
   ) {}
 
   get runtimeMode(): 'streaming' | 'batch' {
-    return this.env.getConfig().runtimeMode;
+    return runtimeModeOf(this.env);
   }
 
   uid(path: string): string {
@@ -40,4 +40,14 @@ export class LowerContext {
   fail(reason: string, span?: Span, suggestion?: string): never {
     throw new SqlError(reason, span ?? this.span, this.text, this.source, suggestion);
   }
+}
+
+/**
+ * The runtime mode the job will run in: the command line's `--mode` (kept by the environment as an override that
+ * wins over the job's own setting) or the environment's own. Planning needs it (batch materialises updates before
+ * sinks and needs bounded sources), so the job loader must apply the overrides before it builds the job.
+ */
+export function runtimeModeOf(env: StreamExecutionEnvironment): 'streaming' | 'batch' {
+  const overrides = (env as unknown as { overrides?: { runtimeMode?: 'streaming' | 'batch' } }).overrides;
+  return overrides?.runtimeMode ?? env.getConfig().runtimeMode;
 }

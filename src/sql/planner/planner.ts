@@ -15,7 +15,7 @@ import { sinkColumns } from './ddl.js';
 import { describe, explainTree, modeText } from './explain.js';
 import { type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { type Lowered, Lowerer, unifyScans } from './lower.js';
-import { type ConnectorLookup, LowerContext } from './lower-context.js';
+import { type ConnectorLookup, LowerContext, runtimeModeOf } from './lower-context.js';
 import { makeCalc } from './node-builders.js';
 import { optimize } from './optimize.js';
 import { validatePlan } from './validate.js';
@@ -136,7 +136,7 @@ export class Planner {
     const problem = validatePlan(plan, this.catalog.functions);
     if (problem !== undefined) fail(problem, stmt.span);
     const mode = modeOf(plan);
-    if (mode !== 'insert-only' && this.env.getConfig().runtimeMode !== 'batch') {
+    if (mode !== 'insert-only' && runtimeModeOf(this.env) !== 'batch') {
       const connector = this.connectors(table.resolved.options.get('connector') ?? '');
       const accepted = connector?.sinkModes?.(table.resolved) ?? ['insert-only'];
       const ok =
