@@ -178,3 +178,21 @@ function pushProjection(calc: CalcNode, scan: LogicalNode & { kind: 'scan' }): L
   }
   return makeCalc(newScan, projects, names, calc.condition === undefined ? undefined : remap(calc.condition, m));
 }
+
+/** Merges each calc into the calc below it (after scans were unified), leaving every other node as it is. */
+export function mergeCalcs(node: LogicalNode): LogicalNode {
+  const n = withInputs(node, inputsOf(node).map(mergeCalcs));
+  if (n.kind !== 'calc' || n.input.kind !== 'calc') return n;
+  const below = n.input;
+  const projects = n.projects.map((p) => substitute(p, below.projects));
+  const cond = and([
+    ...conjuncts(below.condition),
+    ...conjuncts(n.condition === undefined ? undefined : substitute(n.condition, below.projects)),
+  ]);
+  return makeCalc(
+    below.input,
+    projects,
+    n.schema.fields.map((f) => f.name),
+    cond,
+  );
+}

@@ -17,7 +17,7 @@ import { type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { type Lowered, Lowerer, unifyScans } from './lower.js';
 import { type ConnectorLookup, LowerContext, runtimeModeOf } from './lower-context.js';
 import { makeCalc } from './node-builders.js';
-import { optimize } from './optimize.js';
+import { mergeCalcs, optimize } from './optimize.js';
 import { validatePlan } from './validate.js';
 
 /** A planned INSERT: the optimised plan of the query shaped to the sink's columns, and the sink. */
@@ -55,7 +55,7 @@ export class Planner {
     );
     const problem = validatePlan(node, this.catalog.functions);
     if (problem !== undefined) throw new SqlError(problem, query.span, text, source);
-    return { node: unifyScans([node])[0]!, names: bound.names };
+    return { node: mergeCalcs(unifyScans([node])[0]!), names: bound.names };
   }
 
   /** INSERT INTO: the query shaped to the sink (column list, implicit casts) and its changelog checked. */
@@ -124,15 +124,14 @@ export class Planner {
         type: { ...stripTimeAttribute(c.type), nullable: ref.type.nullable } as SqlType,
       };
     });
-    const plan = unifyScans([
-      optimize(
-        makeCalc(
-          bound.node,
-          projects,
-          cols.map((c) => c.name),
-        ),
+    const optimized = optimize(
+      makeCalc(
+        bound.node,
+        projects,
+        cols.map((c) => c.name),
       ),
-    ])[0]!;
+    );
+    const plan = mergeCalcs(unifyScans([optimized])[0]!);
     const problem = validatePlan(plan, this.catalog.functions);
     if (problem !== undefined) fail(problem, stmt.span);
     const mode = modeOf(plan);
