@@ -63,7 +63,7 @@ const SHAPES: Record<string, { has: RegExp[]; not?: RegExp[] }> = {
   q15: { has: [/GroupAggregate/] },
   q16: { has: [/GroupAggregate/] },
   q17: { has: [/GroupAggregate/] },
-  q18: { has: [/Deduplicate\(keep=\[LastRow\], key=\[bidder, auction\], order=\[ROWTIME\]\)/] },
+  q18: { has: [/Deduplicate\(keep=\[LastRow\], key=\[bidder, auction\], order=\[ROWTIME\]/] },
   q19: { has: [/Rank\(rankType=\[ROW_NUMBER\], rankRange=\[rankStart=1, rankEnd=10\], partitionBy=\[auction\]/] },
   q20: { has: [/- Join\(joinType=\[INNERJoin\]/] },
   q21: { has: [/Calc/], not: [/Join|Aggregate/] },

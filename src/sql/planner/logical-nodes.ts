@@ -82,7 +82,7 @@ export interface WindowAggregateNode {
   readonly input: LogicalNode;
   readonly keys: readonly number[];
   readonly window: WindowSpec;
-  /** The input's time attribute column (rowtime: its value is the record timestamp). */
+  /** The input's time attribute column, or -1 when only the record timestamps (= the rowtime) carry it. */
   readonly timeIndex: number;
   readonly eventTime: boolean;
   readonly calls: readonly AggSpec[];

@@ -18,6 +18,7 @@ import { type Lowered, Lowerer, unifyScans } from './lower.js';
 import { type ConnectorLookup, LowerContext, runtimeModeOf } from './lower-context.js';
 import { makeCalc } from './node-builders.js';
 import { mergeCalcs, optimize } from './optimize.js';
+import { prune } from './prune.js';
 import { validatePlan } from './validate.js';
 
 /** A planned INSERT: the optimised plan of the query shaped to the sink's columns, and the sink. */
@@ -30,6 +31,15 @@ export interface PlannedInsert {
 function sameType(a: SqlType, b: SqlType): boolean {
   const norm = (t: SqlType) => JSON.stringify({ ...stripTimeAttribute(t), nullable: true });
   return norm(a) === norm(b);
+}
+
+/** The last rewrites: unused columns pruned, scans of one table unified, calcs merged. */
+function finish(node: LogicalNode): LogicalNode {
+  const pruned = prune(
+    node,
+    node.schema.fields.map((_, i) => i),
+  ).node;
+  return mergeCalcs(unifyScans([pruned])[0]!);
 }
 
 /** Binds, optimises and lowers statements onto one StreamExecutionEnvironment. */
@@ -55,7 +65,7 @@ export class Planner {
     );
     const problem = validatePlan(node, this.catalog.functions);
     if (problem !== undefined) throw new SqlError(problem, query.span, text, source);
-    return { node: mergeCalcs(unifyScans([node])[0]!), names: bound.names };
+    return { node: finish(node), names: bound.names };
   }
 
   /** INSERT INTO: the query shaped to the sink (column list, implicit casts) and its changelog checked. */
@@ -131,7 +141,7 @@ export class Planner {
         cols.map((c) => c.name),
       ),
     );
-    const plan = mergeCalcs(unifyScans([optimized])[0]!);
+    const plan = finish(optimized);
     const problem = validatePlan(plan, this.catalog.functions);
     if (problem !== undefined) fail(problem, stmt.span);
     const mode = modeOf(plan);

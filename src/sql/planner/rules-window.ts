@@ -116,7 +116,8 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
       args: c.args.map((a) => newIndex.get(a)!),
       filter: c.filter === undefined ? undefined : newIndex.get(c.filter),
     }));
-    const node = windowAggNode(pre, keys, tvf.window, tvf.timeIndex, tvf.eventTime, calls, undefined, out);
+    // The pre-projection keeps record timestamps (= the rowtime), so the operator needs no time column: -1.
+    const node = windowAggNode(pre, keys, tvf.window, -1, tvf.eventTime, calls, undefined, out);
     // Map the Aggregate's output order onto [keys..., ws, we, wt, aggs...].
     let next = 0;
     const projects: Rex[] = agg.groupKeys.map((_k, i) => {
