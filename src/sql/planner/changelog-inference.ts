@@ -37,6 +37,7 @@ function compute(node: LogicalNode): ChangelogMode {
     case 'datastream':
       return node.mode;
     case 'calc':
+    case 'asyncCall':
       return modeOf(node.input);
     case 'aggregate':
     case 'rank':

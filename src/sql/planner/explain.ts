@@ -104,6 +104,10 @@ export function describe(node: LogicalNode): string {
       return `Union(all=[true], union=${list(out)})`;
     case 'values':
       return `Values(tuples=[${node.rows.length} rows], values=${list(out)})`;
+    case 'asyncCall': {
+      const ns = inNames();
+      return `AsyncCalc(calls=${list(node.calls.map((c) => `${c.function}(${c.args.map((a) => ns[a]).join(', ')})`))})`;
+    }
     case 'datastream':
       return `DataStreamScan(table=[${node.name}], fields=${list(out)})`;
   }

@@ -25,7 +25,8 @@ export type LogicalNode =
   | JoinNode
   | UnionNode
   | ValuesNode
-  | DataStreamNode;
+  | DataStreamNode
+  | AsyncCallNode;
 
 /** An aggregate call in the plan: the function by catalog name and its argument columns of the node's input. */
 export interface AggSpec {
@@ -219,6 +220,19 @@ export interface DataStreamNode {
   readonly stream: DataStream<Row>;
   readonly mode: ChangelogMode;
   readonly name: string;
+  readonly schema: Schema;
+}
+
+/** Async user function calls, evaluated on the async I/O operator: output = input columns + one per call. */
+export interface AsyncCallNode {
+  readonly kind: 'asyncCall';
+  readonly input: LogicalNode;
+  readonly calls: readonly {
+    readonly function: string;
+    readonly args: readonly number[];
+    readonly type: SqlType;
+    readonly span?: Span;
+  }[];
   readonly schema: Schema;
 }
 

@@ -1,11 +1,12 @@
 import type { DataStream } from '../../api/data-stream.js';
 import type { AggregateCall, AggregateFunctionDefinition } from '../functions/function-catalog.js';
+import { evaluateAsyncBatch } from '../functions/udf/async-batch.js';
 import { groupAggregate } from '../operators/group-aggregate.js';
 import { overAggregate } from '../operators/over-aggregate.js';
 import { deduplicate, rank } from '../operators/rank.js';
 import { windowAggregate, windowAssign } from '../operators/window-aggregate.js';
 import { windowRank } from '../operators/window-rank.js';
-import type { ChangelogMode, Row } from '../runtime/row.js';
+import { type ChangelogMode, COLUMN_OFFSET, type Row } from '../runtime/row.js';
 import type { SqlType } from '../types/sql-type.js';
 import { modeOf } from './changelog-inference.js';
 import { describe } from './explain.js';
@@ -242,6 +243,26 @@ export class Lowerer {
       }
       case 'join':
         return lowerJoin(ctx, node, child(0), child(1), opts);
+      case 'asyncCall': {
+        const input = child(0);
+        const calls = node.calls.map((c) => {
+          const definition = ctx.catalog.functions.scalar(c.function);
+          if (definition === undefined) return ctx.fail(`Function '${c.function}' not found`, c.span);
+          return { definition, args: c.args.map((a) => a + COLUMN_OFFSET), span: c.span };
+        });
+        const stream = input.stream.mapAsync<Row>(async (row: Row) => {
+          const out = row.slice();
+          for (const c of calls) {
+            const [value] = await evaluateAsyncBatch(c.definition as never, [c.args.map((i) => row[i])], {
+              span: c.span,
+            });
+            out.push(value === undefined ? null : value);
+          }
+          // An array result is a list of outputs to async I/O: wrap the row.
+          return [out];
+        });
+        return { stream: stream.name(name).uid(ctx.uid(path)), mode: input.mode };
+      }
       case 'union': {
         const inputs = node.inputs.map((_, i) => child(i));
         const [first, ...rest] = inputs;

@@ -1,12 +1,13 @@
 import type { DataStream } from '../../api/data-stream.js';
 import type { StreamExecutionEnvironment } from '../../api/environment.js';
-import type { ExpressionCompiler } from '../functions/function-catalog.js';
+import type { ExpressionCompiler, FunctionCatalog } from '../functions/function-catalog.js';
 import { materializeChangelog } from '../operators/materialize.js';
 import type { InsertStatement, Query, Span } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
 import { nearestName, SqlError } from '../sql-error.js';
 import type { Schema, SqlType } from '../types/sql-type.js';
+import { extractAsyncCalls } from './async-calls.js';
 import { QueryBinder } from './binder-query.js';
 import { Catalog } from './catalog.js';
 import type { CatalogTable } from './catalog-table.js';
@@ -34,12 +35,12 @@ function sameType(a: SqlType, b: SqlType): boolean {
 }
 
 /** The last rewrites: unused columns pruned, scans of one table unified, calcs merged. */
-function finish(node: LogicalNode): LogicalNode {
+function finish(node: LogicalNode, functions: FunctionCatalog): LogicalNode {
   const pruned = prune(
     node,
     node.schema.fields.map((_, i) => i),
   ).node;
-  return mergeCalcs(unifyScans([pruned])[0]!);
+  return extractAsyncCalls(mergeCalcs(unifyScans([pruned])[0]!), functions);
 }
 
 /** Binds, optimises and lowers statements onto one StreamExecutionEnvironment. */
@@ -65,7 +66,7 @@ export class Planner {
     );
     const problem = validatePlan(node, this.catalog.functions);
     if (problem !== undefined) throw new SqlError(problem, query.span, text, source);
-    return { node: finish(node), names: bound.names };
+    return { node: finish(node, this.catalog.functions), names: bound.names };
   }
 
   /** INSERT INTO: the query shaped to the sink (column list, implicit casts) and its changelog checked. */
@@ -141,7 +142,7 @@ export class Planner {
         cols.map((c) => c.name),
       ),
     );
-    const plan = finish(optimized);
+    const plan = finish(optimized, this.catalog.functions);
     const problem = validatePlan(plan, this.catalog.functions);
     if (problem !== undefined) fail(problem, stmt.span);
     const mode = modeOf(plan);
