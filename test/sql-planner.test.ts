@@ -339,6 +339,61 @@ describe('SQL planner: plan shapes', () => {
   });
 });
 
+describe('SQL planner: subqueries', () => {
+  const exists = (q: A.Query, negated = false): A.ExistsExpression => ({
+    kind: 'exists',
+    query: q,
+    negated,
+    span: { start: 0, end: 0, line: 1, column: 1 },
+  });
+  test('a correlated EXISTS becomes a SEMI join on the correlation; NOT EXISTS an ANTI join', () => {
+    const { plan } = setup();
+    const inner = select([star()], table('bid', 'C'), {
+      where: bin('AND', bin('=', col('C', 'bidder'), col('B', 'bidder')), bin('>', col('C', 'price'), num(10))),
+    });
+    const p = plan(select([col('B', 'auction')], table('bid', 'B'), { where: exists(inner) }));
+    const j = find(p, 'join')[0]!;
+    assert.equal(j.joinType, 'SEMI');
+    assert.deepEqual(
+      [j.left.schema.fields[j.leftKeys[0]!]!.name, j.right.schema.fields[j.rightKeys[0]!]!.name],
+      ['bidder', 'bidder'],
+    );
+    assert.equal(j.residual, undefined);
+    assert.ok(
+      find(j.right, 'calc').some((c) => c.condition !== undefined),
+      'the inner condition stays in the subquery',
+    );
+    const q = select([col('B', 'auction')], table('bid', 'B'), {
+      where: { kind: 'unary', operator: 'NOT', operand: exists(inner), span: { start: 0, end: 0, line: 1, column: 1 } },
+    });
+    assert.equal(find(plan(q), 'join')[0]!.joinType, 'ANTI');
+  });
+
+  test('IN (subquery) is a SEMI join on the value; a scalar subquery joins a single-row aggregate', () => {
+    const { plan } = setup();
+    const inq: A.InSubqueryExpression = {
+      kind: 'inSubquery',
+      expression: col('auction'),
+      query: select([col('auction')], table('bid'), { where: bin('>', col('price'), num(40)) }),
+      negated: false,
+      span: { start: 0, end: 0, line: 1, column: 1 },
+    };
+    const p = plan(select([col('bidder')], table('bid'), { where: inq }));
+    const j = find(p, 'join')[0]!;
+    assert.equal(j.joinType, 'SEMI');
+    assert.equal(j.leftKeys.length, 1);
+    const scalar: A.ScalarSubquery = {
+      kind: 'scalarSubquery',
+      query: select([fn('MAX', [col('price')])], table('bid')),
+      span: { start: 0, end: 0, line: 1, column: 1 },
+    };
+    const s2 = plan(select([col('auction')], table('bid'), { where: bin('=', col('price'), scalar) }));
+    const j2 = find(s2, 'join')[0]!;
+    assert.equal(j2.joinType, 'LEFT');
+    assert.ok(find(j2.right, 'aggregate').length === 1);
+  });
+});
+
 describe('SQL planner: changelogs and sinks', () => {
   test("an updating query into an insert-only sink is refused with Flink's message at the INSERT", () => {
     const { run } = setup();
@@ -476,6 +531,53 @@ describe('SQL planner: changelogs and sinks', () => {
     await env.execute();
     for (const [ts, row] of h.get()) assert.equal(ts, row[2]);
     assert.equal(h.get().length, BIDS.length);
+  });
+});
+
+describe('SQL planner: catalog statements', () => {
+  const sp0 = { start: 0, end: 0, line: 1, column: 1 };
+  test('SET validates and records settings; RESET removes them; DESCRIBE shows the rowtime and watermark', () => {
+    const { run, catalog } = setup();
+    assert.deepEqual(run({ kind: 'set', key: 'table.exec.state.ttl', value: '1 h', span: sp0 }), {
+      kind: 'ok',
+      statement: '',
+      message: '[INFO] Session property has been set.',
+    });
+    assert.equal(catalog.stateTtlMs(), 3600000);
+    assert.throws(
+      () => run({ kind: 'set', key: 'table.exec.state.ttl', value: 'soon', span: sp0 }),
+      /Could not parse duration/,
+    );
+    run({ kind: 'reset', key: 'table.exec.state.ttl', span: sp0 });
+    assert.equal(catalog.stateTtlMs(), 0);
+    const d = run({
+      kind: 'describe',
+      name: {
+        kind: 'qualifiedName',
+        parts: [{ kind: 'identifier', name: 'bid', quoted: false, span: sp0 }],
+        span: sp0,
+      },
+      span: sp0,
+    });
+    assert.equal(d.kind, 'table');
+    if (d.kind === 'table') {
+      assert.deepEqual(d.columns, ['name', 'type', 'null', 'key', 'extras', 'watermark']);
+      assert.deepEqual(d.rows[3]!.slice(0, 3), ['ts', 'TIMESTAMP(3) *ROWTIME*', 'TRUE']);
+    }
+    const tables = run({ kind: 'show', what: 'TABLES', span: sp0 });
+    assert.deepEqual(tables.kind === 'table' ? tables.rows : [], [['bid']]);
+  });
+
+  test('the same statements build the same plan: node uids are sql-<statement>-<path>', () => {
+    const uids = () => {
+      const { run, env } = setup();
+      run(createTable('o', [['a', type('BIGINT')]], { connector: 'values' }));
+      run(insert('o', select([col('auction')], table('bid'), { where: bin('>', col('price'), num(6)) })));
+      return env.buildPlan().nodes.map((n) => n.uid);
+    };
+    const first = uids();
+    assert.deepEqual(first, uids());
+    assert.ok(first.some((u) => u?.startsWith('sql-0-')));
   });
 });
 

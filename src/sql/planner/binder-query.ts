@@ -25,7 +25,7 @@ import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
 import type { LogicalNode, OverCall, OverNode } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
-import { and, digest, mapRex } from './rex-utils.js';
+import { and, conjuncts, digest, mapRex, substitute } from './rex-utils.js';
 import { commonType } from './types.js';
 
 /** A bound query: its plan and its column names. */
@@ -330,35 +330,36 @@ export class QueryBinder implements RelationResolver {
     e: Expression & { kind: 'inSubquery' | 'exists' },
     anti: boolean,
   ): LogicalNode {
-    const sub = this.bindQuery(e.query);
+    const sub = this.bindQuery(e.query, scope);
     let left = node;
     const width = left.schema.fields.length;
-    let condition: Rex | undefined;
-    const leftKeys: number[] = [];
-    const rightKeys: number[] = [];
+    let x: Rex | undefined;
     if (e.kind === 'inSubquery') {
-      if (sub.node.schema.fields.length !== 1)
+      if (sub.node.schema.fields.length !== 1) {
         return this.fail('The subquery of IN must return exactly one column', e.query.span);
-      let x = this.binder.bind(e.expression, { scope });
+      }
+      x = this.binder.bind(e.expression, { scope });
       if (x.kind !== 'input') {
         const projects: Rex[] = left.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
         left = makeCalc(left, [...projects, x], [...left.schema.fields.map((f) => f.name), '$in']);
         x = { kind: 'input', index: width, type: x.type };
       }
-      const w = left.schema.fields.length;
-      const y: Rex = { kind: 'input', index: w, type: sub.node.schema.fields[0]!.type };
-      condition = this.binder.binary('=', x, y, e.span);
-      leftKeys.push(x.index);
-      rightKeys.push(0);
+    }
+    const w = left.schema.fields.length;
+    const { right, valueIndex, correlated } = this.decorrelate(sub.node, w, e.query.span);
+    const conditions = [...correlated];
+    if (x !== undefined) {
+      const y: Rex = { kind: 'input', index: w + valueIndex, type: right.schema.fields[valueIndex]!.type };
+      conditions.unshift(this.binder.binary('=', x, y, e.span));
     }
     const join: LogicalNode = {
       kind: 'join',
       left,
-      right: sub.node,
+      right,
       joinType: anti ? 'ANTI' : 'SEMI',
-      condition,
-      leftKeys,
-      rightKeys,
+      condition: and(conditions),
+      leftKeys: [],
+      rightKeys: [],
       strategy: { kind: 'regular' },
       schema: { fields: left.schema.fields.map((f) => ({ name: f.name, type: f.type })) },
     };
@@ -369,6 +370,51 @@ export class QueryBinder implements RelationResolver {
       keep,
       node.schema.fields.map((f) => f.name),
     );
+  }
+
+  /**
+   * A subquery of EXISTS / IN that refers to the outer query: supported when the references are in its WHERE
+   * (Flink decorrelates those too). Its WHERE terms with outer columns become the SEMI / ANTI join's condition over
+   * [outer columns..., subquery FROM columns..., select items...]; the rest stay in the subquery.
+   */
+  private decorrelate(
+    sub: LogicalNode,
+    leftWidth: number,
+    span: Span,
+  ): { right: LogicalNode; valueIndex: number; correlated: Rex[] } {
+    if (!hasCorrelated(sub)) return { right: sub, valueIndex: 0, correlated: [] };
+    const unsupported = () =>
+      this.fail(
+        'Correlated subqueries are supported in EXISTS / IN when the outer columns appear in their WHERE only',
+        span,
+      );
+    if (sub.kind !== 'calc' || sub.condition !== undefined || sub.projects.some(rexHasCorrelated)) return unsupported();
+    const filter = sub.input;
+    if (filter.kind !== 'calc' || filter.condition === undefined || filter.projects.some(rexHasCorrelated))
+      return unsupported();
+    if (hasCorrelated(filter.input)) return unsupported();
+    const from = filter.input;
+    const rw = from.schema.fields.length;
+    const inner: Rex[] = [];
+    const outer: Rex[] = [];
+    for (const c of conjuncts(filter.condition)) (rexHasCorrelated(c) ? outer : inner).push(c);
+    const pass: Rex[] = from.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
+    const items = sub.projects.map((p) => substitute(p, filter.projects));
+    const right = makeCalc(
+      from,
+      [...pass, ...items],
+      [...from.schema.fields.map((f) => f.name), ...sub.schema.fields.map((f) => f.name)],
+      and(inner),
+    );
+    const correlated = outer.map((c) =>
+      mapRex(c, (r) => {
+        if (r.kind === 'correlated') {
+          return r.scope === 1 ? { kind: 'input', index: r.index, type: r.type } : unsupported();
+        }
+        return r.kind === 'input' ? { ...r, index: leftWidth + r.index } : r;
+      }),
+    );
+    return { right, valueIndex: rw, correlated };
   }
 
   /** OVER calls: one Over node per distinct window (chained), preceded by a Calc when keys are expressions. */
@@ -499,4 +545,35 @@ function sameType(a: SqlType, b: SqlType): boolean {
     JSON.stringify({ ...a, nullable: true, timeAttribute: undefined }) ===
     JSON.stringify({ ...b, nullable: true, timeAttribute: undefined })
   );
+}
+
+function rexHasCorrelated(rex: Rex): boolean {
+  let found = false;
+  mapRex(rex, (r) => {
+    if (r.kind === 'correlated') found = true;
+    return r;
+  });
+  return found;
+}
+
+/** Whether any expression of the plan refers to an outer query. */
+function hasCorrelated(node: LogicalNode): boolean {
+  switch (node.kind) {
+    case 'calc':
+      if (node.projects.some(rexHasCorrelated) || (node.condition !== undefined && rexHasCorrelated(node.condition)))
+        return true;
+      return hasCorrelated(node.input);
+    case 'join':
+      if (node.condition !== undefined && rexHasCorrelated(node.condition)) return true;
+      return hasCorrelated(node.left) || hasCorrelated(node.right);
+    case 'values':
+      return node.rows.some((r) => r.some(rexHasCorrelated));
+    case 'union':
+      return node.inputs.some(hasCorrelated);
+    case 'scan':
+    case 'datastream':
+      return false;
+    default:
+      return hasCorrelated((node as { input: LogicalNode }).input);
+  }
 }
