@@ -109,3 +109,44 @@ describe('SQL planner errors over parsed text', { skip }, () => {
     );
   });
 });
+
+describe('TableEnvironment with DataStream code', { skip }, () => {
+  test('fromDataStream → view → sqlQuery with a function from code → toDataStream', async () => {
+    const env = StreamExecutionEnvironment.create();
+    const tEnv = TableEnvironment.create(env);
+    const input = env.fromCollection([
+      { a: 1, b: 'x' },
+      { a: 2, b: 'y' },
+      { a: 3, b: 'x' },
+    ]);
+    const schema = {
+      fields: [
+        { name: 'a', type: { kind: 'BIGINT', nullable: true } as const },
+        { name: 'b', type: { kind: 'VARCHAR', length: 2147483647, nullable: true } as const },
+      ],
+    };
+    tEnv.createTemporaryView('t', tEnv.fromDataStream(input, schema));
+    tEnv.createFunction('twice', (x: number) => x * 2, { params: ['BIGINT'], returns: 'BIGINT' });
+    const out = tEnv.toDataStream(tEnv.sqlQuery('SELECT twice(a) AS d, b FROM t WHERE a > 1')).collect('sql-ds');
+    const changes = tEnv
+      .toChangelogStream(tEnv.sqlQuery('SELECT b, COUNT(*) AS n FROM t GROUP BY b'))
+      .collect('sql-changelog');
+    await env.execute();
+    assert.deepEqual(
+      out.get().sort((x, y) => (x.d as number) - (y.d as number)),
+      [
+        { d: 4, b: 'y' },
+        { d: 6, b: 'x' },
+      ],
+    );
+    const final = new Map<string, unknown>();
+    for (const c of changes.get()) {
+      if (c.kind === '+I' || c.kind === '+U') final.set(c.row.b as string, c.row.n);
+    }
+    assert.deepEqual(Object.fromEntries(final), { x: 2, y: 1 });
+    assert.throws(
+      () => tEnv.toDataStream(tEnv.sqlQuery('SELECT b, COUNT(*) FROM t GROUP BY b')),
+      /not an append-only table/,
+    );
+  });
+});
