@@ -2,7 +2,7 @@ import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { NamedTableRef, Span, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import { nearestName } from '../sql-error.js';
-import type { RowField, SqlType } from '../types/sql-type.js';
+import { formatType, type RowField, type SqlType } from '../types/sql-type.js';
 import { constantMs } from './binder-aggregate.js';
 import type { ExprBinder, Fail } from './binder-expr.js';
 import { Scope, type ScopeField } from './binder-scope.js';
@@ -204,7 +204,7 @@ function bindWindowTvf(ref: TableFunctionRef, r: RelationResolver): BoundRelatio
   const attr = timeAttributeOf(timeField.type);
   if (attr === undefined) {
     return r.fail(
-      `The window function requires the timecol is a time attribute type, but is ${timeField.type.kind}(3).`,
+      `The window function requires the timecol is a time attribute type, but is ${formatType(timeField.type)}.`,
       timeName!.span,
     );
   }

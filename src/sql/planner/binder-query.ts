@@ -174,7 +174,7 @@ export class QueryBinder implements RelationResolver {
     if (view !== undefined) return this.expandView(name, view, ref.span);
     const near = nearestName(name, this.catalog.relationNames());
     return this.fail(
-      `Object '${name}' not found`,
+      `Object '${name}' not found within 'default_catalog.default_database'`,
       ref.name.span,
       near === undefined ? undefined : `Did you mean '${near}'?`,
     );
