@@ -64,7 +64,8 @@ export function runStatement(
       try {
         catalog.functions.createFunction(stmt);
       } catch (e) {
-        if (e instanceof SqlError) throw e;
+        // The registry does not know which script a statement came from: quote this one.
+        if (e instanceof SqlError) throw new SqlError(e.reason, e.span, text, source, e.suggestion);
         fail((e as Error).message, stmt.span);
       }
       return { kind: 'ok', statement, message: OK };
