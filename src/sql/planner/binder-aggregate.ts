@@ -2,14 +2,9 @@ import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { Expression, Select, Span } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import type { SqlType } from '../types/sql-type.js';
-import {
-  type CollectedAggregate,
-  type ExprBinder,
-  type ExprContext,
-  type Fail,
-  placeholderIndex,
-} from './binder-expr.js';
+import type { CollectedAggregate, ExprBinder, ExprContext, Fail } from './binder-expr.js';
 import { REX_SPANS, type Scope } from './binder-scope.js';
+import { placeholderIndex } from './binder-walk.js';
 import { type AggSpec, type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
 import { digest } from './rex-utils.js';

@@ -11,21 +11,16 @@ import type { Rex } from '../plan/rex.js';
 import { nearestName, SqlError } from '../sql-error.js';
 import type { RowField, SqlType } from '../types/sql-type.js';
 import { bindAggregation } from './binder-aggregate.js';
-import {
-  type CollectedOver,
-  containsAggregate,
-  ExprBinder,
-  type ExprContext,
-  type Fail,
-  placeholderIndex,
-} from './binder-expr.js';
+import { type CollectedOver, ExprBinder, type ExprContext, type Fail } from './binder-expr.js';
 import { bindFrom, type RelationResolver } from './binder-from.js';
 import { Scope } from './binder-scope.js';
+import { bindSemiJoin } from './binder-subquery.js';
+import { containsAggregate, placeholderIndex } from './binder-walk.js';
 import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
 import type { LogicalNode, OverCall, OverNode } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
-import { and, conjuncts, digest, mapRex, substitute } from './rex-utils.js';
+import { and, digest, mapRex } from './rex-utils.js';
 import { commonType } from './types.js';
 
 /** A bound query: its plan and its column names. */
@@ -239,7 +234,7 @@ export class QueryBinder implements RelationResolver {
         const negated = c.kind === 'unary' && c.operator === 'NOT';
         const inner = negated ? (c as { operand: Expression }).operand : c;
         if (inner.kind === 'inSubquery' || inner.kind === 'exists') {
-          node = this.semiJoin(node, scope, inner, negated !== (inner.negated ?? false));
+          node = bindSemiJoin(this, node, scope, inner, negated !== (inner.negated ?? false));
           continue;
         }
         conditions.push(this.binder.bind(c, { scope, subquery, namedWindows }));
@@ -321,100 +316,6 @@ export class QueryBinder implements RelationResolver {
     if (select.distinct) node = distinct(node);
     if (select.orderBy !== undefined || select.limit !== undefined) node = this.orderLimit(node, names, select, scope);
     return { node, names };
-  }
-
-  /** IN / EXISTS (uncorrelated) as a SEMI or ANTI join of the block's relation with the subquery. */
-  private semiJoin(
-    node: LogicalNode,
-    scope: Scope,
-    e: Expression & { kind: 'inSubquery' | 'exists' },
-    anti: boolean,
-  ): LogicalNode {
-    const sub = this.bindQuery(e.query, scope);
-    let left = node;
-    const width = left.schema.fields.length;
-    let x: Rex | undefined;
-    if (e.kind === 'inSubquery') {
-      if (sub.node.schema.fields.length !== 1) {
-        return this.fail('The subquery of IN must return exactly one column', e.query.span);
-      }
-      x = this.binder.bind(e.expression, { scope });
-      if (x.kind !== 'input') {
-        const projects: Rex[] = left.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
-        left = makeCalc(left, [...projects, x], [...left.schema.fields.map((f) => f.name), '$in']);
-        x = { kind: 'input', index: width, type: x.type };
-      }
-    }
-    const w = left.schema.fields.length;
-    const { right, valueIndex, correlated } = this.decorrelate(sub.node, w, e.query.span);
-    const conditions = [...correlated];
-    if (x !== undefined) {
-      const y: Rex = { kind: 'input', index: w + valueIndex, type: right.schema.fields[valueIndex]!.type };
-      conditions.unshift(this.binder.binary('=', x, y, e.span));
-    }
-    const join: LogicalNode = {
-      kind: 'join',
-      left,
-      right,
-      joinType: anti ? 'ANTI' : 'SEMI',
-      condition: and(conditions),
-      leftKeys: [],
-      rightKeys: [],
-      strategy: { kind: 'regular' },
-      schema: { fields: left.schema.fields.map((f) => ({ name: f.name, type: f.type })) },
-    };
-    if (left === node) return join;
-    const keep: Rex[] = node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
-    return makeCalc(
-      join,
-      keep,
-      node.schema.fields.map((f) => f.name),
-    );
-  }
-
-  /**
-   * A subquery of EXISTS / IN that refers to the outer query: supported when the references are in its WHERE
-   * (Flink decorrelates those too). Its WHERE terms with outer columns become the SEMI / ANTI join's condition over
-   * [outer columns..., subquery FROM columns..., select items...]; the rest stay in the subquery.
-   */
-  private decorrelate(
-    sub: LogicalNode,
-    leftWidth: number,
-    span: Span,
-  ): { right: LogicalNode; valueIndex: number; correlated: Rex[] } {
-    if (!hasCorrelated(sub)) return { right: sub, valueIndex: 0, correlated: [] };
-    const unsupported = () =>
-      this.fail(
-        'Correlated subqueries are supported in EXISTS / IN when the outer columns appear in their WHERE only',
-        span,
-      );
-    if (sub.kind !== 'calc' || sub.condition !== undefined || sub.projects.some(rexHasCorrelated)) return unsupported();
-    const filter = sub.input;
-    if (filter.kind !== 'calc' || filter.condition === undefined || filter.projects.some(rexHasCorrelated))
-      return unsupported();
-    if (hasCorrelated(filter.input)) return unsupported();
-    const from = filter.input;
-    const rw = from.schema.fields.length;
-    const inner: Rex[] = [];
-    const outer: Rex[] = [];
-    for (const c of conjuncts(filter.condition)) (rexHasCorrelated(c) ? outer : inner).push(c);
-    const pass: Rex[] = from.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
-    const items = sub.projects.map((p) => substitute(p, filter.projects));
-    const right = makeCalc(
-      from,
-      [...pass, ...items],
-      [...from.schema.fields.map((f) => f.name), ...sub.schema.fields.map((f) => f.name)],
-      and(inner),
-    );
-    const correlated = outer.map((c) =>
-      mapRex(c, (r) => {
-        if (r.kind === 'correlated') {
-          return r.scope === 1 ? { kind: 'input', index: r.index, type: r.type } : unsupported();
-        }
-        return r.kind === 'input' ? { ...r, index: leftWidth + r.index } : r;
-      }),
-    );
-    return { right, valueIndex: rw, correlated };
   }
 
   /** OVER calls: one Over node per distinct window (chained), preceded by a Calc when keys are expressions. */
@@ -545,35 +446,4 @@ function sameType(a: SqlType, b: SqlType): boolean {
     JSON.stringify({ ...a, nullable: true, timeAttribute: undefined }) ===
     JSON.stringify({ ...b, nullable: true, timeAttribute: undefined })
   );
-}
-
-function rexHasCorrelated(rex: Rex): boolean {
-  let found = false;
-  mapRex(rex, (r) => {
-    if (r.kind === 'correlated') found = true;
-    return r;
-  });
-  return found;
-}
-
-/** Whether any expression of the plan refers to an outer query. */
-function hasCorrelated(node: LogicalNode): boolean {
-  switch (node.kind) {
-    case 'calc':
-      if (node.projects.some(rexHasCorrelated) || (node.condition !== undefined && rexHasCorrelated(node.condition)))
-        return true;
-      return hasCorrelated(node.input);
-    case 'join':
-      if (node.condition !== undefined && rexHasCorrelated(node.condition)) return true;
-      return hasCorrelated(node.left) || hasCorrelated(node.right);
-    case 'values':
-      return node.rows.some((r) => r.some(rexHasCorrelated));
-    case 'union':
-      return node.inputs.some(hasCorrelated);
-    case 'scan':
-    case 'datastream':
-      return false;
-    default:
-      return hasCorrelated((node as { input: LogicalNode }).input);
-  }
 }
