@@ -40,8 +40,9 @@ function isJobDefinition(x: unknown): x is JobDefinition {
 export async function loadJobEnvironment(spec: PlanSpec): Promise<StreamExecutionEnvironment> {
   const def = await importJob(spec.job);
   const env = StreamExecutionEnvironment.create();
-  await def.build(env, spec.args);
+  // Before build: a job may plan by the effective configuration (SQL reads the runtime mode).
   env.applyOverrides(spec.overrides as Partial<JobConfig>);
+  await def.build(env, spec.args);
   env.planSpec = spec;
   return env;
 }

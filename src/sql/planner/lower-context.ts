@@ -48,6 +48,5 @@ export class LowerContext {
  * sinks and needs bounded sources), so the job loader must apply the overrides before it builds the job.
  */
 export function runtimeModeOf(env: StreamExecutionEnvironment): 'streaming' | 'batch' {
-  const overrides = (env as unknown as { overrides?: { runtimeMode?: 'streaming' | 'batch' } }).overrides;
-  return overrides?.runtimeMode ?? env.getConfig().runtimeMode;
+  return env.getEffectiveConfig().runtimeMode;
 }
