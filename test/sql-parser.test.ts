@@ -20,7 +20,7 @@ import { parseExpression, parseScript } from '../src/sql/parser/parse-script.js'
 import { SqlError } from '../src/sql/sql-error.js';
 
 /** The reference Nexmark SQL of the benchmark, copied from the reference suite. */
-const NEXMARK_DIR = join(import.meta.dirname, 'fixtures', 'nexmark-sql');
+const NEXMARK_DIR = join(import.meta.dirname, '..', 'bench', 'nexmark', 'sql');
 
 /** Fills `${VAR}` placeholders as the CLI does before parsing. */
 function substitute(text: string): string {

@@ -1,7 +1,6 @@
 // The Nexmark SQL queries end to end through the TableEnvironment: the benchmark's views over a JSON Lines file of
 // generated events (the Flink peer's file DDL), each query INSERTed into a filesystem json table, the files read
-// back and compared with the brute-force reference. Skips while the parser, functions or connectors are
-// placeholders on this branch.
+// back and compared with the brute-force reference.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,26 +8,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { nexmarkEvent } from '../src/connectors/nexmark/nexmark-generator.js';
 import { StreamExecutionEnvironment } from '../src/index.js';
-import { connectorFor } from '../src/sql/connectors/registry.js';
-import { FunctionRegistry } from '../src/sql/functions/function-registry.js';
-import * as parserModule from '../src/sql/parser/parse-script.js';
 import { TableEnvironment } from '../src/sql/table-environment.js';
 import { canonicalRows, referenceQueries } from './nexmark/reference.js';
 
-function missingModules(): string | undefined {
-  const missing: string[] = [];
-  if ('PARSER_PLACEHOLDER' in parserModule) missing.push('parser');
-  if (new FunctionRegistry().names().length === 0) missing.push('function registry');
-  try {
-    connectorFor('filesystem');
-  } catch {
-    missing.push('connectors');
-  }
-  return missing.length === 0 ? undefined : `needs the merged ${missing.join(', ')}`;
-}
-const skip = missingModules();
-
-const SQL_DIR = '/work/shared/nexmark-sql/';
+const SQL_DIR = new URL('../bench/nexmark/sql/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sql-nexmark-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const EVENTS = 6000;
@@ -86,7 +69,7 @@ async function runQuery(
 const STREAMING = ['q0', 'q1', 'q2', 'q3', 'q5', 'q8', 'q11', 'q14', 'q20', 'q21', 'q22'];
 const BATCH = ['q4', 'q9', 'q15', 'q16', 'q17', 'q18', 'q19'];
 
-describe('Nexmark SQL against the reference', { skip }, () => {
+describe('Nexmark SQL against the reference', () => {
   test('events file', () => {
     writeFileSync(eventsFile, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
   });

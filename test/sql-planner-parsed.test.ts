@@ -1,28 +1,11 @@
-// Planner tests over real SQL text: they need the parser, the function registry and the connectors, and skip (with
-// the reason) while any of those modules is still a placeholder on this branch.
+// Planner tests over real SQL text, through the parser, the function registry and the connectors.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { StreamExecutionEnvironment } from '../src/index.js';
-import { connectorFor } from '../src/sql/connectors/registry.js';
-import { FunctionRegistry } from '../src/sql/functions/function-registry.js';
-import * as parserModule from '../src/sql/parser/parse-script.js';
 import { TableEnvironment } from '../src/sql/table-environment.js';
 
-function missingModules(): string | undefined {
-  const missing: string[] = [];
-  if ('PARSER_PLACEHOLDER' in parserModule) missing.push('parser');
-  if (new FunctionRegistry().names().length === 0) missing.push('function registry');
-  try {
-    connectorFor('blackhole');
-  } catch {
-    missing.push('connectors');
-  }
-  return missing.length === 0 ? undefined : `needs the merged ${missing.join(', ')}`;
-}
-const skip = missingModules();
-
-const NEXMARK = new URL('file:///work/shared/nexmark-sql/');
+const NEXMARK = new URL('../bench/nexmark/sql/', import.meta.url);
 const read = (f: string) => readFileSync(new URL(f, NEXMARK), 'utf8');
 const VARS: Record<string, string> = {
   TPS: '10000',
@@ -70,7 +53,7 @@ const SHAPES: Record<string, { has: RegExp[]; not?: RegExp[] }> = {
   q22: { has: [/SPLIT_INDEX/], not: [/Join|Aggregate/] },
 };
 
-describe('SQL planner over the Nexmark queries', { skip }, () => {
+describe('SQL planner over the Nexmark queries', () => {
   for (const [q, shape] of Object.entries(SHAPES)) {
     test(`${q} plans as Flink plans it`, () => {
       const plan = explainNexmark(q);
@@ -80,7 +63,7 @@ describe('SQL planner over the Nexmark queries', { skip }, () => {
   }
 });
 
-describe('SQL planner errors over parsed text', { skip }, () => {
+describe('SQL planner errors over parsed text', () => {
   test('an unknown column points at it and suggests the nearest', () => {
     const env = StreamExecutionEnvironment.create();
     const tEnv = TableEnvironment.create(env);
@@ -110,7 +93,7 @@ describe('SQL planner errors over parsed text', { skip }, () => {
   });
 });
 
-describe('TableEnvironment with DataStream code', { skip }, () => {
+describe('TableEnvironment with DataStream code', () => {
   test('fromDataStream → view → sqlQuery with a function from code → toDataStream', async () => {
     const env = StreamExecutionEnvironment.create();
     const tEnv = TableEnvironment.create(env);

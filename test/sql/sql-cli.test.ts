@@ -5,29 +5,17 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { StreamExecutionEnvironment } from '../../src/api/environment.js';
 import { ResultView } from '../../src/cli/sql-client/result-view.js';
 import { splitStatements } from '../../src/cli/sql-client/statement-splitter.js';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/nexmark-generator.js';
 import { Tableau } from '../../src/sql/connectors/formats/tableau.js';
 import { formatTextTable, substituteVariables } from '../../src/sql/sql-job.js';
-import { TableEnvironment } from '../../src/sql/table-environment.js';
 import type { SqlType } from '../../src/sql/types/sql-type.js';
 import { bin, describeExit, root, runSluice } from '../fixtures/ckpt-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-sql-cli-'));
 const t = (kind: string, extra: Record<string, unknown> = {}): SqlType =>
   ({ kind, nullable: true, ...extra }) as SqlType;
-
-/** End-to-end tests need the planner; they are skipped while the TableEnvironment is a stub. */
-function plannerMissing(): string | false {
-  try {
-    TableEnvironment.create(StreamExecutionEnvironment.create());
-    return false;
-  } catch (e) {
-    return /not implemented/.test((e as Error).message) ? 'TableEnvironment not implemented yet' : false;
-  }
-}
 
 test('${VAR} substitution: values from -D; a missing one names the variable and line', () => {
   assert.equal(substituteVariables("'rate' = '${TPS}', ${TPS}", { TPS: '1000' }, 'q.sql'), "'rate' = '1000', 1000");
@@ -93,13 +81,11 @@ test('result view in table mode applies the changelog and prints the final table
   assert.match(text, /Received a total of 4 rows/);
 });
 
-test('sluice sql: -f with ${VARS} from -D runs nexmark into a filesystem sink at p=2', {
-  skip: plannerMissing(),
-}, async () => {
+test('sluice sql: -f with ${VARS} from -D runs nexmark into a filesystem sink at p=2', async () => {
   const script = join(dir, 'bids.sql');
   writeFileSync(
     script,
-    `${readFileSync('/work/shared/nexmark-sql/ddl_gen.sql', 'utf8')};
+    `${readFileSync(new URL('../../bench/nexmark/sql/ddl_gen.sql', import.meta.url), 'utf8')};
 CREATE TABLE out_bids (auction BIGINT, price BIGINT) WITH ('connector' = 'filesystem', 'path' = 'bids-out', 'format' = 'json');
 INSERT INTO out_bids SELECT bid.auction, bid.price FROM datagen WHERE event_type = 2;
 `,
@@ -142,9 +128,7 @@ INSERT INTO out_bids SELECT bid.auction, bid.price FROM datagen WHERE event_type
   assert.deepEqual(lines.sort(), expected.sort());
 });
 
-test('sluice sql: a SELECT prints a tableau; a plan error prints line:column without a stack and exits 1', {
-  skip: plannerMissing(),
-}, async () => {
+test('sluice sql: a SELECT prints a tableau; a plan error prints line:column without a stack and exits 1', async () => {
   const ok = await runSluice(['sql', '-e', "SELECT 1 AS one, 'a' AS s;"], 60_000);
   assert.equal(ok.code, 0, describeExit(ok));
   assert.match(ok.stdout, /\| op \| +one \| +s \|/);
@@ -156,9 +140,7 @@ test('sluice sql: a SELECT prints a tableau; a plan error prints line:column wit
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
 });
 
-test('interactive client: statements from stdin, SHOW and SELECT results, QUIT', {
-  skip: plannerMissing(),
-}, async () => {
+test('interactive client: statements from stdin, SHOW and SELECT results, QUIT', async () => {
   const child = spawn(process.execPath, [bin, 'sql'], {
     cwd: root,
     env: { ...process.env, SLUICE_SQL_HISTORY: join(dir, 'history') },
