@@ -6,7 +6,7 @@
  * Tables and queries come from test/fixtures/sql-prop (the evaluator there uses no Sluice code). Each property run
  * writes two JSON Lines tables and one script holding every query of the run as an INSERT in one statement set, and
  * runs it four times (streaming and batch, p=1 and p=2). SLUICE_SQL_PROPERTY_RUNS raises the number of runs
- * (default 5 runs of 5 queries); SLUICE_SQL_PROPERTY_SHRINK=1 shrinks a failure to a small counterexample (slow: every
+ * (default 5 runs of up to 5 queries), SLUICE_SQL_PROPERTY_MODES narrows the modes; SLUICE_SQL_PROPERTY_SHRINK=1 shrinks a failure to a small counterexample (slow: every
  * step runs the CLI).
  */
 import assert from 'node:assert/strict';
@@ -24,12 +24,18 @@ import { tableArb } from './fixtures/sql-prop/tables.js';
 const RUNS = Number(process.env.SLUICE_SQL_PROPERTY_RUNS ?? 5);
 const QUERIES_PER_RUN = 5;
 const SHRINK = process.env.SLUICE_SQL_PROPERTY_SHRINK === '1';
-const MODES: readonly RunMode[] = [
+const ALL_MODES: readonly RunMode[] = [
   { mode: 'streaming', parallelism: 1 },
   { mode: 'streaming', parallelism: 2 },
   { mode: 'batch', parallelism: 1 },
   { mode: 'batch', parallelism: 2 },
 ];
+// SLUICE_SQL_PROPERTY_MODES=streaming-p2,batch-p1 narrows a local run to some of the four.
+const MODES = ALL_MODES.filter((m) =>
+  (process.env.SLUICE_SQL_PROPERTY_MODES ?? `${m.mode}-p${m.parallelism}`)
+    .split(',')
+    .includes(`${m.mode}-p${m.parallelism}`),
+);
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-sql-props-'));
 let runNumber = 0;
