@@ -6,7 +6,7 @@
  * Tables and queries come from test/fixtures/sql-prop (the evaluator there uses no Sluice code). Each property run
  * writes two JSON Lines tables and one script holding every query of the run as an INSERT in one statement set, and
  * runs it four times (streaming and batch, p=1 and p=2). SLUICE_SQL_PROPERTY_RUNS raises the number of runs
- * (default 5 runs of up to 5 queries), SLUICE_SQL_PROPERTY_MODES narrows the modes; SLUICE_SQL_PROPERTY_SHRINK=1 shrinks a failure to a small counterexample (slow: every
+ * (default 5 runs of up to 5 queries), SLUICE_SQL_PROPERTY_MODES narrows the modes, SLUICE_SQL_PROPERTY_ROWS sets the largest table (14); SLUICE_SQL_PROPERTY_SHRINK=1 shrinks a failure to a small counterexample (slow: every
  * step runs the CLI).
  */
 import assert from 'node:assert/strict';
@@ -23,6 +23,7 @@ import { tableArb } from './fixtures/sql-prop/tables.js';
 
 const RUNS = Number(process.env.SLUICE_SQL_PROPERTY_RUNS ?? 5);
 const QUERIES_PER_RUN = 5;
+const MAX_ROWS = Number(process.env.SLUICE_SQL_PROPERTY_ROWS ?? 14);
 const SHRINK = process.env.SLUICE_SQL_PROPERTY_SHRINK === '1';
 const ALL_MODES: readonly RunMode[] = [
   { mode: 'streaming', parallelism: 1 },
@@ -80,7 +81,7 @@ export async function checkMode(dir: string, inputs: Inputs, queries: readonly G
 
 test('streaming changelog = batch result = brute force, p=1 and p=2', { skip: plannerMissing() }, async () => {
   fc.configureGlobal({ includeErrorInReport: true });
-  const inputs = fc.record({ t1: tableArb(0), t2: tableArb(100) });
+  const inputs = fc.record({ t1: tableArb(0, MAX_ROWS), t2: tableArb(1000, MAX_ROWS) });
   const queries = fc.array(queryArb, { minLength: 1, maxLength: QUERIES_PER_RUN });
   await fc.assert(
     fc.asyncProperty(inputs, queries, async (inp, qs) => {
