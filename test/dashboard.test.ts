@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { dashboardDir } from '../src/web/dashboard-dir.js';
 import { createRestServer } from '../src/web/rest-server.js';
 import { FakeJobsBackend } from './fixtures/fake-jobs-backend.js';
+import { builtDashboard } from './fixtures/web/built-dashboard.js';
 
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against the REST API over a fake backend
@@ -20,32 +19,6 @@ const artifacts = join(repo, 'test-artifacts');
 const TOKEN = 'dashboard-test-token';
 const RUNNING = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const FAILED = '0000000000000000000000000000dead';
-
-/** Newest modification time under `dir` (the dashboard's sources), to rebuild a stale checkout build. */
-function newest(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
-  );
-}
-
-/** The built dashboard, building it first when missing or older than its sources. */
-function builtDashboard(): string {
-  const index = join(repo, 'web-ui/dist/index.html');
-  const sources = Math.max(newest(join(repo, 'web-ui/src')), statSync(join(repo, 'web-ui/index.html')).mtimeMs);
-  if (!existsSync(index) || statSync(index).mtimeMs < sources) {
-    const vite = join(repo, 'node_modules/vite/bin/vite.js');
-    const r = spawnSync(process.execPath, [vite, 'build', 'web-ui', '--logLevel', 'warn'], {
-      cwd: repo,
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-  }
-  const dir = dashboardDir();
-  assert.ok(dir !== undefined && existsSync(join(dir, 'index.html')), 'dashboardDir() finds the built files');
-  return dir;
-}
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof createRestServer>>;

@@ -25,6 +25,8 @@ export interface PlatformOptions {
   jobDir?: string;
   /** Append every log line as JSON to this file. */
   logFile?: string;
+  /** The job's id (32 hex digits) instead of a generated one: the service's id of the job, so REST, logs and metrics agree. */
+  webJobId?: string;
 }
 
 /** What `sluice run` needs from the platform around one job. */
@@ -52,7 +54,11 @@ export function startPlatform(
   log: (line: string) => void,
 ): JobPlatform {
   const name = basename(file, extname(file));
-  const monitor = new JobMonitor({ name, config });
+  const monitor = new JobMonitor({
+    name,
+    config,
+    ...(options.webJobId === undefined ? {} : { jobId: options.webJobId }),
+  });
   const jobDir = options.jobDir === undefined ? undefined : resolve(options.jobDir);
   const logFile =
     options.logFile !== undefined

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
@@ -20,13 +20,22 @@ function port(value: string): number {
   return n;
 }
 
+function jobIdArg(value: string): string {
+  if (!/^[0-9a-f]{32}$/.test(value)) throw new InvalidArgumentError('expected 32 lower-case hex digits');
+  return value;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
-/** The engine options `sluice run` and `sluice sql` share (parallelism, mode, checkpoints, savepoints, cluster). */
+/**
+ * The engine options `sluice run` and `sluice sql` share (parallelism, mode, checkpoints, savepoints, cluster).
+ * The options for `sluice serve`'s job processes are listed, not hidden: the service reads this help to learn
+ * whether its job processes speak the protocol.
+ */
 function addEngineOptions(command: Command): Command {
   return command
     .option('-p, --parallelism <n>', 'parallel subtasks per operator, one worker thread each', positiveInt)
@@ -77,9 +86,14 @@ function addEngineOptions(command: Command): Command {
       port,
     )
     .option('--web-linger', 'with --web: keep serving after the job ended, until Ctrl-C')
-    .addOption(new Option('--web-port-file <file>', 'write the bound web port to FILE').hideHelp())
-    .addOption(new Option('--job-dir <dir>', 'keep DIR/job.json current and log to DIR/logs.jsonl').hideHelp())
-    .addOption(new Option('--log-file <file>', 'append every log line as JSON to FILE').hideHelp())
+    .option('--web-port-file <file>', 'for sluice serve: write the bound web port to FILE')
+    .option('--job-dir <dir>', 'for sluice serve: keep DIR/job.json current and log to DIR/logs.jsonl')
+    .option('--log-file <file>', 'append every log line as JSON to FILE')
+    .option(
+      '--web-job-id <jid>',
+      'for sluice serve: the job id (32 hex digits) shown by the REST API, logs and metrics',
+      jobIdArg,
+    )
     .option('-v, --verbose', 'report every checkpoint on stderr')
     .option('--progress', 'show progress on stderr, also when it is not a terminal (then a plain line every 2 s)')
     .option('--no-progress', 'never show progress');

@@ -90,7 +90,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
 /** The engine options of a run as its configuration document shows them (what was given on the command line). */
 function engineConfig(options: RunCommandOptions): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
-  const hidden = new Set(['web', 'webLinger', 'webPortFile', 'jobDir', 'logFile', 'progress', 'verbose']);
+  const hidden = new Set(['web', 'webLinger', 'webPortFile', 'jobDir', 'logFile', 'webJobId', 'progress', 'verbose']);
   for (const [k, v] of Object.entries(options)) if (!hidden.has(k) && v !== undefined) shown[k] = v;
   return shown;
 }

@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { requestSavepoint } from '../runtime/checkpoint/savepoint-requests.js';
 import { jobResource, overviewEntry } from '../runtime/monitor/job-documents.js';
 import type { JobMonitor } from '../runtime/monitor/job-monitor.js';
-import { readLogPage } from './job-log-file.js';
 import { BadRequest, type JobsBackend, UnsupportedOperation } from './jobs-backend.js';
 import { prometheusText } from './prometheus-metrics.js';
+import { readLogPage } from './service/log-pages.js';
 
 /** What the embedded job lets the backend do to it. */
 export interface SingleJobControls {
@@ -70,8 +70,13 @@ export class SingleJobBackend implements JobsBackend {
   async jobResource(jid: string, path: string, query: Readonly<Record<string, string>>): Promise<unknown | undefined> {
     if (jid !== this.monitor.jobId) return undefined;
     if (path === '/logs') {
-      if (this.controls.logFile === undefined) return { entries: [], offset: 0, total: 0 };
-      return readLogPage(this.controls.logFile, query);
+      // The same page shape as sluice serve's (`lines`, `next-offset`), which the dashboard and `sluice logs` read.
+      return readLogPage('log', this.controls.logFile === undefined ? [] : [this.controls.logFile], {
+        offset: Number(query.offset ?? 0),
+        limit: Math.min(Number(query.limit ?? 100), 10_000),
+        ...(query.q === undefined ? {} : { q: query.q }),
+        json: true,
+      });
     }
     return jobResource(this.monitor, path, query);
   }

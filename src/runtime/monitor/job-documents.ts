@@ -1,3 +1,4 @@
+import type { WireError } from '../errors-wire.js';
 import {
   backpressureDocument,
   jobDetails,
@@ -77,13 +78,22 @@ export function checkpointsDocument(m: JobMonitor): Record<string, unknown> {
   };
 }
 
+/**
+ * The stack trace of `e` followed by its causes' (`Caused by: ...`, as Java prints them): a user function's error
+ * is wrapped by the runtime, and the frame naming the user's function is in the cause.
+ */
+function stackTrace(e: WireError): string {
+  const own = e.stack ?? `${e.name}: ${e.message}`;
+  return e.cause === undefined ? own : `${own}\nCaused by: ${stackTrace(e.cause)}`;
+}
+
 /** `GET /jobs/:jid/exceptions`: Flink's shape, each entry also naming the operator and the record when known. */
 export function exceptionsDocument(m: JobMonitor): Record<string, unknown> {
   const entries = m.exceptions.map((e) => {
     const vertex = e.vertex === undefined ? undefined : m.vertices[e.vertex];
     return {
       exceptionName: e.error.name,
-      stacktrace: e.error.stack ?? `${e.error.name}: ${e.error.message}`,
+      stacktrace: stackTrace(e.error),
       message: e.error.message,
       timestamp: e.timestamp,
       taskName: vertex?.name ?? null,

@@ -38,7 +38,15 @@ interface Run {
   intent?: { kind: 'cancel' } | { kind: 'stop' } | { kind: 'rescale'; parallelism: number; savepoint: SavepointRecord };
   port?: number;
   childJid?: string;
+  /** Settles once the answer to the latest savepoint request of this run has been read (or given up on). */
+  savepointAnswered?: Promise<void>;
 }
+
+/**
+ * How long, after a job process exited, the service still waits for the answer to its savepoint request: the job
+ * writes the answer before it exits, but the service reads it by polling, so it may not have seen it yet.
+ */
+const ANSWER_AFTER_EXIT_MS = 5000;
 
 const ENDED = new Set(['FINISHED', 'FAILED', 'CANCELED']);
 
@@ -302,10 +310,12 @@ export class ServiceBackend implements JobsBackend {
         : this.writable.check('target-directory', target, this.options.cwd);
     meta.savepoints.push(record);
     this.store.save(meta);
-    requestSavepoint(ck, { target: dir, stop }, 10 * 60_000).then(
+    const answered = requestSavepoint(ck, { target: dir, stop }, 10 * 60_000).then(
       (answer) => this.savepointDone(meta, record, answer.ok ? answer.path : undefined, answer.error),
       (e: Error) => this.savepointDone(meta, record, undefined, e.message),
     );
+    const run = this.runs.get(jid);
+    if (run !== undefined) run.savepointAnswered = answered;
     return record;
   }
 
@@ -330,7 +340,7 @@ export class ServiceBackend implements JobsBackend {
       sqlFile: join(dir, 'job.sql'),
     };
     rmSync(paths.portFile, { force: true });
-    const proc = new JobProcess(childArgv(this.options.bin, meta.request, paths, caps), {
+    const proc = new JobProcess(childArgv(this.options.bin, meta.request, paths, caps, meta.id), {
       cwd: this.options.cwd,
       stdout: join(dir, 'stdout.log'),
       stderr: join(dir, 'stderr.log'),
@@ -342,7 +352,20 @@ export class ServiceBackend implements JobsBackend {
     meta.startTime = Date.now();
     meta.pid = proc.pid;
     this.store.save(meta);
-    void proc.exited.then((exit) => this.exited(meta, run, exit));
+    void proc.exited.then(async (exit) => {
+      // A rescale or stop is judged by its savepoint's outcome, which must be known before the exit is.
+      if (run.savepointAnswered !== undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          run.savepointAnswered,
+          new Promise<void>((r) => {
+            timer = setTimeout(r, ANSWER_AFTER_EXIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      this.exited(meta, run, exit);
+    });
   }
 
   private exited(meta: JobMeta, run: Run, exit: ChildExit): void {
