@@ -64,8 +64,18 @@ export class StreamExecutionEnvironment {
     return new StreamExecutionEnvironment(config);
   }
 
+  /** The configuration the job set itself (without command-line overrides). */
   getConfig(): Readonly<JobConfig> {
     return this.config;
+  }
+
+  /**
+   * The configuration the job will run with: its own settings with the command line's overrides on top (`--mode`,
+   * `-p`, ...). Overrides are applied before the job definition is built, so a front end that plans differently per
+   * runtime mode (SQL in batch mode) can read it while building.
+   */
+  getEffectiveConfig(): Readonly<JobConfig> {
+    return { ...this.config, ...this.overrides };
   }
   /** Sets the default parallelism of operators. */
   setParallelism(parallelism: number): this {

@@ -40,8 +40,7 @@ function isJobDefinition(x: unknown): x is JobDefinition {
 export async function loadJobEnvironment(spec: PlanSpec): Promise<StreamExecutionEnvironment> {
   const def = await importJob(spec.job);
   const env = StreamExecutionEnvironment.create();
-  // Before the build: a job that plans by the runtime mode (SQL materialises updates before sinks in batch mode)
-  // must see the command line's --mode while it builds. The overrides still win over the job's own settings.
+  // Before build: a job may plan by the effective configuration (SQL reads the runtime mode).
   env.applyOverrides(spec.overrides as Partial<JobConfig>);
   await def.build(env, spec.args);
   env.planSpec = spec;

@@ -92,12 +92,14 @@ export class TableauSink implements Sink<Row> {
  * the coordinating thread; worker threads rebuild the same plan silently). A script without INSERT or SELECT gets
  * an empty job so that it still runs to completion.
  */
-export function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobArgs): void {
+export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobArgs): Promise<void> {
   const source = args.file ?? '<inline>';
   const raw = args.file !== undefined ? readFileSync(args.file, 'utf8') : (args.sql ?? '');
   const text = substituteVariables(raw, args.vars, source);
   const baseDir = args.file !== undefined ? dirname(resolve(args.file)) : process.cwd();
   const tenv = TableEnvironment.create(env, { baseDir });
+  // Module functions ('./udfs.ts#f') load asynchronously, before any statement is planned.
+  await tenv.prepareSql(text, source);
   const results = tenv.executeSql(text, source);
   let runs = false;
   for (const result of results) {

@@ -1,7 +1,21 @@
+import { dirname, resolve } from 'node:path';
 import type { DataStream } from '../api/data-stream.js';
 import type { StreamExecutionEnvironment } from '../api/environment.js';
-import type { ChangelogMode, Row } from './runtime/row.js';
-import type { Schema } from './types/sql-type.js';
+import type { ProcessContext } from '../functions/context.js';
+import { connectorFor } from './connectors/registry.js';
+import { createExpressionCompiler } from './expr/expression-compiler.js';
+import type { ExpressionCompiler } from './functions/function-catalog.js';
+import { FunctionRegistry } from './functions/function-registry.js';
+import { parseScript } from './parser/parse-script.js';
+import { Catalog } from './planner/catalog.js';
+import { modeOf } from './planner/changelog-inference.js';
+import type { LogicalNode } from './planner/logical-nodes.js';
+import { Planner } from './planner/planner.js';
+import { runStatement } from './planner/statements.js';
+import { typeFromString } from './planner/types.js';
+import { type ChangelogMode, COLUMN_OFFSET, ROW_KIND_SHORT, type Row } from './runtime/row.js';
+import { SqlError } from './sql-error.js';
+import type { Schema, SqlType } from './types/sql-type.js';
 
 /** Options of a table environment. */
 export interface TableEnvironmentOptions {
@@ -39,6 +53,20 @@ export interface Table {
   readonly changelogMode: ChangelogMode;
 }
 
+/** The Table this environment hands out: a logical plan not yet lowered. */
+class PlannedTable implements Table {
+  constructor(
+    readonly node: LogicalNode,
+    readonly text: string,
+  ) {}
+  get schema(): Schema {
+    return this.node.schema;
+  }
+  get changelogMode(): ChangelogMode {
+    return modeOf(this.node);
+  }
+}
+
 /**
  * SQL on a StreamExecutionEnvironment: the catalog (tables, views, functions, settings) and the planner. Every SQL
  * statement of a script goes through `executeSql`; INSERTs and SELECTs add nodes to the environment's plan, so SQL
@@ -46,18 +74,56 @@ export interface Table {
  * environment build the same plan (worker threads rebuild it).
  */
 export class TableEnvironment {
+  private readonly catalog: Catalog;
+  private readonly planner: Planner;
+  private compiler: ExpressionCompiler | undefined;
+  private dataStreamCount = 0;
+
+  private constructor(
+    readonly env: StreamExecutionEnvironment,
+    private readonly options: TableEnvironmentOptions,
+  ) {
+    this.catalog = new Catalog(new FunctionRegistry({ baseDir: options.baseDir }), options.settings ?? {});
+    this.planner = new Planner(
+      env,
+      this.catalog,
+      () => {
+        this.compiler ??= createExpressionCompiler(this.catalog.functions);
+        return this.compiler;
+      },
+      connectorFor,
+    );
+    const p = this.catalog.parallelism();
+    if (p !== undefined) env.setParallelism(p);
+  }
+
   static create(env: StreamExecutionEnvironment, options: TableEnvironmentOptions = {}): TableEnvironment {
-    throw new Error(`TableEnvironment not implemented (${env}, ${options})`);
+    return new TableEnvironment(env, options);
+  }
+
+  /**
+   * Loads the modules that the script's CREATE FUNCTION statements refer to (module imports are asynchronous);
+   * call before `executeSql` for scripts with module functions. Parsing errors surface here as in `executeSql`.
+   */
+  async prepareSql(text: string, source = '<inline>'): Promise<void> {
+    await this.catalog.functions.prepare(parseScript(text, source).statements);
   }
 
   /** Parses and runs every statement of `text` in order. `source` names the script in errors (a path or `<inline>`). */
   executeSql(text: string, source = '<inline>'): StatementResult[] {
-    throw new Error(`not implemented (${text}, ${source})`);
+    const script = parseScript(text, source);
+    const baseDir = this.options.baseDir ?? (source.startsWith('<') ? process.cwd() : dirname(resolve(source)));
+    return script.statements.map((s) => runStatement(s, this.planner, text, source, baseDir));
   }
 
   /** A SELECT as a Table (for conversion to a DataStream or registration as a view). */
   sqlQuery(query: string): Table {
-    throw new Error(`not implemented (${query})`);
+    const script = parseScript(query, '<query>');
+    const [stmt] = script.statements;
+    if (stmt?.kind !== 'query' || script.statements.length !== 1) {
+      throw new SqlError('sqlQuery takes exactly one SELECT', stmt?.span, query, '<query>');
+    }
+    return new PlannedTable(this.planner.planQuery(stmt.query, query, '<query>').node, query);
   }
 
   /**
@@ -65,21 +131,81 @@ export class TableEnvironment {
    * record timestamps become a rowtime column when `rowtime` names one (watermarks are the stream's own).
    */
   fromDataStream<T>(stream: DataStream<T>, schema: Schema, options: { rowtime?: string } = {}): Table {
-    throw new Error(`not implemented (${stream}, ${schema}, ${options})`);
+    const names = schema.fields.map((f) => f.name);
+    const rowtime = options.rowtime;
+    const rowtimeAt = rowtime === undefined ? -1 : names.indexOf(rowtime);
+    const fields = schema.fields.map((f, i) =>
+      i === rowtimeAt
+        ? {
+            name: f.name,
+            type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' } as SqlType,
+          }
+        : f,
+    );
+    if (rowtime !== undefined && rowtimeAt < 0) {
+      fields.push({
+        name: rowtime,
+        type: { kind: 'TIMESTAMP', precision: 3, nullable: false, timeAttribute: 'rowtime' },
+      });
+    }
+    const width = fields.length;
+    const toRow = (value: T, ts: number | undefined): Row => {
+      const row: Row = new Array(width + COLUMN_OFFSET);
+      row[0] = 0;
+      const asArray = Array.isArray(value) ? (value as unknown[]) : undefined;
+      for (let i = 0; i < names.length; i++) {
+        const v = asArray !== undefined ? asArray[i] : (value as Record<string, unknown>)[names[i]!];
+        row[i + COLUMN_OFFSET] = v === undefined ? null : v;
+      }
+      if (rowtime !== undefined) row[(rowtimeAt < 0 ? width - 1 : rowtimeAt) + COLUMN_OFFSET] = ts ?? null;
+      return row;
+    };
+    const name = `datastream_${this.dataStreamCount++}`;
+    const rows: DataStream<Row> =
+      rowtime === undefined
+        ? stream.map((v: T) => toRow(v, undefined), `FromDataStream(${name})`)
+        : stream.process<Row>(
+            {
+              processElement(v: T, ctx: ProcessContext, out) {
+                out.collect(toRow(v, ctx.timestamp()));
+              },
+            },
+            `FromDataStream(${name})`,
+          );
+    const node: LogicalNode = { kind: 'datastream', stream: rows, mode: 'insert-only', name, schema: { fields } };
+    return new PlannedTable(node, '');
   }
 
   createTemporaryView(name: string, table: Table): void {
-    throw new Error(`not implemented (${name}, ${table})`);
+    if (!(table instanceof PlannedTable)) throw new Error('createTemporaryView takes a Table of this environment');
+    this.catalog.views.set(name, { name, text: table.text, source: '<table>', node: table.node });
   }
 
   /** An insert-only table as a stream of plain objects keyed by column name (refused for updating tables). */
   toDataStream(table: Table): DataStream<Record<string, unknown>> {
-    throw new Error(`not implemented (${table})`);
+    if (!(table instanceof PlannedTable)) throw new Error('toDataStream takes a Table of this environment');
+    const lowered = this.planner.lowerQuery(table.node, table.text, '<table>', undefined);
+    if (lowered.mode !== 'insert-only') {
+      throw new SqlError(
+        'Table is not an append-only table. Use the toChangelogStream() to convert a table with update changes',
+        undefined,
+        table.text,
+        '<table>',
+      );
+    }
+    const names = table.schema.fields.map((f) => f.name);
+    return lowered.stream.map((row: Row) => toObject(names, row), 'ToDataStream');
   }
 
   /** Any table as a stream of `{ kind: '+I' | '-U' | '+U' | '-D', row: {column: value} }`. */
   toChangelogStream(table: Table): DataStream<{ kind: string; row: Record<string, unknown> }> {
-    throw new Error(`not implemented (${table})`);
+    if (!(table instanceof PlannedTable)) throw new Error('toChangelogStream takes a Table of this environment');
+    const lowered = this.planner.lowerQuery(table.node, table.text, '<table>', undefined);
+    const names = table.schema.fields.map((f) => f.name);
+    return lowered.stream.map(
+      (row: Row) => ({ kind: ROW_KIND_SHORT[row[0] as number] ?? '+I', row: toObject(names, row) }),
+      'ToChangelogStream',
+    );
   }
 
   /**
@@ -93,6 +219,17 @@ export class TableEnvironment {
     implementation: unknown,
     signature?: { params?: readonly string[]; returns?: string; kind?: 'scalar' | 'aggregate' | 'table' | 'async' },
   ): void {
-    throw new Error(`not implemented (${name}, ${implementation}, ${signature})`);
+    const type = (t: string | undefined) => (t === undefined ? undefined : typeFromString(t));
+    this.catalog.functions.register(name, implementation, {
+      ...(signature?.returns === undefined ? {} : { returns: type(signature.returns) }),
+      ...(signature?.params === undefined ? {} : { params: signature.params.map((p) => type(p)!) }),
+      ...(signature?.kind === 'async' ? { async: true } : {}),
+    });
   }
+}
+
+function toObject(names: readonly string[], row: Row): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) o[names[i]!] = row[i + COLUMN_OFFSET];
+  return o;
 }

@@ -118,6 +118,7 @@ class Session {
     }
     try {
       const text = substituteVariables(statement, this.client.vars, '<client>');
+      await this.tenv.prepareSql(text, '<client>');
       for (const result of this.tenv.executeSql(text, '<client>')) {
         switch (result.kind) {
           case 'ok':
@@ -148,7 +149,10 @@ class Session {
     if (parallelism !== undefined) env.setParallelism(parallelism);
     if (mode !== undefined) env.setRuntimeMode(mode);
     const tenv = TableEnvironment.create(env, { baseDir: process.cwd() });
-    for (const s of this.catalog) tenv.executeSql(s, '<client>');
+    for (const s of this.catalog) {
+      await tenv.prepareSql(s, '<client>');
+      tenv.executeSql(s, '<client>');
+    }
     const results = tenv.executeSql(statement, '<client>');
     let view: ResultView | undefined;
     const id = `sql-client-${this.nextId++}`;

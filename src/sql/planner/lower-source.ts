@@ -1,0 +1,134 @@
+import type { DataStream } from '../../api/data-stream.js';
+import { MIN_WATERMARK } from '../../core/time.js';
+import { type WatermarkGenerator, WatermarkStrategies } from '../../core/watermark-strategy.js';
+import type { ScanSource } from '../connectors/table-connector.js';
+import type { Rex } from '../plan/rex.js';
+import type { ChangelogMode, Row } from '../runtime/row.js';
+import type { CatalogTable } from './catalog-table.js';
+import type { LowerContext } from './lower-context.js';
+import { inputRefs, isIdentity, remap, substitute } from './rex-utils.js';
+
+/**
+ * Flink SQL's watermark: the largest value of the WATERMARK expression over the rows seen so far, emitted as it is
+ * (not minus one as DataStream's bounded out-of-orderness). Rows whose expression is NULL do not move it.
+ */
+export class SqlWatermarkGenerator implements WatermarkGenerator<Row> {
+  private max = MIN_WATERMARK;
+  constructor(private readonly expression: (row: Row) => unknown) {}
+  onEvent(row: Row): void {
+    const w = this.expression(row);
+    if (typeof w === 'number' && w > this.max) this.max = w;
+  }
+  currentWatermark(): number {
+    return this.max;
+  }
+}
+
+/** A lowered scan: its stream (rows of the scan node's columns) and the changelog the source produces. */
+export interface LoweredScan {
+  readonly stream: DataStream<Row>;
+  readonly mode: ChangelogMode;
+  readonly bounded: boolean;
+}
+
+/**
+ * Reads a table: the connector's source over the physical columns needed (projection push-down), then one
+ * compiled projection computing the computed columns, then timestamps (record timestamp = rowtime value) and
+ * Flink SQL watermarks.
+ */
+export function lowerScan(
+  ctx: LowerContext,
+  table: CatalogTable,
+  projection: readonly number[] | undefined,
+  path: string,
+  spanOfTable = table.resolved.span,
+): LoweredScan {
+  const cols = table.columns;
+  const wanted = projection ?? cols.map((_, i) => i);
+  const needed = new Set<number>();
+  const expand = (i: number) => {
+    needed.add(i);
+    const e = cols[i]!.expression;
+    if (e !== undefined) for (const r of inputRefs(e)) needed.add(r);
+  };
+  for (const i of wanted) expand(i);
+  if (table.rowtime !== undefined) {
+    expand(table.rowtime.index);
+    for (const r of inputRefs(table.rowtime.watermark)) expand(r);
+  }
+  const physicalIndexOf = new Map<number, number>();
+  let p = 0;
+  cols.forEach((c, i) => {
+    if (c.kind === 'physical') physicalIndexOf.set(i, p++);
+  });
+  const physical = [...needed].filter((i) => cols[i]!.kind === 'physical').sort((a, b) => a - b);
+  const position = new Map<number, number>(physical.map((c, i) => [c, i]));
+  const metadataCols = cols.map((c, i) => (c.kind === 'metadata' ? i : -1)).filter((i) => i >= 0);
+  metadataCols.forEach((c, i) => position.set(c, physical.length + i));
+  const connectorName = table.resolved.options.get('connector');
+  if (connectorName === undefined) ctx.fail(`Table '${table.name}' has no 'connector' option`, spanOfTable);
+  const connector = ctx.connectors(connectorName!);
+  if (connector?.createSource === undefined) {
+    ctx.fail(
+      connector === undefined
+        ? `Unknown connector '${connectorName}'`
+        : `Connector '${connectorName}' cannot be used as a source`,
+      spanOfTable,
+    );
+  }
+  const allPhysical = physical.length === physicalIndexOf.size;
+  let scan: ScanSource;
+  try {
+    scan = connector!.createSource!({
+      env: ctx.env,
+      table: table.resolved,
+      projection: allPhysical ? undefined : physical.map((c) => physicalIndexOf.get(c)!),
+      uid: `${ctx.uid(path)}-source`,
+      runtimeMode: ctx.runtimeMode,
+    });
+  } catch (e) {
+    return ctx.fail((e as Error).message, spanOfTable);
+  }
+  if (ctx.runtimeMode === 'batch' && !scan.bounded) {
+    ctx.fail(
+      `Table '${table.name}' is unbounded, but batch mode needs every source to end (set an end: a file, or 'events.num' / 'number-of-rows')`,
+      spanOfTable,
+    );
+  }
+  // Column i of the table as an expression over the source row.
+  const columnRex = (i: number): Rex => {
+    const c = cols[i]!;
+    if (c.kind === 'computed') return remap(c.expression!, (j) => position.get(j)!);
+    return { kind: 'input', index: position.get(i)!, type: c.type };
+  };
+  let stream = scan.stream;
+  if (table.rowtime !== undefined) {
+    const rowtime = ctx.compiler.scalar(columnRex(table.rowtime.index), `rowtime of ${table.name}`);
+    const allColumns = cols.map((_, i) =>
+      needed.has(i) ? columnRex(i) : ({ kind: 'literal', value: null, type: cols[i]!.type } as Rex),
+    );
+    const watermark = ctx.compiler.scalar(
+      substitute(table.rowtime.watermark, allColumns),
+      `watermark of ${table.name}`,
+    );
+    const strategy = WatermarkStrategies.forGenerator<Row>(
+      () => new SqlWatermarkGenerator(watermark),
+    ).withTimestampAssigner((row) => rowtime(row) as number);
+    stream = stream
+      .assignTimestampsAndWatermarks(strategy, `Watermarks(${table.name})`)
+      .uid(`${ctx.uid(path)}-watermarks`);
+  }
+  const projects = wanted.map(columnRex);
+  const width = physical.length + metadataCols.length;
+  if (!isIdentity(projects, width)) {
+    const project = ctx.compiler.projection(projects, `columns of ${table.name}`);
+    stream = stream
+      .map((row: Row) => {
+        const out = project(row);
+        out[0] = row[0];
+        return out;
+      }, `Calc(${table.name})`)
+      .uid(`${ctx.uid(path)}-columns`);
+  }
+  return { stream, mode: scan.changelogMode, bounded: scan.bounded };
+}
