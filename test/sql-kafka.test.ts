@@ -347,3 +347,42 @@ INSERT INTO categories SELECT cat, COUNT(*), SUM(v) FROM items GROUP BY cat;
     ),
   );
 });
+
+test('--cluster: a SQL script on Kafka run by two processes with one --job-id gives the reference result', {
+  skip,
+  timeout: 180_000,
+}, async (t) => {
+  const events = makeEvents(6000, 12, seed + 3);
+  const input = await createTopic(3, 'sql-events-c');
+  const windows = await createTopic(2, 'sql-windows-c');
+  const totals = await createTopic(2, 'sql-totals-c');
+  kcatProduce(input, eventLines(events));
+  const script = eventsScript(input, windows, totals, true);
+  const jobId = `sql-${input}`;
+  const command = [
+    'sql',
+    '-f',
+    script,
+    '-D',
+    `BROKERS=${brokers}`,
+    '--cluster',
+    `kafka://${brokers}`,
+    '--job-id',
+    jobId,
+    '--checkpoint-dir',
+    join(dir, 'ck-cluster'),
+    '--checkpoint-interval',
+    '300',
+    '-v',
+  ];
+  // Started together: the group spreads the tasks over both (which task runs where is the group's choice).
+  const a = new SluiceProcess(command, 150_000);
+  const b = new SluiceProcess(command, 150_000);
+  const [ea, eb] = await Promise.all([a.exited, b.exited]);
+  assert.equal(ea.code, 0, describeExit(ea));
+  assert.equal(eb.code, 0, describeExit(eb));
+  const ran = (e: typeof ea) => [...e.stderr.matchAll(/^(s\d+t\d+): finished$/gm)].map((m) => m[1]).join(' ');
+  t.diagnostic(`process 1 finished [${ran(ea)}], process 2 finished [${ran(eb)}]`);
+  assert.deepEqual(windowRows(windows), windowsReference(events));
+  assert.deepEqual(sorted(upsertTable(totals)), sorted(totalsReference(events)));
+});
