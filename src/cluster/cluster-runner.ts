@@ -218,6 +218,8 @@ class ClusterProcess {
         const result = await runPlan(taskPlan(this.cluster, id), {
           threads: 1,
           signal,
+          // Tasks of a process are built from the same plan nodes: each needs its own function objects.
+          copyFunctions: true,
           // This loop restarts a failed task itself (and may move it to another process).
           restartStrategy: { type: 'none' },
           checkpoint: { ...this.options.checkpoint, intervalMs: this.intervalOf(id), dir: join(this.stateDir, name) },

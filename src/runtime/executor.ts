@@ -102,6 +102,8 @@ export class Executor implements ChannelTransport {
     readonly executionId: string,
     private readonly checkpointing?: ExecutorCheckpointing,
     logs: JobLogs = STDERR_LOGS,
+    /** Copy function objects for every subtask even when each has a thread of its own (see `RunOptions`). */
+    copyFunctions = false,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -122,7 +124,7 @@ export class Executor implements ChannelTransport {
       const list: Subtask[] = [];
       for (let i = 0; i < v.parallelism; i++) {
         if (threadOf(i, threads) !== thread) continue;
-        const s = new Subtask(v, i, config, host, v.parallelism > threads);
+        const s = new Subtask(v, i, config, host, copyFunctions || v.parallelism > threads);
         list[i] = s;
         this.subtasks.push(s);
       }

@@ -77,6 +77,12 @@ export interface RunOptions {
   observer?: RunObserver;
   /** Where user functions' log lines go (default: warnings and errors to stderr). */
   logs?: LogSettings;
+  /**
+   * Give every subtask its own copies of the plan's function objects, also on one thread. Needed when several runs
+   * of one plan's nodes share a process (cluster mode runs each task as a plan of its own, built from the same
+   * nodes): without copies, a function holding state handles (set in `open`) would use the last task's.
+   */
+  copyFunctions?: boolean;
 }
 
 /** How often subtasks' metric samples are taken, ms. */
@@ -431,6 +437,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
         }
       : undefined,
     run.logs,
+    options.copyFunctions === true,
   );
   failure = (e) => executor!.fail(e);
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;

@@ -1,5 +1,6 @@
 import type { DataStream } from '../../api/data-stream.js';
 import type { StreamExecutionEnvironment } from '../../api/environment.js';
+import type { WatermarkStrategy } from '../../core/watermark-strategy.js';
 import type { Span } from '../parser/ast.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
 import type { Schema } from '../types/sql-type.js';
@@ -35,6 +36,13 @@ export interface SourceRequest {
   /** A stable prefix for the uids of the nodes the source adds (state identity across runs of the same script). */
   readonly uid: string;
   readonly runtimeMode: 'streaming' | 'batch';
+  /**
+   * The table's WATERMARK as a strategy over the rows this source emits (timestamp = the rowtime column), when the
+   * table has one. A source whose splits are read interleaved (Kafka partitions) should apply it per split, inside
+   * `fromSource`, as Flink pushes watermarks into its Kafka source, and answer `watermarked: true`; otherwise the
+   * planner applies it right after the source.
+   */
+  readonly watermarks?: WatermarkStrategy<Row>;
 }
 
 export interface ScanSource {
@@ -43,6 +51,8 @@ export interface ScanSource {
   readonly changelogMode: ChangelogMode;
   /** Whether the source ends on its own (files, a generator with a count); batch mode needs every source bounded. */
   readonly bounded: boolean;
+  /** Whether the source applied `SourceRequest.watermarks` itself (timestamps and watermarks are set on `stream`). */
+  readonly watermarked?: boolean;
 }
 
 export interface SinkRequest {

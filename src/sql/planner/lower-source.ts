@@ -1,6 +1,6 @@
 import type { DataStream } from '../../api/data-stream.js';
 import { MIN_WATERMARK } from '../../core/time.js';
-import { type WatermarkGenerator, WatermarkStrategies } from '../../core/watermark-strategy.js';
+import { type WatermarkGenerator, WatermarkStrategies, type WatermarkStrategy } from '../../core/watermark-strategy.js';
 import type { ScanSource } from '../connectors/table-connector.js';
 import type { Rex } from '../plan/rex.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
@@ -76,6 +76,28 @@ export function lowerScan(
       spanOfTable,
     );
   }
+  // Column i of the table as an expression over the source row.
+  const columnRex = (i: number): Rex => {
+    const c = cols[i]!;
+    if (c.kind === 'computed') return remap(c.expression!, (j) => position.get(j)!);
+    return { kind: 'input', index: position.get(i)!, type: c.type };
+  };
+  // The table's watermark over the source rows: given to the source (per-split watermarks where it has splits),
+  // or applied right after it.
+  let strategy: WatermarkStrategy<Row> | undefined;
+  if (table.rowtime !== undefined) {
+    const rowtime = ctx.compiler.scalar(columnRex(table.rowtime.index), `rowtime of ${table.name}`);
+    const allColumns = cols.map((_, i) =>
+      needed.has(i) ? columnRex(i) : ({ kind: 'literal', value: null, type: cols[i]!.type } as Rex),
+    );
+    const watermark = ctx.compiler.scalar(
+      substitute(table.rowtime.watermark, allColumns),
+      `watermark of ${table.name}`,
+    );
+    strategy = WatermarkStrategies.forGenerator<Row>(() => new SqlWatermarkGenerator(watermark)).withTimestampAssigner(
+      (row) => rowtime(row) as number,
+    );
+  }
   const allPhysical = physical.length === physicalIndexOf.size;
   let scan: ScanSource;
   try {
@@ -85,6 +107,7 @@ export function lowerScan(
       projection: allPhysical ? undefined : physical.map((c) => physicalIndexOf.get(c)!),
       uid: `${ctx.uid(path)}-source`,
       runtimeMode: ctx.runtimeMode,
+      ...(strategy === undefined ? {} : { watermarks: strategy }),
     });
   } catch (e) {
     return ctx.fail((e as Error).message, spanOfTable);
@@ -95,25 +118,8 @@ export function lowerScan(
       spanOfTable,
     );
   }
-  // Column i of the table as an expression over the source row.
-  const columnRex = (i: number): Rex => {
-    const c = cols[i]!;
-    if (c.kind === 'computed') return remap(c.expression!, (j) => position.get(j)!);
-    return { kind: 'input', index: position.get(i)!, type: c.type };
-  };
   let stream = scan.stream;
-  if (table.rowtime !== undefined) {
-    const rowtime = ctx.compiler.scalar(columnRex(table.rowtime.index), `rowtime of ${table.name}`);
-    const allColumns = cols.map((_, i) =>
-      needed.has(i) ? columnRex(i) : ({ kind: 'literal', value: null, type: cols[i]!.type } as Rex),
-    );
-    const watermark = ctx.compiler.scalar(
-      substitute(table.rowtime.watermark, allColumns),
-      `watermark of ${table.name}`,
-    );
-    const strategy = WatermarkStrategies.forGenerator<Row>(
-      () => new SqlWatermarkGenerator(watermark),
-    ).withTimestampAssigner((row) => rowtime(row) as number);
+  if (strategy !== undefined && scan.watermarked !== true) {
     stream = stream
       .assignTimestampsAndWatermarks(strategy, `Watermarks(${table.name})`)
       .uid(`${ctx.uid(path)}-watermarks`);

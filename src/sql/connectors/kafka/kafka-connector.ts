@@ -1,5 +1,6 @@
 import { KafkaSink } from '../../../connectors/kafka/kafka-sink.js';
 import { KafkaSource, type KafkaStartingOffsets } from '../../../connectors/kafka/kafka-source.js';
+import { WatermarkStrategies, type WatermarkStrategy } from '../../../core/watermark-strategy.js';
 import { type Row, RowKind } from '../../runtime/row.js';
 import type { RowField } from '../../types/sql-type.js';
 import { ConnectorOptions, TableOptionError } from '../connector-options.js';
@@ -7,6 +8,7 @@ import { type JsonDecodeOptions, jsonRowDecoder } from '../formats/json-row-deco
 import { jsonRowEncoder, type TimestampStandard } from '../formats/json-row-encoder.js';
 import { addSink } from '../sink-node.js';
 import type { ResolvedTable, ScanSource, SinkRequest, SourceRequest, TableConnector } from '../table-connector.js';
+import { normalizeUpserts } from './changelog-normalize.js';
 
 const JSON_OPTIONS = ['json.fail-on-missing-field', 'json.ignore-parse-errors', 'json.timestamp-format.standard'];
 const COMMON = [
@@ -86,7 +88,8 @@ function startingOffsets(options: ConnectorOptions): KafkaStartingOffsets {
     case 'latest-offset':
       return 'latest';
     case 'timestamp':
-      return { timestamp: options.integer('scan.startup.timestamp-millis', undefined, 0) ?? 0 };
+      options.required('scan.startup.timestamp-millis');
+      return { timestamp: options.integer('scan.startup.timestamp-millis', 0, 0) };
     default:
       return 'committed';
   }
@@ -112,48 +115,118 @@ function keyFields(table: ResolvedTable, options: ConnectorOptions, upsert: bool
   });
 }
 
+/**
+ * The table's watermark strategy as the Kafka source runs it, per partition (Flink pushes the WATERMARK into its
+ * Kafka source: a reader gets its partitions chunk by chunk, so one watermark after the reader would make the records
+ * of the partition read second late). Records without a value (null here, filtered right after the source) and
+ * tombstone DELETEs (only key columns, no rowtime) keep their Kafka timestamp and do not move the watermark.
+ */
+function nullSafe(strategy: WatermarkStrategy<Row>): WatermarkStrategy<Row | null> {
+  const assign = strategy.timestampAssigner;
+  const keyOnly = (row: Row | null): row is null => row === null || row[0] === RowKind.DELETE;
+  let result = WatermarkStrategies.forGenerator<Row | null>(() => {
+    const generator = strategy.createGenerator();
+    return {
+      onEvent: (row, timestamp) => {
+        if (!keyOnly(row)) generator.onEvent(row, timestamp);
+      },
+      currentWatermark: () => generator.currentWatermark(),
+    };
+  });
+  if (assign !== undefined) {
+    result = result.withTimestampAssigner((row, previous) => (keyOnly(row) ? previous : assign(row, previous)));
+  }
+  return strategy.idlenessMs === undefined ? result : result.withIdleness(strategy.idlenessMs);
+}
+
 function source(request: SourceRequest, upsert: boolean): ScanSource {
   const table = request.table;
   const t = kafkaTable(table, upsert);
   const physical = table.physical.fields;
   const projection = request.projection ?? physical.map((_, i) => i);
-  const fields: RowField[] = projection.map((i) => physical[i]!);
-  const decodeValue = jsonRowDecoder(fields, t.decode);
   const keys = keyFields(table, t.options, upsert) ?? [];
+  // upsert-kafka is normalised by its key after the source: key columns the query does not read are decoded too,
+  // after the projected ones (the watermark strategy sees the projected columns where it expects them).
+  const decoded = upsert ? [...projection, ...keys.filter((k) => !projection.includes(k))] : projection;
+  const fields: RowField[] = decoded.map((i) => physical[i]!);
+  const decodeValue = jsonRowDecoder(fields, t.decode);
   // A tombstone's row: the key's columns from the record key, every other column NULL.
-  const keyTargets = keys.map((k) => projection.indexOf(k));
+  const keyTargets = keys.map((k) => decoded.indexOf(k));
   const decodeKey = jsonRowDecoder(
     keys.map((k) => physical[k]!),
     t.decode,
   );
   const bounded = t.options.choice('scan.bounded.mode', ['unbounded', 'latest-offset'] as const, 'unbounded');
   const groupId = t.options.string('properties.group.id');
-  const kafka = new KafkaSource<Row | null, Buffer | null, Buffer | null>({
+  const start = startingOffsets(t.options);
+  if (start === 'committed' && groupId === undefined) {
+    throw new TableOptionError(
+      `Table '${table.name}': 'scan.startup.mode' = 'group-offsets' (the default) needs 'properties.group.id'`,
+      'properties.group.id',
+    );
+  }
+  // Decoding in the deserializers: a value that is not JSON or does not fit the columns is a bad record naming the
+  // topic, partition and offset (job failure, or the dead-letter output), not an exception out of the reader.
+  const ignoreErrors = t.decode.ignoreParseErrors;
+  const json = (bytes: Buffer) => {
+    try {
+      return JSON.parse(bytes.toString('utf8')) as unknown;
+    } catch (e) {
+      throw new Error(`not JSON (${(e as Error).message})`);
+    }
+  };
+  const kafka = new KafkaSource<Row | null, Row | null, Row | null>({
     brokers: t.brokers,
     topics: t.topics,
     groupId,
-    startingOffsets: startingOffsets(t.options),
+    startingOffsets: start,
     ...(bounded === 'latest-offset' ? { stoppingOffsets: 'latest' as const } : {}),
-    key: 'bytes',
-    value: 'bytes',
+    value: (bytes) => {
+      if (bytes === null) return null;
+      if (!ignoreErrors) return decodeValue(json(bytes));
+      // 'json.ignore-parse-errors': a row that cannot be parsed is skipped, as in Flink.
+      try {
+        return decodeValue(json(bytes));
+      } catch {
+        return null;
+      }
+    },
+    key: (bytes) => (!upsert || bytes === null ? null : decodeKey(json(bytes))),
     name: `${t.options.connector}:${table.name}`,
     map: (record) => {
-      if (record.value !== null) return decodeValue(JSON.parse(record.value.toString('utf8')));
+      if (record.value !== null) return record.value;
       if (!upsert || record.key === null) return null;
-      const key = decodeKey(JSON.parse(record.key.toString('utf8')));
       const row: Row = new Array(fields.length + 1).fill(null);
       row[0] = RowKind.DELETE;
-      for (let i = 0; i < keyTargets.length; i++) if (keyTargets[i]! >= 0) row[keyTargets[i]! + 1] = key[i + 1];
+      for (let i = 0; i < keyTargets.length; i++) row[keyTargets[i]! + 1] = record.key[i + 1];
       return row;
     },
   });
-  const stream = request.env
-    .fromSource(kafka, undefined, kafka.name)
+  let stream = request.env
+    .fromSource(kafka, request.watermarks === undefined ? undefined : nullSafe(request.watermarks), kafka.name)
     .uid(request.uid)
     // Flink's kafka table skips records without a value (tombstones of a compacted topic).
     .filter((r): r is Row => r !== null)
     .uid(`${request.uid}-values`) as unknown as ScanSource['stream'];
-  return { stream, changelogMode: upsert ? 'upsert' : 'insert-only', bounded: bounded === 'latest-offset' };
+  if (upsert) {
+    stream = normalizeUpserts(
+      stream,
+      keys.map((k) => decoded.indexOf(k)),
+      `ChangelogNormalize(${table.name})`,
+      `${request.uid}-normalize`,
+    );
+    if (decoded.length > projection.length) {
+      const width = projection.length + 1;
+      stream = stream.map((row) => row.slice(0, width), `Calc(${table.name})`).uid(`${request.uid}-project`);
+    }
+  }
+  return {
+    stream,
+    // upsert-kafka: an upsert changelog, normalised into a retract changelog (Flink's ChangelogNormalize).
+    changelogMode: upsert ? 'retract' : 'insert-only',
+    bounded: bounded === 'latest-offset',
+    watermarked: request.watermarks !== undefined,
+  };
 }
 
 function sink(request: SinkRequest, upsert: boolean): void {
