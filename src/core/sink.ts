@@ -51,7 +51,9 @@ export interface SinkWriter<T> {
    * Called once before the first write. After a restore, `committables` are those of the restored checkpoint that
    * may not have been committed: commit them; `states` are the writer states of the restored checkpoint (from the
    * previous subtasks whose output this writer takes over). Discard (abort) anything a failed run produced after
-   * that checkpoint: it will be produced again. On a fresh start both are empty.
+   * that checkpoint: it will be produced again. On a fresh start both are empty; `restored` tells a fresh start
+   * from a restore that gave this subtask no earlier writer's state (a job restored at a higher parallelism: the new
+   * subtask must keep the output an earlier subtask of the same index published before the parallelism went down).
    */
-  recover?(committables: readonly unknown[], states: readonly unknown[]): void | Promise<void>;
+  recover?(committables: readonly unknown[], states: readonly unknown[], restored?: boolean): void | Promise<void>;
 }

@@ -16,6 +16,12 @@ export interface PartFileCommittable {
   dir?: string;
 }
 
+/** The writer's state in a checkpoint: the next part file's sequence number, and whose (absent in older ones). */
+interface PartFileWriterState {
+  nextSeq: number;
+  subtask?: number;
+}
+
 /** Turns records into lines (each with its line end); `initial` is written at the start of the first part file. */
 export interface PartLineFormatter<T> {
   initial(): string;
@@ -37,6 +43,11 @@ const pad = (n: number) => String(n).padStart(6, '0');
  * A run that starts from the beginning (no checkpoint restored: a first run, or `--fresh`) replaces this subtask's
  * part files, published and in-progress, just as the single-file sink truncates its file: otherwise a rerun would
  * add a second copy of the output. Files of other names in the directory are never touched.
+ *
+ * Restored at another parallelism: a subtask that takes over the state of earlier subtasks with other indexes
+ * (fewer subtasks now) also discards what those produced after the checkpoint, so no hidden file is left behind; a
+ * subtask given no earlier state (more subtasks now) keeps the part files an earlier subtask of its index published
+ * (output of the job from before the parallelism went down) and numbers its own after them.
  *
  * A checkpoint restored into a different output directory (a savepoint resumed with a new output path) leaves the
  * part files it pre-committed to the directory they were written in — the run that took the savepoint published
@@ -111,11 +122,11 @@ export class PartFileWriter<T> implements SinkWriter<T> {
     if (committables.length > 0) await syncDirectory(this.dir);
   }
 
-  snapshotState(): { nextSeq: number } {
-    return { nextSeq: this.seq };
+  snapshotState(): PartFileWriterState {
+    return { nextSeq: this.seq, subtask: this.subtask };
   }
 
-  async recover(committables: readonly unknown[], states: readonly unknown[]): Promise<void> {
+  async recover(committables: readonly unknown[], states: readonly unknown[], restored = false): Promise<void> {
     this.recovered = true;
     await mkdir(this.dir, { recursive: true });
     const here: PartFileCommittable[] = [];
@@ -124,18 +135,36 @@ export class PartFileWriter<T> implements SinkWriter<T> {
       if (c.dir === undefined || c.dir === this.absDir || (await exists(join(this.dir, c.pending)))) here.push(c);
     }
     await this.commit(here);
-    const inProgress = new RegExp(`^\\.part-${this.subtask}-\\d+\\.inprogress$`);
-    const published = new RegExp(`^part-${this.subtask}-(\\d{6,})${escapeRegExp(this.extension)}$`);
-    const restored = (states as { nextSeq: number }[]).map((s) => s.nextSeq);
-    // Restored: files from `nextSeq` on come after the checkpoint. From the beginning: every part file is redone.
-    const keepBelow = restored.length > 0 ? Math.max(...restored) : 0;
-    for (const name of await readdir(this.dir)) {
-      const m = published.exec(name);
-      if (inProgress.test(name) || (m !== null && Number(m[1]) >= keepBelow)) {
-        await rm(join(this.dir, name), { force: true });
+    const names = await readdir(this.dir);
+    // Per subtask index whose files this writer answers for (its own, and after a restore at a lower parallelism
+    // those of the earlier subtasks it took over): the first sequence number produced after the checkpoint.
+    const firstAfter = new Map<number, number>();
+    for (const s of states as PartFileWriterState[]) {
+      const index = s.subtask ?? this.subtask; // checkpoints written before the index was recorded
+      firstAfter.set(index, Math.max(firstAfter.get(index) ?? 0, s.nextSeq));
+    }
+    if (!firstAfter.has(this.subtask)) {
+      // Restored without a state of this index (the parallelism went up): what an earlier subtask of this index
+      // published before the parallelism went down is output of the job, kept, and numbered on from. From the
+      // beginning (no restore): every part file is redone.
+      const published = names.map((n) => this.publishedSeq(n, this.subtask)).filter((n) => n !== undefined);
+      firstAfter.set(this.subtask, restored ? Math.max(-1, ...published) + 1 : 0);
+    }
+    for (const name of names) {
+      for (const [index, first] of firstAfter) {
+        const seq = this.publishedSeq(name, index);
+        if (new RegExp(`^\\.part-${index}-\\d+\\.inprogress$`).test(name) || (seq !== undefined && seq >= first)) {
+          await rm(join(this.dir, name), { force: true });
+        }
       }
     }
-    this.seq = keepBelow;
+    this.seq = firstAfter.get(this.subtask)!;
+  }
+
+  /** The sequence number of a published part file of subtask `index`, or undefined for other names. */
+  private publishedSeq(name: string, index: number): number | undefined {
+    const m = new RegExp(`^part-${index}-(\\d{6,})${escapeRegExp(this.extension)}$`).exec(name);
+    return m === null ? undefined : Number(m[1]);
   }
 
   async flush(): Promise<void> {

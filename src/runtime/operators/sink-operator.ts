@@ -66,9 +66,9 @@ export class SinkOperator extends AbstractOperator {
     this.ctx.blockUntil(tracked);
   }
 
-  private async recover(committables: unknown[], states: unknown[]): Promise<void> {
+  private async recover(committables: unknown[], states: unknown[], restored = false): Promise<void> {
     this.recovered = true;
-    if (this.ctx.exactlyOnce) await this.writer.recover?.(committables, states);
+    if (this.ctx.exactlyOnce) await this.writer.recover?.(committables, states, restored);
   }
 
   processBatch(batch: Batch): void {
@@ -124,6 +124,7 @@ export class SinkOperator extends AbstractOperator {
     await this.recover(
       mine.flatMap((s) => s.pending.map((x) => x.committable)),
       mine.map((s) => s.writer).filter((w) => w !== undefined),
+      true,
     );
   }
 
