@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { fileSourceDdl, nexmarkSql, viewsOverFile } from '../bench/nexmark/sql-script.js';
 
 /**
  * Conformance: the Nexmark benchmark's own SQL (bench/nexmark/sql, unmodified except the sink and the source table,
@@ -16,7 +17,6 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'bin/sluice.mjs');
-const sqlDir = join(root, 'bench/nexmark/sql');
 const EVENTS = 12_000;
 
 /** Queries whose result is an updating table (their sink must take a changelog in streaming mode). */
@@ -62,42 +62,13 @@ before(async () => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** The peer's source table: the generated events' nested JSON with epoch-ms times turned into a rowtime. */
-function sourceDdl(path: string): string {
-  return `CREATE TABLE nexmark_events (
-    event_type INT,
-    person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
-        state VARCHAR, \`dateTime\` BIGINT, extra VARCHAR>,
-    auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT,
-        \`dateTime\` BIGINT, expires BIGINT, seller BIGINT, category BIGINT, extra VARCHAR>,
-    bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-        \`dateTime\` BIGINT, extra VARCHAR>,
-    \`dateTime\` AS CAST(TO_TIMESTAMP_LTZ(
-        CASE
-            WHEN event_type = 0 THEN person.\`dateTime\`
-            WHEN event_type = 1 THEN auction.\`dateTime\`
-            ELSE bid.\`dateTime\`
-        END, 3) AS TIMESTAMP(3)),
-    WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '4' SECOND
-) WITH (
-    'connector' = 'filesystem',
-    'path' = '${path}',
-    'format' = 'json'
-);
-`;
-}
-
 /** The query's script: source table, the reference's views, and its query with the sink made a file. */
 function script(query: string, output: string, format: string): string {
-  // As the Flink peer adapts them: the views unchanged but for auction.expires, epoch ms in the file.
-  const views = readFileSync(join(sqlDir, 'ddl_views.sql'), 'utf8')
-    .replaceAll(['$', '{NEXMARK_TABLE}'].join(''), 'nexmark_events')
-    .replace('auction.expires,', 'CAST(TO_TIMESTAMP_LTZ(auction.expires, 3) AS TIMESTAMP(3)) AS expires,');
-  const text = readFileSync(join(sqlDir, `${query}.sql`), 'utf8').replace(
+  const text = nexmarkSql(`${query}.sql`).replace(
     /'connector'\s*=\s*'blackhole'/,
     `'connector' = 'filesystem', 'path' = '${output}', 'format' = '${format}'`,
   );
-  return `${sourceDdl(events)}\n${views};\n${text}`;
+  return `${fileSourceDdl('nexmark_events', events)};\n${viewsOverFile('nexmark_events')};\n${text}`;
 }
 
 function files(path: string): string[] {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fileSourceDdl } from '../bench/nexmark/sql-script.js';
 import type {
   BinaryOperator,
   CreateFunction,
@@ -229,28 +230,7 @@ INSERT INTO out SELECT auction, window_end, COUNT(*) FROM TABLE(HOP(TABLE bids, 
 });
 
 test("the peer's filesystem DDL for Nexmark events", () => {
-  const ddl = `CREATE TABLE nexmark_events (
-    event_type INT,
-    person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
-        state VARCHAR, \`dateTime\` BIGINT, extra VARCHAR>,
-    auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT,
-        \`dateTime\` BIGINT, expires BIGINT, seller BIGINT, category BIGINT, extra VARCHAR>,
-    bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-        \`dateTime\` BIGINT, extra VARCHAR>,
-    \`dateTime\` AS CAST(TO_TIMESTAMP_LTZ(
-        CASE
-            WHEN event_type = 0 THEN person.\`dateTime\`
-            WHEN event_type = 1 THEN auction.\`dateTime\`
-            ELSE bid.\`dateTime\`
-        END, 3) AS TIMESTAMP(3)),
-    WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '4' SECOND
-) WITH (
-    'connector' = 'filesystem',
-    'path' = '/tmp/it''s/events.jsonl',
-    'format' = 'json',
-    'json.fail-on-missing-field' = 'false',
-    'json.ignore-parse-errors' = 'false'
-)`;
+  const ddl = fileSourceDdl('nexmark_events', "/tmp/it's/events.jsonl");
   const [table] = parseScript(ddl, 'peer.sql').statements as [CreateTable];
   const computed = table.columns[4];
   assert.ok(computed?.kind === 'computed');

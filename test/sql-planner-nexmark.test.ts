@@ -6,31 +6,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileSourceDdl, nexmarkSql, viewsOverFile } from '../bench/nexmark/sql-script.js';
 import { nexmarkEvent } from '../src/connectors/nexmark/nexmark-generator.js';
 import { StreamExecutionEnvironment } from '../src/index.js';
 import { TableEnvironment } from '../src/sql/table-environment.js';
 import { canonicalRows, referenceQueries } from './nexmark/reference.js';
 
-const SQL_DIR = new URL('../bench/nexmark/sql/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sql-nexmark-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const EVENTS = 6000;
 const events = Array.from({ length: EVENTS }, (_, i) => nexmarkEvent({ seed: 7 }, i));
 const eventsFile = join(dir, 'events.jsonl');
-
-const SOURCE = (path: string) => `CREATE TABLE datagen (
-    event_type INT,
-    person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
-        state VARCHAR, \`dateTime\` BIGINT, extra VARCHAR>,
-    auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT,
-        \`dateTime\` BIGINT, expires BIGINT, seller BIGINT, category BIGINT, extra VARCHAR>,
-    bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-        \`dateTime\` BIGINT, extra VARCHAR>,
-    \`dateTime\` AS CAST(TO_TIMESTAMP_LTZ(
-        CASE WHEN event_type = 0 THEN person.\`dateTime\` WHEN event_type = 1 THEN auction.\`dateTime\` ELSE bid.\`dateTime\` END,
-        3) AS TIMESTAMP(3)),
-    WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '4' SECOND
-) WITH ('connector' = 'filesystem', 'path' = '${path}', 'format' = 'json');`;
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
@@ -40,10 +26,7 @@ async function runQuery(
   parallelism: number,
 ): Promise<Record<string, unknown>[]> {
   const out = join(dir, `${q}-${mode}-${parallelism}`);
-  const views = readFileSync(`${SQL_DIR}ddl_views.sql`, 'utf8')
-    .replace(/\$\{NEXMARK_TABLE\}/g, 'datagen')
-    .replace('auction.expires,', 'CAST(TO_TIMESTAMP_LTZ(auction.expires, 3) AS TIMESTAMP(3)) AS expires,');
-  const query = readFileSync(`${SQL_DIR}${q}.sql`, 'utf8').replace(
+  const query = nexmarkSql(`${q}.sql`).replace(
     "'connector' = 'blackhole'",
     `'connector' = 'filesystem', 'path' = '${out}', 'format' = 'json'`,
   );
@@ -51,7 +34,7 @@ async function runQuery(
   env.setRuntimeMode(mode);
   env.setParallelism(parallelism);
   const tEnv = TableEnvironment.create(env);
-  tEnv.executeSql(`${SOURCE(eventsFile)}\n${views};\n${query}`, `${q}.sql`);
+  tEnv.executeSql(`${fileSourceDdl('datagen', eventsFile)};\n${viewsOverFile('datagen')};\n${query}`, `${q}.sql`);
   await env.execute(q);
   return readdirSync(out)
     .filter((f) => !f.startsWith('.'))
