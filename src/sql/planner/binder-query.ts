@@ -1,3 +1,4 @@
+import type { FunctionCatalog } from '../functions/function-catalog.js';
 import type {
   WindowSpec as AstWindowSpec,
   Expression,
@@ -187,6 +188,11 @@ export class QueryBinder implements RelationResolver {
     } finally {
       this.expanding.pop();
     }
+  }
+
+  /** RelationResolver: the script's functions. */
+  get functions(): FunctionCatalog {
+    return this.catalog.functions;
   }
 
   /** RelationResolver: a subquery in FROM. */

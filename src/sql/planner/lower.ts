@@ -12,7 +12,9 @@ import { modeOf } from './changelog-inference.js';
 import { describe } from './explain.js';
 import { type AggSpec, inputsOf, type LogicalNode } from './logical-nodes.js';
 import type { LowerContext } from './lower-context.js';
+import { lowerCorrelate, lowerExpand } from './lower-correlate.js';
 import { lowerJoin } from './lower-join.js';
+import { lowerSort } from './lower-sort.js';
 import { lowerScan } from './lower-source.js';
 import { makeCalc } from './node-builders.js';
 import { isIdentity } from './rex-utils.js';
@@ -262,6 +264,15 @@ export class Lowerer {
           return [out];
         });
         return { stream: stream.name(name).uid(ctx.uid(path)), mode: input.mode };
+      }
+      case 'correlate':
+        return lowerCorrelate(ctx, node, child(0), name, ctx.uid(path));
+      case 'expand':
+        return lowerExpand(ctx, node, child(0), name, ctx.uid(path));
+      case 'sort': {
+        const input = child(0);
+        this.requireAppend(input, node);
+        return { stream: lowerSort(input.stream, node, opts), mode: 'insert-only' };
       }
       case 'union': {
         const inputs = node.inputs.map((_, i) => child(i));

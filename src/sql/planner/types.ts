@@ -1,4 +1,5 @@
-import type { Literal, Span, TypeName } from '../parser/ast.js';
+import type { Expression, Literal, Span, TypeName } from '../parser/ast.js';
+import { parseExpression } from '../parser/parse-script.js';
 import { MAX_VARCHAR_LENGTH, type SqlType } from '../types/sql-type.js';
 
 /** The SqlType a type name of DDL or CAST denotes (Flink's defaults for omitted lengths and precisions). */
@@ -287,7 +288,17 @@ export function commonType(types: readonly SqlType[]): SqlType | undefined {
 /** A type written as text in TypeScript signatures: 'BIGINT', 'STRING', 'DECIMAL(10, 2)', 'TIMESTAMP(3)'. */
 export function typeFromString(text: string): SqlType {
   const m = /^\s*([A-Za-z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(NOT NULL)?\s*$/i.exec(text);
-  if (m === null) throw new Error(`Cannot read the type '${text}' (expected e.g. BIGINT, STRING, DECIMAL(10, 2))`);
+  if (m === null) {
+    // Nested types (ROW<a INT, b STRING>, ARRAY<BIGINT>, MAP<...>): read by the SQL parser inside a CAST.
+    let cast: Expression | undefined;
+    try {
+      cast = parseExpression(`CAST(NULL AS ${text})`, '<type>');
+    } catch {
+      cast = undefined;
+    }
+    if (cast?.kind === 'cast') return typeFromAst(cast.type);
+    throw new Error(`Cannot read the type '${text}' (expected e.g. BIGINT, STRING, DECIMAL(10, 2), ROW<a INT>)`);
+  }
   const aliases: Record<string, string> = {
     INTEGER: 'INT',
     'DOUBLE PRECISION': 'DOUBLE',
