@@ -19,7 +19,7 @@ import { bindSemiJoin } from './binder-subquery.js';
 import { containsAggregate, placeholderIndex } from './binder-walk.js';
 import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
-import type { LogicalNode, OverCall, OverNode } from './logical-nodes.js';
+import { type LogicalNode, type OverCall, type OverNode, stripFields } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
 import { and, digest, mapRex } from './rex-utils.js';
 import { commonType } from './types.js';
@@ -85,6 +85,8 @@ export class QueryBinder implements RelationResolver {
         let node: LogicalNode;
         if (q.operator === 'UNION') {
           node = { kind: 'union', inputs: [l, r], schema: l.schema };
+        } else if (q.all) {
+          return { node: this.multisetOperation(l, r, q.operator, left.names, q.span), names: left.names };
         } else {
           const keys = types.map((_, i) => i);
           node = {
@@ -112,6 +114,71 @@ export class QueryBinder implements RelationResolver {
         return { node, names: left.names };
       }
     }
+  }
+
+  /**
+   * INTERSECT ALL / EXCEPT ALL (multiset semantics), as Flink plans them: both sides tagged with a count column each,
+   * unioned, counted per distinct row, and each row replicated min(left, right) or (left - right) times.
+   */
+  private multisetOperation(
+    l: LogicalNode,
+    r: LogicalNode,
+    operator: 'INTERSECT' | 'EXCEPT',
+    names: readonly string[],
+    span: Span,
+  ): LogicalNode {
+    const width = l.schema.fields.length;
+    const bigint: SqlType = { kind: 'BIGINT', nullable: false };
+    const lit = (value: number): Rex => ({ kind: 'literal', value, type: bigint });
+    const tag = (node: LogicalNode, left: boolean): LogicalNode =>
+      makeCalc(
+        node,
+        [
+          ...node.schema.fields.map((f, i): Rex => ({ kind: 'input', index: i, type: f.type })),
+          lit(left ? 1 : 0),
+          lit(left ? 0 : 1),
+        ],
+        [...names, 'vcol_left_marker', 'vcol_right_marker'],
+      );
+    const tl = tag(l, true);
+    const tr = tag(r, false);
+    const union: LogicalNode = { kind: 'union', inputs: [tl, tr], schema: tl.schema };
+    const keys = names.map((_, i) => i);
+    const sum = (arg: number, name: string) => ({ function: 'SUM', args: [arg], distinct: false, type: bigint, name });
+    const agg: LogicalNode = {
+      kind: 'aggregate',
+      input: union,
+      groupKeys: keys,
+      calls: [sum(width, 'vcol_left_cnt'), sum(width + 1, 'vcol_right_cnt')],
+      schema: {
+        fields: [
+          ...stripFields(tl.schema.fields.slice(0, width)),
+          { name: 'vcol_left_cnt', type: bigint },
+          { name: 'vcol_right_cnt', type: bigint },
+        ],
+      },
+    };
+    const cl: Rex = { kind: 'input', index: width, type: bigint };
+    const cr: Rex = { kind: 'input', index: width + 1, type: bigint };
+    const count: Rex =
+      operator === 'INTERSECT'
+        ? { kind: 'call', name: 'CASE', args: [this.binder.binary('<', cl, cr, span), cl, cr], type: bigint }
+        : this.binder.binary('-', cl, cr, span);
+    const cols = agg.schema.fields.slice(0, width).map((f, i): Rex => ({ kind: 'input', index: i, type: f.type }));
+    const counted = makeCalc(agg, [...cols, count], [...names, 'vcol_count']);
+    const replicated: LogicalNode = {
+      kind: 'correlate',
+      input: counted,
+      generator: { kind: 'replicate', count: width },
+      joinType: 'INNER',
+      span,
+      schema: counted.schema,
+    };
+    return makeCalc(
+      replicated,
+      replicated.schema.fields.slice(0, width).map((f, i): Rex => ({ kind: 'input', index: i, type: f.type })),
+      names,
+    );
   }
 
   private castTo(node: LogicalNode, types: readonly SqlType[], names: readonly string[]): LogicalNode {
