@@ -19,9 +19,10 @@ import { bindSemiJoin } from './binder-subquery.js';
 import { containsAggregate, placeholderIndex } from './binder-walk.js';
 import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
-import { type LogicalNode, type OverCall, type OverNode, stripFields } from './logical-nodes.js';
+import { type LogicalNode, type OverCall, type OverNode, stripFields, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
 import { and, digest, mapRex } from './rex-utils.js';
+import { singleValue } from './single-value.js';
 import { commonType } from './types.js';
 
 /** A bound query: its plan and its column names. */
@@ -181,6 +182,36 @@ export class QueryBinder implements RelationResolver {
     );
   }
 
+  /**
+   * A scalar subquery's relation as at most one row: as it is when it cannot have more (a global aggregate, one
+   * VALUES row), else under Flink's SINGLE_VALUE aggregate, which fails the job naming the subquery when a second
+   * row arrives.
+   */
+  private singleRow(node: LogicalNode, span: Span): LogicalNode {
+    let n = node;
+    while (n.kind === 'calc') n = n.input;
+    if ((n.kind === 'aggregate' && n.groupKeys.length === 0) || (n.kind === 'values' && n.rows.length <= 1))
+      return node;
+    const f = node.schema.fields[0]!;
+    const type = { ...stripTimeAttribute(f.type), nullable: true } as SqlType;
+    return {
+      kind: 'aggregate',
+      input: node,
+      groupKeys: [],
+      calls: [
+        {
+          function: 'SINGLE_VALUE',
+          args: [0],
+          distinct: false,
+          type,
+          name: f.name,
+          definition: singleValue(type, `${this.source}:${span.line}:${span.column}`),
+        },
+      ],
+      schema: { fields: [{ name: f.name, type }] },
+    };
+  }
+
   private castTo(node: LogicalNode, types: readonly SqlType[], names: readonly string[]): LogicalNode {
     const fields = node.schema.fields;
     if (fields.every((f, i) => sameType(f.type, types[i]!))) return node;
@@ -289,10 +320,11 @@ export class QueryBinder implements RelationResolver {
         return this.fail('A scalar subquery must return exactly one column', e.span);
       const width = node.schema.fields.length;
       const f = sub.node.schema.fields[0]!;
+      const single = this.singleRow(sub.node, e.span);
       node = {
         kind: 'join',
         left: node,
-        right: sub.node,
+        right: single,
         joinType: 'LEFT',
         leftKeys: [],
         rightKeys: [],

@@ -1,4 +1,5 @@
 import type { DataStream } from '../../api/data-stream.js';
+import type { AggregateFunctionDefinition } from '../functions/function-catalog.js';
 import type { SortKey } from '../operators/common.js';
 import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { Span } from '../parser/ast.js';
@@ -41,6 +42,8 @@ export interface AggSpec {
   readonly type: SqlType;
   /** Output column name. */
   readonly name: string;
+  /** The implementation, when it is the planner's own (SINGLE_VALUE) rather than the catalog's `function`. */
+  readonly definition?: AggregateFunctionDefinition;
 }
 
 /** Reads a catalog table: physical columns, then computed and metadata columns, optionally projected. */

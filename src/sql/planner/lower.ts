@@ -37,7 +37,7 @@ export function aggregateCalls(
   node: LogicalNode,
 ): AggregateCall[] {
   return calls.map((c) => {
-    const found = ctx.catalog.functions.aggregate(c.function);
+    const found = c.definition ?? ctx.catalog.functions.aggregate(c.function);
     if (found === undefined) return ctx.fail(`Aggregate function '${c.function}' not found`);
     const argTypes = c.args.map((a) => inputsOf(node)[0]!.schema.fields[a]!.type);
     // Built-ins pick their implementation by argument types and by whether retractions can arrive.
