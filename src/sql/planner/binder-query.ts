@@ -3,6 +3,7 @@ import type {
   WindowSpec as AstWindowSpec,
   Expression,
   NamedTableRef,
+  OrderItem,
   Query,
   Select,
   Span,
@@ -87,7 +88,7 @@ export class QueryBinder implements RelationResolver {
         if (q.operator === 'UNION') {
           node = { kind: 'union', inputs: [l, r], schema: l.schema };
         } else if (q.all) {
-          return { node: this.multisetOperation(l, r, q.operator, left.names, q.span), names: left.names };
+          node = this.multisetOperation(l, r, q.operator, left.names, q.span);
         } else {
           const keys = types.map((_, i) => i);
           node = {
@@ -112,6 +113,8 @@ export class QueryBinder implements RelationResolver {
           };
         }
         if (!q.all) node = distinct(node);
+        if (q.orderBy !== undefined || q.limit !== undefined)
+          node = this.orderLimit(node, left.names, q.orderBy, q.limit, undefined);
         return { node, names: left.names };
       }
     }
@@ -419,7 +422,8 @@ export class QueryBinder implements RelationResolver {
     }
     node = makeCalc(node, items, names);
     if (select.distinct) node = distinct(node);
-    if (select.orderBy !== undefined || select.limit !== undefined) node = this.orderLimit(node, names, select, scope);
+    if (select.orderBy !== undefined || select.limit !== undefined)
+      node = this.orderLimit(node, names, select.orderBy, select.limit, select.offset);
     return { node, names };
   }
 
@@ -499,22 +503,47 @@ export class QueryBinder implements RelationResolver {
     return f.unit === 'ROWS' ? { unit: 'ROWS', precedingRows: v.value } : { unit: 'RANGE', precedingMs: v.value };
   }
 
-  /** ORDER BY ... LIMIT n: a Top-N over the whole relation (streaming has no other sort). */
-  private orderLimit(node: LogicalNode, names: readonly string[], select: Select, _scope: Scope): LogicalNode {
+  /**
+   * ORDER BY / LIMIT of a query block. With LIMIT: a Top-N over the whole relation (updating in streaming). Without
+   * LIMIT: a Sort, which streaming runs only on a time attribute ascending (Flink's temporal sort) and batch on any
+   * keys; lowering refuses other sorts in streaming with Flink's message.
+   */
+  private orderLimit(
+    node: LogicalNode,
+    names: readonly string[],
+    orderBy: readonly OrderItem[] | undefined,
+    limit: Expression | undefined,
+    offsetExpr: Expression | undefined,
+  ): LogicalNode {
     const outScope = new Scope(node.schema.fields.map((f, i) => ({ name: names[i]!, index: i, type: f.type })));
-    const sortKeys = (select.orderBy ?? []).map((o) => {
-      const r = this.binder.bind(o.expression, { scope: outScope });
+    const sortKeys = (orderBy ?? []).map((o) => {
+      let r = this.binder.bind(o.expression, { scope: outScope });
+      // ORDER BY 2: the second output column.
+      if (r.kind === 'literal' && typeof r.value === 'number' && Number.isInteger(r.value)) {
+        const at = r.value - 1;
+        const f = node.schema.fields[at];
+        if (f === undefined) return this.fail(`Ordinal out of range: ${r.value}`, o.span);
+        r = { kind: 'input', index: at, type: f.type };
+      }
       if (r.kind !== 'input') return this.fail('ORDER BY supports output columns only', o.span);
       return { index: r.index, descending: o.descending, nullsFirst: o.nullsFirst ?? !o.descending };
     });
-    if (select.limit === undefined) return node;
-    const lim = this.binder.bind(select.limit, { scope: new Scope([]) });
+    if (limit === undefined) {
+      if (sortKeys.length === 0) return node;
+      const first = node.schema.fields[sortKeys[0]!.index]!.type;
+      const temporal =
+        !sortKeys[0]!.descending &&
+        (first.kind === 'TIMESTAMP' || first.kind === 'TIMESTAMP_LTZ') &&
+        first.timeAttribute !== undefined;
+      return { kind: 'sort', input: node, sortKeys, temporal, schema: node.schema };
+    }
+    const lim = this.binder.bind(limit, { scope: new Scope([]) });
     if (lim.kind !== 'literal' || typeof lim.value !== 'number')
-      return this.fail('LIMIT must be a constant', select.limit.span);
+      return this.fail('LIMIT must be a constant', limit.span);
     const offset =
-      select.offset === undefined
+      offsetExpr === undefined
         ? 0
-        : Number((this.binder.bind(select.offset, { scope: new Scope([]) }) as { value: number }).value);
+        : Number((this.binder.bind(offsetExpr, { scope: new Scope([]) }) as { value: number }).value);
     return {
       kind: 'rank',
       input: node,

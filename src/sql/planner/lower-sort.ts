@@ -9,8 +9,8 @@ import { rowComparator } from '../operators/row-order.js';
 import { COLUMN_OFFSET, type Row } from '../runtime/row.js';
 import type { SortNode } from './logical-nodes.js';
 
-/** The timer of a sort held until the input ends: the end-of-input watermark passes it. */
-const END_OF_INPUT = Number.MAX_SAFE_INTEGER;
+/** Where a sort held until the input ends keeps its rows. */
+const ALL = -1;
 
 /**
  * ORDER BY without LIMIT on one subtask. Temporal (streaming, first key a rowtime ascending): rows wait in state by
@@ -33,7 +33,7 @@ class SortFunction implements KeyedProcessFunction<Key, Row, Row> {
   }
 
   processElement(row: Row, ctx: KeyedContext<Key>, _out: Collector<Row>): void {
-    let t = END_OF_INPUT;
+    let t = ALL;
     if (this.node.temporal) {
       t = row[this.node.sortKeys[0]!.index + COLUMN_OFFSET] as number;
       if (t <= ctx.timerService().currentWatermark()) {
@@ -44,7 +44,10 @@ class SortFunction implements KeyedProcessFunction<Key, Row, Row> {
     const held = this.rows.get(t);
     if (held === undefined) {
       this.rows.put(t, [row]);
-      ctx.timerService().registerEventTimeTimer(t);
+      // A processing-time timer at +Infinity fires only when bounded input ends (after every earlier operator's
+      // own end-of-input output), as the batch materialisation does.
+      if (this.node.temporal) ctx.timerService().registerEventTimeTimer(t);
+      else ctx.timerService().registerProcessingTimeTimer(Number.POSITIVE_INFINITY);
     } else {
       held.push(row);
       this.rows.put(t, held);
@@ -52,9 +55,10 @@ class SortFunction implements KeyedProcessFunction<Key, Row, Row> {
   }
 
   onTimer(timestamp: number, _ctx: OnTimerContext<Key>, out: Collector<Row>): void {
-    const held = this.rows.get(timestamp);
+    const at = this.node.temporal ? timestamp : ALL;
+    const held = this.rows.get(at);
     if (held === undefined) return;
-    this.rows.remove(timestamp);
+    this.rows.remove(at);
     held.sort(this.compare);
     for (const r of held) out.collect(r);
   }

@@ -2,6 +2,7 @@ import type { DataStream } from '../../api/data-stream.js';
 import type { AggregateCall, AggregateFunctionDefinition } from '../functions/function-catalog.js';
 import { evaluateAsyncBatch } from '../functions/udf/async-batch.js';
 import { groupAggregate } from '../operators/group-aggregate.js';
+import { materializeChangelog } from '../operators/materialize.js';
 import { overAggregate } from '../operators/over-aggregate.js';
 import { deduplicate, rank } from '../operators/rank.js';
 import { windowAggregate, windowAssign } from '../operators/window-aggregate.js';
@@ -271,7 +272,23 @@ export class Lowerer {
         return lowerExpand(ctx, node, child(0), name, ctx.uid(path));
       case 'sort': {
         const input = child(0);
+        if (ctx.runtimeMode === 'batch') {
+          // Batch: the result is final rows, sorted once the input has ended (an updating input settles first).
+          const settled = updating(input.mode)
+            ? materializeChangelog(input.stream, input.mode, undefined, node.schema.fields.length, {
+                ...opts,
+                name: `Materialize(${opts.name})`,
+                uid: `${opts.uid}-materialize`,
+              })
+            : input.stream;
+          return { stream: lowerSort(settled, { ...node, temporal: false }, opts), mode: 'insert-only' };
+        }
+        if (!node.temporal) ctx.fail('Sort on a non-time-attribute field is not supported.');
         this.requireAppend(input, node);
+        const first = node.input.schema.fields[node.sortKeys[0]!.index]!.type;
+        // Processing time: rows already arrive in processing-time order.
+        if ((first.kind === 'TIMESTAMP' || first.kind === 'TIMESTAMP_LTZ') && first.timeAttribute === 'proctime')
+          return input;
         return { stream: lowerSort(input.stream, node, opts), mode: 'insert-only' };
       }
       case 'union': {
