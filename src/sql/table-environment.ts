@@ -9,6 +9,7 @@ import { FunctionRegistry } from './functions/function-registry.js';
 import { parseScript } from './parser/parse-script.js';
 import { Catalog } from './planner/catalog.js';
 import { modeOf } from './planner/changelog-inference.js';
+import { zoneAwareCompiler } from './planner/local-time-zone.js';
 import type { LogicalNode } from './planner/logical-nodes.js';
 import { Planner } from './planner/planner.js';
 import { runStatement } from './planner/statements.js';
@@ -77,6 +78,7 @@ export class TableEnvironment {
   private readonly catalog: Catalog;
   private readonly planner: Planner;
   private compiler: ExpressionCompiler | undefined;
+  private compilerZone: string | undefined;
   private dataStreamCount = 0;
 
   private constructor(
@@ -88,7 +90,13 @@ export class TableEnvironment {
       env,
       this.catalog,
       () => {
-        this.compiler ??= createExpressionCompiler(this.catalog.functions);
+        // 'table.local-time-zone' decides how TIMESTAMP_LTZ values read as wall time; a SET changes it between
+        // statements, so the compiler is made again when the zone changes.
+        const zone = this.catalog.settings.get('table.local-time-zone') ?? 'UTC';
+        if (this.compiler === undefined || this.compilerZone !== zone) {
+          this.compiler = zoneAwareCompiler(this.catalog.functions, zone, createExpressionCompiler);
+          this.compilerZone = zone;
+        }
         return this.compiler;
       },
       connectorFor,

@@ -5,7 +5,7 @@ import type { SqlType } from '../types/sql-type.js';
 import type { CollectedAggregate, ExprBinder, ExprContext, Fail } from './binder-expr.js';
 import { REX_SPANS, type Scope } from './binder-scope.js';
 import { placeholderIndex } from './binder-walk.js';
-import { type AggSpec, type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
+import { type AggSpec, type LogicalNode, nullableType, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
 import { digest } from './rex-utils.js';
 
@@ -40,9 +40,37 @@ export function bindAggregation(
   const groupRex: Rex[] = [];
   const groupNames: string[] = [];
   let window: { spec: WindowSpec; time: Rex; eventTime: boolean } | undefined;
+  // Each GROUP BY item as its grouping sets (lists of group expression positions); the query's sets are their
+  // cross product (GROUP BY a, ROLLUP(b, c) = (a, b, c), (a, b), (a)).
+  const itemSets: number[][][] = [];
+  const groupSlot = (e: Expression): number => {
+    const rex = binder.bind(e, plain);
+    const d = digest(rex);
+    const at = groupRex.findIndex((r) => digest(r) === d);
+    if (at >= 0) return at;
+    groupRex.push(rex);
+    groupNames.push(e.kind === 'columnRef' ? e.name.parts[e.name.parts.length - 1]!.name : `EXPR$${groupNames.length}`);
+    return groupRex.length - 1;
+  };
   for (const item of select.groupBy?.items ?? []) {
-    if (item.kind !== 'expression')
-      return fail('GROUPING SETS, ROLLUP and CUBE are not supported', select.groupBy!.span);
+    if (item.kind === 'groupingSets') {
+      itemSets.push(item.sets.map((set) => set.map(groupSlot)));
+      continue;
+    }
+    if (item.kind === 'rollup') {
+      const cols = item.expressions.map(groupSlot);
+      itemSets.push(Array.from({ length: cols.length + 1 }, (_, i) => cols.slice(0, cols.length - i)));
+      continue;
+    }
+    if (item.kind === 'cube') {
+      const cols = item.expressions.map(groupSlot);
+      const n = cols.length;
+      // Largest set first, as Flink lists them.
+      itemSets.push(
+        Array.from({ length: 1 << n }, (_, mask) => cols.filter((_, i) => ((mask >> (n - 1 - i)) & 1) === 0)),
+      );
+      continue;
+    }
     const e = item.expression;
     const legacy =
       e.kind === 'call'
@@ -56,10 +84,22 @@ export function bindAggregation(
       window = legacyWindow(legacy, e.args, binder, plain, fail, e.span);
       continue;
     }
-    const rex = binder.bind(e, plain);
-    groupRex.push(rex);
-    groupNames.push(e.kind === 'columnRef' ? e.name.parts[e.name.parts.length - 1]!.name : `EXPR$${groupNames.length}`);
+    itemSets.push([[groupSlot(e)]]);
   }
+  let sets: number[][] = [[]];
+  for (const options of itemSets) sets = sets.flatMap((s) => options.map((o) => [...new Set([...s, ...o])]));
+  // Equal sets once (each set is told apart by its grouping id).
+  const seenSets = new Set<string>();
+  sets = sets.filter((s) => {
+    const k = [...s].sort((a, b) => a - b).join(',');
+    if (seenSets.has(k)) return false;
+    seenSets.add(k);
+    return true;
+  });
+  const groupingSets = sets.length === 1 && sets[0]!.length === groupRex.length ? undefined : sets;
+  if (groupingSets !== undefined && window !== undefined)
+    return fail('GROUPING SETS, ROLLUP and CUBE are not supported with group windows', select.groupBy!.span);
+  let groupingId: { index: number; ids: number[] } | undefined;
   const aggregates: CollectedAggregate[] = [];
   const context: ExprContext = { ...base, scope, aggregates, groupWindow: window !== undefined };
   const result = {
@@ -115,6 +155,42 @@ export function bindAggregation(
             ],
           },
         } as LogicalNode;
+      } else if (groupingSets !== undefined) {
+        // Flink's Expand: one copy of each row per grouping set, absent keys NULL, and the set's grouping id ($e:
+        // a bit per group expression, set when the expression is absent, the first expression the highest bit).
+        const ids = groupingSets.map((set) =>
+          groupRex.reduce((id, _, i) => (set.includes(i) ? id : id | (1 << (g - 1 - i))), 0),
+        );
+        const absent = new Set(groupRex.map((_, i) => i).filter((i) => groupingSets.some((set) => !set.includes(i))));
+        const bigint: SqlType = { kind: 'BIGINT', nullable: false };
+        const expandFields = [
+          ...preNode.schema.fields.map((f, i) => (absent.has(i) ? { name: f.name, type: nullableType(f.type) } : f)),
+          { name: '$e', type: bigint },
+        ];
+        const projects = groupingSets.map((set, s): Rex[] => [
+          ...preNode.schema.fields.map(
+            (_, i): Rex =>
+              i < g && !set.includes(i)
+                ? { kind: 'literal', value: null, type: expandFields[i]!.type }
+                : { kind: 'input', index: i, type: expandFields[i]!.type },
+          ),
+          { kind: 'literal', value: ids[s]!, type: bigint },
+        ]);
+        const expand: LogicalNode = { kind: 'expand', input: preNode, projects, schema: { fields: expandFields } };
+        result.node = {
+          kind: 'aggregate',
+          input: expand,
+          groupKeys: [...keys, pre.length],
+          calls,
+          schema: {
+            fields: [
+              ...keyFields.map((f, i) => (absent.has(i) ? { name: f.name, type: nullableType(f.type) } : f)),
+              { name: '$e', type: bigint },
+              ...aggFields,
+            ],
+          },
+        };
+        groupingId = { index: g, ids };
       } else {
         result.node = {
           kind: 'aggregate',
@@ -125,9 +201,10 @@ export function bindAggregation(
         };
       }
       const groupDigests = new Map(groupRex.map((r, i) => [digest(r), i]));
-      const aggBase = g + (window === undefined ? 0 : 3);
+      const aggBase = g + (window === undefined ? 0 : 3) + (groupingId === undefined ? 0 : 1);
       const outFields = result.node.schema.fields;
       const rewrite = (rex: Rex): Rex => {
+        if (rex.kind === 'call' && rex.name === '$GROUPING') return groupingValue(rex);
         const k = groupDigests.get(digest(rex));
         if (k !== undefined) return { kind: 'input', index: k, type: outFields[k]!.type };
         const a = placeholderIndex(rex, '$AGG');
@@ -147,6 +224,28 @@ export function bindAggregation(
           default:
             return rex;
         }
+      };
+      /** GROUPING(a, b): per grouping set a constant (bit k set when argument k is absent), chosen by $e. */
+      const groupingValue = (rex: Rex & { kind: 'call' }): Rex => {
+        const positions = rex.args.map((a) => {
+          const k = groupDigests.get(digest(a));
+          if (k === undefined) return fail('Arguments of GROUPING must be grouped expressions', REX_SPANS.get(rex));
+          return k;
+        });
+        const bigint: SqlType = { kind: 'BIGINT', nullable: false };
+        const valueFor = (id: number) =>
+          positions.reduce((v, p, j) => v | (((id >> (g - 1 - p)) & 1) << (positions.length - 1 - j)), 0);
+        if (groupingId === undefined) return { kind: 'literal', value: 0, type: bigint };
+        const e: Rex = { kind: 'input', index: groupingId.index, type: bigint };
+        const args: Rex[] = [];
+        for (const id of groupingId.ids) {
+          args.push(
+            binder.binary('=', e, { kind: 'literal', value: id, type: bigint }, REX_SPANS.get(rex) ?? select.span),
+          );
+          args.push({ kind: 'literal', value: valueFor(id), type: bigint });
+        }
+        args.push({ kind: 'literal', value: 0, type: bigint });
+        return { kind: 'call', name: 'CASE', args, type: bigint };
       };
       result.rewrite = rewrite;
     },

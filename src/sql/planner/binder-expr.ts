@@ -343,6 +343,16 @@ export class ExprBinder {
     }
     if (GROUP_WINDOWS.has(upper) && ctx.groupWindow)
       return placeholder('$WINGROUP', 0, { kind: 'NULL', nullable: true });
+    if ((upper === 'GROUPING' || upper === 'GROUPING_ID') && this.catalog.scalar(name) === undefined) {
+      // Resolved by the aggregation binder from the grouping set each row belongs to.
+      if (ctx.aggregates === undefined) return this.fail(`${upper} is only allowed in a query with GROUP BY`, e.span);
+      if (e.args.length === 0) return this.fail(`${upper} needs at least one grouped expression`, e.span);
+      const inner: ExprContext = { scope: ctx.scope, namedWindows: ctx.namedWindows };
+      const args = e.args.map((a) => this.bind(a, inner));
+      const rex: Rex = { kind: 'call', name: '$GROUPING', args, type: { kind: 'BIGINT', nullable: false } };
+      REX_SPANS.set(rex, e.span);
+      return rex;
+    }
     const agg = this.catalog.aggregate(name);
     if (agg !== undefined) {
       if (ctx.aggregates === undefined) return this.fail(`Aggregate function '${name}' is not allowed here`, e.span);

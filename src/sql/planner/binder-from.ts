@@ -1,9 +1,11 @@
+import type { FunctionCatalog } from '../functions/function-catalog.js';
 import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { NamedTableRef, Span, TableFunctionRef, TableRef } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import { nearestName } from '../sql-error.js';
 import { formatType, type RowField, type SqlType } from '../types/sql-type.js';
 import { constantMs } from './binder-aggregate.js';
+import { bindCorrelate } from './binder-correlate.js';
 import type { ExprBinder, Fail } from './binder-expr.js';
 import { Scope, type ScopeField } from './binder-scope.js';
 import { tableSchema } from './catalog-table.js';
@@ -24,6 +26,8 @@ export interface RelationResolver {
   query(ref: TableRef & { kind: 'subquery' }): { node: LogicalNode; names: readonly string[] };
   readonly binder: ExprBinder;
   readonly fail: Fail;
+  /** The script's functions (table functions for LATERAL TABLE). */
+  readonly functions: FunctionCatalog;
 }
 
 function fieldsOf(node: LogicalNode, names: readonly string[], qualifier: string | undefined): ScopeField[] {
@@ -58,9 +62,8 @@ export function bindFrom(ref: TableRef, r: RelationResolver): BoundRelation {
     case 'join':
       return bindJoin(ref, r);
     case 'lateral':
-      return r.fail('LATERAL TABLE functions are not supported yet', ref.span);
     case 'unnest':
-      return r.fail('UNNEST is not supported yet', ref.span);
+      return bindCorrelate(undefined, ref, 'INNER', undefined, ref.span, r);
   }
 }
 
@@ -82,6 +85,13 @@ function aliasColumns(
 
 function bindJoin(ref: TableRef & { kind: 'join' }, r: RelationResolver): BoundRelation {
   const left = bindFrom(ref.left, r);
+  if (ref.right.kind === 'lateral' || ref.right.kind === 'unnest') {
+    if (ref.joinType !== 'INNER' && ref.joinType !== 'CROSS' && ref.joinType !== 'LEFT') {
+      return r.fail(`${ref.joinType} JOIN is not supported with LATERAL TABLE or UNNEST (use CROSS or LEFT)`, ref.span);
+    }
+    if (ref.using !== undefined) return r.fail('USING is not supported with LATERAL TABLE or UNNEST', ref.span);
+    return bindCorrelate(left, ref.right, ref.joinType === 'LEFT' ? 'LEFT' : 'INNER', ref.on, ref.span, r);
+  }
   const right = bindFrom(ref.right, r);
   const width = left.node.schema.fields.length;
   const fields = [...left.fields, ...right.fields.map((f) => ({ ...f, index: f.index + width }))];

@@ -1,7 +1,9 @@
+import type { FunctionCatalog } from '../functions/function-catalog.js';
 import type {
   WindowSpec as AstWindowSpec,
   Expression,
   NamedTableRef,
+  OrderItem,
   Query,
   Select,
   Span,
@@ -18,9 +20,10 @@ import { bindSemiJoin } from './binder-subquery.js';
 import { containsAggregate, placeholderIndex } from './binder-walk.js';
 import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
-import type { LogicalNode, OverCall, OverNode } from './logical-nodes.js';
+import { type LogicalNode, type OverCall, type OverNode, stripFields, stripTimeAttribute } from './logical-nodes.js';
 import { makeCalc, makeFilter } from './node-builders.js';
 import { and, digest, mapRex } from './rex-utils.js';
+import { singleValue } from './single-value.js';
 import { commonType } from './types.js';
 
 /** A bound query: its plan and its column names. */
@@ -84,6 +87,8 @@ export class QueryBinder implements RelationResolver {
         let node: LogicalNode;
         if (q.operator === 'UNION') {
           node = { kind: 'union', inputs: [l, r], schema: l.schema };
+        } else if (q.all) {
+          node = this.multisetOperation(l, r, q.operator, left.names, q.span);
         } else {
           const keys = types.map((_, i) => i);
           node = {
@@ -108,9 +113,106 @@ export class QueryBinder implements RelationResolver {
           };
         }
         if (!q.all) node = distinct(node);
+        if (q.orderBy !== undefined || q.limit !== undefined)
+          node = this.orderLimit(node, left.names, q.orderBy, q.limit, undefined);
         return { node, names: left.names };
       }
     }
+  }
+
+  /**
+   * INTERSECT ALL / EXCEPT ALL (multiset semantics), as Flink plans them: both sides tagged with a count column each,
+   * unioned, counted per distinct row, and each row replicated min(left, right) or (left - right) times.
+   */
+  private multisetOperation(
+    l: LogicalNode,
+    r: LogicalNode,
+    operator: 'INTERSECT' | 'EXCEPT',
+    names: readonly string[],
+    span: Span,
+  ): LogicalNode {
+    const width = l.schema.fields.length;
+    const bigint: SqlType = { kind: 'BIGINT', nullable: false };
+    const lit = (value: number): Rex => ({ kind: 'literal', value, type: bigint });
+    const tag = (node: LogicalNode, left: boolean): LogicalNode =>
+      makeCalc(
+        node,
+        [
+          ...node.schema.fields.map((f, i): Rex => ({ kind: 'input', index: i, type: f.type })),
+          lit(left ? 1 : 0),
+          lit(left ? 0 : 1),
+        ],
+        [...names, 'vcol_left_marker', 'vcol_right_marker'],
+      );
+    const tl = tag(l, true);
+    const tr = tag(r, false);
+    const union: LogicalNode = { kind: 'union', inputs: [tl, tr], schema: tl.schema };
+    const keys = names.map((_, i) => i);
+    const sum = (arg: number, name: string) => ({ function: 'SUM', args: [arg], distinct: false, type: bigint, name });
+    const agg: LogicalNode = {
+      kind: 'aggregate',
+      input: union,
+      groupKeys: keys,
+      calls: [sum(width, 'vcol_left_cnt'), sum(width + 1, 'vcol_right_cnt')],
+      schema: {
+        fields: [
+          ...stripFields(tl.schema.fields.slice(0, width)),
+          { name: 'vcol_left_cnt', type: bigint },
+          { name: 'vcol_right_cnt', type: bigint },
+        ],
+      },
+    };
+    const cl: Rex = { kind: 'input', index: width, type: bigint };
+    const cr: Rex = { kind: 'input', index: width + 1, type: bigint };
+    const count: Rex =
+      operator === 'INTERSECT'
+        ? { kind: 'call', name: 'CASE', args: [this.binder.binary('<', cl, cr, span), cl, cr], type: bigint }
+        : this.binder.binary('-', cl, cr, span);
+    const cols = agg.schema.fields.slice(0, width).map((f, i): Rex => ({ kind: 'input', index: i, type: f.type }));
+    const counted = makeCalc(agg, [...cols, count], [...names, 'vcol_count']);
+    const replicated: LogicalNode = {
+      kind: 'correlate',
+      input: counted,
+      generator: { kind: 'replicate', count: width },
+      joinType: 'INNER',
+      span,
+      schema: counted.schema,
+    };
+    return makeCalc(
+      replicated,
+      replicated.schema.fields.slice(0, width).map((f, i): Rex => ({ kind: 'input', index: i, type: f.type })),
+      names,
+    );
+  }
+
+  /**
+   * A scalar subquery's relation as at most one row: as it is when it cannot have more (a global aggregate, one
+   * VALUES row), else under Flink's SINGLE_VALUE aggregate, which fails the job naming the subquery when a second
+   * row arrives.
+   */
+  private singleRow(node: LogicalNode, span: Span): LogicalNode {
+    let n = node;
+    while (n.kind === 'calc') n = n.input;
+    if ((n.kind === 'aggregate' && n.groupKeys.length === 0) || (n.kind === 'values' && n.rows.length <= 1))
+      return node;
+    const f = node.schema.fields[0]!;
+    const type = { ...stripTimeAttribute(f.type), nullable: true } as SqlType;
+    return {
+      kind: 'aggregate',
+      input: node,
+      groupKeys: [],
+      calls: [
+        {
+          function: 'SINGLE_VALUE',
+          args: [0],
+          distinct: false,
+          type,
+          name: f.name,
+          definition: singleValue(type, `${this.source}:${span.line}:${span.column}`),
+        },
+      ],
+      schema: { fields: [{ name: f.name, type }] },
+    };
   }
 
   private castTo(node: LogicalNode, types: readonly SqlType[], names: readonly string[]): LogicalNode {
@@ -189,6 +291,11 @@ export class QueryBinder implements RelationResolver {
     }
   }
 
+  /** RelationResolver: the script's functions. */
+  get functions(): FunctionCatalog {
+    return this.catalog.functions;
+  }
+
   /** RelationResolver: a subquery in FROM. */
   query(ref: TableRef & { kind: 'subquery' }): BoundQuery {
     return this.bindQuery(ref.query);
@@ -216,10 +323,11 @@ export class QueryBinder implements RelationResolver {
         return this.fail('A scalar subquery must return exactly one column', e.span);
       const width = node.schema.fields.length;
       const f = sub.node.schema.fields[0]!;
+      const single = this.singleRow(sub.node, e.span);
       node = {
         kind: 'join',
         left: node,
-        right: sub.node,
+        right: single,
         joinType: 'LEFT',
         leftKeys: [],
         rightKeys: [],
@@ -314,7 +422,8 @@ export class QueryBinder implements RelationResolver {
     }
     node = makeCalc(node, items, names);
     if (select.distinct) node = distinct(node);
-    if (select.orderBy !== undefined || select.limit !== undefined) node = this.orderLimit(node, names, select, scope);
+    if (select.orderBy !== undefined || select.limit !== undefined)
+      node = this.orderLimit(node, names, select.orderBy, select.limit, select.offset);
     return { node, names };
   }
 
@@ -394,22 +503,47 @@ export class QueryBinder implements RelationResolver {
     return f.unit === 'ROWS' ? { unit: 'ROWS', precedingRows: v.value } : { unit: 'RANGE', precedingMs: v.value };
   }
 
-  /** ORDER BY ... LIMIT n: a Top-N over the whole relation (streaming has no other sort). */
-  private orderLimit(node: LogicalNode, names: readonly string[], select: Select, _scope: Scope): LogicalNode {
+  /**
+   * ORDER BY / LIMIT of a query block. With LIMIT: a Top-N over the whole relation (updating in streaming). Without
+   * LIMIT: a Sort, which streaming runs only on a time attribute ascending (Flink's temporal sort) and batch on any
+   * keys; lowering refuses other sorts in streaming with Flink's message.
+   */
+  private orderLimit(
+    node: LogicalNode,
+    names: readonly string[],
+    orderBy: readonly OrderItem[] | undefined,
+    limit: Expression | undefined,
+    offsetExpr: Expression | undefined,
+  ): LogicalNode {
     const outScope = new Scope(node.schema.fields.map((f, i) => ({ name: names[i]!, index: i, type: f.type })));
-    const sortKeys = (select.orderBy ?? []).map((o) => {
-      const r = this.binder.bind(o.expression, { scope: outScope });
+    const sortKeys = (orderBy ?? []).map((o) => {
+      let r = this.binder.bind(o.expression, { scope: outScope });
+      // ORDER BY 2: the second output column.
+      if (r.kind === 'literal' && typeof r.value === 'number' && Number.isInteger(r.value)) {
+        const at = r.value - 1;
+        const f = node.schema.fields[at];
+        if (f === undefined) return this.fail(`Ordinal out of range: ${r.value}`, o.span);
+        r = { kind: 'input', index: at, type: f.type };
+      }
       if (r.kind !== 'input') return this.fail('ORDER BY supports output columns only', o.span);
       return { index: r.index, descending: o.descending, nullsFirst: o.nullsFirst ?? !o.descending };
     });
-    if (select.limit === undefined) return node;
-    const lim = this.binder.bind(select.limit, { scope: new Scope([]) });
+    if (limit === undefined) {
+      if (sortKeys.length === 0) return node;
+      const first = node.schema.fields[sortKeys[0]!.index]!.type;
+      const temporal =
+        !sortKeys[0]!.descending &&
+        (first.kind === 'TIMESTAMP' || first.kind === 'TIMESTAMP_LTZ') &&
+        first.timeAttribute !== undefined;
+      return { kind: 'sort', input: node, sortKeys, temporal, schema: node.schema };
+    }
+    const lim = this.binder.bind(limit, { scope: new Scope([]) });
     if (lim.kind !== 'literal' || typeof lim.value !== 'number')
-      return this.fail('LIMIT must be a constant', select.limit.span);
+      return this.fail('LIMIT must be a constant', limit.span);
     const offset =
-      select.offset === undefined
+      offsetExpr === undefined
         ? 0
-        : Number((this.binder.bind(select.offset, { scope: new Scope([]) }) as { value: number }).value);
+        : Number((this.binder.bind(offsetExpr, { scope: new Scope([]) }) as { value: number }).value);
     return {
       kind: 'rank',
       input: node,

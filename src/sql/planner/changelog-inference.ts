@@ -38,6 +38,9 @@ function compute(node: LogicalNode): ChangelogMode {
       return node.mode;
     case 'calc':
     case 'asyncCall':
+    case 'correlate':
+    case 'expand':
+    case 'sort':
       return modeOf(node.input);
     case 'aggregate':
     case 'rank':

@@ -108,6 +108,36 @@ export function describe(node: LogicalNode): string {
       const ns = inNames();
       return `AsyncCalc(calls=${list(node.calls.map((c) => `${c.function}(${c.args.map((a) => ns[a]).join(', ')})`))})`;
     }
+    case 'correlate': {
+      const ns = inNames();
+      const g = node.generator;
+      const args = (xs: readonly Rex[]) => xs.map((a) => rex(a, ns)).join(', ');
+      const invocation =
+        g.kind === 'table'
+          ? `${g.function}(${args(g.args)})`
+          : g.kind === 'unnest'
+            ? `UNNEST${g.withOrdinality ? ' WITH ORDINALITY' : ''}(${args(g.args)})`
+            : `REPLICATE_ROWS(${ns[g.count]})`;
+      const cond = node.condition === undefined ? '' : `, condition=[${rex(node.condition, out)}]`;
+      return `Correlate(invocation=[${invocation}], select=${list(out)}${cond}, joinType=[${node.joinType}])`;
+    }
+    case 'expand': {
+      const ns = inNames();
+      const sets = node.projects.map(
+        (ps) =>
+          `{${ps
+            .map((p, i) => {
+              const t = rex(p, ns);
+              return t === out[i] ? t : `${t} AS ${out[i]}`;
+            })
+            .join(', ')}}`,
+      );
+      return `Expand(projects=[${sets.join(', ')}])`;
+    }
+    case 'sort': {
+      const ns = inNames();
+      return `${node.temporal ? 'TemporalSort' : 'Sort'}(orderBy=${list(node.sortKeys.map((o) => `${ns[o.index]} ${o.descending ? 'DESC' : 'ASC'}`))})`;
+    }
     case 'datastream':
       return `DataStreamScan(table=[${node.name}], fields=${list(out)})`;
   }

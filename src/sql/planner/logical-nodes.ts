@@ -1,4 +1,5 @@
 import type { DataStream } from '../../api/data-stream.js';
+import type { AggregateFunctionDefinition } from '../functions/function-catalog.js';
 import type { SortKey } from '../operators/common.js';
 import type { WindowSpec } from '../operators/window-aggregate.js';
 import type { Span } from '../parser/ast.js';
@@ -26,7 +27,10 @@ export type LogicalNode =
   | UnionNode
   | ValuesNode
   | DataStreamNode
-  | AsyncCallNode;
+  | AsyncCallNode
+  | CorrelateNode
+  | ExpandNode
+  | SortNode;
 
 /** An aggregate call in the plan: the function by catalog name and its argument columns of the node's input. */
 export interface AggSpec {
@@ -38,6 +42,8 @@ export interface AggSpec {
   readonly type: SqlType;
   /** Output column name. */
   readonly name: string;
+  /** The implementation, when it is the planner's own (SINGLE_VALUE) rather than the catalog's `function`. */
+  readonly definition?: AggregateFunctionDefinition;
 }
 
 /** Reads a catalog table: physical columns, then computed and metadata columns, optionally projected. */
@@ -233,6 +239,55 @@ export interface AsyncCallNode {
     readonly type: SqlType;
     readonly span?: Span;
   }[];
+  readonly schema: Schema;
+}
+
+/**
+ * What a Correlate generates for each input row: a user table function's rows (`LATERAL TABLE(f(a, b))`), the
+ * elements of arrays / maps / multisets (`UNNEST(arr)`, zipped when several, with a 1-based ordinal when asked), or
+ * `count` empty rows (the replication of INTERSECT ALL / EXCEPT ALL).
+ */
+export type CorrelateGenerator =
+  | { readonly kind: 'table'; readonly function: string; readonly args: readonly Rex[] }
+  | { readonly kind: 'unnest'; readonly args: readonly Rex[]; readonly withOrdinality: boolean }
+  | { readonly kind: 'replicate'; readonly count: number };
+
+/**
+ * A correlated generator (Flink's Correlate): each input row joined with the rows its generator yields; output =
+ * input columns + generated columns. INNER drops rows that yield nothing, LEFT pads them with NULLs. `condition`
+ * (over the output columns) filters the generated rows before the padding. Row kinds pass through unchanged.
+ */
+export interface CorrelateNode {
+  readonly kind: 'correlate';
+  readonly input: LogicalNode;
+  readonly generator: CorrelateGenerator;
+  readonly joinType: 'INNER' | 'LEFT';
+  readonly condition?: Rex;
+  readonly span?: Span;
+  readonly schema: Schema;
+}
+
+/**
+ * Flink's Expand (GROUPING SETS / ROLLUP / CUBE): each input row becomes one row per projection list, so a group
+ * aggregate above can group every grouping set at once (the last column, `$e`, tells the sets apart).
+ */
+export interface ExpandNode {
+  readonly kind: 'expand';
+  readonly input: LogicalNode;
+  readonly projects: readonly (readonly Rex[])[];
+  readonly schema: Schema;
+}
+
+/**
+ * ORDER BY without LIMIT. Streaming: the first key is a rowtime ascending (Flink's temporal sort): rows are held
+ * until the watermark passes them and emitted in order. Batch: every row is held until the input ends.
+ */
+export interface SortNode {
+  readonly kind: 'sort';
+  readonly input: LogicalNode;
+  readonly sortKeys: readonly SortKey[];
+  /** Streaming: sorted by the rowtime (the first key) as the watermark passes; false: held until the input ends. */
+  readonly temporal: boolean;
   readonly schema: Schema;
 }
 

@@ -2,6 +2,7 @@ import type { DataStream } from '../../api/data-stream.js';
 import type { AggregateCall, AggregateFunctionDefinition } from '../functions/function-catalog.js';
 import { evaluateAsyncBatch } from '../functions/udf/async-batch.js';
 import { groupAggregate } from '../operators/group-aggregate.js';
+import { materializeChangelog } from '../operators/materialize.js';
 import { overAggregate } from '../operators/over-aggregate.js';
 import { deduplicate, rank } from '../operators/rank.js';
 import { windowAggregate, windowAssign } from '../operators/window-aggregate.js';
@@ -12,7 +13,9 @@ import { modeOf } from './changelog-inference.js';
 import { describe } from './explain.js';
 import { type AggSpec, inputsOf, type LogicalNode } from './logical-nodes.js';
 import type { LowerContext } from './lower-context.js';
+import { lowerCorrelate, lowerExpand } from './lower-correlate.js';
 import { lowerJoin } from './lower-join.js';
+import { lowerSort } from './lower-sort.js';
 import { lowerScan } from './lower-source.js';
 import { makeCalc } from './node-builders.js';
 import { isIdentity } from './rex-utils.js';
@@ -35,7 +38,7 @@ export function aggregateCalls(
   node: LogicalNode,
 ): AggregateCall[] {
   return calls.map((c) => {
-    const found = ctx.catalog.functions.aggregate(c.function);
+    const found = c.definition ?? ctx.catalog.functions.aggregate(c.function);
     if (found === undefined) return ctx.fail(`Aggregate function '${c.function}' not found`);
     const argTypes = c.args.map((a) => inputsOf(node)[0]!.schema.fields[a]!.type);
     // Built-ins pick their implementation by argument types and by whether retractions can arrive.
@@ -262,6 +265,31 @@ export class Lowerer {
           return [out];
         });
         return { stream: stream.name(name).uid(ctx.uid(path)), mode: input.mode };
+      }
+      case 'correlate':
+        return lowerCorrelate(ctx, node, child(0), name, ctx.uid(path));
+      case 'expand':
+        return lowerExpand(ctx, node, child(0), name, ctx.uid(path));
+      case 'sort': {
+        const input = child(0);
+        if (ctx.runtimeMode === 'batch') {
+          // Batch: the result is final rows, sorted once the input has ended (an updating input settles first).
+          const settled = updating(input.mode)
+            ? materializeChangelog(input.stream, input.mode, undefined, node.schema.fields.length, {
+                ...opts,
+                name: `Materialize(${opts.name})`,
+                uid: `${opts.uid}-materialize`,
+              })
+            : input.stream;
+          return { stream: lowerSort(settled, { ...node, temporal: false }, opts), mode: 'insert-only' };
+        }
+        if (!node.temporal) ctx.fail('Sort on a non-time-attribute field is not supported.');
+        this.requireAppend(input, node);
+        const first = node.input.schema.fields[node.sortKeys[0]!.index]!.type;
+        // Processing time: rows already arrive in processing-time order.
+        if ((first.kind === 'TIMESTAMP' || first.kind === 'TIMESTAMP_LTZ') && first.timeAttribute === 'proctime')
+          return input;
+        return { stream: lowerSort(input.stream, node, opts), mode: 'insert-only' };
       }
       case 'union': {
         const inputs = node.inputs.map((_, i) => child(i));

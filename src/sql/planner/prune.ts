@@ -183,7 +183,52 @@ export function prune(node: LogicalNode, used: readonly number[]): Pruned {
         };
       return { node: out, map: (i) => (i < w ? m(i) : width + (i - w)) };
     }
+    case 'correlate': {
+      const w = node.input.schema.fields.length;
+      const g = node.generator;
+      const own = g.kind === 'replicate' ? [g.count] : [...refsOf(g.args)];
+      const cond = [...refsOf([node.condition])].filter((i) => i < w);
+      const inner = prune(node.input, sorted([...used.filter((i) => i < w), ...own, ...cond]));
+      const m = inner.map;
+      const width = inner.node.schema.fields.length;
+      const both = (i: number) => (i < w ? m(i) : width + (i - w));
+      const generator =
+        g.kind === 'replicate' ? { ...g, count: m(g.count) } : { ...g, args: g.args.map((a) => remap(a, m)) };
+      return {
+        node: {
+          ...node,
+          input: inner.node,
+          generator,
+          condition: node.condition === undefined ? undefined : remap(node.condition, both),
+          schema: { fields: [...inner.node.schema.fields, ...node.schema.fields.slice(w)] },
+        },
+        map: both,
+      };
+    }
+    case 'sort': {
+      const w = node.input.schema.fields.length;
+      const inner = prune(node.input, sorted([...used, ...node.sortKeys.map((k) => k.index)]));
+      const m = inner.map;
+      return {
+        node: {
+          ...node,
+          input: inner.node,
+          sortKeys: node.sortKeys.map((k) => ({ ...k, index: m(k.index) })),
+          schema: inner.node.schema,
+        },
+        map: (i) => (i < w ? m(i) : i),
+      };
+    }
+    case 'expand':
     case 'union': {
+      if (node.kind === 'expand') {
+        const inner = prune(node.input, sorted(refsOf(node.projects.flat())));
+        return keepAll({
+          ...node,
+          input: inner.node,
+          projects: node.projects.map((ps) => ps.map((p) => remap(p, inner.map))),
+        });
+      }
       const all = node.schema.fields.map((_, i) => i);
       return keepAll({ ...node, inputs: node.inputs.map((n) => prune(n, all).node) });
     }

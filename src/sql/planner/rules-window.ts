@@ -4,7 +4,7 @@ import type { SqlType } from '../types/sql-type.js';
 import { modeOf } from './changelog-inference.js';
 import type { AggregateNode, CalcNode, LogicalNode, OverNode, WindowAggregateNode } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
-import { and, conjuncts, inputRefs, remap } from './rex-utils.js';
+import { and, conjuncts, inputRefs, remap, substitute } from './rex-utils.js';
 
 /** Where a column's window property comes from: a window TVF or a windowed node, and which column it is. */
 export interface WindowOrigin {
@@ -95,7 +95,20 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
     const w = tvf.input.schema.fields.length;
     const windowKeyPositions = new Set(agg.groupKeys.filter((_, i) => keyOrigins[i]?.source === tvf).map((k) => k));
     const usesWindow = (r: Rex | undefined) => r !== undefined && [...inputRefs(r)].some((i) => i >= w);
-    if (usesWindow(calc.condition)) return undefined;
+    // Conjuncts on window columns that are grouped (WHERE window_start >= ...) hold for a whole window: they
+    // filter the window aggregate's results. Others on window columns (ts > window_start) leave a group aggregate.
+    const keyOf = new Map<number, number>();
+    agg.groupKeys.forEach((k, i) => {
+      const p = calc.projects[k];
+      if (p?.kind === 'input' && !keyOf.has(p.index)) keyOf.set(p.index, i);
+    });
+    const below: Rex[] = [];
+    const after: Rex[] = [];
+    for (const c of conjuncts(calc.condition)) {
+      if (!usesWindow(c)) below.push(c);
+      else if ([...inputRefs(c)].every((i) => keyOf.has(i))) after.push(remap(c, (i) => keyOf.get(i)!));
+      else return undefined;
+    }
     const kept: number[] = [];
     calc.projects.forEach((p, i) => {
       if (windowKeyPositions.has(i)) return;
@@ -108,7 +121,7 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
       tvf.input,
       kept.map((i) => calc.projects[i]!),
       kept.map((i) => calc.schema.fields[i]!.name),
-      calc.condition,
+      and(below),
     );
     const keys = agg.groupKeys.filter((k) => !windowKeyPositions.has(k)).map((k) => newIndex.get(k)!);
     const calls = agg.calls.map((c) => ({
@@ -132,10 +145,12 @@ export function windowAggregateRule(agg: AggregateNode): LogicalNode | undefined
       return { kind: 'input', index: at, type: node.schema.fields[at]!.type };
     });
     calls.forEach((_, i) => projects.push({ kind: 'input', index: keys.length + 3 + i, type: out[g + i]!.type }));
+    const post = and(after.map((c) => substitute(c, projects)));
     return makeCalc(
       node,
       projects,
       out.map((f) => f.name),
+      post,
     );
   }
   if (origin.source.kind === 'windowTvf') return undefined;

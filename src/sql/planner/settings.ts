@@ -1,3 +1,5 @@
+import { checkTimeZone } from './local-time-zone.js';
+
 /**
  * SET / RESET keys the planner reads, and their parsing. Unknown keys are recorded as they are (Flink accepts any
  * configuration key in SET); the values of known keys are validated at SET time.
@@ -37,6 +39,8 @@ export function validateSetting(key: string, value: string): string | undefined 
         return undefined;
       case 'parallelism.default':
         return /^\d+$/.test(value.trim()) && Number(value) >= 1 ? undefined : `'${key}' must be a positive integer`;
+      case 'table.local-time-zone':
+        return checkTimeZone(value);
       case 'execution.runtime-mode':
         return value === 'streaming' || value === 'batch' ? undefined : `'${key}' must be 'streaming' or 'batch'`;
       default:

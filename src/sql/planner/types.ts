@@ -1,60 +1,14 @@
-import type { Literal, Span, TypeName } from '../parser/ast.js';
-import { MAX_VARCHAR_LENGTH, type SqlType } from '../types/sql-type.js';
+import type { Expression, Literal, Span, TypeName } from '../parser/ast.js';
+import { parseExpression } from '../parser/parse-script.js';
+import type { SqlType } from '../types/sql-type.js';
+import { typeFromAst as typeFromAstChecked } from '../types/type-from-ast.js';
 
-/** The SqlType a type name of DDL or CAST denotes (Flink's defaults for omitted lengths and precisions). */
+/**
+ * The SqlType a type name of DDL or CAST denotes (Flink's defaults for omitted lengths and precisions: VARCHAR is
+ * STRING). One implementation with the function registry's signatures, so a type reads the same everywhere.
+ */
 export function typeFromAst(t: TypeName): SqlType {
-  const nullable = t.nullable;
-  switch (t.kind) {
-    case 'rowType':
-      return { kind: 'ROW', fields: t.fields.map((f) => ({ name: f.name.name, type: typeFromAst(f.type) })), nullable };
-    case 'arrayType':
-      return { kind: 'ARRAY', element: typeFromAst(t.element), nullable };
-    case 'multisetType':
-      return { kind: 'MULTISET', element: typeFromAst(t.element), nullable };
-    case 'mapType':
-      return { kind: 'MAP', key: typeFromAst(t.key), value: typeFromAst(t.value), nullable };
-    case 'intervalType':
-      return {
-        kind: t.from === 'YEAR' || t.from === 'MONTH' ? 'INTERVAL_YEAR_MONTH' : 'INTERVAL_DAY_TIME',
-        nullable,
-      };
-    case 'simpleType': {
-      const a = t.args;
-      switch (t.name) {
-        case 'BOOLEAN':
-        case 'TINYINT':
-        case 'SMALLINT':
-        case 'INT':
-        case 'BIGINT':
-        case 'FLOAT':
-        case 'DOUBLE':
-        case 'DATE':
-          return { kind: t.name, nullable } as SqlType;
-        case 'DECIMAL':
-          return { kind: 'DECIMAL', precision: a[0] ?? 10, scale: a[1] ?? 0, nullable };
-        case 'CHAR':
-          return { kind: 'CHAR', length: a[0] ?? 1, nullable };
-        case 'VARCHAR':
-          return { kind: 'VARCHAR', length: a[0] ?? MAX_VARCHAR_LENGTH, nullable };
-        case 'STRING':
-          return { kind: 'VARCHAR', length: MAX_VARCHAR_LENGTH, nullable };
-        case 'BINARY':
-          return { kind: 'BINARY', length: a[0] ?? 1, nullable };
-        case 'VARBINARY':
-          return { kind: 'VARBINARY', length: a[0] ?? MAX_VARCHAR_LENGTH, nullable };
-        case 'BYTES':
-          return { kind: 'VARBINARY', length: MAX_VARCHAR_LENGTH, nullable };
-        case 'TIME':
-          return { kind: 'TIME', precision: a[0] ?? 0, nullable };
-        case 'TIMESTAMP':
-        case 'TIMESTAMP_LTZ':
-          return { kind: t.name, precision: a[0] ?? 6, nullable };
-        case 'NULL':
-          return { kind: 'NULL', nullable: true };
-      }
-    }
-  }
-  return { kind: 'ANY', nullable: true };
+  return typeFromAstChecked(t);
 }
 
 /** A literal's type and run-time value. */
@@ -287,7 +241,17 @@ export function commonType(types: readonly SqlType[]): SqlType | undefined {
 /** A type written as text in TypeScript signatures: 'BIGINT', 'STRING', 'DECIMAL(10, 2)', 'TIMESTAMP(3)'. */
 export function typeFromString(text: string): SqlType {
   const m = /^\s*([A-Za-z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(NOT NULL)?\s*$/i.exec(text);
-  if (m === null) throw new Error(`Cannot read the type '${text}' (expected e.g. BIGINT, STRING, DECIMAL(10, 2))`);
+  if (m === null) {
+    // Nested types (ROW<a INT, b STRING>, ARRAY<BIGINT>, MAP<...>): read by the SQL parser inside a CAST.
+    let cast: Expression | undefined;
+    try {
+      cast = parseExpression(`CAST(NULL AS ${text})`, '<type>');
+    } catch {
+      cast = undefined;
+    }
+    if (cast?.kind === 'cast') return typeFromAst(cast.type);
+    throw new Error(`Cannot read the type '${text}' (expected e.g. BIGINT, STRING, DECIMAL(10, 2), ROW<a INT>)`);
+  }
   const aliases: Record<string, string> = {
     INTEGER: 'INT',
     'DOUBLE PRECISION': 'DOUBLE',

@@ -4,7 +4,7 @@ import { MAX_VARCHAR_LENGTH, type SqlType } from './sql-type.js';
 
 /**
  * The {@link SqlType} a type written in DDL or CAST stands for, with Flink's defaults: DECIMAL = DECIMAL(10, 0),
- * CHAR = CHAR(1), VARCHAR = VARCHAR(1), STRING = VARCHAR(2147483647), BYTES = VARBINARY(2147483647), TIME = TIME(0),
+ * CHAR = CHAR(1), VARCHAR = STRING = VARCHAR(2147483647), VARBINARY = BYTES = VARBINARY(2147483647), TIME = TIME(0),
  * TIMESTAMP and TIMESTAMP_LTZ = precision 6. INTERVAL YEAR/MONTH ranges are INTERVAL_YEAR_MONTH, all others
  * INTERVAL_DAY_TIME. `text`/`source` name the script for errors (bad DECIMAL precision and the like).
  */
@@ -28,7 +28,9 @@ export function typeFromAst(type: TypeName, text = '', source = '<sql>'): SqlTyp
         case 'VARCHAR':
         case 'BINARY':
         case 'VARBINARY': {
-          const length = a ?? 1;
+          // Flink SQL (DDL, CAST, function signatures): VARCHAR and VARBINARY without a length are the longest,
+          // i.e. STRING and BYTES; CHAR and BINARY are 1 long.
+          const length = a ?? (type.name === 'VARCHAR' || type.name === 'VARBINARY' ? MAX_VARCHAR_LENGTH : 1);
           if (length < 1) fail(`${type.name} length must be at least 1, got ${length}`);
           return { kind: type.name, length, nullable };
         }
