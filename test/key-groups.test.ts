@@ -193,3 +193,25 @@ test('a keyed operator sees each key on the subtask that owns its key group', as
     }
   }
 });
+
+test('array keys normalize to the tagged JSON text (the form key groups and snapshots were computed from)', () => {
+  const replacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
+  const keys: Key[] = [
+    [1, 2],
+    [-0, 0.5, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY],
+    ['a"b\u2028', '\u0000x', ''],
+    [1, 'x', true],
+    [[1, 2], 3],
+    [2n, 1],
+    [],
+    [false],
+  ];
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < 2000; i++)
+    keys.push([random() * 1e12 - 5e11, Math.floor(random() * 1e6), String.fromCharCode(random() * 65535)]);
+  for (const key of keys) assert.equal(normalizeKey(key), `\u0004${JSON.stringify(key, replacer)}`);
+});

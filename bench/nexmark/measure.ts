@@ -4,6 +4,7 @@
  * memory and CPU belong to that query alone.
  *
  *   node --import tsx bench/nexmark/measure.ts q5 --events 1000000 --parallelism 2 [--seed 1] [--output FILE]
+ *       [--event-rate R] [--input events.jsonl]
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,8 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '1' },
     mode: { type: 'string', default: 'streaming' },
     output: { type: 'string' },
+    'event-rate': { type: 'string' },
+    input: { type: 'string' },
   },
 });
 const query = positionals[0];
@@ -25,6 +28,8 @@ if (query === undefined || !/^q\d+$/.test(query))
 const file = fileURLToPath(new URL(`./${query}.ts`, import.meta.url));
 const args = ['--events', values.events, '--seed', values.seed];
 if (values.output !== undefined) args.push('--output', values.output);
+if (values['event-rate'] !== undefined) args.push('--event-rate', values['event-rate']);
+if (values.input !== undefined) args.push('--input', values.input);
 
 // Watched by a job monitor, as `sluice run` always is: the figures include the cost of metrics.
 const Monitor = (sluice as Record<string, unknown>).JobMonitor as typeof sluice.JobMonitor | undefined;

@@ -4,6 +4,8 @@
  *
  *   npm run bench:nexmark -- --events 10000000 --queries q0,q5 --parallelism 2 [--seed S] [--output FILE]
  *
+ * With --sql, runs the benchmark's SQL queries next to these jobs instead (see run-sql.ts).
+ *
  * With --output, the figures are also written as a JSON array of
  * {"query","events","seconds","eventsPerSecond","eventsPerCoreSecond","peakRssBytes"}.
  */
@@ -12,6 +14,12 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NEXMARK_QUERIES as ALL_QUERIES } from './queries.js';
+
+// `--sql`: the SQL queries next to these jobs (run-sql.ts has its own options).
+if (process.argv.includes('--sql')) {
+  await import('./run-sql.js');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -34,9 +34,25 @@ export function normalizeKey(key: Key): NormalizedKey {
     case 'bigint':
       return `\u0003${key}`;
     default:
-      if (Array.isArray(key)) return `\u0004${JSON.stringify(key, bigintReplacer)}`;
+      if (Array.isArray(key)) return normalizeArray(key);
       throw new TypeError(`a key must be a string, number, boolean, bigint or an array of those, got ${describe(key)}`);
   }
+}
+
+/**
+ * The tagged JSON text of an array key. Composite keys of numbers and strings (SQL GROUP BY / join keys) are written
+ * directly: the same text as JSON.stringify, whose replacer function (for bigints) makes it several times slower.
+ */
+function normalizeArray(key: readonly Key[]): string {
+  let s = '\u0004[';
+  for (let i = 0; i < key.length; i++) {
+    const v = key[i];
+    if (i > 0) s += ',';
+    if (typeof v === 'number') s += Number.isFinite(v) ? String(v) : 'null';
+    else if (typeof v === 'string') s += JSON.stringify(v);
+    else return `\u0004${JSON.stringify(key, bigintReplacer)}`;
+  }
+  return `${s}]`;
 }
 
 function bigintReplacer(_k: string, v: unknown): unknown {

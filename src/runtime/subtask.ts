@@ -597,9 +597,13 @@ export class Subtask {
     this.headOutput?.end();
     for (const o of this.outputs) o.end();
     this.status = 'finished';
-    this.finalSnapshot = this.snapshot(0, true);
-    // Keep a failure for the checkpoint that needs it; an unused final snapshot must not be an unhandled rejection.
-    this.finalSnapshot.catch(() => {});
+    // Only checkpoints read the final snapshot; without them, deep-copying all state at the end is wasted work
+    // (seconds for the large join and window states of a SQL job).
+    if (this.host.exactlyOnce) {
+      this.finalSnapshot = this.snapshot(0, true);
+      // Keep a failure for the checkpoint that needs it; an unused final snapshot must not be an unhandled rejection.
+      this.finalSnapshot.catch(() => {});
+    }
     for (const id of this.ackOnFinish.splice(0)) if (id > this.lastSnapshotId) this.ackFinal(id);
   }
 

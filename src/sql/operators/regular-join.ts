@@ -2,8 +2,8 @@ import type { DataStream } from '../../api/data-stream.js';
 import type { Key } from '../../core/key.js';
 import type { Collector, KeyedContext, RuntimeContext } from '../../functions/context.js';
 import type { KeyedCoProcessFunction } from '../../functions/functions.js';
-import { mapState } from '../../state/descriptors.js';
-import type { MapState } from '../../state/state.js';
+import { listState, mapState } from '../../state/descriptors.js';
+import type { ListState, MapState } from '../../state/state.js';
 import { type ChangelogMode, isAccumulate, type Row, RowKind } from '../runtime/row.js';
 import type { SqlOperatorOptions } from './common.js';
 import { encodeRow, hasNullIn, rowKeySelector, ttlOptions, withKind } from './row-keys.js';
@@ -51,6 +51,11 @@ export function regularJoin(
     }
   }
   const spec = new JoinSpec(joinType, leftKeys, rightKeys, leftWidth, rightWidth, condition, ttlOptions(options));
+  // An insert-only side whose stored rows never change (no retraction, no match count kept for padding) is kept
+  // as a list of rows: appending costs no row encoding and no map lookup (Flink's view without unique key does
+  // the same work with its map of row → count; this is the common case of append-only streams).
+  spec.leftAppendOnly = leftMode === 'insert-only' && !spec.leftOuter && !spec.semiAnti;
+  spec.rightAppendOnly = rightMode === 'insert-only' && !spec.rightOuter;
   const out = left
     .keyBy(rowKeySelector(leftKeys))
     .connect(right.keyBy(rowKeySelector(rightKeys)))
@@ -71,6 +76,9 @@ class JoinSpec {
   readonly semiAnti: boolean;
   readonly leftNulls: unknown[];
   readonly rightNulls: unknown[];
+  /** The left side's rows are stored as a list (see {@link regularJoin}); else as a multiset (map of row → entry). */
+  leftAppendOnly = false;
+  rightAppendOnly = false;
   constructor(
     readonly type: JoinType,
     readonly leftKeys: readonly number[],
@@ -111,12 +119,18 @@ class JoinSpec {
 class RegularJoinFunction implements KeyedCoProcessFunction<Key, Row, Row, Row> {
   private leftState!: MapState<string, Entry>;
   private rightState!: MapState<string, Entry>;
+  /** The sides stored as lists of entries [row, 1, 0] instead (append-only sides). */
+  private leftList: ListState<Entry> | undefined;
+  private rightList: ListState<Entry> | undefined;
 
   constructor(private readonly spec: JoinSpec) {}
 
   open(ctx: RuntimeContext): void {
-    this.leftState = ctx.getMapState(mapState<string, Entry>('join-left', this.spec.ttl));
-    this.rightState = ctx.getMapState(mapState<string, Entry>('join-right', this.spec.ttl));
+    const ttl = this.spec.ttl;
+    this.leftState = ctx.getMapState(mapState<string, Entry>('join-left', ttl));
+    this.rightState = ctx.getMapState(mapState<string, Entry>('join-right', ttl));
+    if (this.spec.leftAppendOnly) this.leftList = ctx.getListState(listState<Entry>('join-left-rows', ttl));
+    if (this.spec.rightAppendOnly) this.rightList = ctx.getListState(listState<Entry>('join-right-rows', ttl));
   }
 
   processElement1(row: Row, _ctx: KeyedContext<Key>, out: Collector<Row>): void {
@@ -145,15 +159,21 @@ class RegularJoinFunction implements KeyedCoProcessFunction<Key, Row, Row, Row> 
 
   /** The other side's stored rows that match `row` under the residual condition. */
   private matching(row: Row, fromLeft: boolean): Entry[] {
-    const other = fromLeft ? this.rightState : this.leftState;
+    const list = fromLeft ? this.rightList : this.leftList;
     const cond = this.spec.condition;
-    const all = other.values();
+    const all = list !== undefined ? list.get() : (fromLeft ? this.rightState : this.leftState).values();
     if (cond === undefined) return all;
     return all.filter((e) => (fromLeft ? cond(row, e[0]) : cond(e[0], row)));
   }
 
   /** Adds `delta` to the stored count of `row` (kept with `matches` for an outer side). */
   private store(state: MapState<string, Entry>, row: Row, delta: number, matches: number | undefined): void {
+    const list = state === this.leftState ? this.leftList : this.rightList;
+    if (list !== undefined) {
+      // Append-only side: delta is always +1 and no match count is kept.
+      list.add([withKind(row, RowKind.INSERT), 1, 0]);
+      return;
+    }
     const k = encodeRow(row);
     const e = state.get(k);
     const count = (e?.[1] ?? 0) + delta;

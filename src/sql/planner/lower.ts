@@ -18,6 +18,7 @@ import { lowerJoin } from './lower-join.js';
 import { lowerSort } from './lower-sort.js';
 import { lowerScan } from './lower-source.js';
 import { makeCalc } from './node-builders.js';
+import { planDigest } from './plan-digest.js';
 import { isIdentity } from './rex-utils.js';
 
 /** A lowered relation: its stream of rows and its changelog mode. */
@@ -75,10 +76,19 @@ export class Lowerer {
   lower(node: LogicalNode, path: string): Lowered {
     const hit = this.done.get(node);
     if (hit !== undefined) return hit;
+    // Sub-plan reuse: an equal subplan lowered before feeds this consumer too (computed once, as Flink does).
+    const digest = node.kind === 'scan' ? undefined : planDigest(node);
+    const same = digest === undefined ? undefined : this.byDigest.get(digest);
+    if (same !== undefined) {
+      this.done.set(node, same);
+      return same;
+    }
     const result = this.lowerNode(node, path);
     this.done.set(node, result);
+    if (digest !== undefined) this.byDigest.set(digest, result);
     return result;
   }
+  private readonly byDigest = new Map<string, Lowered>();
 
   private requireAppend(input: Lowered, node: LogicalNode): void {
     if (updating(input.mode)) {

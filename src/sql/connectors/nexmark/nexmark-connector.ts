@@ -49,7 +49,8 @@ const MODEL_FIELDS: Record<'person' | 'auction' | 'bid', readonly string[]> = {
   bid: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
 };
 
-type Extract = (event: NexmarkEvent) => unknown;
+/** A column's value as JavaScript source text over the event `e` (compiled into one row builder per table). */
+type Extract = string;
 
 /** Bytes of a memory size option: `200b`, `1kb`, `2 mb`, or a plain number of bytes. */
 function memorySize(options: ConnectorOptions, key: string): number | undefined {
@@ -112,7 +113,7 @@ export function nexmarkOptions(options: ConnectorOptions): NexmarkSourceOptions 
 
 function extractor(field: RowField, table: string): Extract {
   const name = field.name;
-  if (name === 'event_type') return (e) => e.event_type;
+  if (name === 'event_type') return 'e.event_type';
   if (name !== 'person' && name !== 'auction' && name !== 'bid') {
     throw new TableOptionError(
       `Table '${table}' (connector 'nexmark'): column '${name}' is not produced by the generator (physical columns: event_type, person, auction, bid)`,
@@ -136,14 +137,16 @@ function extractor(field: RowField, table: string): Extract {
     }
     return f.name;
   });
-  const n = names.length;
-  return (e) => {
-    const o = (e as unknown as Record<string, Record<string, unknown> | null>)[name];
-    if (o === null || o === undefined) return null;
-    const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = o[names[i]!];
-    return out;
-  };
+  // Field names are checked against the model above, so they are plain identifiers.
+  return `(e.${name} == null ? null : [${names.map((f) => `e.${name}.${f}`).join(', ')}])`;
+}
+
+/**
+ * The event → row function of the projected columns, compiled once per source: fixed property reads of the
+ * monomorphic event objects instead of a loop over field names (the generator's cost dominates q0–q2 otherwise).
+ */
+function rowBuilder(extract: readonly Extract[]): (event: NexmarkEvent) => Row {
+  return new Function('e', `return [0${extract.map((x) => `, ${x}`).join('')}];`) as (event: NexmarkEvent) => Row;
 }
 
 /** A NexmarkSource whose events become rows of the projected columns. */
@@ -174,13 +177,12 @@ class NexmarkRowSource implements Source<Row> {
 
 class RowOutput implements SourceOutput<NexmarkEvent> {
   out: SourceOutput<Row> | undefined;
-  constructor(private readonly extract: readonly Extract[]) {}
+  private readonly build: (event: NexmarkEvent) => Row;
+  constructor(extract: readonly Extract[]) {
+    this.build = rowBuilder(extract);
+  }
   collect(event: NexmarkEvent, timestamp?: number): void {
-    const extract = this.extract;
-    const row: Row = new Array(extract.length + 1);
-    row[0] = 0;
-    for (let i = 0; i < extract.length; i++) row[i + 1] = extract[i]!(event);
-    this.out!.collect(row, timestamp);
+    this.out!.collect(this.build(event), timestamp);
   }
 }
 
