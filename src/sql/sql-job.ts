@@ -15,13 +15,21 @@ import type { RowField } from './types/sql-type.js';
 /** What `sluice sql` passes to this job: the script (a file or inline text) and the ${VAR} values. */
 export interface SqlJobArgs {
   readonly file?: string;
+  /** The script's name in messages: the path as the user gave it (`file` is made absolute). */
+  readonly name?: string;
   readonly sql?: string;
   readonly vars: Readonly<Record<string, string>>;
 }
 
-/** The job arguments for {@link SqlJobArgs}: `--file F` | `--sql TEXT`, then `--var K=V` for each variable. */
+/**
+ * The job arguments for {@link SqlJobArgs}: `--file F --name F-as-given` | `--sql TEXT`, then `--var K=V` for each
+ * variable.
+ */
 export function sqlJobArgs(args: SqlJobArgs): string[] {
-  const out = args.file !== undefined ? ['--file', resolve(args.file)] : ['--sql', args.sql ?? ''];
+  const out =
+    args.file !== undefined
+      ? ['--file', resolve(args.file), '--name', args.name ?? args.file]
+      : ['--sql', args.sql ?? ''];
   for (const [k, v] of Object.entries(args.vars)) out.push('--var', `${k}=${v}`);
   return out;
 }
@@ -29,26 +37,30 @@ export function sqlJobArgs(args: SqlJobArgs): string[] {
 function parseArgs(args: readonly string[]): SqlJobArgs {
   let file: string | undefined;
   let sql: string | undefined;
+  let name: string | undefined;
   const vars: Record<string, string> = {};
   for (let i = 0; i < args.length; i += 2) {
     const value = args[i + 1] ?? '';
     if (args[i] === '--file') file = value;
     else if (args[i] === '--sql') sql = value;
+    else if (args[i] === '--name') name = value;
     else if (args[i] === '--var') {
       const eq = value.indexOf('=');
       if (eq <= 0) throw new PlanError(`expected KEY=VALUE, got '${value}'`);
       vars[value.slice(0, eq)] = value.slice(eq + 1);
     } else throw new PlanError(`unknown argument of the SQL job: '${args[i]}'`);
   }
-  return { file, sql, vars };
+  return { file, sql, vars, ...(name === undefined ? {} : { name }) };
 }
 
 /**
  * Replaces `${NAME}` by its value, as the Nexmark benchmark's runner does; a `${NAME}` without a value is an error
- * naming it and the line, so a forgotten `-D` never runs with a literal '${TPS}'.
+ * naming it and the line, so a forgotten `-D` never runs with a literal '${TPS}'. Function bodies between `$$` are
+ * code, left as they are: a TypeScript template literal there (`${s}!`) is not a variable.
  */
 export function substituteVariables(text: string, vars: Readonly<Record<string, string>>, source: string): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string, offset: number) => {
+  return text.replace(/\$\$[\s\S]*?\$\$|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string, offset: number) => {
+    if (name === undefined) return whole;
     const value = vars[name];
     if (value === undefined) {
       const line = text.slice(0, offset).split('\n').length;
@@ -93,7 +105,7 @@ export class TableauSink implements Sink<Row> {
  * an empty job so that it still runs to completion.
  */
 export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobArgs): Promise<void> {
-  const source = args.file ?? '<inline>';
+  const source = args.name ?? args.file ?? '<inline>';
   const raw = args.file !== undefined ? readFileSync(args.file, 'utf8') : (args.sql ?? '');
   const text = substituteVariables(raw, args.vars, source);
   const baseDir = args.file !== undefined ? dirname(resolve(args.file)) : process.cwd();
