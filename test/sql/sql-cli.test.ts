@@ -35,6 +35,12 @@ test('${VAR} substitution: values from -D; a missing one names the variable and 
     () => substituteVariables('a\nb ${EVENTS_NUM}', {}, 'q.sql'),
     /q\.sql:2: no value for \$\{EVENTS_NUM\}: give it with -D EVENTS_NUM=/,
   );
+  // A function body is code: its template literals are not variables.
+  const body = 'CREATE FUNCTION f AS $$ (s: string) => `${s}!` $$ LANGUAGE TYPESCRIPT; SELECT f(${X});';
+  assert.equal(
+    substituteVariables(body, { X: "'a'" }, 'q.sql'),
+    "CREATE FUNCTION f AS $$ (s: string) => `${s}!` $$ LANGUAGE TYPESCRIPT; SELECT f('a');",
+  );
 });
 
 test('statements end at a semicolon outside strings and comments', () => {
