@@ -70,30 +70,82 @@ export function substituteVariables(text: string, vars: Readonly<Record<string, 
   });
 }
 
+/** Writes to stdout, waiting for it to drain when its buffer is full. */
+function writeStdout(text: string): void | Promise<void> {
+  if (!process.stdout.write(text)) return new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+/**
+ * The order in which the SELECTs of one script print: one after the other, in script order, as Flink's client runs
+ * them. All SELECTs run in the same job, so the output of a later one is held until every earlier one has ended
+ * (for an unbounded earlier SELECT: never, as in Flink, where it would not even start). The tableau sinks have
+ * parallelism 1, so they all run on the thread of subtask 0 and share this object.
+ */
+export class TableauOrder {
+  private turn = 0;
+  private draining = false;
+  private readonly held = new Map<number, string[]>();
+  private readonly ended = new Set<number>();
+
+  constructor(private readonly write: (text: string) => void | Promise<void> = writeStdout) {}
+
+  /** Output of the SELECT at `index`: written now when it is that SELECT's turn, else held. */
+  emit(index: number, text: string): void | Promise<void> {
+    if (index === this.turn && !this.draining) return this.write(text);
+    const held = this.held.get(index);
+    if (held === undefined) this.held.set(index, [text]);
+    else held.push(text);
+  }
+
+  /** The SELECT at `index` has printed everything; the next ones in line print what they hold. */
+  async end(index: number): Promise<void> {
+    this.ended.add(index);
+    if (index !== this.turn || this.draining) return;
+    this.draining = true;
+    try {
+      while (this.ended.has(this.turn)) {
+        this.turn++;
+        // Output that arrives while the held output is written is held too, and written after it.
+        for (let held = this.held.get(this.turn); held !== undefined; held = this.held.get(this.turn)) {
+          this.held.delete(this.turn);
+          for (const text of held) await this.write(text);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
 /**
  * Prints a SELECT's rows to stdout as Flink's SQL client does in tableau mode with the changelog column, then the
- * bottom border and the row count when the input ends. Parallelism 1, so the table is one.
+ * bottom border and the row count when the input ends. Parallelism 1, so the table is one. `index` is the SELECT's
+ * place among the script's SELECTs in `order`.
  */
 export class TableauSink implements Sink<Row> {
   readonly name = 'sql-client:tableau';
   readonly requiredParallelism = 1;
-  constructor(private readonly fields: readonly RowField[]) {}
+  constructor(
+    private readonly fields: readonly RowField[],
+    private readonly order: TableauOrder = new TableauOrder(),
+    private readonly index = 0,
+  ) {}
   createWriter(): SinkWriter<Row> {
     const tableau = new Tableau(this.fields, true);
+    const { order, index } = this;
     let count = 0;
-    const out = process.stdout;
-    const write = (text: string): void | Promise<void> => {
-      if (!out.write(text)) return new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    };
     return {
-      open: () => write(`${tableau.header()}\n`),
+      open: () => order.emit(index, `${tableau.header()}\n`),
       write(rows) {
         let text = '';
         for (const row of rows) text += `${tableau.row(row, ROW_KIND_SHORT[row[0] as number] ?? '?')}\n`;
         count += rows.length;
-        return write(text);
+        return order.emit(index, text);
       },
-      flush: () => write(`${tableau.border()}\n${Tableau.total(count)}\n`),
+      async flush() {
+        await order.emit(index, `${tableau.border()}\n${Tableau.total(count)}\n`);
+        await order.end(index);
+      },
     };
   }
 }
@@ -114,6 +166,8 @@ export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobA
   await tenv.prepareSql(text, source);
   const results = tenv.executeSql(text, source);
   let runs = false;
+  const order = new TableauOrder();
+  let selects = 0;
   for (const result of results) {
     switch (result.kind) {
       case 'ok':
@@ -127,7 +181,7 @@ export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobA
         break;
       case 'query':
         runs = true;
-        result.stream.sinkTo(new TableauSink(result.schema.fields), 'sql-client:tableau');
+        result.stream.sinkTo(new TableauSink(result.schema.fields, order, selects++), 'sql-client:tableau');
         break;
     }
   }
