@@ -155,7 +155,7 @@ export const nullable = Object.assign((x: unknown) => x === null ? 'was null' : 
   );
   assert.throws(
     () => new FunctionRegistry({ baseDir: dir }).createFunction(statements[0] as CreateFunction),
-    /was not loaded: call prepare/,
+    /was not loaded: modules load asynchronously, so in a job file call `await tableEnv.prepareSql/,
   );
 });
 

@@ -171,7 +171,8 @@ export class FunctionRegistry implements FunctionCatalog {
     }
     if (!this.modules.has(statement.body)) {
       throw this.error(
-        `Function ${name}: module '${statement.body}' was not loaded: call prepare(statements) before planning`,
+        `Function ${name}: module '${statement.body}' was not loaded: modules load asynchronously, so in a job file ` +
+          'call `await tableEnv.prepareSql(script)` before `tableEnv.executeSql(script)`',
         statement,
         'body',
       );
