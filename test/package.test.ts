@@ -142,16 +142,19 @@ test('a job file outside any project runs with the engine that runs it', () => {
 
 test('plain node imports and requires the package without a TypeScript loader', () => {
   const esm = run(process.execPath, ['--input-type=module', '-e', IMPORT_ALL], project);
-  assert.equal(ok(esm, 'import').trim(), 'function function function function');
-  const cjs = run(process.execPath, ['-e', "console.log(typeof require('sluice').defineJob)"], project);
-  assert.equal(ok(cjs, 'require').trim(), 'function');
+  assert.equal(ok(esm, 'import').trim(), 'function function function function function');
+  const cjs = run(process.execPath, ['-e', REQUIRE_CORE_AND_SQL], project);
+  assert.equal(ok(cjs, 'require').trim(), 'function function');
 });
 
 const IMPORT_ALL = `
-const [core, testing, kafka, statefun] = await Promise.all(
-  ['sluice', 'sluice/testing', 'sluice/kafka', 'sluice/statefun'].map((m) => import(m)));
-console.log(typeof core.defineJob, typeof testing.OperatorTestHarness, typeof kafka.KafkaSource, typeof statefun.serveFunctions);
+const [core, testing, kafka, statefun, sql] = await Promise.all(
+  ['sluice', 'sluice/testing', 'sluice/kafka', 'sluice/statefun', 'sluice/sql'].map((m) => import(m)));
+console.log(typeof core.defineJob, typeof testing.OperatorTestHarness, typeof kafka.KafkaSource, typeof statefun.serveFunctions, typeof sql.TableEnvironment);
 `;
+
+const REQUIRE_CORE_AND_SQL =
+  "console.log(typeof require('sluice').defineJob, typeof require('sluice/sql').TableEnvironment)";
 
 test('the type declarations type user code: a right program compiles, a wrong one is rejected', () => {
   const dir = join(project, 'types');
@@ -175,14 +178,19 @@ test('the type declarations type user code: a right program compiles, a wrong on
   writeFileSync(
     join(dir, 'job.ts'),
     `import { defineJob, TumblingEventTimeWindows } from 'sluice';
+import { schemaOf, TableEnvironment } from 'sluice/sql';
 import { OperatorTestHarness } from 'sluice/testing';
 export default defineJob((env) => {
-  env.fromCollection([{ user: 'a', n: 1 }])
+  const clicks = env.fromCollection([{ user: 'a', n: 1 }]);
+  clicks
     .keyBy((e) => e.user)
     .window(TumblingEventTimeWindows.of(1000))
     .aggregate({ createAccumulator: () => 0, add: (e, acc: number) => acc + e.n, getResult: (acc) => acc })
     .map((total) => total.toFixed(1))
     .print();
+  const tableEnv = TableEnvironment.create(env);
+  const table = tableEnv.fromDataStream(clicks, schemaOf({ user: 'STRING', n: 'BIGINT' }));
+  tableEnv.toDataStream(table).map((row) => String(row.user)).print();
 });
 export const harness = OperatorTestHarness;
 `,
@@ -241,3 +249,128 @@ function clicksPerMinute(jsonLines: string): string[] {
     })
     .sort();
 }
+
+/** Bids of the SQL cases: a fixed pseudo-random sequence (an LCG), so the brute-force answer is computed here. */
+function sqlBids(): { auction: number; price: number }[] {
+  let x = 7;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+  return Array.from({ length: 300 }, () => ({ auction: next() % 7, price: next() % 1000 }));
+}
+
+const SQL_SCRIPT = `-- bids in two files, read in parallel
+CREATE TABLE bids (auction BIGINT, price BIGINT)
+WITH ('connector' = 'filesystem', 'path' = 'data', 'format' = 'json');
+
+CREATE FUNCTION band(p BIGINT) RETURNS STRING AS $$ (p: number): string => (p >= 500 ? 'high' : 'low') $$
+LANGUAGE TYPESCRIPT;
+CREATE FUNCTION fee(p BIGINT) RETURNS BIGINT AS './udfs.ts#fee' LANGUAGE TYPESCRIPT;
+CREATE FUNCTION half AS './lib/half.ts';
+
+SELECT band(price) AS band, SUM(fee(price)) AS fees, SUM(half(auction)) AS halves, COUNT(*) AS n
+FROM bids GROUP BY band(price);
+`;
+
+/** The final table of a tableau changelog (`| +I | a | b |` lines): +I/+U rows added, -U/-D rows taken away. */
+function finalRows(tableau: string): string[] {
+  const rows: string[] = [];
+  for (const line of tableau.split('\n')) {
+    const m = /^\| ([+-][IUD]) \|(.*)\|$/.exec(line);
+    if (m === null) continue;
+    const row = m[2]!
+      .split('|')
+      .map((c) => c.trim())
+      .join(',');
+    if (m[1] === '+I' || m[1] === '+U') rows.push(row);
+    else rows.splice(rows.indexOf(row), 1);
+  }
+  return rows.sort();
+}
+
+test('sluice sql runs a script with an inline TypeScript function and module functions at parallelism 2', () => {
+  const dir = join(project, 'sql-script');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'lib'));
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+  const bids = sqlBids();
+  const lines = bids.map((b) => JSON.stringify(b));
+  writeFileSync(join(dir, 'data/a.jsonl'), `${lines.slice(0, 150).join('\n')}\n`);
+  writeFileSync(join(dir, 'data/b.jsonl'), `${lines.slice(150).join('\n')}\n`);
+  // One module imports the package (resolved to the project's installation), one imports nothing.
+  writeFileSync(
+    join(dir, 'udfs.ts'),
+    `import { PlanError } from 'sluice';
+export function fee(price: number): number {
+  if (price < 0) throw new PlanError('negative price');
+  return Math.floor(price / 10);
+}
+`,
+  );
+  writeFileSync(join(dir, 'lib/half.ts'), 'export default (n: number): number => Math.floor(n / 2);\n');
+  writeFileSync(join(dir, 'report.sql'), SQL_SCRIPT);
+  const expected = new Map<string, { fees: number; halves: number; n: number }>();
+  for (const b of bids) {
+    const band = b.price >= 500 ? 'high' : 'low';
+    const e = expected.get(band) ?? { fees: 0, halves: 0, n: 0 };
+    expected.set(band, {
+      fees: e.fees + Math.floor(b.price / 10),
+      halves: e.halves + Math.floor(b.auction / 2),
+      n: e.n + 1,
+    });
+  }
+  const want = [...expected].map(([band, e]) => `${band},${e.fees},${e.halves},${e.n}`).sort();
+  const sluice = join(project, 'node_modules/.bin/sluice');
+  // Run from another directory: table paths and module functions resolve against the script's directory.
+  const out = ok(run(sluice, ['sql', '-f', join(dir, 'report.sql'), '-p', '2'], project), 'sluice sql -f');
+  assert.deepEqual(finalRows(out), want);
+  assert.match(out, /Received a total of \d+ rows/);
+  // The same statements inline (-e, paths against the working directory) and piped into the client.
+  const inline = ok(run(sluice, ['sql', '-e', SQL_SCRIPT, '-p', '2', '--mode', 'batch'], dir), 'sluice sql -e');
+  assert.deepEqual(finalRows(inline), want);
+  const piped = spawnSync(sluice, ['sql'], {
+    cwd: dir,
+    env: { ...userEnv, SLUICE_SQL_HISTORY: join(dir, 'history') },
+    input: `SET 'sql-client.execution.result-mode' = 'changelog';\n${SQL_SCRIPT}QUIT;\n`,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.deepEqual(finalRows(ok(piped, 'sluice sql < statements')), want);
+  assert.doesNotMatch(piped.stdout, /ERROR/);
+});
+
+const sqlJob = (esm: boolean) => `${
+  esm
+    ? "import { defineJob } from 'sluice';\nimport { schemaOf, TableEnvironment } from 'sluice/sql';\nexport default "
+    : "const { defineJob } = require('sluice');\nconst { schemaOf, TableEnvironment } = require('sluice/sql');\nmodule.exports = "
+}defineJob((env) => {
+  const tableEnv = TableEnvironment.create(env);
+  const words = env.fromCollection(${JSON.stringify(words)}.map((word, i) => ({ word, i })));
+  tableEnv.createTemporaryView('words', tableEnv.fromDataStream(words, schemaOf({ word: 'STRING', i: 'INT' })));
+  tableEnv.createFunction('tag', (w, i) => w + '#' + i, { params: ['STRING', 'INT'], returns: 'STRING' });
+  const picked = tableEnv.sqlQuery("SELECT tag(UPPER(word), i) AS t FROM words WHERE word <> 'beta'");
+  tableEnv.toDataStream(picked).map((row) => String(row.t)).print();
+});
+`;
+
+test('a job file mixes DataStream and SQL through sluice/sql, in ES module and CommonJS form, at parallelism 1 and 2', () => {
+  const dir = join(project, 'sql-job');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+  writeFileSync(join(dir, 'job.ts'), sqlJob(true));
+  writeFileSync(join(dir, 'job.cjs'), sqlJob(false));
+  const want = words
+    .map((w, i) => ({ w, i }))
+    .filter((x) => x.w !== 'beta')
+    .map((x) => `${x.w.toUpperCase()}#${x.i}`)
+    .sort();
+  for (const job of ['job.ts', 'job.cjs']) {
+    for (const p of ['1', '2']) {
+      const out = ok(run(join(project, 'node_modules/.bin/sluice'), ['run', job, '-p', p], dir), `${job} at p=${p}`);
+      const printed = out
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.replace(/^\d+> /, ''))
+        .sort();
+      assert.deepEqual(printed, want, `${job} at p=${p}`);
+    }
+  }
+});

@@ -140,6 +140,12 @@ export const nullable = Object.assign((x: unknown) => x === null ? 'was null' : 
   for (const x of [1, 2, null, 3]) acc = total?.accumulate(acc, [x]);
   acc = total?.retract?.(acc, [2]);
   assert.equal(total?.getValue(acc), 4);
+  // Without LANGUAGE a path is a module too (only a class name defaults to Java).
+  const plain = new FunctionRegistry({ baseDir: dir });
+  const unmarked = createFunction('twice', './udfs.ts#twice');
+  await plain.prepare([unmarked]);
+  plain.createFunction(unmarked);
+  assert.ok(plain.scalar('twice'));
   await assert.rejects(
     () =>
       new FunctionRegistry({ baseDir: dir }).prepare([
@@ -149,7 +155,7 @@ export const nullable = Object.assign((x: unknown) => x === null ? 'was null' : 
   );
   assert.throws(
     () => new FunctionRegistry({ baseDir: dir }).createFunction(statements[0] as CreateFunction),
-    /was not loaded: call prepare/,
+    /was not loaded: modules load asynchronously, so in a job file call `await tableEnv.prepareSql/,
   );
 });
 

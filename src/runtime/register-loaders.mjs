@@ -1,7 +1,10 @@
 // Makes job files loadable in this thread: TypeScript for both module systems (.ts, .mts, .cts), and 'sluice' /
-// 'sluice/…' resolved to the engine that runs the job (see engine-resolution.mjs). Every public entry point is then
+// 'sluice/…' resolved to the engine that runs the job (see engine-resolution.mjs). The public entry points are then
 // evaluated, so a CommonJS job's require('sluice…') finds the one ES module instance already in the cache (require()
 // of an ES module cannot wait for asynchronous loader hooks). Used by the command line and by every worker thread.
+// 'sluice/sql' is left out on purpose: it would add about half again to this preload in every thread of every job,
+// and it needs no preload: its modules import the core by relative paths, which are in the cache once 'sluice' is,
+// so require('sluice/sql') from a CommonJS job loads it synchronously onto the same instance (test/package.test.ts).
 import Module, { register } from 'node:module';
 import { register as registerCommonJs } from 'tsx/cjs/api';
 import { register as registerEsm } from 'tsx/esm/api';

@@ -15,13 +15,21 @@ import type { RowField } from './types/sql-type.js';
 /** What `sluice sql` passes to this job: the script (a file or inline text) and the ${VAR} values. */
 export interface SqlJobArgs {
   readonly file?: string;
+  /** The script's name in messages: the path as the user gave it (`file` is made absolute). */
+  readonly name?: string;
   readonly sql?: string;
   readonly vars: Readonly<Record<string, string>>;
 }
 
-/** The job arguments for {@link SqlJobArgs}: `--file F` | `--sql TEXT`, then `--var K=V` for each variable. */
+/**
+ * The job arguments for {@link SqlJobArgs}: `--file F --name F-as-given` | `--sql TEXT`, then `--var K=V` for each
+ * variable.
+ */
 export function sqlJobArgs(args: SqlJobArgs): string[] {
-  const out = args.file !== undefined ? ['--file', resolve(args.file)] : ['--sql', args.sql ?? ''];
+  const out =
+    args.file !== undefined
+      ? ['--file', resolve(args.file), '--name', args.name ?? args.file]
+      : ['--sql', args.sql ?? ''];
   for (const [k, v] of Object.entries(args.vars)) out.push('--var', `${k}=${v}`);
   return out;
 }
@@ -29,26 +37,30 @@ export function sqlJobArgs(args: SqlJobArgs): string[] {
 function parseArgs(args: readonly string[]): SqlJobArgs {
   let file: string | undefined;
   let sql: string | undefined;
+  let name: string | undefined;
   const vars: Record<string, string> = {};
   for (let i = 0; i < args.length; i += 2) {
     const value = args[i + 1] ?? '';
     if (args[i] === '--file') file = value;
     else if (args[i] === '--sql') sql = value;
+    else if (args[i] === '--name') name = value;
     else if (args[i] === '--var') {
       const eq = value.indexOf('=');
       if (eq <= 0) throw new PlanError(`expected KEY=VALUE, got '${value}'`);
       vars[value.slice(0, eq)] = value.slice(eq + 1);
     } else throw new PlanError(`unknown argument of the SQL job: '${args[i]}'`);
   }
-  return { file, sql, vars };
+  return { file, sql, vars, ...(name === undefined ? {} : { name }) };
 }
 
 /**
  * Replaces `${NAME}` by its value, as the Nexmark benchmark's runner does; a `${NAME}` without a value is an error
- * naming it and the line, so a forgotten `-D` never runs with a literal '${TPS}'.
+ * naming it and the line, so a forgotten `-D` never runs with a literal '${TPS}'. Function bodies between `$$` are
+ * code, left as they are: a TypeScript template literal there (`${s}!`) is not a variable.
  */
 export function substituteVariables(text: string, vars: Readonly<Record<string, string>>, source: string): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string, offset: number) => {
+  return text.replace(/\$\$[\s\S]*?\$\$|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string, offset: number) => {
+    if (name === undefined) return whole;
     const value = vars[name];
     if (value === undefined) {
       const line = text.slice(0, offset).split('\n').length;
@@ -58,30 +70,82 @@ export function substituteVariables(text: string, vars: Readonly<Record<string, 
   });
 }
 
+/** Writes to stdout, waiting for it to drain when its buffer is full. */
+function writeStdout(text: string): void | Promise<void> {
+  if (!process.stdout.write(text)) return new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+/**
+ * The order in which the SELECTs of one script print: one after the other, in script order, as Flink's client runs
+ * them. All SELECTs run in the same job, so the output of a later one is held until every earlier one has ended
+ * (for an unbounded earlier SELECT: never, as in Flink, where it would not even start). The tableau sinks have
+ * parallelism 1, so they all run on the thread of subtask 0 and share this object.
+ */
+export class TableauOrder {
+  private turn = 0;
+  private draining = false;
+  private readonly held = new Map<number, string[]>();
+  private readonly ended = new Set<number>();
+
+  constructor(private readonly write: (text: string) => void | Promise<void> = writeStdout) {}
+
+  /** Output of the SELECT at `index`: written now when it is that SELECT's turn, else held. */
+  emit(index: number, text: string): void | Promise<void> {
+    if (index === this.turn && !this.draining) return this.write(text);
+    const held = this.held.get(index);
+    if (held === undefined) this.held.set(index, [text]);
+    else held.push(text);
+  }
+
+  /** The SELECT at `index` has printed everything; the next ones in line print what they hold. */
+  async end(index: number): Promise<void> {
+    this.ended.add(index);
+    if (index !== this.turn || this.draining) return;
+    this.draining = true;
+    try {
+      while (this.ended.has(this.turn)) {
+        this.turn++;
+        // Output that arrives while the held output is written is held too, and written after it.
+        for (let held = this.held.get(this.turn); held !== undefined; held = this.held.get(this.turn)) {
+          this.held.delete(this.turn);
+          for (const text of held) await this.write(text);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
 /**
  * Prints a SELECT's rows to stdout as Flink's SQL client does in tableau mode with the changelog column, then the
- * bottom border and the row count when the input ends. Parallelism 1, so the table is one.
+ * bottom border and the row count when the input ends. Parallelism 1, so the table is one. `index` is the SELECT's
+ * place among the script's SELECTs in `order`.
  */
 export class TableauSink implements Sink<Row> {
   readonly name = 'sql-client:tableau';
   readonly requiredParallelism = 1;
-  constructor(private readonly fields: readonly RowField[]) {}
+  constructor(
+    private readonly fields: readonly RowField[],
+    private readonly order: TableauOrder = new TableauOrder(),
+    private readonly index = 0,
+  ) {}
   createWriter(): SinkWriter<Row> {
     const tableau = new Tableau(this.fields, true);
+    const { order, index } = this;
     let count = 0;
-    const out = process.stdout;
-    const write = (text: string): void | Promise<void> => {
-      if (!out.write(text)) return new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    };
     return {
-      open: () => write(`${tableau.header()}\n`),
+      open: () => order.emit(index, `${tableau.header()}\n`),
       write(rows) {
         let text = '';
         for (const row of rows) text += `${tableau.row(row, ROW_KIND_SHORT[row[0] as number] ?? '?')}\n`;
         count += rows.length;
-        return write(text);
+        return order.emit(index, text);
       },
-      flush: () => write(`${tableau.border()}\n${Tableau.total(count)}\n`),
+      async flush() {
+        await order.emit(index, `${tableau.border()}\n${Tableau.total(count)}\n`);
+        await order.end(index);
+      },
     };
   }
 }
@@ -93,7 +157,7 @@ export class TableauSink implements Sink<Row> {
  * an empty job so that it still runs to completion.
  */
 export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobArgs): Promise<void> {
-  const source = args.file ?? '<inline>';
+  const source = args.name ?? args.file ?? '<inline>';
   const raw = args.file !== undefined ? readFileSync(args.file, 'utf8') : (args.sql ?? '');
   const text = substituteVariables(raw, args.vars, source);
   const baseDir = args.file !== undefined ? dirname(resolve(args.file)) : process.cwd();
@@ -102,6 +166,8 @@ export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobA
   await tenv.prepareSql(text, source);
   const results = tenv.executeSql(text, source);
   let runs = false;
+  const order = new TableauOrder();
+  let selects = 0;
   for (const result of results) {
     switch (result.kind) {
       case 'ok':
@@ -115,7 +181,7 @@ export async function buildSqlJob(env: StreamExecutionEnvironment, args: SqlJobA
         break;
       case 'query':
         runs = true;
-        result.stream.sinkTo(new TableauSink(result.schema.fields), 'sql-client:tableau');
+        result.stream.sinkTo(new TableauSink(result.schema.fields, order, selects++), 'sql-client:tableau');
         break;
     }
   }

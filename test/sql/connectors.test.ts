@@ -357,6 +357,12 @@ test('csv: written and read back by position, NULL as empty field, quoting, comm
     }),
   );
   assert.deepEqual(piped.rows, [[0, 3, 'x', 1000, true]]);
+  // A query using some columns: every field of a line is still read by position, the projected ones kept.
+  const projected = await scan(tbl, 1, [3, 0]);
+  assert.deepEqual(projected.rows, [
+    [0, true, 1],
+    [0, false, 2],
+  ]);
 });
 
 test('datagen: sequence bounds the table; random values are the same at any parallelism', async () => {

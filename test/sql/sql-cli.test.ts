@@ -9,7 +9,7 @@ import { ResultView } from '../../src/cli/sql-client/result-view.js';
 import { splitStatements } from '../../src/cli/sql-client/statement-splitter.js';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/nexmark-generator.js';
 import { Tableau } from '../../src/sql/connectors/formats/tableau.js';
-import { formatTextTable, substituteVariables } from '../../src/sql/sql-job.js';
+import { formatTextTable, substituteVariables, TableauOrder } from '../../src/sql/sql-job.js';
 import type { SqlType } from '../../src/sql/types/sql-type.js';
 import { bin, describeExit, root, runSluice } from '../fixtures/ckpt-support.js';
 
@@ -23,6 +23,32 @@ test('${VAR} substitution: values from -D; a missing one names the variable and 
     () => substituteVariables('a\nb ${EVENTS_NUM}', {}, 'q.sql'),
     /q\.sql:2: no value for \$\{EVENTS_NUM\}: give it with -D EVENTS_NUM=/,
   );
+  // A function body is code: its template literals are not variables.
+  const body = 'CREATE FUNCTION f AS $$ (s: string) => `${s}!` $$ LANGUAGE TYPESCRIPT; SELECT f(${X});';
+  assert.equal(
+    substituteVariables(body, { X: "'a'" }, 'q.sql'),
+    "CREATE FUNCTION f AS $$ (s: string) => `${s}!` $$ LANGUAGE TYPESCRIPT; SELECT f('a');",
+  );
+});
+
+test('the SELECTs of a script print one after the other, in script order, whatever order their rows arrive in', async () => {
+  let out = '';
+  const order = new TableauOrder((text) => {
+    out += text;
+  });
+  // Three SELECTs; the third ends first, the second's output arrives before the first's.
+  order.emit(2, 'c1 ');
+  await order.end(2);
+  order.emit(1, 'b1 ');
+  order.emit(0, 'a1 ');
+  order.emit(1, 'b2 ');
+  assert.equal(out, 'a1 ');
+  order.emit(0, 'a2 ');
+  await order.end(0);
+  assert.equal(out, 'a1 a2 b1 b2 ');
+  order.emit(1, 'b3 ');
+  await order.end(1);
+  assert.equal(out, 'a1 a2 b1 b2 b3 c1 ');
 });
 
 test('statements end at a semicolon outside strings and comments', () => {

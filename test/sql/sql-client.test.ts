@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -21,6 +21,7 @@ test('client: multi-line statements, SHOW as a table, SELECT in table and change
   const original = TableEnvironment.create;
   const INT = { kind: 'INT', nullable: true } as SqlType;
   (TableEnvironment as unknown as { create: unknown }).create = (env: StreamExecutionEnvironment) => ({
+    async prepareSql(): Promise<void> {},
     executeSql(text: string): StatementResult[] {
       seen.push(text.replace(/\s+/g, ' '));
       if (/^select/i.test(text)) {
@@ -71,6 +72,20 @@ test('client: multi-line statements, SHOW as a table, SELECT in table and change
     // Each SELECT replays the catalog statements on a fresh environment before it is planned.
     assert.deepEqual(seen.filter((s) => s.startsWith('CREATE')).length, 3);
     assert.ok(!seen.includes('SELECT never;'));
+    // Piped statements are not typed: no prompts among the results, nothing added to the history.
+    assert.doesNotMatch(text, /Sluice SQL>/);
+    assert.ok(!existsSync(join(dir, 'h')));
+    // Typed ones are prompted for and kept in the history, a multi-line statement as one entry.
+    const typed = Object.assign(new PassThrough(), { isTTY: true });
+    let shown = '';
+    const screen = new PassThrough();
+    screen.on('data', (d) => (shown += d));
+    typed.end(["CREATE TABLE t (n INT) WITH ('connector' = 'datagen'", ');', 'QUIT;'].join('\n'));
+    assert.equal(
+      await runSqlClient({ vars: {}, options: {}, input: typed, output: screen, historyFile: join(dir, 'h') }),
+      0,
+    );
+    assert.match(shown, /^Sluice SQL> /);
     assert.match(readFileSync(join(dir, 'h'), 'utf8'), /^CREATE TABLE t .*\\n\);$/m);
   } finally {
     (TableEnvironment as unknown as { create: unknown }).create = original;

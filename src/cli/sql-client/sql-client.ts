@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,9 +45,18 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
   const input = client.input ?? process.stdin;
   const out = client.output ?? process.stdout;
   const terminal = input.isTTY === true && out.isTTY === true;
-  const historyFile = client.historyFile ?? process.env.SLUICE_SQL_HISTORY ?? join(homedir(), '.sluice_sql_history');
+  // Statements piped in (`sluice sql < script.sql`) are not typed: no prompts among the results, no history entries.
+  const typed = input.isTTY === true;
+  const historyFile = typed
+    ? (client.historyFile ?? process.env.SLUICE_SQL_HISTORY ?? join(homedir(), '.sluice_sql_history'))
+    : '';
   const history = historyFile === '' ? [] : readHistory(historyFile);
-  const rl = createInterface({ input, output: out, terminal, history, historySize: 1000, prompt: 'Sluice SQL> ' });
+  const rl = createInterface({ input, output: out, terminal, history, historySize: HISTORY_SIZE });
+  const prompt = (text: string) => {
+    if (!typed) return;
+    rl.setPrompt(text);
+    rl.prompt();
+  };
   const write = (text: string) => out.write(`${text}\n`);
   let session: Session;
   try {
@@ -60,8 +69,7 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
   if (terminal) write('Welcome to the Sluice SQL client. End statements with ";", leave with QUIT;');
   let buffer = '';
   let statementSet: string | undefined;
-  rl.setPrompt('Sluice SQL> ');
-  rl.prompt();
+  prompt('Sluice SQL> ');
   for await (const line of rl) {
     buffer += `${line}\n`;
     const { statements, rest } = splitStatements(buffer);
@@ -82,8 +90,7 @@ export async function runSqlClient(client: SqlClientOptions): Promise<number> {
       }
       await session.run(statement, rl);
     }
-    rl.setPrompt(buffer.trim() === '' && statementSet === undefined ? 'Sluice SQL> ' : '> ');
-    rl.prompt();
+    prompt(buffer.trim() === '' && statementSet === undefined ? 'Sluice SQL> ' : '> ');
   }
   return 0;
 }
@@ -180,12 +187,18 @@ class Session {
   }
 }
 
+/** Statements kept in the history (the file is cut back to these when it has grown to twice as many). */
+const HISTORY_SIZE = 1000;
+
 function readHistory(file: string): string[] {
   try {
-    // readline wants the newest entry first.
-    return readFileSync(file, 'utf8')
+    const lines = readFileSync(file, 'utf8')
       .split('\n')
-      .filter((l) => l !== '')
+      .filter((l) => l !== '');
+    if (lines.length > 2 * HISTORY_SIZE) writeFileSync(file, `${lines.slice(-HISTORY_SIZE).join('\n')}\n`);
+    // readline wants the newest entry first.
+    return lines
+      .slice(-HISTORY_SIZE)
       .map((l) => l.replace(/\\n/g, '\n'))
       .reverse();
   } catch {

@@ -159,7 +159,9 @@ export class FunctionRegistry implements FunctionCatalog {
     const java = JAVA_CLASS_FUNCTIONS.get(statement.body);
     if (java !== undefined) return java.value;
     const reference = parseModuleReference(statement.body, this.baseDir());
-    if (reference === undefined || language === 'JAVA' || language === 'SCALA' || language === 'PYTHON') {
+    // Without LANGUAGE, a path ('./udfs.ts#f') is a module; only a class name defaults to Java, as in Flink.
+    const foreign = statement.language !== undefined && ['JAVA', 'SCALA', 'PYTHON'].includes(statement.language);
+    if (reference === undefined || foreign) {
       const known = [...JAVA_CLASS_FUNCTIONS.keys()].join(', ');
       throw this.error(
         `Function ${name}: ${language === 'PYTHON' ? 'Python' : 'Java'} class '${statement.body}' is not available in Sluice (it provides: ${known}). Write the function in TypeScript: CREATE FUNCTION ${name} AS './functions.ts#${name}' LANGUAGE TYPESCRIPT`,
@@ -169,7 +171,8 @@ export class FunctionRegistry implements FunctionCatalog {
     }
     if (!this.modules.has(statement.body)) {
       throw this.error(
-        `Function ${name}: module '${statement.body}' was not loaded: call prepare(statements) before planning`,
+        `Function ${name}: module '${statement.body}' was not loaded: modules load asynchronously, so in a job file ` +
+          'call `await tableEnv.prepareSql(script)` before `tableEnv.executeSql(script)`',
         statement,
         'body',
       );

@@ -131,12 +131,17 @@ export const filesystemConnector: TableConnector = {
         changelogMode = 'retract';
         break;
       case 'csv':
-        format = csvRowLineFormat(fields, {
-          delimiter: delimiter(t),
-          ignoreParseErrors: t.options.boolean('csv.ignore-parse-errors', false),
-          allowComments: t.options.boolean('csv.allow-comments', false),
-          nullLiteral: t.options.string('csv.null-literal'),
-        });
+        // Positional: a line holds every physical column, whatever the query projects.
+        format = csvRowLineFormat(
+          physical,
+          {
+            delimiter: delimiter(t),
+            ignoreParseErrors: t.options.boolean('csv.ignore-parse-errors', false),
+            allowComments: t.options.boolean('csv.allow-comments', false),
+            nullLiteral: t.options.string('csv.null-literal'),
+          },
+          request.projection,
+        );
         break;
     }
     const monitor = t.options.duration('source.monitor-interval');

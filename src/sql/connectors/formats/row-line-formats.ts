@@ -135,11 +135,20 @@ export interface CsvRowOptions {
   readonly nullLiteral: string | undefined;
 }
 
-/** Flink's csv format: fields by position (no header row), RFC 4180 quoting. */
-export function csvRowLineFormat(fields: readonly RowField[], options: CsvRowOptions): LineFormat<Row> {
-  const names = fields.map((_, i) => String(i));
-  const inner = csvFormat<Record<string, string>>({ columns: names, header: false, delimiter: options.delimiter });
-  const converts = fields.map((f) => csvConverter(f.type, f.name, options.nullLiteral));
+/**
+ * Flink's csv format: fields by position (no header row), RFC 4180 quoting. A line holds every column of `fields`
+ * (the table's physical columns); rows hold the columns at `projection` (all when undefined), in that order.
+ */
+export function csvRowLineFormat(
+  fields: readonly RowField[],
+  options: CsvRowOptions,
+  projection?: readonly number[],
+): LineFormat<Row> {
+  const all = fields.map((_, i) => String(i));
+  const picked = projection ?? fields.map((_, i) => i);
+  const names = picked.map((i) => all[i]!);
+  const inner = csvFormat<Record<string, string>>({ columns: all, header: false, delimiter: options.delimiter });
+  const converts = picked.map((i) => csvConverter(fields[i]!.type, fields[i]!.name, options.nullLiteral));
   return {
     forFile(resume: FormatResumeState | undefined): LineParser<Row> {
       const parser = inner.forFile(resume);
@@ -150,7 +159,7 @@ export function csvRowLineFormat(fields: readonly RowField[], options: CsvRowOpt
           if (typeof outcome !== 'object' || outcome instanceof BadLine) {
             return outcome instanceof BadLine && options.ignoreParseErrors ? SKIP : (outcome as LineOutcome<Row>);
           }
-          const row: Row = new Array(fields.length + 1);
+          const row: Row = new Array(converts.length + 1);
           row[0] = RowKind.INSERT;
           try {
             for (let i = 0; i < converts.length; i++) row[i + 1] = converts[i]!(outcome[names[i]!]!);
