@@ -145,7 +145,10 @@ export class FunctionRegistry implements FunctionCatalog {
   }
 
   private functionValue(statement: CreateFunction, name: string): unknown {
-    const language = statement.language ?? (statement.bodyKind === 'inline' ? 'JAVASCRIPT' : 'JAVA');
+    // Without LANGUAGE, a reference that is a module path ('./udfs.mjs#f') is a JavaScript/TypeScript module, as
+    // documented; any other reference is a Java class name (Flink's default language).
+    const modulePath = statement.bodyKind === 'reference' && parseModuleReference(statement.body, this.baseDir());
+    const language = statement.language ?? (statement.bodyKind === 'inline' || modulePath ? 'JAVASCRIPT' : 'JAVA');
     if (statement.bodyKind === 'inline') {
       if (language !== 'JAVASCRIPT' && language !== 'TYPESCRIPT') {
         throw this.error(`Inline functions are written in JAVASCRIPT or TYPESCRIPT, not ${language}`, statement);
