@@ -170,6 +170,7 @@ export class Planner {
         fail(
           `Table sink '${table.qualifiedName}' doesn't support consuming update changes which is produced by node ${describe(updateProducer(plan))}`,
           stmt.span,
+          "Write to a sink that takes updates ('format' = 'debezium-json', upsert-kafka, print, blackhole), use a window aggregation (final results), or run with --mode batch",
         );
       }
     }
