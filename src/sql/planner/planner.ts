@@ -185,13 +185,9 @@ export class Planner {
     const table = planned.table;
     const connectorName = table.resolved.options.get('connector');
     const connector = connectorName === undefined ? undefined : this.connectors(connectorName);
-    if (connector?.createSink === undefined) {
-      ctx.fail(
-        connector === undefined
-          ? `Unknown connector '${connectorName}' of table '${table.name}'`
-          : `Connector '${connectorName}' cannot be used as a sink`,
-        table.resolved.span,
-      );
+    if (connector === undefined) ctx.failUnknownConnector(connectorName ?? '', table.resolved.span);
+    if (connector.createSink === undefined) {
+      ctx.fail(`Connector '${connectorName}' cannot be used as a sink`, table.resolved.span);
     }
     let input = lowered.stream;
     let inputMode = lowered.mode;
@@ -215,8 +211,7 @@ export class Planner {
         runtimeMode: ctx.runtimeMode,
       });
     } catch (e) {
-      if (e instanceof SqlError) throw e;
-      ctx.fail((e as Error).message, table.resolved.span);
+      ctx.failConnector(e, table.resolved.span);
     }
     return table.qualifiedName;
   }
