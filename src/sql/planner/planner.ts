@@ -185,7 +185,7 @@ export class Planner {
     const table = planned.table;
     const connectorName = table.resolved.options.get('connector');
     const connector = connectorName === undefined ? undefined : this.connectors(connectorName);
-    if (connector === undefined) ctx.failUnknownConnector(connectorName ?? '', table.resolved.span);
+    if (connector === undefined) return ctx.failUnknownConnector(connectorName ?? '', table.resolved.span);
     if (connector.createSink === undefined) {
       ctx.fail(`Connector '${connectorName}' cannot be used as a sink`, table.resolved.span);
     }
