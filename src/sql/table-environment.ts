@@ -114,7 +114,15 @@ export class TableEnvironment {
    * call before `executeSql` for scripts with module functions. Parsing errors surface here as in `executeSql`.
    */
   async prepareSql(text: string, source = '<inline>'): Promise<void> {
-    await this.catalog.functions.prepare(parseScript(text, source).statements);
+    try {
+      await this.catalog.functions.prepare(parseScript(text, source).statements);
+    } catch (e) {
+      // The registry does not hold the script text: quote the line of the script the error is in.
+      if (e instanceof SqlError && e.source === '<sql>') {
+        throw new SqlError(e.reason, e.span, text, source, e.suggestion);
+      }
+      throw e;
+    }
   }
 
   /** Parses and runs every statement of `text` in order. `source` names the script in errors (a path or `<inline>`). */

@@ -1,4 +1,4 @@
-import type { CreateFunction, Statement } from '../parser/ast.js';
+import type { CreateFunction, Span, Statement } from '../parser/ast.js';
 import { SqlError } from '../sql-error.js';
 import { typeFromAst } from '../types/type-from-ast.js';
 import { BUILTIN_AGGREGATE_FUNCTIONS, type BuiltinAggregateFunction } from './aggregates/index.js';
@@ -9,7 +9,7 @@ import type {
   ScalarFunctionDefinition,
   TableFunctionDefinition,
 } from './function-catalog.js';
-import { evaluateInlineBody } from './udf/inline-function.js';
+import { evaluateInlineBody, InlineBodyError } from './udf/inline-function.js';
 import { JAVA_CLASS_FUNCTIONS } from './udf/java-functions.js';
 import { importModuleExport, parseModuleReference } from './udf/module-loader.js';
 import { createUserFunction, type UserFunction, type UserFunctionOptions } from './udf/user-function.js';
@@ -145,7 +145,10 @@ export class FunctionRegistry implements FunctionCatalog {
   }
 
   private functionValue(statement: CreateFunction, name: string): unknown {
-    const language = statement.language ?? (statement.bodyKind === 'inline' ? 'JAVASCRIPT' : 'JAVA');
+    // Without LANGUAGE, a reference that is a module path ('./udfs.mjs#f') is a JavaScript/TypeScript module, as
+    // documented; any other reference is a Java class name (Flink's default language).
+    const modulePath = statement.bodyKind === 'reference' && parseModuleReference(statement.body, this.baseDir());
+    const language = statement.language ?? (statement.bodyKind === 'inline' || modulePath ? 'JAVASCRIPT' : 'JAVA');
     if (statement.bodyKind === 'inline') {
       if (language !== 'JAVASCRIPT' && language !== 'TYPESCRIPT') {
         throw this.error(`Inline functions are written in JAVASCRIPT or TYPESCRIPT, not ${language}`, statement);
@@ -153,7 +156,11 @@ export class FunctionRegistry implements FunctionCatalog {
       try {
         return evaluateInlineBody(statement.body, language);
       } catch (e) {
-        throw this.error(`Function ${name}: the body does not evaluate: ${(e as Error).message}`, statement, 'body');
+        const reason = `Function ${name}: the body does not evaluate: ${(e as Error).message}`;
+        if (e instanceof InlineBodyError && e.line !== undefined && e.column !== undefined) {
+          throw new SqlError(reason, spanInBody(statement, e.line, e.column), this.text(), this.source());
+        }
+        throw this.error(reason, statement, 'body');
       }
     }
     const java = JAVA_CLASS_FUNCTIONS.get(statement.body);
@@ -200,6 +207,21 @@ export class FunctionRegistry implements FunctionCatalog {
 function nameOf(statement: CreateFunction): string {
   const parts = statement.name.parts;
   return (parts[parts.length - 1] as { name: string }).name;
+}
+
+/** The script position of `line`:`column` (1-based) of an inline body. */
+function spanInBody(statement: CreateFunction, line: number, column: number): Span {
+  const body = statement.bodySpan;
+  const lines = statement.body.split('\n');
+  let start = body.start;
+  for (let i = 0; i < line - 1; i++) start += (lines[i]?.length ?? 0) + 1;
+  start += column - 1;
+  return {
+    start,
+    end: start + 1,
+    line: body.line + line - 1,
+    column: line === 1 ? body.column + column - 1 : column,
+  };
 }
 
 function definedOnly(options: UserFunctionOptions): UserFunctionOptions {

@@ -2,6 +2,7 @@ import { type FunctionCatalog, FunctionTypeError } from '../functions/function-c
 import type { WindowSpec as AstWindowSpec, Expression, FunctionCall, Span } from '../parser/ast.js';
 import type { Rex, RexCall } from '../plan/rex.js';
 import { nearestName } from '../sql-error.js';
+import { CastError, castFunction } from '../types/cast.js';
 import { formatType, MAX_VARCHAR_LENGTH, type SqlType } from '../types/sql-type.js';
 import { REX_SPANS, resolveColumn, type Scope } from './binder-scope.js';
 import { callName, placeholder } from './binder-walk.js';
@@ -111,6 +112,13 @@ export class ExprBinder {
       case 'cast': {
         const x = this.bind(e.expression, ctx);
         const target = typeFromAst(e.type);
+        try {
+          castFunction(x.type, target);
+        } catch (error) {
+          // Checked here, where the CAST's position is known, rather than when the plan is compiled.
+          if (!(error instanceof CastError)) throw error;
+          this.fail(`${error.message}: CAST(${formatType(x.type)} AS ${formatType(target)}) is not supported`, e.span);
+        }
         const type = {
           ...target,
           nullable: e.try || x.type.nullable || (target.nullable && e.type.nullable && x.type.nullable),

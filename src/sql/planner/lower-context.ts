@@ -1,10 +1,13 @@
 import type { StreamExecutionEnvironment } from '../../api/environment.js';
+import { TableOptionError } from '../connectors/connector-options.js';
+import { connectorNames } from '../connectors/registry.js';
 import type { TableConnector } from '../connectors/table-connector.js';
 import type { ExpressionCompiler } from '../functions/function-catalog.js';
 import type { SqlOperatorOptions } from '../operators/common.js';
 import type { Span } from '../parser/ast.js';
-import { SqlError } from '../sql-error.js';
+import { nearestName, SqlError } from '../sql-error.js';
 import type { Catalog } from './catalog.js';
+import { optionSpan } from './option-span.js';
 
 /** Finds the connector for a 'connector' option value. */
 export type ConnectorLookup = (name: string) => TableConnector | undefined;
@@ -39,6 +42,29 @@ export class LowerContext {
 
   fail(reason: string, span?: Span, suggestion?: string): never {
     throw new SqlError(reason, span ?? this.span, this.text, this.source, suggestion);
+  }
+
+  /** Fails for a 'connector' option naming no connector, at the option, suggesting the nearest connector. */
+  failUnknownConnector(name: string, tableSpan: Span | undefined): never {
+    const near = nearestName(name, connectorNames());
+    this.fail(
+      `Unknown connector '${name}' (connectors: ${connectorNames().join(', ')})`,
+      optionSpan(this.text, tableSpan, 'connector') ?? tableSpan,
+      near === undefined ? undefined : `Did you mean '${near}'?`,
+    );
+  }
+
+  /**
+   * Fails for an error a connector threw while creating the source or sink of the table created at `tableSpan`:
+   * a wrong WITH option points at the option (with its suggestion on its own line), anything else at the table.
+   */
+  failConnector(e: unknown, tableSpan: Span | undefined): never {
+    if (e instanceof SqlError) throw e;
+    if (e instanceof TableOptionError) {
+      const at = e.option === undefined ? undefined : optionSpan(this.text, tableSpan, e.option);
+      this.fail(e.reason, at ?? tableSpan, e.suggestion);
+    }
+    this.fail(e instanceof Error ? e.message : String(e), tableSpan);
   }
 }
 

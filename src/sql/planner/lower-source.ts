@@ -68,13 +68,9 @@ export function lowerScan(
   const connectorName = table.resolved.options.get('connector');
   if (connectorName === undefined) ctx.fail(`Table '${table.name}' has no 'connector' option`, spanOfTable);
   const connector = ctx.connectors(connectorName!);
-  if (connector?.createSource === undefined) {
-    ctx.fail(
-      connector === undefined
-        ? `Unknown connector '${connectorName}'`
-        : `Connector '${connectorName}' cannot be used as a source`,
-      spanOfTable,
-    );
+  if (connector === undefined) ctx.failUnknownConnector(connectorName!, spanOfTable);
+  if (connector.createSource === undefined) {
+    ctx.fail(`Connector '${connectorName}' cannot be used as a source`, spanOfTable);
   }
   // Column i of the table as an expression over the source row.
   const columnRex = (i: number): Rex => {
@@ -110,7 +106,7 @@ export function lowerScan(
       ...(strategy === undefined ? {} : { watermarks: strategy }),
     });
   } catch (e) {
-    return ctx.fail((e as Error).message, spanOfTable);
+    return ctx.failConnector(e, spanOfTable);
   }
   if (ctx.runtimeMode === 'batch' && !scan.bounded) {
     ctx.fail(

@@ -6,7 +6,8 @@ import type { InsertStatement, Query, Span } from '../parser/ast.js';
 import type { Rex } from '../plan/rex.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
 import { nearestName, SqlError } from '../sql-error.js';
-import type { Schema, SqlType } from '../types/sql-type.js';
+import { CastError, castFunction } from '../types/cast.js';
+import { formatType, type Schema, type SqlType } from '../types/sql-type.js';
 import { extractAsyncCalls } from './async-calls.js';
 import { QueryBinder } from './binder-query.js';
 import { Catalog } from './catalog.js';
@@ -41,6 +42,13 @@ function finish(node: LogicalNode, functions: FunctionCatalog): LogicalNode {
     node.schema.fields.map((_, i) => i),
   ).node;
   return extractAsyncCalls(mergeCalcs(unifyScans([pruned])[0]!), functions);
+}
+
+/** Where the query's column `index` is written: its SELECT item, when the query is one SELECT without `*`. */
+function queryColumnSpan(query: Query, index: number, width: number): Span | undefined {
+  if (query.kind !== 'select' || query.items.length !== width) return undefined;
+  if (query.items.some((item) => item.expression.kind === 'star')) return undefined;
+  return query.items[index]?.span;
 }
 
 /** Binds, optimises and lowers statements onto one StreamExecutionEnvironment. */
@@ -128,12 +136,18 @@ export class Planner {
       const bytes = (t: SqlType) => t.kind === 'BINARY' || t.kind === 'VARBINARY';
       if (sameType(ref.type, c.type) || (chars(ref.type) && chars(c.type)) || (bytes(ref.type) && bytes(c.type)))
         return ref;
-      return {
-        kind: 'call',
-        name: 'CAST',
-        args: [ref],
-        type: { ...stripTimeAttribute(c.type), nullable: ref.type.nullable } as SqlType,
-      };
+      const target = { ...stripTimeAttribute(c.type), nullable: ref.type.nullable } as SqlType;
+      try {
+        castFunction(ref.type, target);
+      } catch (e) {
+        if (!(e instanceof CastError)) throw e;
+        // Found here rather than when the implicit CAST is compiled, so the message can point at the column.
+        fail(
+          `Column types of query result and sink for '${table.qualifiedName}' do not match.\nCause: Incompatible types for sink column '${c.name}' at position ${i}: ${formatType(ref.type)} cannot be written to ${formatType(c.type)}. ${e.message}`,
+          queryColumnSpan(stmt.query, q, qFields.length) ?? stmt.span,
+        );
+      }
+      return { kind: 'call', name: 'CAST', args: [ref], type: target };
     });
     const optimized = optimize(
       makeCalc(
@@ -156,6 +170,7 @@ export class Planner {
         fail(
           `Table sink '${table.qualifiedName}' doesn't support consuming update changes which is produced by node ${describe(updateProducer(plan))}`,
           stmt.span,
+          "Write to a sink that takes updates ('format' = 'debezium-json', upsert-kafka, print, blackhole), use a window aggregation (final results), or run with --mode batch",
         );
       }
     }
@@ -170,13 +185,9 @@ export class Planner {
     const table = planned.table;
     const connectorName = table.resolved.options.get('connector');
     const connector = connectorName === undefined ? undefined : this.connectors(connectorName);
-    if (connector?.createSink === undefined) {
-      ctx.fail(
-        connector === undefined
-          ? `Unknown connector '${connectorName}' of table '${table.name}'`
-          : `Connector '${connectorName}' cannot be used as a sink`,
-        table.resolved.span,
-      );
+    if (connector === undefined) return ctx.failUnknownConnector(connectorName ?? '', table.resolved.span);
+    if (connector.createSink === undefined) {
+      ctx.fail(`Connector '${connectorName}' cannot be used as a sink`, table.resolved.span);
     }
     let input = lowered.stream;
     let inputMode = lowered.mode;
@@ -200,8 +211,7 @@ export class Planner {
         runtimeMode: ctx.runtimeMode,
       });
     } catch (e) {
-      if (e instanceof SqlError) throw e;
-      ctx.fail((e as Error).message, table.resolved.span);
+      ctx.failConnector(e, table.resolved.span);
     }
     return table.qualifiedName;
   }

@@ -1,5 +1,5 @@
 import type { FunctionCatalog } from '../functions/function-catalog.js';
-import { modeOf } from './changelog-inference.js';
+import { modeOf, updateProducer } from './changelog-inference.js';
 import { describe } from './explain.js';
 import { inputsOf, type LogicalNode } from './logical-nodes.js';
 
@@ -16,7 +16,8 @@ export function validatePlan(node: LogicalNode, functions: FunctionCatalog): str
   const inputs = inputsOf(node);
   const updatingInput = inputs.find((i) => modeOf(i) !== 'insert-only');
   if (updatingInput === undefined) return undefined;
-  const producer = describe(updatingInput);
+  // The node whose results update, not a projection in between that only passes them on.
+  const producer = describe(updateProducer(updatingInput));
   const name = describe(node).split('(')[0];
   switch (node.kind) {
     case 'aggregate':

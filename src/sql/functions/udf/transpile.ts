@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 type TransformSync = (
   code: string,
-  options: { loader: 'ts'; format?: 'esm' | 'cjs'; target?: string },
+  options: { loader: 'ts' | 'js'; format?: 'esm' | 'cjs'; target?: string },
 ) => { code: string };
 
 let transform: TransformSync | undefined;
@@ -29,4 +29,41 @@ function esbuildTransform(): TransformSync {
 /** TypeScript source → JavaScript (types stripped, nothing bundled). Throws esbuild's error, which names the line. */
 export function transpileTypeScript(source: string): string {
   return esbuildTransform()(source, { loader: 'ts', target: 'es2022' }).code;
+}
+
+/** Where esbuild finds the first syntax error in `source`: 1-based line and column, and its text. */
+export interface SyntaxErrorLocation {
+  readonly line: number;
+  readonly column: number;
+  readonly text: string;
+}
+
+/**
+ * The first syntax error of a transform that failed (`error` is what esbuild threw), or of `source` read as
+ * `loader` (JavaScript's own SyntaxError does not say where); undefined when there is none to report.
+ */
+export function syntaxErrorLocation(
+  error: unknown,
+  source?: string,
+  loader: 'ts' | 'js' = 'js',
+): SyntaxErrorLocation | undefined {
+  let failure = error;
+  if (source !== undefined && !hasEsbuildErrors(failure)) {
+    try {
+      esbuildTransform()(source, { loader, target: 'es2022' });
+      return undefined;
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (!hasEsbuildErrors(failure)) return undefined;
+  const first = failure.errors[0];
+  if (first?.location == null) return undefined;
+  return { line: first.location.line, column: first.location.column + 1, text: first.text };
+}
+
+function hasEsbuildErrors(
+  e: unknown,
+): e is { errors: { text: string; location?: { line: number; column: number } | null }[] } {
+  return typeof e === 'object' && e !== null && Array.isArray((e as { errors?: unknown }).errors);
 }
