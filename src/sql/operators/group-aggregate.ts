@@ -5,8 +5,9 @@ import type { KeyedProcessFunction } from '../../functions/functions.js';
 import { valueState } from '../../state/descriptors.js';
 import type { ValueState } from '../../state/state.js';
 import { type ChangelogMode, COLUMN_OFFSET, isAccumulate, type Row, RowKind } from '../runtime/row.js';
-import type { AggregateCall, SqlOperatorOptions } from './common.js';
-import { encodeColumns, rowKeySelector, ttlOptions, valueListsEqual } from './row-keys.js';
+import { type AggregateCall, type SqlOperatorOptions, ttlOptions } from './common.js';
+import { sqlKeySelector } from './sql-key.js';
+import { encodeColumns, valueListsEqual } from './value-encoding.js';
 
 /**
  * An unwindowed GROUP BY aggregate over a changelog: keyed by `groupIndices`, one accumulator per aggregate call
@@ -37,7 +38,7 @@ export function groupAggregate(
   }
   const spec = new AggregateSpec(groupIndices, calls, ttlOptions(options));
   const out = input
-    .keyBy(rowKeySelector(groupIndices))
+    .keyBy(sqlKeySelector(groupIndices))
     .process(new GroupAggregateFunction(spec), options.name)
     .name(options.name)
     .uid(options.uid);
