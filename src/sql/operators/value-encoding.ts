@@ -43,14 +43,7 @@ export function encodeRow(row: Row): string {
   return s;
 }
 
-/** The encoding of the values at columns `indices` of a row (DISTINCT arguments). */
-export function encodeColumns(row: Row, indices: readonly number[]): string {
-  let s = '';
-  for (const i of indices) s += `${encodeValue(row[i + COLUMN_OFFSET])},`;
-  return s;
-}
-
-/** The encoding of a list of values, equal to {@link encodeColumns} of a row holding them. */
+/** The encoding of a list of values (DISTINCT arguments): equal for lists of equal values. */
 export function encodeValues(values: readonly unknown[]): string {
   let s = '';
   for (const v of values) s += `${encodeValue(v)},`;
