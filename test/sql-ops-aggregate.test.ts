@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { StreamExecutionEnvironment } from '../src/api/environment.js';
 import { groupAggregate } from '../src/sql/operators/group-aggregate.js';
 import { materializeChangelog } from '../src/sql/operators/materialize.js';
-import { encodeValue } from '../src/sql/operators/row-keys.js';
+import { encodeValue } from '../src/sql/operators/value-encoding.js';
 import { type Row, RowKind } from '../src/sql/runtime/row.js';
 import { OperatorTestHarness } from '../src/testing/index.js';
 import {

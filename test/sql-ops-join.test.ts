@@ -5,7 +5,7 @@ import { StreamExecutionEnvironment } from '../src/api/environment.js';
 import { normalizeKey } from '../src/core/key.js';
 import { materializeChangelog } from '../src/sql/operators/materialize.js';
 import { type JoinType, regularJoin } from '../src/sql/operators/regular-join.js';
-import { keyOfValue } from '../src/sql/operators/row-keys.js';
+import { sqlKeyValue } from '../src/sql/operators/sql-key.js';
 import { type Row, RowKind } from '../src/sql/runtime/row.js';
 import { OperatorTestHarness } from '../src/testing/index.js';
 import { applyChangelog, changelogArb, MODES, type RunOptions, sortRows } from './fixtures/sql-ops-support.js';
@@ -169,9 +169,9 @@ describe('regularJoin', () => {
       [null, 1],
       new Uint8Array([1]),
     ];
-    const keys = values.map((v) => normalizeKey(keyOfValue(v)));
+    const keys = values.map((v) => normalizeKey(sqlKeyValue(v)));
     assert.equal(new Set(keys).size, values.length);
-    assert.equal(normalizeKey(keyOfValue([1, 'a'])), normalizeKey(keyOfValue([1, 'a'])));
-    assert.equal(normalizeKey(keyOfValue(-0)), normalizeKey(keyOfValue(0)));
+    assert.equal(normalizeKey(sqlKeyValue([1, 'a'])), normalizeKey(sqlKeyValue([1, 'a'])));
+    assert.equal(normalizeKey(sqlKeyValue(-0)), normalizeKey(sqlKeyValue(0)));
   });
 });

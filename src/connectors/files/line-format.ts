@@ -46,8 +46,11 @@ export interface LineFormat<T> {
   forFile(resume: FormatResumeState | undefined): LineParser<T>;
 }
 
-/** Base for formats whose records never span lines. */
-abstract class SingleLineParser<T> implements LineParser<T> {
+/**
+ * Base for parsers whose records never span lines: they never return {@link INCOMPLETE}, so there is nothing to
+ * abandon or report at the end of a file, and no state to resume from.
+ */
+export abstract class SingleLineParser<T> implements LineParser<T> {
   abstract parseLine(line: string): LineOutcome<T>;
   endOfFile(): BadLine {
     // Unreachable: parseLine never returns INCOMPLETE.

@@ -1,8 +1,8 @@
 import type { Sink, SinkWriter, SinkWriterContext } from '../../core/sink.js';
 import { ROW_KIND_SHORT, type Row } from '../runtime/row.js';
+import { formatValue } from '../types/format-value.js';
 import type { RowField } from '../types/sql-type.js';
 import { ConnectorOptions } from './connector-options.js';
-import { formatValue } from './formats/value-text.js';
 import { addSink } from './sink-node.js';
 import type { SinkRequest, TableConnector } from './table-connector.js';
 
@@ -14,7 +14,7 @@ export function rowText(fields: readonly RowField[]): (row: Row) => string {
       if (i > 0) text += ', ';
       const field = fields[i]!;
       const v = row[i + 1];
-      text += field.type.kind === 'BOOLEAN' && v !== null ? String(v) : formatValue(v, field.type, 'null');
+      text += field.type.kind === 'BOOLEAN' && v !== null ? String(v) : formatValue(v, field.type, 'null', true);
     }
     return `${text}]`;
   };

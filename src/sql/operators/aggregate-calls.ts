@@ -1,21 +1,16 @@
 import { COLUMN_OFFSET, type Row } from '../runtime/row.js';
 import type { AggregateCall } from './common.js';
-import { sqlKeyValue } from './sql-key.js';
+import { encodeValues } from './value-encoding.js';
 
-/** The accumulator of a DISTINCT call: how often each distinct argument list was seen, and the inner accumulator. */
+/**
+ * The accumulator of a DISTINCT call: how often each distinct argument list was seen (by its encoding), the inner
+ * accumulator, and — only when accumulators may be merged — the argument lists themselves, which a merge feeds to
+ * the inner accumulator. Entries are replaced, never changed in place.
+ */
 interface DistinctAccumulator {
-  /** Distinct argument lists by their key: [arguments, count]. Entries are replaced, never changed in place. */
-  seen: Map<string, [readonly unknown[], number]>;
+  seen: Map<string, number>;
+  args?: Map<string, readonly unknown[]>;
   acc: unknown;
-}
-
-function distinctKey(args: readonly unknown[]): string {
-  const k = args.length === 1 ? sqlKeyValue(args[0]) : args.map(sqlKeyValue);
-  return typeof k === 'string' ? `s${k}` : typeof k === 'bigint' ? `n${k}` : JSON.stringify(k, bigints);
-}
-
-function bigints(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? `${v}n` : v;
 }
 
 /**
@@ -24,6 +19,7 @@ function bigints(_k: string, v: unknown): unknown {
  * distinct argument list once; a per-value count makes retraction and merging exact).
  * Accumulator arrays are plain data (arrays, objects, Maps) that survive checkpoints. `merge` never changes its
  * second argument nor shares mutable parts with it, as window slices and sessions require.
+ * Used by every SQL aggregation: GROUP BY, window aggregates and OVER.
  */
 export class AggregateCalls {
   private readonly argSlots: readonly (readonly number[])[];
@@ -35,11 +31,13 @@ export class AggregateCalls {
 
   /**
    * `base` reserves that many leading slots of every accumulator array for the caller (e.g. the group's key values);
-   * call i's accumulator is at `base + i`.
+   * call i's accumulator is at `base + i`. `merging`: {@link merge} will be called, so DISTINCT accumulators keep
+   * their argument lists (otherwise only counts, which is all adding and retracting need).
    */
   constructor(
     readonly calls: readonly AggregateCall[],
     private readonly base = 0,
+    private readonly merging = false,
   ) {
     this.argSlots = calls.map((c) => c.argIndices.map((i) => i + COLUMN_OFFSET));
     this.filterSlots = calls.map((c) => (c.filterIndex === undefined ? -1 : c.filterIndex + COLUMN_OFFSET));
@@ -52,7 +50,13 @@ export class AggregateCalls {
     const accs = new Array<unknown>(this.base).fill(undefined);
     for (const c of this.calls) {
       const acc = c.function.createAccumulator();
-      accs.push(c.distinct ? ({ seen: new Map(), acc } satisfies DistinctAccumulator) : acc);
+      if (!c.distinct) accs.push(acc);
+      else
+        accs.push(
+          (this.merging
+            ? { seen: new Map(), args: new Map(), acc }
+            : { seen: new Map(), acc }) satisfies DistinctAccumulator,
+        );
     }
     return accs;
   }
@@ -79,15 +83,21 @@ export class AggregateCalls {
         continue;
       }
       const d = accs[a] as DistinctAccumulator;
-      const k = distinctKey(args);
-      const e = d.seen.get(k);
-      if (e === undefined) d.acc = c.function.accumulate(d.acc, args);
-      d.seen.set(k, [args, (e?.[1] ?? 0) + 1]);
+      const k = encodeValues(args);
+      const n = d.seen.get(k) ?? 0;
+      if (n === 0) {
+        d.acc = c.function.accumulate(d.acc, args);
+        d.args?.set(k, args);
+      }
+      d.seen.set(k, n + 1);
     }
     return accs;
   }
 
-  /** Removes one row from every call (only when {@link retractable}); returns `accs`. */
+  /**
+   * Removes one row from every call; returns `accs`. A DISTINCT argument list never added is ignored. Throws,
+   * naming the function, when a call that the row counts for cannot retract (see {@link retractable}).
+   */
   retract(accs: unknown[], row: Row): unknown[] {
     const calls = this.calls;
     for (let i = 0; i < calls.length; i++) {
@@ -96,23 +106,24 @@ export class AggregateCalls {
       const c = calls[i]!;
       const a = this.base + i;
       if (!c.distinct) {
-        accs[a] = c.function.retract!(accs[a], args);
+        accs[a] = retractCall(c, accs[a], args);
         continue;
       }
       const d = accs[a] as DistinctAccumulator;
-      const k = distinctKey(args);
-      const e = d.seen.get(k);
-      if (e === undefined) continue;
-      if (e[1] > 1) d.seen.set(k, [e[0], e[1] - 1]);
+      const k = encodeValues(args);
+      const n = d.seen.get(k) ?? 0;
+      if (n === 0) continue;
+      if (n > 1) d.seen.set(k, n - 1);
       else {
         d.seen.delete(k);
-        d.acc = c.function.retract!(d.acc, args);
+        d.args?.delete(k);
+        d.acc = retractCall(c, d.acc, args);
       }
     }
     return accs;
   }
 
-  /** Folds `other` into `accs` (only when {@link mergeable}); returns `accs`. */
+  /** Folds `other` into `accs` (only when {@link mergeable} and built `merging`); returns `accs`. */
   merge(accs: unknown[], other: readonly unknown[]): unknown[] {
     const calls = this.calls;
     for (let i = 0; i < calls.length; i++) {
@@ -123,10 +134,15 @@ export class AggregateCalls {
         continue;
       }
       const d = accs[a] as DistinctAccumulator;
-      for (const [k, [args, n]] of (other[a] as DistinctAccumulator).seen) {
-        const e = d.seen.get(k);
-        if (e === undefined) d.acc = c.function.accumulate(d.acc, args);
-        d.seen.set(k, [args, (e?.[1] ?? 0) + n]);
+      const o = other[a] as DistinctAccumulator;
+      for (const [k, n] of o.seen) {
+        const m = d.seen.get(k) ?? 0;
+        if (m === 0) {
+          const args = o.args!.get(k)!;
+          d.acc = c.function.accumulate(d.acc, args);
+          d.args!.set(k, args);
+        }
+        d.seen.set(k, m + n);
       }
     }
     return accs;
@@ -143,4 +159,13 @@ export class AggregateCalls {
     }
     return out;
   }
+}
+
+/** The call's retract, or an error naming the function when it has none (the planner refuses that case first). */
+function retractCall(c: AggregateCall, acc: unknown, args: readonly unknown[]): unknown {
+  const f = c.function;
+  if (f.retract === undefined) {
+    throw new Error(`aggregate function ${f.name} cannot retract, but its input is an updating changelog`);
+  }
+  return f.retract(acc, args);
 }

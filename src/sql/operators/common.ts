@@ -1,3 +1,4 @@
+import type { StateTtlConfig } from '../../state/descriptors.js';
 import type { AggregateCall } from '../functions/function-catalog.js';
 
 /**
@@ -12,6 +13,13 @@ export interface SqlOperatorOptions {
   readonly stateTtlMs?: number;
   /** Parallelism of the operator; absent = the job default. */
   readonly parallelism?: number;
+}
+
+/** The state TTL of 'table.exec.state.ttl' as descriptor options (none when 0 or absent). */
+export function ttlOptions(options: SqlOperatorOptions): { ttl?: StateTtlConfig } {
+  const ms = options.stateTtlMs;
+  if (ms === undefined || ms <= 0) return {};
+  return { ttl: { ttlMs: ms, updateType: 'onCreateAndWrite', visibility: 'neverReturnExpired' } };
 }
 
 /** Sort key of a Top-N / OVER / ROW_NUMBER: input column, direction, nulls placement (Flink: NULLS FIRST for ASC). */

@@ -3,8 +3,8 @@ import type { Collector, Counter, KeyedContext, OnTimerContext, RuntimeContext }
 import type { KeyedProcessFunction } from '../../functions/functions.js';
 import { valueState } from '../../state/descriptors.js';
 import type { ValueState } from '../../state/state.js';
-import { COLUMN_OFFSET, ROW_KIND_SHORT, type Row, RowKind } from '../runtime/row.js';
-import { type ttlOptions, withKind } from './row-keys.js';
+import { COLUMN_OFFSET, ROW_KIND_SHORT, type Row, RowKind, withKind } from '../runtime/row.js';
+import type { ttlOptions } from './common.js';
 
 /** The plan of a deduplication, shared by the parallel copies of its function (a class instance is not copied). */
 export class DeduplicateSpec {

@@ -5,8 +5,10 @@ import type { KeyedProcessFunction } from '../../functions/functions.js';
 import { valueState } from '../../state/descriptors.js';
 import type { ValueState } from '../../state/state.js';
 import { type ChangelogMode, COLUMN_OFFSET, isAccumulate, type Row, RowKind } from '../runtime/row.js';
-import type { AggregateCall, SqlOperatorOptions } from './common.js';
-import { encodeColumns, rowKeySelector, ttlOptions, valueListsEqual } from './row-keys.js';
+import { AggregateCalls } from './aggregate-calls.js';
+import { type AggregateCall, type SqlOperatorOptions, ttlOptions } from './common.js';
+import { sqlKeySelector } from './sql-key.js';
+import { valueListsEqual } from './value-encoding.js';
 
 /**
  * An unwindowed GROUP BY aggregate over a changelog: keyed by `groupIndices`, one accumulator per aggregate call
@@ -37,7 +39,7 @@ export function groupAggregate(
   }
   const spec = new AggregateSpec(groupIndices, calls, ttlOptions(options));
   const out = input
-    .keyBy(rowKeySelector(groupIndices))
+    .keyBy(sqlKeySelector(groupIndices))
     .process(new GroupAggregateFunction(spec), options.name)
     .name(options.name)
     .uid(options.uid);
@@ -45,11 +47,10 @@ export function groupAggregate(
   return options.parallelism === undefined ? out : out.setParallelism(options.parallelism);
 }
 
-/** The state of one group: its live row count, one accumulator per call, per DISTINCT call its value counts. */
+/** The state of one group: its live row count and its accumulator array (see {@link AggregateCalls}). */
 export interface GroupState {
   count: number;
   accs: unknown[];
-  distinct: (Map<string, number> | null)[];
 }
 
 /**
@@ -57,61 +58,36 @@ export interface GroupState {
  * of the function (see clone-function.ts), plain data would be copied and may hold functions.
  */
 export class AggregateSpec {
+  readonly aggregates: AggregateCalls;
+
   constructor(
     readonly groupIndices: readonly number[],
     readonly calls: readonly AggregateCall[],
     readonly ttl: ReturnType<typeof ttlOptions>,
-  ) {}
+  ) {
+    this.aggregates = new AggregateCalls(calls);
+  }
 
   newState(): GroupState {
-    return {
-      count: 0,
-      accs: this.calls.map((c) => c.function.createAccumulator()),
-      distinct: this.calls.map((c) => (c.distinct ? new Map<string, number>() : null)),
-    };
+    return { count: 0, accs: this.aggregates.create() };
   }
 
   /** The calls' current results. */
   values(state: GroupState): unknown[] {
-    const { calls } = this;
-    const out = new Array<unknown>(calls.length);
-    for (let i = 0; i < calls.length; i++) {
-      const v = calls[i]!.function.getValue(state.accs[i]);
+    const out = this.aggregates.values(state.accs);
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
       // A result that is an object (ARRAY, MAP, ROW) may be the accumulator's own: copy it so that the row emitted
       // and the "previous values" kept for the comparison do not change with the accumulator.
-      out[i] = v !== null && typeof v === 'object' ? structuredClone(v) : v;
+      if (v !== null && typeof v === 'object') out[i] = structuredClone(v);
     }
     return out;
   }
 
   /** Folds one row into (accumulate) or out of (retract) the group's accumulators. Mutates `state`. */
   apply(state: GroupState, row: Row, accumulate: boolean): void {
-    const { calls } = this;
-    for (let i = 0; i < calls.length; i++) {
-      const call = calls[i]!;
-      if (call.filterIndex !== undefined && row[call.filterIndex + COLUMN_OFFSET] !== true) continue;
-      const distinct = state.distinct[i];
-      if (distinct !== null && distinct !== undefined) {
-        const k = encodeColumns(row, call.argIndices);
-        const n = distinct.get(k) ?? 0;
-        if (accumulate) {
-          distinct.set(k, n + 1);
-          if (n > 0) continue;
-        } else {
-          if (n === 0) continue;
-          if (n > 1) {
-            distinct.set(k, n - 1);
-            continue;
-          }
-          distinct.delete(k);
-        }
-      }
-      const args = call.argIndices.map((j) => row[j + COLUMN_OFFSET]);
-      const fn = call.function;
-      if (accumulate) state.accs[i] = fn.accumulate(state.accs[i], args);
-      else if (fn.retract !== undefined) state.accs[i] = fn.retract(state.accs[i], args);
-      else throw new Error(`aggregate function ${fn.name} cannot retract, but its input is an updating changelog`);
-    }
+    if (accumulate) this.aggregates.add(state.accs, row);
+    else this.aggregates.retract(state.accs, row);
     state.count += accumulate ? 1 : -1;
   }
 

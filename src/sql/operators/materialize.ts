@@ -4,9 +4,10 @@ import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '..
 import type { KeyedProcessFunction } from '../../functions/functions.js';
 import { valueState } from '../../state/descriptors.js';
 import type { ValueState } from '../../state/state.js';
-import { type ChangelogMode, isAccumulate, type Row, RowKind } from '../runtime/row.js';
+import { type ChangelogMode, isAccumulate, type Row, RowKind, withKind } from '../runtime/row.js';
 import type { SqlOperatorOptions } from './common.js';
-import { encodeRow, keyOfValue, rowKeySelector, withKind } from './row-keys.js';
+import { sqlKeySelector } from './sql-key.js';
+import { encodeRow } from './value-encoding.js';
 
 /**
  * Batch mode's final result of an updating query: applies the changelog (by `keyIndices` when the sink has a
@@ -27,7 +28,7 @@ export function materializeChangelog(
   options: SqlOperatorOptions,
 ): DataStream<Row> {
   const byKey = keyIndices !== undefined && keyIndices.length > 0;
-  const keyOf = byKey ? rowKeySelector(keyIndices) : (row: Row) => keyOfValue(encodeRow(row.slice(0, 1 + width)));
+  const keyOf = byKey ? sqlKeySelector(keyIndices) : (row: Row) => encodeRow(row.slice(0, 1 + width));
   const out = input
     .keyBy(keyOf)
     .process(new MaterializeFunction(new MaterializeSpec(byKey, inputMode, width)), options.name)

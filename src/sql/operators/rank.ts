@@ -1,8 +1,8 @@
 import type { DataStream } from '../../api/data-stream.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
-import type { SortKey, SqlOperatorOptions } from './common.js';
+import { type SortKey, type SqlOperatorOptions, ttlOptions } from './common.js';
 import { DeduplicateFunction, DeduplicateSpec, RowtimeKeepFirstFunction } from './deduplicate-functions.js';
-import { rowKeySelector, ttlOptions } from './row-keys.js';
+import { sqlKeySelector } from './sql-key.js';
 import { TopNFunction, TopNSpec } from './top-n-function.js';
 
 /** ROW_NUMBER, RANK or DENSE_RANK over a partition, with rank bounds [rankStart, rankEnd] (1-based, inclusive). */
@@ -41,7 +41,7 @@ export function rank(
   }
   const topN = new TopNSpec(spec, inputMode === 'insert-only', ttlOptions(options));
   const out = input
-    .keyBy(rowKeySelector(spec.partitionIndices))
+    .keyBy(sqlKeySelector(spec.partitionIndices))
     .process(new TopNFunction(topN), options.name)
     .name(options.name)
     .uid(options.uid);
@@ -73,7 +73,7 @@ export function deduplicate(
   const spec = new DeduplicateSpec(options.name, timeIndex, keepLast, rowtime, outputRankNumber, ttlOptions(options));
   const fn = rowtime && !keepLast ? new RowtimeKeepFirstFunction(spec) : new DeduplicateFunction(spec);
   const out = input
-    .keyBy(rowKeySelector(partitionIndices))
+    .keyBy(sqlKeySelector(partitionIndices))
     .process(fn, options.name)
     .name(options.name)
     .uid(options.uid);

@@ -4,9 +4,10 @@ import type { Collector, KeyedContext, RuntimeContext } from '../../functions/co
 import type { KeyedCoProcessFunction } from '../../functions/functions.js';
 import { listState, mapState } from '../../state/descriptors.js';
 import type { ListState, MapState } from '../../state/state.js';
-import { type ChangelogMode, isAccumulate, type Row, RowKind } from '../runtime/row.js';
-import type { SqlOperatorOptions } from './common.js';
-import { encodeRow, hasNullIn, rowKeySelector, ttlOptions, withKind } from './row-keys.js';
+import { type ChangelogMode, isAccumulate, type Row, RowKind, withKind } from '../runtime/row.js';
+import { type SqlOperatorOptions, ttlOptions } from './common.js';
+import { hasNullKey, sqlKeySelector } from './sql-key.js';
+import { encodeRow } from './value-encoding.js';
 
 export type JoinType = 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'SEMI' | 'ANTI';
 
@@ -57,8 +58,8 @@ export function regularJoin(
   spec.leftAppendOnly = leftMode === 'insert-only' && !spec.leftOuter && !spec.semiAnti;
   spec.rightAppendOnly = rightMode === 'insert-only' && !spec.rightOuter;
   const out = left
-    .keyBy(rowKeySelector(leftKeys))
-    .connect(right.keyBy(rowKeySelector(rightKeys)))
+    .keyBy(sqlKeySelector(leftKeys))
+    .connect(right.keyBy(sqlKeySelector(rightKeys)))
     .process(new RegularJoinFunction(spec), options.name)
     .name(options.name)
     .uid(options.uid);
@@ -137,7 +138,7 @@ class RegularJoinFunction implements KeyedCoProcessFunction<Key, Row, Row, Row> 
     const spec = this.spec;
     const accumulate = isAccumulate(row[0] as number);
     const kind = accumulate ? RowKind.INSERT : RowKind.DELETE;
-    if (hasNullIn(row, spec.leftKeys)) {
+    if (hasNullKey(row, spec.leftKeys)) {
       if (spec.leftOuter) out.collect(spec.leftPadded(kind, row));
       else if (spec.type === 'ANTI') out.collect(spec.leftOnly(kind, row));
       return;
@@ -149,7 +150,7 @@ class RegularJoinFunction implements KeyedCoProcessFunction<Key, Row, Row, Row> 
   processElement2(row: Row, _ctx: KeyedContext<Key>, out: Collector<Row>): void {
     const spec = this.spec;
     const accumulate = isAccumulate(row[0] as number);
-    if (hasNullIn(row, spec.rightKeys)) {
+    if (hasNullKey(row, spec.rightKeys)) {
       if (spec.rightOuter) out.collect(spec.rightPadded(accumulate ? RowKind.INSERT : RowKind.DELETE, row));
       return;
     }

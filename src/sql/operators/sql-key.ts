@@ -1,32 +1,36 @@
 import type { Key } from '../../core/key.js';
 import { COLUMN_OFFSET, type Row } from '../runtime/row.js';
+import { encodeValue } from './value-encoding.js';
+
+/** The key of SQL NULL: the one-character string NUL (no other value's key is that string). */
+const NULL_KEY = '\u0000';
 
 /**
- * The engine's {@link Key} for a SQL column value. Keys accept strings, numbers, booleans, bigints and arrays, but
- * not `null`, bytes or maps, so those get tagged strings starting with NUL; a real string starting with NUL gets one
- * more NUL, so no value's key can equal another's. SQL NULL maps to the one-character string "\0": for grouping
- * and windowing, NULLs form one group, as in SQL's GROUP BY.
+ * The engine's {@link Key} for a SQL column value; every SQL operator keys its input through this function, so
+ * equal SQL values land in one key group everywhere. Numbers, booleans, bigints and strings stay themselves (no
+ * allocation on the hot path; -0 becomes 0, one SQL value); a string starting with NUL gets one more NUL; NULL
+ * becomes {@link NULL_KEY} (NULLs form one group, as in SQL's GROUP BY); any other value (ROW, ARRAY, MAP, bytes)
+ * becomes NUL followed by its {@link encodeValue} encoding, which never starts with NUL. So the mapping is
+ * injective, and a composite key of such values stays a flat array of primitives.
  */
 export function sqlKeyValue(v: unknown): Key {
   switch (typeof v) {
     case 'number':
+      return v === 0 ? 0 : v;
     case 'boolean':
     case 'bigint':
       return v;
     case 'string':
       return v.charCodeAt(0) === 0 ? `\u0000${v}` : v;
     default:
-      if (v === null || v === undefined) return '\u0000';
-      if (Array.isArray(v)) return v.map(sqlKeyValue);
-      if (v instanceof Uint8Array) return `\u0000b${Buffer.from(v).toString('hex')}`;
-      if (v instanceof Map) return ['\u0000m', ...[...v].map(([k, x]) => [sqlKeyValue(k), sqlKeyValue(x)])];
-      throw new TypeError(`a SQL key column holds a value of unsupported type: ${String(v)}`);
+      return v === null || v === undefined ? NULL_KEY : `\u0000${encodeValue(v)}`;
   }
 }
 
 /**
  * A key selector over columns `indices` (0-based, as the planner counts) of a {@link Row}: the column's key value
- * for one column, an array of them for several, and the constant 0 for none (one group).
+ * for one column, an array of them for several, and the constant 0 for none (one group: global aggregates, joins
+ * without equi-keys).
  */
 export function sqlKeySelector(indices: readonly number[]): (row: Row) => Key {
   if (indices.length === 0) return () => 0;

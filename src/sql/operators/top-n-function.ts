@@ -3,9 +3,11 @@ import type { Collector, KeyedContext, RuntimeContext } from '../../functions/co
 import type { KeyedProcessFunction } from '../../functions/functions.js';
 import { valueState } from '../../state/descriptors.js';
 import type { ValueState } from '../../state/state.js';
-import { isAccumulate, type Row, RowKind } from '../runtime/row.js';
+import { isAccumulate, type Row, RowKind, withKind } from '../runtime/row.js';
+import type { ttlOptions } from './common.js';
 import type { RankSpec } from './rank.js';
-import { encodeRow, rowComparator, type ttlOptions, withKind } from './row-keys.js';
+import { rowComparator } from './row-order.js';
+import { encodeRow } from './value-encoding.js';
 
 const noop = () => {};
 

@@ -41,7 +41,7 @@ export function windowAggregate(
   eventTime: boolean,
   options: SqlOperatorOptions,
 ): DataStream<Row> {
-  const aggregates = new AggregateCalls(calls, 1);
+  const aggregates = new AggregateCalls(calls, 1, true);
   if (window.type === 'SESSION' && !aggregates.mergeable) {
     const names = calls.filter((c) => !c.function.mergeable).map((c) => c.function.name);
     throw new Error(

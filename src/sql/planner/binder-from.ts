@@ -10,7 +10,7 @@ import type { ExprBinder, Fail } from './binder-expr.js';
 import { Scope, type ScopeField } from './binder-scope.js';
 import { tableSchema } from './catalog-table.js';
 import { joinSchema, type LogicalNode, stripTimeAttribute } from './logical-nodes.js';
-import { makeCalc } from './node-builders.js';
+import { makeCalc, makeJoin } from './node-builders.js';
 
 /** A bound FROM item: its plan and the columns it makes visible. */
 export interface BoundRelation {
@@ -131,31 +131,16 @@ function bindJoin(ref: TableRef & { kind: 'join' }, r: RelationResolver): BoundR
       return r.fail('Event-time temporal join needs a rowtime attribute on the versioned table', ref.right.span);
     const schema = joinSchema(left.node.schema, right.node.schema, joinType, false);
     const keepLeft = { fields: [...left.node.schema.fields, ...schema.fields.slice(width)] };
-    const node: LogicalNode = {
-      kind: 'join',
-      left: left.node,
-      right: right.node,
-      joinType,
-      condition,
-      leftKeys: [],
-      rightKeys: [],
-      strategy: { kind: 'temporal', probeTime: probe.index, versionTime, eventTime: attr === 'rowtime' },
-      schema: keepLeft,
-    };
+    const node = makeJoin(left.node, right.node, joinType, condition, keepLeft, {
+      kind: 'temporal',
+      probeTime: probe.index,
+      versionTime,
+      eventTime: attr === 'rowtime',
+    });
     return { node, fields: withTypes(fields, node.schema.fields) };
   }
   const schema = joinSchema(left.node.schema, right.node.schema, joinType, false);
-  const node: LogicalNode = {
-    kind: 'join',
-    left: left.node,
-    right: right.node,
-    joinType,
-    condition,
-    leftKeys: [],
-    rightKeys: [],
-    strategy: { kind: 'regular' },
-    schema,
-  };
+  const node = makeJoin(left.node, right.node, joinType, condition, schema);
   return { node, fields: withTypes(fields, schema.fields) };
 }
 

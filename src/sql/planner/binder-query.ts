@@ -21,7 +21,7 @@ import { containsAggregate, placeholderIndex } from './binder-walk.js';
 import { Catalog, type CatalogView } from './catalog.js';
 import { tableSchema } from './catalog-table.js';
 import { type LogicalNode, type OverCall, type OverNode, stripFields, stripTimeAttribute } from './logical-nodes.js';
-import { makeCalc, makeFilter } from './node-builders.js';
+import { makeCalc, makeFilter, makeJoin } from './node-builders.js';
 import { and, digest, mapRex } from './rex-utils.js';
 import { singleValue } from './single-value.js';
 import { commonType } from './types.js';
@@ -324,16 +324,9 @@ export class QueryBinder implements RelationResolver {
       const width = node.schema.fields.length;
       const f = sub.node.schema.fields[0]!;
       const single = this.singleRow(sub.node, e.span);
-      node = {
-        kind: 'join',
-        left: node,
-        right: single,
-        joinType: 'LEFT',
-        leftKeys: [],
-        rightKeys: [],
-        strategy: { kind: 'regular' },
-        schema: { fields: [...node.schema.fields, { name: f.name, type: { ...f.type, nullable: true } as SqlType }] },
-      };
+      node = makeJoin(node, single, 'LEFT', undefined, {
+        fields: [...node.schema.fields, { name: f.name, type: { ...f.type, nullable: true } as SqlType }],
+      });
       return { kind: 'input', index: width, type: { ...f.type, nullable: true } as SqlType };
     };
     if (select.where !== undefined) {

@@ -3,7 +3,7 @@ import type { Rex } from '../plan/rex.js';
 import type { QueryBinder } from './binder-query.js';
 import type { Scope } from './binder-scope.js';
 import type { LogicalNode } from './logical-nodes.js';
-import { makeCalc } from './node-builders.js';
+import { makeCalc, makeJoin } from './node-builders.js';
 import { and, conjuncts, mapRex, substitute } from './rex-utils.js';
 
 /** IN / EXISTS (uncorrelated) as a SEMI or ANTI join of the block's relation with the subquery. */
@@ -36,17 +36,9 @@ export function bindSemiJoin(
     const y: Rex = { kind: 'input', index: w + valueIndex, type: right.schema.fields[valueIndex]!.type };
     conditions.unshift(qb.binder.binary('=', x, y, e.span));
   }
-  const join: LogicalNode = {
-    kind: 'join',
-    left,
-    right,
-    joinType: anti ? 'ANTI' : 'SEMI',
-    condition: and(conditions),
-    leftKeys: [],
-    rightKeys: [],
-    strategy: { kind: 'regular' },
-    schema: { fields: left.schema.fields.map((f) => ({ name: f.name, type: f.type })) },
-  };
+  const join = makeJoin(left, right, anti ? 'ANTI' : 'SEMI', and(conditions), {
+    fields: left.schema.fields.map((f) => ({ name: f.name, type: f.type })),
+  });
   if (left === node) return join;
   const keep: Rex[] = node.schema.fields.map((f, i) => ({ kind: 'input', index: i, type: f.type }));
   return makeCalc(

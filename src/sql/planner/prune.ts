@@ -1,5 +1,5 @@
 import type { Rex } from '../plan/rex.js';
-import type { JoinNode, JoinStrategy, LogicalNode } from './logical-nodes.js';
+import type { AggSpec, JoinNode, JoinStrategy, LogicalNode } from './logical-nodes.js';
 import { makeCalc } from './node-builders.js';
 import { inputRefs, remap } from './rex-utils.js';
 
@@ -19,6 +19,16 @@ function refsOf(rexes: readonly (Rex | undefined)[]): Set<number> {
   const s = new Set<number>();
   for (const r of rexes) if (r !== undefined) inputRefs(r, s);
   return s;
+}
+
+/** The input columns aggregate calls read: their arguments and FILTER columns. */
+function callColumns(calls: readonly AggSpec[]): number[] {
+  return calls.flatMap((c) => (c.filter === undefined ? c.args : [...c.args, c.filter]));
+}
+
+/** The calls with their argument and FILTER columns moved as `m` says. */
+function remapCalls(calls: readonly AggSpec[], m: (index: number) => number): AggSpec[] {
+  return calls.map((c) => ({ ...c, args: c.args.map(m), filter: c.filter === undefined ? undefined : m(c.filter) }));
 }
 
 /**
@@ -59,10 +69,7 @@ export function prune(node: LogicalNode, used: readonly number[]): Pruned {
     case 'join':
       return pruneJoin(node, used);
     case 'aggregate': {
-      const need = sorted([
-        ...node.groupKeys,
-        ...node.calls.flatMap((c) => [...c.args, ...(c.filter === undefined ? [] : [c.filter])]),
-      ]);
+      const need = sorted([...node.groupKeys, ...callColumns(node.calls)]);
       const inner = prune(node.input, need);
       const m = inner.map;
       return {
@@ -70,21 +77,13 @@ export function prune(node: LogicalNode, used: readonly number[]): Pruned {
           ...node,
           input: inner.node,
           groupKeys: node.groupKeys.map(m),
-          calls: node.calls.map((c) => ({
-            ...c,
-            args: c.args.map(m),
-            filter: c.filter === undefined ? undefined : m(c.filter),
-          })),
+          calls: remapCalls(node.calls, m),
         },
         map: (i) => i,
       };
     }
     case 'windowAggregate': {
-      const need = sorted([
-        ...node.keys,
-        ...(node.timeIndex >= 0 ? [node.timeIndex] : []),
-        ...node.calls.flatMap((c) => [...c.args, ...(c.filter === undefined ? [] : [c.filter])]),
-      ]);
+      const need = sorted([...node.keys, ...(node.timeIndex >= 0 ? [node.timeIndex] : []), ...callColumns(node.calls)]);
       const inner = prune(node.input, need);
       const m = inner.map;
       return {
@@ -93,11 +92,7 @@ export function prune(node: LogicalNode, used: readonly number[]): Pruned {
           input: inner.node,
           keys: node.keys.map(m),
           timeIndex: node.timeIndex >= 0 ? m(node.timeIndex) : node.timeIndex,
-          calls: node.calls.map((c) => ({
-            ...c,
-            args: c.args.map(m),
-            filter: c.filter === undefined ? undefined : m(c.filter),
-          })),
+          calls: remapCalls(node.calls, m),
         },
         map: (i) => i,
       };

@@ -35,6 +35,13 @@ export function isAccumulate(kind: number): boolean {
   return kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER;
 }
 
+/** The columns of a row with kind `kind` in slot 0 (a new array; `row` is left as it is). */
+export function withKind(row: Row, kind: number): Row {
+  const copy = row.slice();
+  copy[0] = kind;
+  return copy;
+}
+
 /**
  * What kinds of rows a relation may contain, decided by the planner for every node:
  * - `insert-only`: only INSERT (append-only);

@@ -6,9 +6,10 @@ import { formatDate, formatTime, formatTimestamp } from './temporal.js';
  * BOOLEAN → TRUE/FALSE, DOUBLE as Java prints it (1.0, 1.0E10), DECIMAL with all its scale digits (1.50),
  * TIMESTAMP(p) 'yyyy-MM-dd HH:mm:ss' with p fraction digits, DATE 'yyyy-MM-dd', TIME 'HH:mm:ss', ROW '(a, b)',
  * ARRAY '[a, b]', MAP '{k=v}', BYTES decoded as UTF-8 (as Flink's CAST does).
- * A NULL (also nested) prints as `nullText` (default 'NULL').
+ * A NULL (also nested) prints as `nullText` (default 'NULL'). `printing` (the print connector, the SQL client's
+ * tables) differs from CAST only in BYTES, shown as the literal `x'0a1b'`, as Flink prints them.
  */
-export function formatValue(value: unknown, type: SqlType, nullText = 'NULL'): string {
+export function formatValue(value: unknown, type: SqlType, nullText = 'NULL', printing = false): string {
   if (value === null || value === undefined) return nullText;
   switch (type.kind) {
     case 'BOOLEAN':
@@ -29,7 +30,9 @@ export function formatValue(value: unknown, type: SqlType, nullText = 'NULL'): s
       return String(value);
     case 'BINARY':
     case 'VARBINARY':
-      return new TextDecoder().decode(value as Uint8Array);
+      return printing
+        ? `x'${Buffer.from(value as Uint8Array).toString('hex')}'`
+        : new TextDecoder().decode(value as Uint8Array);
     case 'DATE':
       return formatDate(value as number);
     case 'TIME':
@@ -42,13 +45,13 @@ export function formatValue(value: unknown, type: SqlType, nullText = 'NULL'): s
     case 'INTERVAL_YEAR_MONTH':
       return formatYearMonthInterval(value as number);
     case 'ROW':
-      return `(${(value as unknown[]).map((v, i) => formatValue(v, type.fields[i]?.type ?? ANY, nullText)).join(', ')})`;
+      return `(${(value as unknown[]).map((v, i) => formatValue(v, type.fields[i]?.type ?? ANY, nullText, printing)).join(', ')})`;
     case 'ARRAY':
-      return `[${(value as unknown[]).map((v) => formatValue(v, type.element, nullText)).join(', ')}]`;
+      return `[${(value as unknown[]).map((v) => formatValue(v, type.element, nullText, printing)).join(', ')}]`;
     case 'MAP':
-      return `{${[...(value as Map<unknown, unknown>)].map(([k, v]) => `${formatValue(k, type.key, nullText)}=${formatValue(v, type.value, nullText)}`).join(', ')}}`;
+      return `{${[...(value as Map<unknown, unknown>)].map(([k, v]) => `${formatValue(k, type.key, nullText, printing)}=${formatValue(v, type.value, nullText, printing)}`).join(', ')}}`;
     case 'MULTISET':
-      return `{${[...(value as Map<unknown, number>)].map(([k, n]) => `${formatValue(k, type.element, nullText)}=${n}`).join(', ')}}`;
+      return `{${[...(value as Map<unknown, number>)].map(([k, n]) => `${formatValue(k, type.element, nullText, printing)}=${n}`).join(', ')}}`;
     default:
       return formatAny(value, nullText);
   }

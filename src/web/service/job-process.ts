@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { RotatingFile } from './rotating-file.js';
 
 /** How a child process ended. */
@@ -80,4 +81,24 @@ export function failureReason(exit: ChildExit): string {
       ? `the job process was killed by ${exit.signal}`
       : `the job process exited with code ${exit.code}`)
   );
+}
+
+/**
+ * Ends the child a previous service process left running (killed with it gone), before the job runs again: it
+ * would hold the checkpoint directory's lock. Only a process whose command line names the job's directory is
+ * signalled, never a stranger that reused the pid.
+ */
+export async function endOrphan(pid: number | undefined, jobDir: string): Promise<void> {
+  if (pid === undefined) return;
+  const ours = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(jobDir.replace(/\/$/, ''));
+    } catch {
+      return false;
+    }
+  };
+  if (!ours()) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 150 && ours(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (ours()) process.kill(pid, 'SIGKILL');
 }

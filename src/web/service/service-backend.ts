@@ -7,8 +7,9 @@ import { Conflict, NotFound } from '../http-errors.js';
 import { BadRequest, type JobsBackend } from '../jobs-backend.js';
 import { AllowedPaths } from './allowed-paths.js';
 import { type ChildCapabilities, childArgv, probeCapabilities } from './child-command.js';
+import { getFromChild } from './child-http.js';
 import { exceptionsOf, type JobDocuments, overviewEntry, readJson, storedResource } from './job-documents.js';
-import { type ChildExit, failureReason, JobProcess } from './job-process.js';
+import { type ChildExit, endOrphan, failureReason, JobProcess } from './job-process.js';
 import { type JobMeta, JobStore, type SavepointRecord } from './job-store.js';
 import { readLogPage } from './log-pages.js';
 import { mergePrometheusTexts } from './prometheus-merge.js';
@@ -260,13 +261,7 @@ export class ServiceBackend implements JobsBackend {
     const texts = await Promise.all(
       [...this.runs.keys()].map(async (jid) => {
         const port = this.portOf(jid);
-        if (port === undefined) return '';
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
-          return r.ok ? await r.text() : '';
-        } catch {
-          return '';
-        }
+        return port === undefined ? '' : ((await getFromChild(port, '/metrics', {}, 'text')) ?? '');
       }),
     );
     const states = ['RUNNING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELED'];
@@ -461,16 +456,7 @@ export class ServiceBackend implements JobsBackend {
   /** GET `path` from the child's REST server; undefined when it has none or cannot answer (not listening yet). */
   private async proxy(jid: string, path: string, query: Readonly<Record<string, string>>): Promise<unknown> {
     const port = this.portOf(jid);
-    if (port === undefined) return undefined;
-    const qs = new URLSearchParams(query as Record<string, string>).toString();
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}${path}${qs === '' ? '' : `?${qs}`}`, {
-        signal: AbortSignal.timeout(5000),
-      });
-      return r.ok ? await r.json() : undefined;
-    } catch {
-      return undefined;
-    }
+    return port === undefined ? undefined : getFromChild(port, path, query, 'json');
   }
 }
 
@@ -481,24 +467,4 @@ function hasCheckpoint(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Ends the child a previous service process left running (killed with it gone), before the job runs again: it
- * would hold the checkpoint directory's lock. Only a process whose command line names the job's directory is
- * signalled, never a stranger that reused the pid.
- */
-async function endOrphan(pid: number | undefined, jobDir: string): Promise<void> {
-  if (pid === undefined) return;
-  const ours = () => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(jobDir.replace(/\/$/, ''));
-    } catch {
-      return false;
-    }
-  };
-  if (!ours()) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 150 && ours(); i++) await new Promise((r) => setTimeout(r, 100));
-  if (ours()) process.kill(pid, 'SIGKILL');
 }

@@ -6,6 +6,7 @@ import {
   type LineFormat,
   type LineOutcome,
   type LineParser,
+  SingleLineParser,
   SKIP,
 } from '../../../connectors/files/line-format.js';
 import { type Row, RowKind } from '../../runtime/row.js';
@@ -16,20 +17,6 @@ import { parseDate, parseTime, parseTimestamp } from './time-text.js';
 /** Several rows from one line (a debezium-json update: its -U and +U). */
 export class RowGroup {
   constructor(readonly rows: readonly Row[]) {}
-}
-
-/** Base of parsers whose records never span lines. */
-abstract class SingleLine<T> implements LineParser<T> {
-  abstract parseLine(line: string): LineOutcome<T>;
-  endOfFile(): BadLine {
-    return new BadLine('unexpected end of file');
-  }
-  abandon(): string {
-    return '';
-  }
-  resumeState(): undefined {
-    return undefined;
-  }
 }
 
 function reason(e: unknown): string {
@@ -44,7 +31,7 @@ function reason(e: unknown): string {
 export function jsonRowLineFormat(fields: readonly RowField[], options: JsonDecodeOptions): LineFormat<Row> {
   const decode = jsonRowDecoder(fields, options);
   const ignore = options.ignoreParseErrors;
-  const parser = new (class extends SingleLine<Row> {
+  const parser = new (class extends SingleLineParser<Row> {
     parseLine(line: string): LineOutcome<Row> {
       if (isBlank(line)) return SKIP;
       let value: unknown;
@@ -87,7 +74,7 @@ export function debeziumRowLineFormat(
       throw e;
     }
   };
-  const parser = new (class extends SingleLine<Row | RowGroup> {
+  const parser = new (class extends SingleLineParser<Row | RowGroup> {
     parseLine(line: string): LineOutcome<Row | RowGroup> {
       if (isBlank(line)) return SKIP;
       let value: Record<string, unknown>;

@@ -1,5 +1,5 @@
+import { formatValue } from '../../types/format-value.js';
 import { MAX_VARCHAR_LENGTH, type RowField, type SqlType } from '../../types/sql-type.js';
-import { formatValue } from './value-text.js';
 
 /** Widest column the tableau shows; longer values are cut and end with '...' (Flink's client does the same). */
 const MAX_WIDTH = 30;
@@ -64,7 +64,7 @@ export class Tableau {
 
   /** One row; `kind` is its short row kind (shown only in changelog form). */
   row(values: readonly unknown[], kind: string, offset = 1): string {
-    const cells = this.fields.map((f, i) => formatValue(values[offset + i], f.type, '<NULL>'));
+    const cells = this.fields.map((f, i) => formatValue(values[offset + i], f.type, '<NULL>', true));
     return this.line(this.changelog ? [kind, ...cells] : cells);
   }
 

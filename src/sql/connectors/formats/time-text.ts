@@ -3,45 +3,30 @@
  * representation of `types/sql-type.ts` (epoch milliseconds, days, milliseconds of the day), read as UTC wall time.
  */
 
-const MS_PER_DAY = 86_400_000;
-
-function pad(n: number, width: number): string {
-  const s = String(n);
-  return s.length >= width ? s : '0'.repeat(width - s.length) + s;
-}
+import {
+  formatDate as formatSqlDate,
+  formatTime as formatSqlTime,
+  formatTimestamp as formatSqlTimestamp,
+  MS_PER_DAY,
+} from '../../types/temporal.js';
 
 /** `yyyy-MM-dd` of days since 1970-01-01. */
-export function formatDate(days: number): string {
-  const d = new Date(days * MS_PER_DAY);
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
-}
+export const formatDate: (days: number) => string = formatSqlDate;
 
 /** `HH:mm:ss` (with `.SSS` cut to `precision` digits when precision > 0) of milliseconds of the day. */
 export function formatTime(ms: number, precision = 0): string {
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor(ms / 60_000) % 60;
-  const s = Math.floor(ms / 1000) % 60;
-  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${fraction(ms % 1000, precision)}`;
-}
-
-function fraction(millis: number, precision: number): string {
-  if (precision <= 0) return '';
-  const digits = pad(millis, 3);
-  return `.${precision <= 3 ? digits.slice(0, precision) : digits + '0'.repeat(precision - 3)}`;
+  return formatSqlTime(ms, precision);
 }
 
 /**
  * `yyyy-MM-dd HH:mm:ss.SSS` of epoch milliseconds (UTC wall time), the fraction written with exactly `precision`
- * digits (TIMESTAMP(3): `2020-01-01 10:00:00.000`); `separator` 'T' gives the ISO-8601 form.
+ * digits (TIMESTAMP(3): `2020-01-01 10:00:00.000`); `separator` 'T' gives the ISO-8601 form. The text of CAST to
+ * STRING (`types/temporal.ts`); a value that is no finite number is written as it is.
  */
 export function formatTimestamp(ms: number, precision = 3, separator = ' '): string {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return String(ms);
-  return (
-    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}${separator}` +
-    `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}` +
-    fraction(d.getUTCMilliseconds(), precision)
-  );
+  if (!Number.isFinite(ms)) return String(ms);
+  const text = formatSqlTimestamp(ms, precision);
+  return separator === ' ' ? text : text.replace(' ', separator);
 }
 
 const TIMESTAMP_RE =

@@ -4,8 +4,9 @@ import type { Collector, KeyedContext, RuntimeContext } from '../../../functions
 import type { KeyedProcessFunction } from '../../../functions/functions.js';
 import { valueState } from '../../../state/descriptors.js';
 import type { ValueState } from '../../../state/state.js';
-import { rowKeySelector, valueListsEqual, withKind } from '../../operators/row-keys.js';
-import { type Row, RowKind } from '../../runtime/row.js';
+import { sqlKeySelector } from '../../operators/sql-key.js';
+import { valueListsEqual } from '../../operators/value-encoding.js';
+import { type Row, RowKind, withKind } from '../../runtime/row.js';
 
 /**
  * Flink's ChangelogNormalize for an upsert source: turns an upsert changelog (each value an insert-or-update of its
@@ -22,7 +23,7 @@ export function normalizeUpserts(
   name: string,
   uid: string,
 ): DataStream<Row> {
-  return input.keyBy(rowKeySelector(keyIndices)).process(new ChangelogNormalizeFunction(), name).name(name).uid(uid);
+  return input.keyBy(sqlKeySelector(keyIndices)).process(new ChangelogNormalizeFunction(), name).name(name).uid(uid);
 }
 
 class ChangelogNormalizeFunction implements KeyedProcessFunction<Key, Row, Row> {
