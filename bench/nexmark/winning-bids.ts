@@ -32,20 +32,23 @@ export class WinningBids<B extends RankedBid> implements KeyedCoProcessFunction<
   private auction!: ValueState<Auction>;
   private best!: ValueState<B>;
   private early!: ListState<B>;
+  /** Set while bids wait in `early`: reading the list to ask whether it is empty would copy it for every bid. */
+  private waiting!: ValueState<boolean>;
 
   open(ctx: RuntimeContext): void {
     this.auction = ctx.getState(valueState<Auction>('auction'));
     this.best = ctx.getState(valueState<B>('best-bid'));
     this.early = ctx.getListState(listState<B>('early-bids'));
+    this.waiting = ctx.getState(valueState<boolean>('bids-waiting'));
   }
 
   processElement1(a: Auction, ctx: KeyedContext<number>, _out: Collector<Winner<B>>): void {
     this.auction.update(a);
     ctx.timerService().registerEventTimeTimer(a.expires);
-    const early = this.early.get();
-    if (early.length === 0) return;
-    for (const b of early) this.offer(a, b);
+    if (this.waiting.value() !== true) return;
+    for (const b of this.early.get()) this.offer(a, b);
     this.early.clear();
+    this.waiting.clear();
   }
 
   processElement2(b: B, ctx: KeyedContext<number>, _out: Collector<Winner<B>>): void {
@@ -56,7 +59,10 @@ export class WinningBids<B extends RankedBid> implements KeyedCoProcessFunction<
     }
     // One cleanup timer per auction at a time, at the earliest waiting bid (a timer per bid made every firing
     // rescan the list: quadratic when a generator subtask runs ahead of the one making the auctions).
-    if (this.early.get().length === 0) ctx.timerService().registerEventTimeTimer(b.dateTime);
+    if (this.waiting.value() !== true) {
+      ctx.timerService().registerEventTimeTimer(b.dateTime);
+      this.waiting.update(true);
+    }
     this.early.add(b);
   }
 
@@ -71,8 +77,10 @@ export class WinningBids<B extends RankedBid> implements KeyedCoProcessFunction<
     if (a === undefined) {
       // Bids whose auction never came (or is already closed and gone) by now never will.
       const rest = this.early.get().filter((b) => b.dateTime > time);
-      if (rest.length === 0) this.early.clear();
-      else {
+      if (rest.length === 0) {
+        this.early.clear();
+        this.waiting.clear();
+      } else {
         this.early.update(rest);
         ctx.timerService().registerEventTimeTimer(rest.reduce((t, b) => Math.min(t, b.dateTime), Infinity));
       }

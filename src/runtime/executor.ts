@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import { summarizeRecord } from '../core/errors.js';
 import type { InputProgress } from '../core/source.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import { BatchCodec, type EncodedBatch } from './batch-codec.js';
@@ -29,6 +30,27 @@ type PeerMessage =
   | { t: 'credit'; edge: number; from: number; to: number };
 
 type WireChannelMessage = Exclude<ChannelMessage, { t: 'batch' }> | { t: 'batch'; enc: EncodedBatch };
+
+/**
+ * The error for a batch that postMessage refused: some value in it is not data (a function, a symbol, a class with
+ * private state…). Names the receiving operator and the first record that cannot be copied.
+ */
+function uncopyableRecord(operator: string, values: readonly unknown[], cause: unknown): Error {
+  const bad = values.find((v) => {
+    try {
+      structuredClone(v);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return new Error(
+    `a record sent to ${operator} on another thread cannot be copied there: ${summarizeRecord(bad)} ` +
+      `(${cause instanceof Error ? cause.message : String(cause)}). Records crossing threads must be data: ` +
+      'plain objects, arrays, strings, numbers, booleans, bigints, dates, maps, sets, typed arrays.',
+    { cause },
+  );
+}
 
 /** Which thread runs subtask `index` of a vertex. */
 export function threadOf(index: number, threads: number): number {
@@ -157,7 +179,11 @@ export class Executor implements ChannelTransport {
     if (message.t === 'batch') {
       const enc = this.codec.encode(message.batch);
       const m: PeerMessage = { t: 'msg', edge, from, to, m: { t: 'batch', enc } };
-      port.postMessage(m, [enc.values.buffer as ArrayBuffer, enc.timestamps.buffer as ArrayBuffer]);
+      try {
+        port.postMessage(m, [enc.data]);
+      } catch (e) {
+        throw uncopyableRecord(this.graph.edges[edge]!.target, message.batch.values, e);
+      }
     } else {
       port.postMessage({ t: 'msg', edge, from, to, m: message } satisfies PeerMessage);
     }

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import fc from 'fast-check';
+import { runJob } from '../src/index.js';
+import { BatchCodec, type EncodedBatch } from '../src/runtime/batch-codec.js';
+
+/** What another thread receives: the encoded batch through a real port (data transferred, the rest cloned). */
+function overPort(enc: EncodedBatch): EncodedBatch {
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(enc, [enc.data]);
+  const got = receiveMessageOnPort(port2)!.message as EncodedBatch;
+  port1.close();
+  port2.close();
+  return got;
+}
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: string,
+  ) {}
+}
+
+const stringValue = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }), // lone surrogates included
+  fc.constantFrom('', 'channel-1', 'é', '\u{1F600}', '\uD800', 'a\u0000b'),
+);
+const leaf = fc.oneof(
+  fc.double(),
+  fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2, -1e-300),
+  fc.integer(),
+  stringValue,
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.bigInt(),
+  fc.date({ noInvalidDate: true }),
+);
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  any: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object'), tie('special')),
+  array: fc.array(tie('any'), { maxLength: 5 }),
+  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('0', '12', 'key')), tie('any'), {
+    maxKeys: 5,
+  }),
+  special: fc.oneof(
+    fc.constant(JSON.parse('{"__proto__": 1, "a": 2}')),
+    fc.constant(Object.assign(Object.create(null), { a: 1, b: 'x' })),
+    fc.constant(new Point(1, 'p')),
+    fc.constant(new Map([[1, 'a']])),
+    fc.constant(new Set(['s'])),
+    // biome-ignore lint/suspicious/noSparseArray: a sparse array keeps its hole through the copy
+    fc.constant([1, , 3]),
+    fc.constant(Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, i]))),
+  ),
+})).any;
+
+/** Records as jobs make them: mostly a few shapes repeated, sometimes anything. */
+const batchValues = fc.oneof(
+  fc.array(value, { maxLength: 40 }),
+  fc
+    .tuple(fc.array(fc.record({ id: fc.integer(), name: stringValue, price: fc.double(), tags: value })), value)
+    .map(([rows, odd]) => [...rows.slice(0, 5), odd, ...rows.slice(5)]),
+  fc.array(fc.tuple(fc.integer(), stringValue, value), { maxLength: 30 }),
+  fc.array(fc.integer(), { maxLength: 30 }),
+);
+
+test('a batch decoded on the other side equals its structured clone, whatever the records', () => {
+  const sender = new BatchCodec();
+  const receiver = new BatchCodec();
+  fc.assert(
+    fc.property(batchValues, (values) => {
+      const timestamps = values.map((_, i) => (i % 3 === 0 ? Number.NEGATIVE_INFINITY : i * 1000.5));
+      const decoded = receiver.decode(overPort(sender.encode({ values, timestamps })));
+      assert.deepStrictEqual(decoded.values, structuredClone(values));
+      assert.deepStrictEqual(decoded.timestamps, timestamps);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('more shapes in one batch than the codec lays out still arrive intact', () => {
+  const values = Array.from({ length: 100 }, (_, i) => ({ [`field${i}`]: i, common: `v${i}` }));
+  const c = new BatchCodec();
+  const decoded = c.decode(overPort(c.encode({ values, timestamps: values.map(() => 0) })));
+  assert.deepStrictEqual(decoded.values, values);
+});
+
+test('decoded records of one shape keep the key order of the original', () => {
+  const values = [
+    { b: 1, a: 'x' },
+    { a: 2, b: 'y' },
+  ];
+  const c = new BatchCodec();
+  const decoded = c.decode(overPort(c.encode({ values, timestamps: [0, 0] }))).values as object[];
+  assert.deepStrictEqual(decoded.map(Object.keys), [
+    ['b', 'a'],
+    ['a', 'b'],
+  ]);
+});
+
+test('a record that is not data fails the job naming the operator it was sent to and the record', async () => {
+  const job = fileURLToPath(new URL('./fixtures/uncopyable-record-job.ts', import.meta.url));
+  await assert.rejects(runJob(job, { config: { parallelism: 2 } }), (e: Error) =>
+    /sent to 'after-exchange'.*on another thread cannot be copied there: .*"id":\s*\d*7\b.*could not be cloned/s.test(
+      e.message,
+    ),
+  );
+});
