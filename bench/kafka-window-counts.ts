@@ -4,10 +4,15 @@
  *
  *   npx tsx bench/kafka-window-counts.ts [--brokers 127.0.0.1:9092] [--parallelism 1,2] [--records 1000000]
  *                                        [--rate 50000] [--seconds 30] [--partitions 4] [--skip throughput|latency]
- *                                        [--processes 1,3]
+ *                                        [--processes 1,3] [--threads 0,2] [--repeat 1]
  *
  * With --processes, the job runs in cluster mode instead (docs/CLUSTER.md): that many `sluice run --cluster`
- * processes of one job, each on its main thread, timed from the first start to the last exit.
+ * processes of one job, timed from the first start to the last exit. --threads lists the `--threads` values to
+ * compare (worker threads hosting each process's tasks; 0: its main thread; default: the cores). --repeat runs the
+ * whole list of modes again, interleaved, for A/B comparisons on a loaded machine.
+ *
+ * Every figure comes with the CPU time of the job's processes (user + system over all their threads, from
+ * process.cpuUsage() at exit): µs of CPU per record is what a loaded machine cannot blur.
  *
  * Throughput: `records` events (1000 users, event times 1 ms apart with up to 4.9 s of disorder) are produced into
  * a fresh topic first; the job then reads them (--bounded: up to the end offsets at its start), counts per user and
@@ -49,6 +54,8 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '4' },
     skip: { type: 'string' },
     processes: { type: 'string' },
+    threads: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     // Internal: the producer child of the latency run.
     produce: { type: 'string' },
   },
@@ -118,20 +125,31 @@ async function produceBacklog(topic: string, count: number, partitions: number):
 
 interface JobRun {
   seconds: number;
+  /** CPU seconds of the job's processes (user + system, all threads). */
+  cpu: number;
   checkpoints: number[];
   stderr: string;
   code: number | null;
 }
 
 /** How the job runs: `p` worker threads in one process, or `n` processes of one cluster job. */
-type Mode = { readonly kind: 'local'; readonly p: number } | { readonly kind: 'cluster'; readonly n: number };
-const label = (m: Mode) => (m.kind === 'local' ? `p=${m.p}` : `cluster of ${m.n} process${m.n > 1 ? 'es' : ''}`);
+type Mode =
+  | { readonly kind: 'local'; readonly p: number }
+  | { readonly kind: 'cluster'; readonly n: number; readonly threads: number | undefined };
+const label = (m: Mode) =>
+  m.kind === 'local'
+    ? `p=${m.p}`
+    : `cluster of ${m.n} process${m.n > 1 ? 'es' : ''}${m.threads === undefined ? '' : ` --threads ${m.threads}`}`;
+/** Preloaded into each job process: reports its CPU time (all threads) on stderr as it exits. */
+const CPU_PRELOAD =
+  "data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('bench-cpu-us '+(u.user+u.system)+'\\n')})";
+const CPU_LINE = /^bench-cpu-us (\d+)$/m;
 /** Checkpoint lines of `-v`: `checkpoint N: …` (local) or `sNtM: checkpoint N: …` (cluster tasks). */
 const CHECKPOINT_LINE = /^(?:s\d+t\d+: )?checkpoint \d+(?: \(final\))?: (\d+) ms/gm;
 
 function spawnSluice(args: string[]): { child: ChildProcess; done: Promise<JobRun> } {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, 'bin/sluice.mjs'), ...args], {
+  const child = spawn(process.execPath, ['--import', CPU_PRELOAD, join(root, 'bin/sluice.mjs'), ...args], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -143,7 +161,8 @@ function spawnSluice(args: string[]): { child: ChildProcess; done: Promise<JobRu
     child.on('error', reject);
     child.on('close', (code) => {
       const checkpoints = [...stderr.matchAll(CHECKPOINT_LINE)].map((m) => Number(m[1]));
-      resolve({ seconds: (performance.now() - t0) / 1000, checkpoints, stderr, code });
+      const cpu = Number(CPU_LINE.exec(stderr)?.[1] ?? Number.NaN) / 1e6;
+      resolve({ seconds: (performance.now() - t0) / 1000, cpu, checkpoints, stderr, code });
     });
   });
   return { child, done };
@@ -160,11 +179,22 @@ function sluice(
   }
   const jobId = `bench-${Date.now().toString(36)}`;
   const runs = Array.from({ length: mode.n }, () =>
-    spawnSluice(args(['--cluster', `kafka://${brokers}`, '--job-id', jobId, '--session-timeout', '6000'])),
+    spawnSluice(
+      args([
+        '--cluster',
+        `kafka://${brokers}`,
+        '--job-id',
+        jobId,
+        '--session-timeout',
+        '6000',
+        ...(mode.threads === undefined ? [] : ['--threads', String(mode.threads)]),
+      ]),
+    ),
   );
   const t0 = performance.now();
   const done = Promise.all(runs.map((r) => r.done)).then((all) => ({
     seconds: (performance.now() - t0) / 1000,
+    cpu: all.reduce((sum, r) => sum + r.cpu, 0),
     checkpoints: all.flatMap((r) => r.checkpoints),
     stderr: all.map((r) => r.stderr).join('\n'),
     code: all.find((r) => r.code !== 0)?.code ?? 0,
@@ -203,7 +233,7 @@ function describeCheckpoints(durations: readonly number[]): string {
 }
 
 async function throughput(mode: Mode, records: number, partitions: number): Promise<void> {
-  const tag = mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}`;
+  const tag = `${mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}t${mode.threads ?? 'd'}`}-${++runs}`;
   const ck = mkdtempSync(join(tmpdir(), 'sluice-bench-kafka-'));
   try {
     // Start-up cost: the same job over a one-record topic.
@@ -222,7 +252,10 @@ async function throughput(mode: Mode, records: number, partitions: number): Prom
     console.log(
       `throughput ${label(mode)}: ${records} records in ${job.seconds.toFixed(2)} s (start-up ${tiny.seconds.toFixed(2)} s): ` +
         `${Math.round(records / net / 1000)}k records/s without start-up, ` +
-        `${Math.round(records / job.seconds / 1000)}k records/s overall; ${describeCheckpoints(job.checkpoints)} ` +
+        `${Math.round(records / job.seconds / 1000)}k records/s overall; ` +
+        `CPU ${job.cpu.toFixed(1)} s (start-up ${tiny.cpu.toFixed(1)} s): ` +
+        `${(((job.cpu - tiny.cpu) / records) * 1e6).toFixed(2)} µs of CPU per record without start-up; ` +
+        `${describeCheckpoints(job.checkpoints)} ` +
         `(backlog produced at ${Math.round(records / produceSeconds / 1000)}k records/s)`,
     );
   } finally {
@@ -268,7 +301,7 @@ async function producerChild(topic: string, rate: number, seconds: number): Prom
 }
 
 async function latency(mode: Mode, rate: number, seconds: number, partitions: number): Promise<void> {
-  const tag = mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}`;
+  const tag = `${mode.kind === 'local' ? `p${mode.p}` : `c${mode.n}t${mode.threads ?? 'd'}`}-${++runs}`;
   const windowMs = 230;
   const maxDelay = 200;
   const warmupMs = 5000;
@@ -349,17 +382,21 @@ async function latency(mode: Mode, rate: number, seconds: number, partitions: nu
       `${maxDelay} ms bound, ${USERS} users): ${s.length} windows measured (${rows} rows in all); ` +
       'window closed → all its rows visible: ' +
       `p50 ${percentile(s, 0.5)} ms, p90 ${percentile(s, 0.9)} ms, p99 ${percentile(s, 0.99)} ms, max ${s.at(-1)} ms; ` +
-      `${describeCheckpoints(result.checkpoints)}`,
+      `${describeCheckpoints(result.checkpoints)}; CPU ${result.cpu.toFixed(1)} s`,
   );
 }
 
 const records = Number(values.records);
 const partitions = Number(values.partitions);
+const threadCounts = values.threads === undefined ? [undefined] : values.threads.split(',').map(Number);
 const modes: Mode[] =
   values.processes !== undefined
-    ? values.processes.split(',').map((n) => ({ kind: 'cluster', n: Number(n) }))
+    ? values.processes
+        .split(',')
+        .flatMap((n) => threadCounts.map((threads): Mode => ({ kind: 'cluster', n: Number(n), threads })))
     : values.parallelism.split(',').map((p) => ({ kind: 'local', p: Number(p) }));
-for (const mode of modes) {
+let runs = 0;
+for (const mode of Array.from({ length: Number(values.repeat) }, () => modes).flat()) {
   const scale = mode.kind === 'local' ? mode.p : mode.n;
   if (values.skip !== 'throughput') await throughput(mode, records * scale, partitions);
   if (values.skip !== 'latency') await latency(mode, Number(values.rate), Number(values.seconds), partitions);

@@ -90,7 +90,12 @@ test('three processes run kafka-window-counts together; one is SIGKILLed and res
   const jobId = `counts-${seed}`;
   // A slow tap keeps the job running long enough to kill a process in the middle of it.
   const args = clusterArgs(jobId, stateDir, input, output);
-  const processes = [0, 1, 2].map(() => new SluiceProcess(args, Number(process.env.SLUICE_CLUSTER_LIMIT ?? 200_000)));
+  // Tasks on the main thread (--threads 0), on one worker thread, and on the default (one per core): all must agree.
+  const threads = (n: number | undefined) =>
+    n === undefined ? args : [...args.slice(0, 2), '--threads', String(n), ...args.slice(2)];
+  const processes = [0, 1, undefined].map(
+    (n) => new SluiceProcess(threads(n), Number(process.env.SLUICE_CLUSTER_LIMIT ?? 200_000)),
+  );
   const victim = processes[Math.floor(random() * 3)]!;
   const killAfter = 1 + Math.floor(random() * 4);
   const hit = await victim.waitUntil(() => ownCheckpoints(victim) >= killAfter, 120_000);

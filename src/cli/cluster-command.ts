@@ -52,7 +52,8 @@ export async function clusterCommand(
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const env = await loadJobEnvironment(jobSpec(path, jobArgs, overrides));
+    const spec = jobSpec(path, jobArgs, overrides);
+    const env = await loadJobEnvironment(spec);
     const plan = env.buildPlan(basename(path));
     const result = await runCluster(plan, {
       brokers,
@@ -68,6 +69,9 @@ export async function clusterCommand(
       },
       ...(options.sessionTimeout !== undefined ? { sessionTimeoutMs: options.sessionTimeout } : {}),
       ...(options.tasksPerStage !== undefined ? { tasksPerStage: options.tasksPerStage } : {}),
+      // Worker threads rebuild each task from the job file, as they rebuild any job.
+      spec,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
       verbose: options.verbose === true,
       signal: controller.signal,
       log: (line) => process.stderr.write(`${line}\n`),

@@ -76,6 +76,11 @@ function addEngineOptions(command: Command): Command {
       positiveInt,
     )
     .option(
+      '--threads <n>',
+      "cluster mode: worker threads that run this process's tasks (default: the cores; 0: the main thread)",
+      nonNegativeInt,
+    )
+    .option(
       '--tasks-per-stage <n>',
       'cluster mode: tasks of stages after a keyBy (default: source partitions)',
       positiveInt,

@@ -33,6 +33,8 @@ export interface RunCommandOptions extends PlatformOptions {
   jobId?: string;
   sessionTimeout?: number;
   tasksPerStage?: number;
+  /** Cluster mode: worker threads hosting this process's tasks (default: the cores; 0: the main thread). */
+  threads?: number;
   /**
    * The job's name in checkpoints (job identity) and plans when it is not the job file's: `sluice sql` runs one
    * built-in job module for every script and names the job after the script.

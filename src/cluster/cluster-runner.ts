@@ -1,7 +1,8 @@
 /**
  * One process of a cluster job. Every process started with the same job id joins the job's Kafka consumer group;
  * the group's leader assigns the job's tasks (see assignment.ts) and each process runs the tasks it was given, each
- * as a job of its own on this thread with its checkpoints in the shared state directory. When a process dies or
+ * as a job of its own with its checkpoints in the shared state directory, all of them hosted on a fixed set of
+ * worker threads (one per core by default, see WorkerHost). When a process dies or
  * joins, Kafka rebalances the group: tasks that move stop where they are in one process and restore from their
  * latest checkpoint in another. Exactly-once holds across moves because a task's output, its repartition writes
  * and its input positions all commit with its checkpoints (Kafka transactions, see repartition.ts), and a task's
@@ -10,12 +11,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sleep } from '../connectors/kafka/client.js';
 import type { JobPlan } from '../plan/job-plan.js';
 import type { CheckpointConfig } from '../runtime/checkpoint/checkpoint-coordinator.js';
-import { runPlan } from '../runtime/job-runner.js';
+import { type PlanSpec, type RunOptions, runPlan } from '../runtime/job-runner.js';
+import { WorkerHost } from '../runtime/worker-host.js';
 import { assignTasks } from './assignment.js';
 import { ClusterAdmin } from './cluster-admin.js';
 import { GroupMember } from './group-membership.js';
@@ -29,6 +31,7 @@ import {
   taskName,
   taskPlan,
 } from './stage-plan.js';
+import { taskPlanSpec } from './task-plan-loader.js';
 
 export interface ClusterRunOptions {
   /** Bootstrap brokers ("host:port", comma-separated). */
@@ -49,6 +52,16 @@ export interface ClusterRunOptions {
   readonly sessionTimeoutMs?: number;
   /** Tasks of stages that read only repartition topics. Default: the most partitions of a source topic. */
   readonly tasksPerStage?: number;
+  /**
+   * How worker threads rebuild the job (its file, arguments and overrides, as the process built `plan`). Without it
+   * every task runs on this process's main thread.
+   */
+  readonly spec?: PlanSpec;
+  /**
+   * Worker threads that host this process's tasks (each task is a run of its own; a thread hosts several). Default:
+   * the cores the process may use (`os.availableParallelism()`). 0 runs every task on the main thread.
+   */
+  readonly threads?: number;
   /** Reports every completed task checkpoint through `log`. */
   readonly verbose?: boolean;
   /** Stops this process's tasks and leaves the group. */
@@ -71,6 +84,7 @@ export async function runCluster(plan: JobPlan, options: ClusterRunOptions): Pro
   const admin = await ClusterAdmin.connect(options.brokers);
   let cluster: ClusterPlan;
   let stateDir: string;
+  let taskSpec: ((id: TaskId) => PlanSpec) | undefined;
   try {
     const topics = sourceTopics(plan);
     const { clusterId, partitions, topicIds } = await admin.describe(topics);
@@ -86,16 +100,37 @@ export async function runCluster(plan: JobPlan, options: ClusterRunOptions): Pro
     const incarnation = `${options.fingerprint}\n${topics.map((t) => `${t}=${topicIds.get(t)}`).join('\n')}`;
     stateDir = join(root, createHash('sha256').update(incarnation).digest('hex').slice(0, 12));
     const identity = await claimJobIdentity(stateDir, options.jobId, incarnation);
-    cluster = planCluster(plan, { ...planOptions, jobId: `${options.jobId}-${identity.instance}` });
+    const jobId = `${options.jobId}-${identity.instance}`;
+    cluster = planCluster(plan, { ...planOptions, jobId });
+    const spec = options.spec;
+    if (spec !== undefined) {
+      const common = {
+        job: spec,
+        name: plan.name,
+        brokers: options.brokers,
+        jobId,
+        partitions: [...partitions],
+        defaultTasks: options.tasksPerStage,
+      };
+      taskSpec = (id) => taskPlanSpec(common, id);
+    }
     await admin.ensureTopics(cluster.edges.map((e) => e.topic));
   } finally {
     await admin.close();
   }
   const tasks = allTasks(cluster);
+  const threads = taskSpec === undefined ? 0 : (options.threads ?? availableParallelism());
   options.log(
-    `cluster job ${options.jobId}: ${cluster.stages.length} stage(s), ${tasks.length} tasks, state in ${stateDir}`,
+    `cluster job ${options.jobId}: ${cluster.stages.length} stage(s), ${tasks.length} tasks, ` +
+      `${threads === 0 ? 'on the main thread' : `on ${threads} worker thread(s)`}, state in ${stateDir}`,
   );
-  return new ClusterProcess(cluster, tasks, stateDir, options).run();
+  const host = threads === 0 ? undefined : new WorkerHost(threads);
+  try {
+    const hosting = host === undefined || taskSpec === undefined ? undefined : { host, spec: taskSpec };
+    return await new ClusterProcess(cluster, tasks, stateDir, options, hosting).run();
+  } finally {
+    await host?.close();
+  }
 }
 
 interface RunningTask {
@@ -122,6 +157,8 @@ class ClusterProcess {
     tasks: readonly TaskId[],
     private readonly stateDir: string,
     private readonly options: ClusterRunOptions,
+    /** Where tasks run when not on the main thread: the host's threads, each rebuilding its task from its spec. */
+    private readonly hosting: { host: WorkerHost; spec: (id: TaskId) => PlanSpec } | undefined,
   ) {
     this.byName = new Map(tasks.map((t) => [taskName(t), t]));
   }
@@ -215,11 +252,16 @@ class ClusterProcess {
     while (!signal.aborted) {
       if (existsSync(this.finishedMarker(name))) return;
       try {
+        const where: Partial<RunOptions> =
+          this.hosting === undefined
+            ? // Tasks of a process are built from the same plan nodes: each needs its own function objects.
+              { copyFunctions: true }
+            : // A worker thread builds the task's plan (and its function objects) anew.
+              { workerHost: this.hosting.host, spec: this.hosting.spec(id) };
         const result = await runPlan(taskPlan(this.cluster, id), {
           threads: 1,
           signal,
-          // Tasks of a process are built from the same plan nodes: each needs its own function objects.
-          copyFunctions: true,
+          ...where,
           // This loop restarts a failed task itself (and may move it to another process).
           restartStrategy: { type: 'none' },
           checkpoint: { ...this.options.checkpoint, intervalMs: this.intervalOf(id), dir: join(this.stateDir, name) },

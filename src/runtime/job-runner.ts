@@ -30,6 +30,7 @@ import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
 import { claimScratch } from './state-backend-factory.js';
+import type { WorkerHost, WorkerLike } from './worker-host.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
 export interface PlanSpec {
@@ -83,6 +84,11 @@ export interface RunOptions {
    * nodes): without copies, a function holding state handles (set in `open`) would use the last task's.
    */
   copyFunctions?: boolean;
+  /**
+   * Run the job's threads as sessions on these shared host threads instead of threads of their own; with it, even
+   * `threads: 1` runs off the calling thread (needs `spec`). Cluster mode hosts all tasks of a process this way.
+   */
+  workerHost?: WorkerHost;
 }
 
 /** How often subtasks' metric samples are taken, ms. */
@@ -259,7 +265,7 @@ async function runLocked(
       ),
     );
   }
-  if (options.threads > 1 && options.spec === undefined) {
+  if ((options.threads > 1 || options.workerHost !== undefined) && options.spec === undefined) {
     throw new Error('running on several threads needs a job module: define the job with defineJob() in a file');
   }
   const strategy = effectiveRestartStrategy(options.restartStrategy ?? plan.config.restartStrategy, cp !== undefined);
@@ -294,7 +300,9 @@ async function runLocked(
         attempt: n,
         logs,
       };
-      return options.threads <= 1 ? runInProcess(run) : runOnWorkers(run, options.spec!, options.threads);
+      return options.threads <= 1 && options.workerHost === undefined
+        ? runInProcess(run)
+        : runOnWorkers(run, options.spec!, Math.max(1, options.threads));
     },
     restartPoint: async () => {
       if (cp !== undefined) {
@@ -519,7 +527,7 @@ function emptyResult(cancelled: boolean, restoredFrom: number | undefined): JobR
 }
 
 /** Waits for a worker thread to exit; terminates it if it has not after `ms`. */
-function exitOrTerminate(w: Worker, ms: number): Promise<unknown> {
+function exitOrTerminate(w: WorkerLike, ms: number): Promise<unknown> {
   if (w.threadId === -1) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(w.terminate()), ms);
@@ -541,7 +549,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
       ports[j]![i] = port2;
     }
   }
-  const workers: Worker[] = [];
+  const workers: WorkerLike[] = [];
   const send = (c: CoordinatorCommand) => {
     for (const w of workers) w.postMessage(c);
   };
@@ -602,7 +610,10 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           logs: options.logs,
           sample: observer?.onSamples !== undefined,
         };
-        const w = new Worker(workerEntry, { workerData: { ...setup, ports: peerPorts }, transferList: transfer });
+        const workerData = { ...setup, ports: peerPorts };
+        const w =
+          options.workerHost?.spawn(workerData, transfer) ??
+          new Worker(workerEntry, { workerData, transferList: transfer });
         workers.push(w);
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {
