@@ -531,7 +531,8 @@ export class Subtask {
       if (backend !== undefined) {
         const [start, end] = keyGroupRange(this.index, this.config.maxParallelism, this.vertex.parallelism);
         for (const old of olds) {
-          if (old.keyed !== undefined) backend.restore(old.keyed);
+          // Decoded from the state file for this restore only: the backend may keep the values.
+          if (old.keyed !== undefined) backend.restore(old.keyed, true);
           old.timers?.forEach((timers, q) => {
             const queue = this.timerQueues[i]![q];
             if (queue === undefined) return;
