@@ -4,12 +4,57 @@ import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-
 import { unpackPiece } from '../../state/packed-entries.js';
 import type { LinkRef } from './incremental.js';
 
-/** A pending timer as stored in a snapshot. */
-export interface TimerSnapshot {
+/** A pending timer as stored in snapshots of earlier versions (one object per timer). */
+interface TimerRow {
   key: Key;
   namespace: string;
   time: number;
   keyGroup: number;
+}
+
+/**
+ * The pending timers of one timer queue, in columns: timer *i* fires for `keys[i]` in namespace
+ * `nsTable[nsIdx[i]]` at `times[i]` and belongs to key group `kgs[i]`.
+ */
+export interface TimerColumns {
+  keys: Key[];
+  nsTable: string[];
+  nsIdx: Uint32Array;
+  times: Float64Array;
+  kgs: Uint32Array;
+}
+
+/** The columns of `timers` (`keyGroup` gives each timer's key group). */
+export function timerColumns<T extends { key: Key; namespace: string; time: number }>(
+  timers: readonly T[],
+  keyGroup: (timer: T) => number,
+): TimerColumns {
+  const nsTable: string[] = [];
+  const nsIndex = new Map<string, number>();
+  const keys: Key[] = new Array(timers.length);
+  const nsIdx = new Uint32Array(timers.length);
+  const times = new Float64Array(timers.length);
+  const kgs = new Uint32Array(timers.length);
+  let lastNs: string | undefined;
+  let lastIdx = 0;
+  for (let i = 0; i < timers.length; i++) {
+    const t = timers[i]!;
+    if (t.namespace !== lastNs) {
+      let n = nsIndex.get(t.namespace);
+      if (n === undefined) {
+        n = nsTable.length;
+        nsTable.push(t.namespace);
+        nsIndex.set(t.namespace, n);
+      }
+      lastNs = t.namespace;
+      lastIdx = n;
+    }
+    keys[i] = t.key;
+    nsIdx[i] = lastIdx;
+    times[i] = t.time;
+    kgs[i] = keyGroup(t);
+  }
+  return { keys, nsTable, nsIdx, times, kgs };
 }
 
 /** The state of one operator (by uid) in one subtask. */
@@ -19,7 +64,7 @@ export interface OperatorSnapshot {
   /** With an incremental backend: the earlier links `keyed` builds on, oldest first (empty for a full link). */
   keyedChain?: LinkRef[];
   /** Timers of each timer queue the operator created, in creation order. */
-  timers?: TimerSnapshot[][];
+  timers?: TimerColumns[];
   /** Operator (non-keyed) state: whatever the operator's snapshotState returned. */
   operator?: unknown;
   /** A source reader's position. */
@@ -61,45 +106,6 @@ interface TimerColumnsPiece {
   timerColumns: TimerColumns[];
 }
 
-interface TimerColumns {
-  keys: Key[];
-  nsTable: string[];
-  nsIdx: Uint32Array;
-  times: Float64Array;
-  kgs: Uint32Array;
-}
-
-function timerColumns(timers: readonly TimerSnapshot[]): TimerColumns {
-  const nsTable: string[] = [];
-  const nsIndex = new Map<string, number>();
-  const keys: Key[] = new Array(timers.length);
-  const nsIdx = new Uint32Array(timers.length);
-  const times = new Float64Array(timers.length);
-  const kgs = new Uint32Array(timers.length);
-  for (let i = 0; i < timers.length; i++) {
-    const t = timers[i]!;
-    let n = nsIndex.get(t.namespace);
-    if (n === undefined) {
-      n = nsTable.length;
-      nsTable.push(t.namespace);
-      nsIndex.set(t.namespace, n);
-    }
-    keys[i] = t.key;
-    nsIdx[i] = n;
-    times[i] = t.time;
-    kgs[i] = t.keyGroup;
-  }
-  return { keys, nsTable, nsIdx, times, kgs };
-}
-
-function timerRows(c: TimerColumns): TimerSnapshot[] {
-  const out: TimerSnapshot[] = new Array(c.keys.length);
-  for (let i = 0; i < c.keys.length; i++) {
-    out[i] = { key: c.keys[i]!, namespace: c.nsTable[c.nsIdx[i]!]!, time: c.times[i]!, keyGroup: c.kgs[i]! };
-  }
-  return out;
-}
-
 /**
  * Serialises a snapshot as a sequence of frames, each `[u32 length][bytes]`: first the snapshot without its keyed
  * entries and timers (the skeleton), then, per operator, its timers in columns, its keyed entries in pieces of rows
@@ -122,7 +128,7 @@ export function* encodeSnapshot(s: SubtaskSnapshot): Generator<Buffer> {
   yield framed(serialize(skeleton));
   for (const [uid, op] of Object.entries(s.operators)) {
     if (op.timers !== undefined) {
-      const piece: TimerColumnsPiece = { uid, timerColumns: op.timers.map(timerColumns) };
+      const piece: TimerColumnsPiece = { uid, timerColumns: op.timers };
       yield framed(serialize(piece));
     }
     if (op.keyed === undefined) continue;
@@ -168,11 +174,15 @@ export function decodeSnapshot(payload: Buffer): SubtaskSnapshot {
     return bytes;
   };
   const snapshot = deserialize(next()!) as SubtaskSnapshot;
-  for (const op of Object.values(snapshot.operators)) if (op.timers === undefined) delete op.timers;
+  for (const op of Object.values(snapshot.operators) as (OperatorSnapshot & { timers?: unknown[] })[]) {
+    if (op.timers === undefined) delete op.timers;
+    // Earlier versions kept one object per timer in the skeleton.
+    else op.timers = (op.timers as TimerRow[][]).map((rows) => timerColumns(rows, (t) => t.keyGroup));
+  }
   for (let b = next(); b !== undefined; b = next()) {
     const piece = deserialize(b) as KeyedPiece | PackedPieceHeader | TimerColumnsPiece;
     const op = snapshot.operators[piece.uid]!;
-    if ('timerColumns' in piece) op.timers = piece.timerColumns.map(timerRows);
+    if ('timerColumns' in piece) op.timers = piece.timerColumns;
     else if ('packed' in piece) unpackPiece(next()!, op.keyed!.states);
     else {
       const list = (op.keyed!.states[piece.state]![piece.keyGroup] ??= []);
