@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { cpuUsage } from 'node:process';
 import {
   type CheckpointStats,
   type KeyedProcessFunction,
@@ -10,6 +11,9 @@ import {
   type ValueState,
   valueState,
 } from '../src/index.js';
+import { findLatestCheckpoint, readStateFile } from '../src/runtime/checkpoint/checkpoint-storage.js';
+import { decodeSnapshot } from '../src/runtime/checkpoint/snapshot.js';
+import { HeapKeyedStateBackend } from '../src/state/heap-keyed-state-backend.js';
 
 /**
  * Large heap state under checkpoints: `keys` keys each holding a ~`bytes`-byte object in ValueState, updated by a
@@ -73,6 +77,27 @@ console.log(
   `with a checkpoint every 2 s: ${withCk.seconds.toFixed(1)} s, longest stall ${withCk.maxStallMs.toFixed(0)} ms, ${withCk.stats.length} checkpoints, ` +
     `durations ${withCk.stats.map((s) => s.durationMs).join('/')} ms, largest ${(Math.max(...sizes) / 2 ** 20).toFixed(0)} MiB`,
 );
+// Restore alone, as a restoring run does it: read and verify the newest checkpoint's files, decode them and load the
+// keyed state into a heap backend.
+{
+  const c0 = cpuUsage();
+  const t0 = performance.now();
+  const latest = await findLatestCheckpoint(dir, () => {});
+  if (latest === undefined) throw new Error('no checkpoint to restore');
+  const backend = new HeapKeyedStateBackend(128, 0, 128);
+  let entries = 0;
+  for (const ref of latest.metadata.files) {
+    const snapshot = decodeSnapshot(await readStateFile(latest.dir, ref));
+    for (const op of Object.values(snapshot.operators)) if (op.keyed !== undefined) backend.restore(op.keyed, true);
+  }
+  entries = backend.approximateEntries();
+  const c = cpuUsage(c0);
+  console.log(
+    `restore alone (read, verify, decode, load ${entries} entries): ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+      `${((c.user + c.system) / 1e6).toFixed(1)} s CPU`,
+  );
+  backend.dispose();
+}
 // Restoring the final checkpoint: the whole state is read back, then a final checkpoint is written again.
 const restored = await run(2000, dir, false);
 console.log(

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { aggregatingState, listState, mapState, valueState } from '../src/index.js';
 import { HeapKeyedStateBackend } from '../src/state/heap-keyed-state-backend.js';
 import type { KeyedStateSnapshot } from '../src/state/keyed-state-backend.js';
+import { unpackSnapshot } from '../src/state/packed-entries.js';
 
 /**
  * An asynchronous (copy-on-write) snapshot must equal a synchronous snapshot taken at the same instant, however the
@@ -11,7 +12,7 @@ import type { KeyedStateSnapshot } from '../src/state/keyed-state-backend.js';
 
 function canonical(s: KeyedStateSnapshot): string[] {
   const out: string[] = [];
-  for (const [name, perGroup] of Object.entries(s.states)) {
+  for (const [name, perGroup] of Object.entries(unpackSnapshot(s).states)) {
     for (const [kg, entries] of Object.entries(perGroup)) {
       for (const e of entries) out.push(JSON.stringify([name, kg, e], (_k, v) => (v instanceof Map ? [...v] : v)));
     }

@@ -10,7 +10,7 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
-import type { OperatorSnapshot, SubtaskSnapshot, TimerSnapshot } from './checkpoint/snapshot.js';
+import { type OperatorSnapshot, type SubtaskSnapshot, type TimerColumns, timerColumns } from './checkpoint/snapshot.js';
 import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { JobLogs } from './logging/job-logger.js';
@@ -23,13 +23,8 @@ import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
 import { TimerQueue } from './timer-queue.js';
 
-function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerSnapshot[] {
-  return queue.all().map((t) => ({
-    key: t.key,
-    namespace: t.namespace,
-    time: t.time,
-    keyGroup: keyGroupOf(normalizeKey(t.key), maxParallelism),
-  }));
+function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerColumns {
+  return timerColumns(queue.all(), (t) => keyGroupOf(normalizeKey(t.key), maxParallelism));
 }
 
 /** Side output of a source that receives malformed input when the job asks for dead letters. */
@@ -531,12 +526,15 @@ export class Subtask {
       if (backend !== undefined) {
         const [start, end] = keyGroupRange(this.index, this.config.maxParallelism, this.vertex.parallelism);
         for (const old of olds) {
-          if (old.keyed !== undefined) backend.restore(old.keyed);
-          old.timers?.forEach((timers, q) => {
+          // Decoded from the state file for this restore only: the backend may keep the values.
+          if (old.keyed !== undefined) backend.restore(old.keyed, true);
+          old.timers?.forEach((c, q) => {
             const queue = this.timerQueues[i]![q];
             if (queue === undefined) return;
-            for (const t of timers)
-              if (t.keyGroup >= start && t.keyGroup < end) queue.register(t.key, t.namespace, t.time);
+            for (let t = 0; t < c.keys.length; t++) {
+              const kg = c.kgs[t]!;
+              if (kg >= start && kg < end) queue.register(c.keys[t]!, c.nsTable[c.nsIdx[t]!]!, c.times[t]!);
+            }
           });
         }
       }

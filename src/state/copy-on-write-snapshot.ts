@@ -1,5 +1,6 @@
 import { type Key, keyGroupOf, type NormalizedKey } from '../core/key.js';
-import type { KeyedStateSnapshot, SnapshotEntry } from './keyed-state-backend.js';
+import type { KeyedStateSnapshot } from './keyed-state-backend.js';
+import { PackedPieceBuilder } from './packed-entries.js';
 
 /** An entry of the heap backend, with the versions copy-on-write snapshots need. */
 export interface VersionedEntry {
@@ -16,17 +17,24 @@ export interface VersionedEntry {
 
 /** Time one collection slice may take before yielding to the event loop, ms. */
 const SLICE_MS = 5;
+/** Entries per packed piece: bounds one serialisation call (and one piece in the file). */
+const PIECE_ENTRIES = 8192;
 
 /**
  * A point-in-time snapshot of heap keyed state, collected in slices so that processing continues in between.
  *
  * Version `v` is taken when the snapshot starts. Entries created later have `born >= v` and are skipped. An entry
  * about to change (or be removed) before the collector reached it is copied first by the backend (`capture`), and
- * marked `seen = v` so it is copied once; the collector marks what it copies the same way. The result is the state
+ * marked `seen = v` so it is copied once; the collector marks what it visits the same way. The result is the state
  * exactly as it was when the snapshot started, while the state keeps changing.
+ *
+ * The collector serialises what it visits (packed pieces, `packed-entries.ts`) before it yields: the bytes are the
+ * copy, so a visited value is neither cloned nor kept referenced while processing runs. Captured values are
+ * structured-cloned (they are about to change) and packed at the end.
  */
 export class CopyOnWriteSnapshot {
-  private readonly states: KeyedStateSnapshot['states'] = {};
+  private readonly pieces: Uint8Array[] = [];
+  private readonly captured = new Map<string, PackedPieceBuilder>();
   private finishing = false;
 
   constructor(
@@ -36,17 +44,15 @@ export class CopyOnWriteSnapshot {
     private readonly copy: (stateName: string, value: unknown) => unknown,
   ) {}
 
-  private add(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
-    const perGroup = (this.states[stateName] ??= {});
-    const list = (perGroup[keyGroupOf(norm, this.maxParallelism)] ??= []);
-    const value = this.copy(stateName, e.value);
-    const entry: SnapshotEntry = e.expires === undefined ? [e.key, e.ns, value] : [e.key, e.ns, value, e.expires];
-    list.push(entry);
-  }
-
   /** The backend's copy-before-change hook. */
   capture(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
-    this.add(stateName, norm, e);
+    let b = this.captured.get(stateName);
+    if (b === undefined) {
+      b = new PackedPieceBuilder(stateName);
+      this.captured.set(stateName, b);
+    }
+    b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, this.copy(stateName, e.value), e.expires);
+    if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
   }
 
   /** Makes the remaining collection synchronous (a newer snapshot needs this one finished). */
@@ -55,23 +61,36 @@ export class CopyOnWriteSnapshot {
   }
 
   async collect(): Promise<KeyedStateSnapshot> {
+    const states: KeyedStateSnapshot['states'] = {};
     let sliceStart = performance.now();
     let n = 0;
     for (const [name, maps] of this.tables) {
-      this.states[name] ??= {};
+      states[name] = {};
+      const b = new PackedPieceBuilder(name);
       for (const m of maps) {
         for (const [norm, e] of m) {
           if (e.born >= this.version || e.seen >= this.version) continue;
           e.seen = this.version;
-          this.add(name, norm, e);
-          // Check the clock every 256 entries: values differ widely in copy cost.
+          b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, e.value, e.expires);
+          if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
+          // Check the clock every 256 entries: values differ widely in serialisation cost.
           if ((++n & 255) === 0 && !this.finishing && performance.now() - sliceStart > SLICE_MS) {
+            // Live values must not stay referenced while processing may change them: serialise them first.
+            const piece = b.take();
+            if (piece !== undefined) this.pieces.push(piece);
             await new Promise<void>((resolve) => setImmediate(resolve));
             sliceStart = performance.now();
           }
         }
       }
+      const piece = b.take();
+      if (piece !== undefined) this.pieces.push(piece);
     }
-    return { maxParallelism: this.maxParallelism, states: this.states };
+    for (const [name, b] of this.captured) {
+      states[name] ??= {};
+      const piece = b.take();
+      if (piece !== undefined) this.pieces.push(piece);
+    }
+    return { maxParallelism: this.maxParallelism, states, packed: this.pieces };
   }
 }

@@ -9,6 +9,7 @@ import {
   type SnapshotEntry,
   VOID_NAMESPACE,
 } from './keyed-state-backend.js';
+import { unpackSnapshot } from './packed-entries.js';
 
 /** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
 type Entry = VersionedEntry;
@@ -150,8 +151,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
 
   /**
    * A point-in-time snapshot as of this call, collected in slices while processing goes on: entries changed
-   * afterwards are copied just before their first change (copy-on-write). Resolves with the same structure as
-   * `snapshot()`.
+   * afterwards are copied just before their first change (copy-on-write). Resolves with the same entries as
+   * `snapshot()`, most of them already serialised in `packed` (`unpackSnapshot` gives rows).
    */
   snapshotAsync(): Promise<KeyedStateSnapshot> {
     // One snapshot at a time: an unfinished earlier one is completed first.
@@ -184,24 +185,36 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     return { maxParallelism: this.maxParallelism, states };
   }
 
-  restore(snapshot: KeyedStateSnapshot): void {
+  restore(snapshot: KeyedStateSnapshot, adopt = false): void {
     if (snapshot.maxParallelism !== this.maxParallelism) {
       throw new Error(
         `state was written with max parallelism ${snapshot.maxParallelism} and cannot be restored with ${this.maxParallelism}`,
       );
     }
-    for (const [name, perGroup] of Object.entries(snapshot.states)) {
+    const rows = unpackSnapshot(snapshot);
+    // Values unpacked here are fresh copies already.
+    const owned = adopt || rows !== snapshot;
+    for (const [name, perGroup] of Object.entries(rows.states)) {
       let table = this.tables.get(name);
       if (table === undefined) {
         table = new StateTable(name);
         this.tables.set(name, table);
       }
+      let ns: string | undefined;
+      let m: Map<NormalizedKey, Entry> | undefined;
       for (const [kgText, entries] of Object.entries(perGroup)) {
         const kg = Number(kgText);
         if (kg < this.keyGroupStart || kg >= this.keyGroupEnd) continue;
-        for (const [key, ns, value, expires] of entries) {
-          const entry = { key, ns, value: copyValue(name, value), expires, born: this.version, seen: this.version };
-          table.namespace(ns, true)!.set(normalizeKey(key), entry);
+        for (const [key, entryNs, stored, expires] of entries) {
+          const value = owned ? stored : copyValue(name, stored);
+          // Same shape as entries created by processing (expires only when there is one).
+          const entry: Entry = { key, ns: entryNs, value, born: this.version, seen: this.version };
+          if (expires !== undefined) entry.expires = expires;
+          if (entryNs !== ns) {
+            ns = entryNs;
+            m = table.namespace(ns, true)!;
+          }
+          m!.set(normalizeKey(key), entry);
         }
       }
     }

@@ -34,8 +34,11 @@ export interface KeyedStateBackend {
    * (no scan of the entries). Backends that cannot tell cheaply leave it out.
    */
   approximateEntries?(): number;
-  /** Loads entries of the key groups this backend owns; entries of other groups are ignored. */
-  restore(snapshot: KeyedStateSnapshot): void;
+  /**
+   * Loads entries of the key groups this backend owns; entries of other groups are ignored. With `adopt` the caller
+   * hands over the snapshot's values (it was just decoded and is not used again), so they need not be copied.
+   */
+  restore(snapshot: KeyedStateSnapshot, adopt?: boolean): void;
   /**
    * Releases memory, files and native handles. The returned promise (if any) settles once native resources are
    * closed; the runtime awaits it before a worker thread reports it finished, because terminating a thread while a
@@ -62,6 +65,11 @@ export interface NamespacedState {
 export interface KeyedStateSnapshot {
   maxParallelism: number;
   states: Record<string, Record<number, SnapshotEntry[]>>;
+  /**
+   * More entries, already serialised in columns (`state/packed-entries.ts`); only asynchronous snapshots of the heap
+   * backend have them. `unpackSnapshot` turns them into rows; the checkpoint writer stores them as they are.
+   */
+  packed?: Uint8Array[];
 }
 
 export type SnapshotEntry = [key: Key, namespace: string, value: unknown, expires?: number];

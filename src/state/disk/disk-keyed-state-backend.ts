@@ -6,6 +6,7 @@ import type { StateDescriptor } from '../descriptors.js';
 import { createEntryState, type EntryAccess, type EntryState } from '../entry-states.js';
 import type { KeyedStateBackend, KeyedStateSnapshot, NamespacedState, SnapshotEntry } from '../keyed-state-backend.js';
 import { VOID_NAMESPACE } from '../keyed-state-backend.js';
+import { unpackSnapshot } from '../packed-entries.js';
 import { ChangeLog, type RemovedRef } from './change-log.js';
 import { type CachedEntry, CacheTable, EntryCache } from './entry-cache.js';
 import { type IncrementalKeyedStateSnapshot, type RemovedEntry, validateChain } from './incremental-snapshot.js';
@@ -279,7 +280,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
   restore(snapshot: KeyedStateSnapshot): void {
     this.checkMaxParallelism(snapshot.maxParallelism);
     this.prepareRestore();
-    this.applyEntries(snapshot.states, {});
+    this.applyEntries(unpackSnapshot(snapshot).states, {});
   }
 
   /**
