@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { summarizeRecord } from '../core/errors.js';
 import type { InputProgress } from '../core/source.js';
 import type { JobConfig } from '../plan/job-plan.js';
-import { BatchCodec, type EncodedBatch } from './batch-codec.js';
+import { BatchCodec } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import {
   type CheckpointMetadata,
@@ -19,17 +19,14 @@ import type { ExecutionGraph } from './execution-graph.js';
 import { type JobLogs, STDERR_LOGS } from './logging/job-logger.js';
 import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
+import { Outbox, type PeerItem } from './outbox.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
 
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 
-/** Messages between executors on different threads. */
-type PeerMessage =
-  | { t: 'msg'; edge: number; from: number; to: number; m: WireChannelMessage }
-  | { t: 'credit'; edge: number; from: number; to: number };
-
-type WireChannelMessage = Exclude<ChannelMessage, { t: 'batch' }> | { t: 'batch'; enc: EncodedBatch };
+/** One postMessage between executors: everything one round produced for that thread (see {@link Outbox}). */
+type PeerMessage = { t: 'items'; items: PeerItem[] };
 
 /**
  * The error for a batch that postMessage refused: some value in it is not data (a function, a symbol, a class with
@@ -175,18 +172,12 @@ export class Executor implements ChannelTransport {
       this.wakeup();
       return;
     }
-    const port = this.peers[thread]!;
+    const out = (this.outboxes[thread] ??= new Outbox());
     if (message.t === 'batch') {
-      const enc = this.codec.encode(message.batch);
-      const m: PeerMessage = { t: 'msg', edge, from, to, m: { t: 'batch', enc } };
-      try {
-        port.postMessage(m, [enc.data]);
-      } catch (e) {
-        throw uncopyableRecord(this.graph.edges[edge]!.target, message.batch.values, e);
-      }
-    } else {
-      port.postMessage({ t: 'msg', edge, from, to, m: message } satisfies PeerMessage);
-    }
+      out.addBatch(edge, from, to, this.codec.encode(message.batch), message.batch.values);
+    } else out.addControl(edge, from, to, message);
+    // Sent outside a round (a source's barrier when a checkpoint is triggered): no round end will post it.
+    if (!this.inRound) this.postOutboxes();
   }
 
   private credit(edge: number, from: number, to: number): void {
@@ -196,7 +187,27 @@ export class Executor implements ChannelTransport {
       this.writerOf(source, from, edge).addCredit(to);
       return;
     }
-    this.peers[thread]!.postMessage({ t: 'credit', edge, from, to } satisfies PeerMessage);
+    (this.outboxes[thread] ??= new Outbox()).addCredit(edge, from, to);
+    if (!this.inRound) this.postOutboxes();
+  }
+
+  /** What this thread has to send to each other thread, posted once per round. */
+  private readonly outboxes: (Outbox | undefined)[] = [];
+  private inRound = false;
+
+  /** Posts every outbox: one postMessage per thread with messages waiting. */
+  private postOutboxes(): void {
+    for (let t = 0; t < this.outboxes.length; t++) {
+      const out = this.outboxes[t];
+      if (out === undefined || out.empty) continue;
+      this.outboxes[t] = undefined;
+      try {
+        this.peers[t]!.postMessage({ t: 'items', items: out.items } satisfies PeerMessage, out.transfer);
+      } catch (e) {
+        const { edge, values } = out.uncopyable();
+        throw uncopyableRecord(this.graph.edges[edge]!.target, values, e);
+      }
+    }
   }
 
   private writerOf(vertex: number, subtask: number, edge: number) {
@@ -208,12 +219,15 @@ export class Executor implements ChannelTransport {
 
   private onPeerMessage(m: PeerMessage): void {
     try {
-      if (m.t === 'credit') {
-        this.writerOf(this.graph.edges[m.edge]!.from, m.from, m.edge).addCredit(m.to);
-      } else {
-        const target = this.graph.edges[m.edge]!.to;
-        const msg: ChannelMessage = m.m.t === 'batch' ? { t: 'batch', batch: this.codec.decode(m.m.enc) } : m.m;
-        this.byVertex.get(target)![m.to]!.enqueue(m.edge, m.from, msg);
+      for (const item of m.items) {
+        if (item.t === 'credit') {
+          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to);
+          continue;
+        }
+        const target = this.graph.edges[item.edge]!.to;
+        const msg: ChannelMessage =
+          item.m.t === 'batch' ? { t: 'batch', batch: this.codec.decode(item.m.enc) } : item.m;
+        this.byVertex.get(target)![item.to]!.enqueue(item.edge, item.from, msg);
       }
       this.wakeup();
     } catch (e) {
@@ -231,10 +245,14 @@ export class Executor implements ChannelTransport {
   private readonly loop = (): void => {
     this.scheduled = false;
     if (this.failed) return;
+    this.inRound = true;
     try {
       this.round();
+      this.postOutboxes();
     } catch (e) {
       this.fail(e);
+    } finally {
+      this.inRound = false;
     }
   };
 
