@@ -1,13 +1,19 @@
+import { keyGroupOf, keyGroupRange, normalizeKey, subtaskForKeyGroup } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
-import type { Collector, KeyedContext, OnTimerContext, RuntimeContext } from '../functions/context.js';
+import type {
+  Collector,
+  KeyedContext,
+  KeyedStateAccess,
+  OnTimerContext,
+  RuntimeContext,
+} from '../functions/context.js';
 import type { KeyedProcessFunction } from '../functions/functions.js';
-import { listState, mapState, valueState } from '../state/descriptors.js';
+import { listState, valueState } from '../state/descriptors.js';
 import type { NamespacedState } from '../state/keyed-state-backend.js';
-import type { ListState, MapState, ValueState } from '../state/state.js';
+import type { ListState, ValueState } from '../state/state.js';
 import { parseAddressKey, typeOfKey } from './address.js';
 import type { AnyFunctionSpec, StateSpecs } from './function.js';
-import { parallelismError } from './http-ingress.js';
-import type { Hub, IngressRecord, ReplyRecord } from './hub.js';
+import type { Answer, Hub, Hubs, IngressRecord, ReplyRecord } from './hub.js';
 import { invokeFunction, unknownTypeResult } from './invoke.js';
 import type { DelayedSend, Envelope, InvocationResult, Reply } from './protocol.js';
 import { RemoteClient, type RemoteEndpointOptions } from './remote-client.js';
@@ -18,6 +24,15 @@ export interface Bindings {
   readonly remote: readonly RemoteEndpointOptions[];
   /** Values an instance has while it has none of its own, per type (e.g. the initial stock of every sku). */
   readonly defaults: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+}
+
+/** What every subtask's copy of the dispatcher shares (a class instance: copies share it by reference). */
+export class DispatcherSetup {
+  constructor(
+    readonly hubs: Hubs,
+    readonly bindings: Bindings,
+    readonly options: DispatcherOptions,
+  ) {}
 }
 
 export interface DispatcherOptions {
@@ -37,10 +52,13 @@ interface InstanceRecord {
 /** Idempotency entry: waiting request ids, or the final answer (kept until `x`); `h` the request's hash. */
 interface IdemEntry {
   w?: string[];
-  a?: { ok: boolean; body: unknown; status?: number };
+  a?: Answer;
   h?: number;
   x?: number;
 }
+
+/** Work of one call: a message to deliver, or a final answer to store under idempotency key `i`. */
+type Work = Envelope | { readonly i: string; readonly a: Answer };
 
 interface Loaded {
   rec: InstanceRecord | undefined;
@@ -57,36 +75,47 @@ const IDEM_BUCKET_MS = 10_000;
 
 export const egressTag = (name: string) => new OutputTag<unknown>(`statefun.egress.${name}`);
 
+/** The dispatcher's output of records for other subtasks (and queues left over when a call yielded). */
+export const FEEDBACK_TAG = new OutputTag<IngressRecord>('statefun.feedback');
+
 type NsValue = ValueState<string> & NamespacedState;
 type NsList<T> = ListState<T> & NamespacedState;
 
 const bucket = (t: number, size: number) => Math.ceil(t / size) * size;
 
 /**
- * The runtime of an application: one keyed process function (every record has the same key, so at parallelism 1
- * all instances live here) that delivers messages to function instances one at a time.
+ * The runtime of an application: a keyed process function, keyed by function address (an instance's `type:id`; an
+ * idempotent request by its idempotency key), that delivers messages to function instances one at a time.
  *
- * Its state, all in Sluice keyed state and hence in every checkpoint: instance state (a JSON string per address, in
- * the address's namespace), idempotency entries, the queue of messages not yet delivered when a call ended,
- * delayed messages and the due index of time buckets (with one processing-time timer per bucket), and, for remote
- * functions, each instance's mailbox and in-flight invocation. Messages between embedded functions are delivered
- * inside the same call, through an in-memory queue that is written to state only if a call ends before it is empty.
+ * Its state, all in Sluice keyed state under the instance's address and hence in every checkpoint and rescalable by
+ * key group: instance state (one JSON string), delayed messages (namespace: token), the due index of time buckets
+ * (namespace: bucket, one processing-time timer per key and bucket), and, for remote functions, the mailbox and the
+ * in-flight invocation; under an idempotency key, its entry.
+ *
+ * Delivery: a message to an instance of this subtask is delivered inside the same call, through an in-memory queue
+ * (the current key switched to the target); a message to an instance of another subtask goes to the feedback side
+ * output ({@link FEEDBACK_TAG}), which the feedback sink of the owning subtask hands to its ingress source (see
+ * `FeedbackLog` for its checkpoint semantics). A call that would exceed `maxMessagesPerCall` sends the rest of its
+ * queue through the feedback loop too, so between records the queue is empty and a checkpoint sees every message
+ * either delivered or in flight on the loop.
  */
 export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, ReplyRecord> {
   private inst!: NsValue;
   private idem!: NsValue;
-  private queueState!: ValueState<string>;
   private delayedState!: NsValue;
   private due!: NsList<string>;
   private mailbox!: NsList<Envelope>;
   private inflight!: NsValue;
-  private busy!: MapState<string, number>;
 
-  private q: Envelope[] = [];
+  private q: Work[] = [];
   private qHead = 0;
-  private queueStored = false;
   private booted = false;
-  private ctx!: KeyedContext<string>;
+  private hub!: Hub;
+  private subtask = 0;
+  private parallelism = 1;
+  private maxParallelism = 1;
+  private key: string | undefined;
+  private ctx!: KeyedContext<string> & KeyedStateAccess;
   private out!: Collector<ReplyRecord>;
   private readonly clients = new Map<RemoteEndpointOptions, RemoteClient>();
   private readonly remoteOf = new Map<string, RemoteEndpointOptions | null>();
@@ -95,27 +124,31 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
   private warned = 0;
   private suppressed = 0;
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly bindings: Bindings,
-    private readonly options: DispatcherOptions,
-  ) {}
+  constructor(private readonly setup: DispatcherSetup) {}
+
+  private get bindings(): Bindings {
+    return this.setup.bindings;
+  }
+  private get options(): DispatcherOptions {
+    return this.setup.options;
+  }
 
   open(rc: RuntimeContext): void {
-    if (rc.parallelism !== 1) throw parallelismError(rc.parallelism);
     const ns = (name: string) => rc.getState(valueState<string>(name)) as NsValue;
     this.inst = ns('statefun.instances');
     this.idem = ns('statefun.idempotency');
-    this.queueState = rc.getState(valueState<string>('statefun.queue'));
     this.delayedState = ns('statefun.delayed');
     this.due = rc.getListState(listState<string>('statefun.due')) as NsList<string>;
     this.mailbox = rc.getListState(listState<Envelope>('statefun.mailboxes')) as NsList<Envelope>;
     this.inflight = ns('statefun.inflight');
-    this.busy = rc.getMapState(mapState<string, number>('statefun.busy'));
     this.q = [];
     this.qHead = 0;
-    this.queueStored = false;
     this.booted = false;
+    this.subtask = rc.subtaskIndex;
+    this.parallelism = rc.parallelism;
+    this.maxParallelism = rc.maxParallelism;
+    this.hub = this.setup.hubs.get(rc.subtaskIndex);
+    this.hub.setBootKey(bootKey(rc.subtaskIndex, rc.parallelism, rc.maxParallelism));
   }
 
   close(): void {
@@ -128,6 +161,12 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     switch (rec.k) {
       case 'msg':
         this.ingress(rec);
+        break;
+      case 'env':
+        this.q.push(rec.e);
+        break;
+      case 'idone':
+        this.completeIdem(rec.i, rec.a);
         break;
       case 'sget':
         this.stateGet(rec.rid, rec.to);
@@ -142,7 +181,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
         if (this.inflightOf(rec.a)?.id === rec.id) throw new Error(`${rec.a}: ${rec.error}`);
         break;
       default:
-        break; // boot (handled on entry) and poke (continue the queue)
+        break; // boot: handled on entry
     }
     this.drain();
   }
@@ -153,7 +192,22 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     this.drain();
   }
 
-  // ---- state helpers ----
+  // ---- keys and state helpers ----
+  /** Makes `key` (an address or idempotency key of this subtask) the current key of state and timers. */
+  private use(key: string): void {
+    if (this.key !== key) {
+      this.ctx.setCurrentKey(key);
+      this.key = key;
+    }
+  }
+
+  /** Whether this subtask owns `key` (the same computation as the hash exchange before the dispatcher). */
+  private local(key: string): boolean {
+    if (this.parallelism === 1) return true;
+    const maxP = this.maxParallelism;
+    return subtaskForKeyGroup(keyGroupOf(normalizeKey(key), maxP), maxP, this.parallelism) === this.subtask;
+  }
+
   private get(s: NsValue, ns: string): string | undefined {
     s.setNamespace(ns);
     return s.value();
@@ -172,34 +226,33 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
   }
 
   private enter(ctx: KeyedContext<string>, out: Collector<ReplyRecord>): void {
-    this.ctx = ctx;
+    this.ctx = ctx as KeyedContext<string> & KeyedStateAccess;
     this.out = out;
+    this.key = ctx.getCurrentKey();
     if (!this.booted) this.boot();
   }
 
-  /** First call of a run: resume the queue and the remote invocations that the restored checkpoint had open. */
+  /** First call of a run: resume the remote invocations that the restored checkpoint had open on this subtask. */
   private boot(): void {
     this.booted = true;
-    const raw = this.queueState.value();
-    if (raw !== undefined) {
-      this.q = JSON.parse(raw) as Envelope[];
-      this.qHead = 0;
-      this.queueStored = true;
-    }
-    for (const addr of this.busy.keys()) {
+    const back = this.key!;
+    const open: string[] = [];
+    this.ctx.forEachKey('statefun.inflight', (k) => open.push(k as string));
+    for (const addr of open) {
+      this.use(addr);
       const remote = this.remoteFor(typeOfKey(addr));
       const f = this.inflightOf(addr);
+      if (f === undefined) continue;
       if (remote === undefined) {
         // The type is no longer served remotely: deliver what waits to whatever serves it now.
-        this.clear(this.inflight, addr);
-        this.mailbox.setNamespace(addr);
+        this.clear(this.inflight, '');
+        this.mailbox.setNamespace('');
         const waiting = this.mailbox.get();
         this.mailbox.clear();
-        this.busy.remove(addr);
         for (const m of waiting) this.q.push(m);
-      } else if (f !== undefined) this.issue(remote, addr, f);
-      else this.startRemote(remote, addr);
+      } else this.issue(remote, addr, f);
     }
+    this.use(back);
   }
 
   private drain(): void {
@@ -207,33 +260,35 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     const q = this.q;
     while (this.qHead < q.length) {
       if (--budget < 0) {
-        // Yield: the rest stays queued in state and a loopback record continues it.
-        this.q = q.slice(this.qHead);
-        this.qHead = 0;
-        this.queueState.update(JSON.stringify(this.q));
-        this.queueStored = true;
-        this.hub.loopback({ k: 'poke' });
-        return;
+        // Yield: the rest goes round the feedback loop, which checkpoints record, and continues in later calls.
+        for (let i = this.qHead; i < q.length; i++) this.forward(q[i]!);
+        break;
       }
-      this.deliver(q[this.qHead++]!);
+      const w = q[this.qHead++]!;
+      if ('i' in w) {
+        if (this.local(w.i)) this.completeIdem(w.i, w.a);
+        else this.forward(w);
+      } else if (this.local(w.to)) this.deliver(w);
+      else this.forward(w);
     }
     q.length = 0;
     this.qHead = 0;
-    if (this.queueStored) {
-      this.queueState.clear();
-      this.queueStored = false;
-    }
+  }
+
+  /** Sends work to the subtask that owns its key, over the feedback loop. */
+  private forward(w: Work): void {
+    this.ctx.output(FEEDBACK_TAG, 'i' in w ? { k: 'idone', i: w.i, a: w.a } : { k: 'env', e: w });
   }
 
   private emit(r: ReplyRecord): void {
     this.out.collect(r);
   }
 
-  // ---- ingress ----
+  // ---- ingress (current key: the idempotency key if any, else the target) ----
   private ingress(rec: Extract<IngressRecord, { k: 'msg' }>): void {
     const { rid, idem } = rec;
     if (idem !== undefined && rid !== undefined) {
-      const raw = this.get(this.idem, idem);
+      const raw = this.get(this.idem, '');
       if (raw !== undefined) {
         const e = JSON.parse(raw) as IdemEntry;
         if (e.h !== undefined && rec.h !== undefined && e.h !== rec.h) {
@@ -246,17 +301,17 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
         } else if (e.a !== undefined) this.emit({ rid, ...e.a });
         else {
           (e.w ??= []).push(rid);
-          this.set(this.idem, idem, JSON.stringify(e));
+          this.set(this.idem, '', JSON.stringify(e));
         }
         return;
       }
       if (rec.ow) {
         this.q.push({ to: rec.to, body: rec.body });
-        this.set(this.idem, idem, JSON.stringify({ w: [rid], h: rec.h } satisfies IdemEntry));
+        this.set(this.idem, '', JSON.stringify({ w: [rid], h: rec.h } satisfies IdemEntry));
         this.completeIdem(idem, { ok: true, body: { accepted: true }, status: 202 });
         return;
       }
-      this.set(this.idem, idem, JSON.stringify({ w: [rid], h: rec.h } satisfies IdemEntry));
+      this.set(this.idem, '', JSON.stringify({ w: [rid], h: rec.h } satisfies IdemEntry));
       this.q.push({ to: rec.to, body: rec.body, replyTo: { i: idem } });
     } else if (rid !== undefined) {
       if (rec.ow) {
@@ -266,14 +321,16 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     } else this.q.push({ to: rec.to, body: rec.body });
   }
 
-  private completeIdem(key: string, answer: NonNullable<IdemEntry['a']>): void {
-    const raw = this.get(this.idem, key);
+  /** Stores the final answer under idempotency key `key` (of this subtask) and answers the waiting requests. */
+  private completeIdem(key: string, answer: Answer): void {
+    this.use(key);
+    const raw = this.get(this.idem, '');
     const e: IdemEntry = raw === undefined ? {} : (JSON.parse(raw) as IdemEntry);
     if (e.a !== undefined) return;
     for (const rid of e.w ?? []) this.emit({ rid, ...answer });
     const x = this.now() + this.options.idempotencyTtlMs;
-    this.set(this.idem, key, JSON.stringify({ a: answer, h: e.h, x } satisfies IdemEntry));
-    this.scheduleDue(bucket(x, IDEM_BUCKET_MS), `i${key}`);
+    this.set(this.idem, '', JSON.stringify({ a: answer, h: e.h, x } satisfies IdemEntry));
+    this.scheduleDue(bucket(x, IDEM_BUCKET_MS), 'i');
   }
 
   private routeReply(from: string, r: Reply): void {
@@ -281,25 +338,26 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     if ('a' in to) {
       this.q.push({ to: to.a, from, body: r.body, re: to.c === undefined ? { ok: r.ok } : { c: to.c, ok: r.ok } });
     } else if ('r' in to) this.emit({ rid: to.r, ok: r.ok, body: r.body });
-    else this.completeIdem(to.i, { ok: r.ok, body: r.body });
+    else this.q.push({ i: to.i, a: { ok: r.ok, body: r.body } });
   }
 
-  // ---- delivery ----
+  // ---- delivery (to an instance of this subtask) ----
   private deliver(env: Envelope): void {
+    this.use(env.to);
     const type = typeOfKey(env.to);
     const spec = this.bindings.embedded.get(type);
     if (spec !== undefined) {
       const now = this.now();
-      const loaded = this.load(env.to, now);
+      const loaded = this.load(now);
       const res = invokeFunction(spec, { id: '', address: env.to, state: loaded.state, messages: [env], now });
       this.apply(env.to, res, loaded);
       return;
     }
     const remote = this.remoteFor(type);
     if (remote !== undefined) {
-      this.mailbox.setNamespace(env.to);
+      this.mailbox.setNamespace('');
       this.mailbox.add(env);
-      if (this.get(this.inflight, env.to) === undefined) this.startRemote(remote, env.to);
+      if (this.get(this.inflight, '') === undefined) this.startRemote(remote, env.to);
       return;
     }
     const reason = `no function of type '${type}'`;
@@ -307,8 +365,9 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     else this.apply(env.to, unknownTypeResult({ id: '', address: env.to, state: {}, messages: [env], now: 0 }, reason));
   }
 
-  private load(addr: string, now: number): Loaded {
-    const raw = this.get(this.inst, addr);
+  /** The current key's instance state, with expired values dropped. */
+  private load(now: number): Loaded {
+    const raw = this.get(this.inst, '');
     const rec = raw === undefined ? undefined : (JSON.parse(raw) as InstanceRecord);
     let dirty = false;
     if (rec?.e !== undefined) {
@@ -320,21 +379,21 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
         }
       }
     }
-    const defaults = this.bindings.defaults.get(typeOfKey(addr));
+    const defaults = this.bindings.defaults.get(typeOfKey(this.key!));
     const values = rec?.v ?? {};
     return { rec, dirty, state: defaults === undefined ? values : { ...defaults, ...values } };
   }
 
-  private saveInstance(addr: string, rec: InstanceRecord | undefined): void {
+  private saveInstance(rec: InstanceRecord | undefined): void {
     if (rec === undefined || Object.keys(rec.v).length === 0) {
-      this.clear(this.inst, addr);
+      this.clear(this.inst, '');
       return;
     }
     if (rec.e !== undefined && Object.keys(rec.e).length === 0) delete rec.e;
-    this.set(this.inst, addr, JSON.stringify(rec));
+    this.set(this.inst, '', JSON.stringify(rec));
   }
 
-  /** Applies everything one invocation did, once. */
+  /** Applies everything one invocation of `addr` (the current key) did, once. */
   private apply(addr: string, res: InvocationResult, loaded?: Loaded): void {
     let rec = loaded?.rec;
     let dirty = loaded?.dirty ?? false;
@@ -350,7 +409,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
           if (change.ttl !== undefined) {
             const x = now + change.ttl;
             (rec.e ??= {})[name] = x;
-            this.scheduleDue(bucket(x, EXPIRY_BUCKET_MS), `x${addr}`);
+            this.scheduleDue(bucket(x, EXPIRY_BUCKET_MS), 'x');
           } else if (rec.e !== undefined) delete rec.e[name];
         }
       }
@@ -361,15 +420,15 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
         if (!(name in rec.v)) continue;
         const x = now + ttl;
         (rec.e ??= {})[name] = x;
-        this.scheduleDue(bucket(x, EXPIRY_BUCKET_MS), `x${addr}`);
+        this.scheduleDue(bucket(x, EXPIRY_BUCKET_MS), 'x');
         dirty = true;
       }
     }
-    if (dirty) this.saveInstance(addr, rec);
+    if (dirty) this.saveInstance(rec);
     if (res.send !== undefined) for (const m of res.send) this.q.push(m);
     if (res.replies !== undefined) for (const r of res.replies) this.routeReply(addr, r);
-    if (res.cancel !== undefined) for (const t of res.cancel) this.clear(this.delayedState, `${addr}|${t}`);
-    if (res.delayed !== undefined) for (const d of res.delayed) this.storeDelayed(addr, d, now);
+    if (res.cancel !== undefined) for (const t of res.cancel) this.clear(this.delayedState, t);
+    if (res.delayed !== undefined) for (const d of res.delayed) this.storeDelayed(d, now);
     if (res.egress !== undefined) for (const e of res.egress) this.ctx.output(this.tag(e.name), e.value);
     if (res.errors !== undefined) for (const e of res.errors) this.warn(e);
   }
@@ -380,12 +439,11 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     return t;
   }
 
-  // ---- delayed messages, expiry, the due index ----
-  private storeDelayed(addr: string, d: DelayedSend, now: number): void {
-    const key = `${addr}|${d.token}`;
+  // ---- delayed messages, expiry, the due index (all under the owning key) ----
+  private storeDelayed(d: DelayedSend, now: number): void {
     const due = now + d.delayMs;
-    this.set(this.delayedState, key, JSON.stringify({ t: due, m: d.message }));
-    this.scheduleDue(bucket(due, DELAY_BUCKET_MS), `d${key}`);
+    this.set(this.delayedState, d.token, JSON.stringify({ t: due, m: d.message }));
+    this.scheduleDue(bucket(due, DELAY_BUCKET_MS), `d${d.token}`);
   }
 
   private scheduleDue(time: number, item: string): void {
@@ -400,27 +458,27 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     this.due.clear();
     const now = Math.max(time, this.now());
     for (const item of items) {
-      const rest = item.slice(1);
       switch (item[0]) {
         case 'd': {
-          const raw = this.get(this.delayedState, rest);
+          const token = item.slice(1);
+          const raw = this.get(this.delayedState, token);
           if (raw === undefined) break; // cancelled or delivered
           const d = JSON.parse(raw) as { t: number; m: Envelope };
           if (d.t > time) break; // replaced by a later message under the same token
-          this.clear(this.delayedState, rest);
+          this.clear(this.delayedState, token);
           this.q.push(d.m);
           break;
         }
         case 'x': {
-          const loaded = this.load(rest, now);
-          if (loaded.dirty) this.saveInstance(rest, loaded.rec);
+          const loaded = this.load(now);
+          if (loaded.dirty) this.saveInstance(loaded.rec);
           break;
         }
         case 'i': {
-          const raw = this.get(this.idem, rest);
+          const raw = this.get(this.idem, '');
           if (raw === undefined) break;
           const e = JSON.parse(raw) as IdemEntry;
-          if (e.a !== undefined && e.x !== undefined && e.x <= now) this.clear(this.idem, rest);
+          if (e.a !== undefined && e.x !== undefined && e.x <= now) this.clear(this.idem, '');
           break;
         }
       }
@@ -453,29 +511,27 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     return c;
   }
 
+  /** The in-flight invocation of `addr`, which becomes the current key. */
   private inflightOf(addr: string): { id: string; n: number } | undefined {
-    const raw = this.get(this.inflight, addr);
+    this.use(addr);
+    const raw = this.get(this.inflight, '');
     return raw === undefined ? undefined : (JSON.parse(raw) as { id: string; n: number });
   }
 
-  /** Starts an invocation of `addr` with the first messages of its mailbox. */
+  /** Starts an invocation of `addr` (the current key) with the first messages of its mailbox. */
   private startRemote(endpoint: RemoteEndpointOptions, addr: string): void {
-    this.mailbox.setNamespace(addr);
+    this.mailbox.setNamespace('');
     const waiting = this.mailbox.get();
-    if (waiting.length === 0) {
-      this.busy.remove(addr);
-      return;
-    }
+    if (waiting.length === 0) return;
     const f = {
       id: `${this.hub.nonce}-${++this.nextInvocation}`,
       n: Math.min(waiting.length, endpoint.maxMessagesPerInvocation ?? 32),
     };
-    this.set(this.inflight, addr, JSON.stringify(f));
-    this.busy.put(addr, 1);
+    this.set(this.inflight, '', JSON.stringify(f));
     this.issue(endpoint, addr, f, waiting);
   }
 
-  /** Sends the in-flight invocation `f` of `addr` (again, after a restore). */
+  /** Sends the in-flight invocation `f` of `addr`, the current key (again, after a restore). */
   private issue(
     endpoint: RemoteEndpointOptions,
     addr: string,
@@ -483,12 +539,12 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     waiting?: Envelope[],
   ): void {
     if (waiting === undefined) {
-      this.mailbox.setNamespace(addr);
+      this.mailbox.setNamespace('');
       waiting = this.mailbox.get();
     }
     const now = this.now();
-    const loaded = this.load(addr, now);
-    if (loaded.dirty) this.saveInstance(addr, loaded.rec);
+    const loaded = this.load(now);
+    if (loaded.dirty) this.saveInstance(loaded.rec);
     this.client(endpoint).invoke({
       id: f.id,
       address: addr,
@@ -502,15 +558,14 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
   private remoteResult(addr: string, id: string, res: InvocationResult): void {
     const f = this.inflightOf(addr);
     if (f === undefined || f.id !== id) return;
-    this.clear(this.inflight, addr);
-    this.mailbox.setNamespace(addr);
+    this.clear(this.inflight, '');
+    this.mailbox.setNamespace('');
     const rest = this.mailbox.get().slice(f.n);
     if (rest.length > 0) this.mailbox.update(rest);
     else this.mailbox.clear();
-    this.apply(addr, res, this.load(addr, this.now()));
+    this.apply(addr, res, this.load(this.now()));
     const endpoint = this.remoteFor(typeOfKey(addr));
     if (rest.length > 0 && endpoint !== undefined) this.startRemote(endpoint, addr);
-    else this.busy.remove(addr);
   }
 
   // ---- state API ----
@@ -520,9 +575,10 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
 
   private stateView(addr: string): unknown {
     const a = parseAddressKey(addr);
-    const loaded = this.load(addr, this.now());
-    if (loaded.dirty) this.saveInstance(addr, loaded.rec);
-    this.mailbox.setNamespace(addr);
+    this.use(addr);
+    const loaded = this.load(this.now());
+    if (loaded.dirty) this.saveInstance(loaded.rec);
+    this.mailbox.setNamespace('');
     return {
       type: a.type,
       id: a.id,
@@ -568,7 +624,8 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
       const ttl = declared?.[name]?.expireAfterMs;
       state[name] = v === null ? { clear: true } : ttl === undefined ? { set: v } : { set: v, ttl };
     }
-    this.apply(addr, { id: '', state }, this.load(addr, this.now()));
+    this.use(addr);
+    this.apply(addr, { id: '', state }, this.load(this.now()));
     this.emit({ rid, ok: true, status: 200, body: this.stateView(addr) });
   }
 
@@ -582,5 +639,20 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     this.warned = now;
     this.suppressed = 0;
     this.options.log(`statefun: ${line}${more}`);
+  }
+}
+
+/**
+ * A key the exchange before the dispatcher routes to `subtask`: the ingress source of that subtask boots its
+ * dispatcher subtask with it.
+ */
+export function bootKey(subtask: number, parallelism: number, maxParallelism: number): string {
+  const [start] = keyGroupRange(subtask, maxParallelism, parallelism);
+  for (let i = 0; ; i++) {
+    const key = `statefun.boot.${i}`;
+    if (subtaskForKeyGroup(keyGroupOf(normalizeKey(key), maxParallelism), maxParallelism, parallelism) === subtask) {
+      return key;
+    }
+    if (i > 1_000_000) throw new Error(`no boot key for key group ${start}`); // unreachable: groups are uniform
   }
 }

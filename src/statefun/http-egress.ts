@@ -1,6 +1,5 @@
 import type { Sink, SinkWriter, SinkWriterContext } from '../core/sink.js';
-import { parallelismError } from './http-ingress.js';
-import type { Hub, ReplyRecord } from './hub.js';
+import type { Hubs, ReplyRecord } from './hub.js';
 
 /**
  * The HTTP-response egress: a two-phase-commit sink. With checkpoints, answers are held back: `prepareCommit` puts
@@ -8,17 +7,17 @@ import type { Hub, ReplyRecord } from './hub.js';
  * is complete and durable) sends them. So no client ever sees an answer whose effects could still be rolled back.
  * The held answers are not part of the checkpoint (the committable is only the id): their connections die with the
  * process, and after a restore the clients' retries get the stored answers. Without checkpoints answers go out at
- * once (no guarantee).
+ * once (no guarantee). It runs at parallelism 1, on the thread of ingress subtask 0, which holds the HTTP responses:
+ * the answers of every dispatcher subtask reach it over the exchange.
  */
 export class HttpReplySink implements Sink<ReplyRecord> {
   readonly name = 'statefun-replies';
   readonly requiredParallelism = 1;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly hubs: Hubs) {}
 
   createWriter(ctx: SinkWriterContext): SinkWriter<ReplyRecord> {
-    if (ctx.parallelism !== 1) throw parallelismError(ctx.parallelism);
-    const hub = this.hub;
+    const hub = this.hubs.http;
     if (!ctx.exactlyOnce) return { write: (values) => hub.answer(values) };
     let current: ReplyRecord[] = [];
     const held = new Map<number, ReplyRecord[]>();
