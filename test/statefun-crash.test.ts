@@ -143,7 +143,7 @@ async function crashCheck(t: { diagnostic(s: string): void }, c: CrashCase): Pro
       kills++;
       if (/restoring from checkpoint/.test(app.stderr)) restores++;
       log.push(
-        `${what}; stderr: ${app.stderr
+        `p=${c.parallelisms[(runs - 1) % c.parallelisms.length]}: ${what}; stderr: ${app.stderr
           .split('\n')
           .filter((l) => !l.startsWith('checkpoint'))
           .join(' | ')}`,
