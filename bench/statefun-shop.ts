@@ -6,11 +6,15 @@
  *
  *   npx tsx bench/statefun-shop.ts [--seconds 10] [--connections 2048] [--skus 100] [--remote] [--state-backend heap|disk]
  *   [--checkpoint-interval MS] [--rate R (latency only, at R/s)] [--external --port P] [--output figures.json]
+ *   [--parallelism N (sluice run -p N)]
+ *
+ * Besides the rate, the saturation phase reports the application's CPU time per checkout (user + system of the
+ * `sluice run` process, all threads, from /proc): the figure to compare on a loaded machine, where rates are noise.
  *
  * Each phase runs on a fresh application (its own checkpoint directory).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     /** Measure a shop already running on --port (e.g. under a profiler) instead of starting one. */
     external: { type: 'boolean', default: false },
+    parallelism: { type: 'string', default: '1' },
   },
 });
 const seconds = Number(values.seconds);
@@ -134,14 +139,31 @@ async function checkout(conn: Connection): Promise<boolean> {
   return false;
 }
 
+/** CPU seconds (user + system, all threads) the process `pid` has used; undefined where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+let appPid: number | undefined;
+let cpuPerCheckoutUs: number | undefined;
+
 async function saturation(durationMs: number): Promise<number> {
   let done = 0;
   let measuring = false;
   const end = Date.now() + durationMs + 2000;
   let measureStart = 0;
+  let cpuStart: number | undefined;
   setTimeout(() => {
     measuring = true;
     measureStart = Date.now();
+    cpuStart = cpuSeconds(appPid);
   }, 2000); // warm-up
   const loop = async () => {
     const conn = new Connection();
@@ -149,6 +171,8 @@ async function saturation(durationMs: number): Promise<number> {
     conn.close();
   };
   await Promise.all(Array.from({ length: connections }, loop));
+  const cpuEnd = cpuSeconds(appPid);
+  if (cpuStart !== undefined && cpuEnd !== undefined && done > 0) cpuPerCheckoutUs = ((cpuEnd - cpuStart) / done) * 1e6;
   return done / ((Date.now() - measureStart) / 1000);
 }
 
@@ -195,11 +219,18 @@ async function startShop(run: string): Promise<() => void> {
     started.push(await start(['--import', 'tsx', 'examples/shop/remote.ts', '--port', String(port + 1)], /listening/));
     appArgs.push('--remote', `http://127.0.0.1:${port + 1}`);
   }
-  const engine = ['--checkpoint-dir', join(dir, `ck-${run}`), '--state-backend', values['state-backend']!];
+  const engine = [
+    '--checkpoint-dir',
+    join(dir, `ck-${run}`),
+    '--state-backend',
+    values['state-backend']!,
+    '-p',
+    values.parallelism!,
+  ];
   if (values['checkpoint-interval'] !== undefined) engine.push('--checkpoint-interval', values['checkpoint-interval']);
-  started.push(
-    await start(['bin/sluice.mjs', 'run', 'examples/shop/app.ts', ...engine, '--', ...appArgs], /listening/),
-  );
+  const app = await start(['bin/sluice.mjs', 'run', 'examples/shop/app.ts', ...engine, '--', ...appArgs], /listening/);
+  appPid = app.pid;
+  started.push(app);
   children.push(...started);
   return () => {
     for (const c of started) c.kill('SIGKILL');
@@ -212,7 +243,8 @@ try {
     const stop = await startShop('saturation');
     rate = await saturation(seconds * 1000);
     stop();
-    process.stderr.write(`saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients)\n`);
+    const cpu = cpuPerCheckoutUs === undefined ? '' : `, ${Math.round(cpuPerCheckoutUs)} µs CPU per checkout`;
+    process.stderr.write(`saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients${cpu})\n`);
     await sleep(500);
   }
   // Latency on a fresh application: the state the saturation phase left would make the figure depend on its length
@@ -228,7 +260,9 @@ try {
     mode: values.remote ? 'remote' : 'embedded',
     stateBackend: values['state-backend'],
     checkpointIntervalMs: Number(values['checkpoint-interval'] ?? 20),
+    parallelism: Number(values.parallelism),
     checkoutsPerSecond: values.rate === undefined ? Math.round(rate) : undefined,
+    cpuPerCheckoutUs: cpuPerCheckoutUs === undefined ? undefined : Math.round(cpuPerCheckoutUs),
     latencyRate: half,
     seconds,
     p50Ms: Number(lat.p50.toFixed(1)),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { address, statefun, value } from '../src/statefun/index.js';
 import { FeedbackLog } from '../src/statefun/feedback-log.js';
+import { address, statefun, value } from '../src/statefun/index.js';
 import { eventually, get, post, setDefaultParallelism, sleep, startApp } from './fixtures/statefun-support.js';
 
 /**
@@ -86,8 +86,9 @@ test('a ring over subtasks, stopped twice and restored at other parallelisms: ev
     let handled = 0;
     let sum = 0;
     for (let i = 0; i < RING; i++) {
-      const s = ((await get(base, `/statefun/state/test/ring/${i}`)).body as { state: { handled?: number; sum?: number } })
-        .state;
+      const s = (
+        (await get(base, `/statefun/state/test/ring/${i}`)).body as { state: { handled?: number; sum?: number } }
+      ).state;
       handled += s.handled ?? 0;
       sum += s.sum ?? 0;
     }
@@ -100,7 +101,8 @@ test('a ring over subtasks, stopped twice and restored at other parallelisms: ev
   const dir = app.checkpointDir;
   for (let c = 0; c < chains; c++) {
     assert.equal(
-      (await post(app.base, `/tell/test/ring/${c % RING}`, { chain: c, k: c % RING, until: until + (c % RING) })).status,
+      (await post(app.base, `/tell/test/ring/${c % RING}`, { chain: c, k: c % RING, until: until + (c % RING) }))
+        .status,
       202,
     );
   }
@@ -117,7 +119,10 @@ test('a ring over subtasks, stopped twice and restored at other parallelisms: ev
     await app.stop();
     assert.ok(seen.handled < expected.handled, `stopped in the middle (${seen.handled} of ${expected.handled})`);
     app = await startApp((a) => a.register(ring), { parallelism: next, options, checkpointDir: dir });
-    assert.ok(app.logs.some((l) => /^restoring from checkpoint/.test(l)), app.logs.join('\n'));
+    assert.ok(
+      app.logs.some((l) => /^restoring from checkpoint/.test(l)),
+      app.logs.join('\n'),
+    );
   }
   try {
     assert.ok(
