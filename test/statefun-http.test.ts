@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cliCheckpointDir, HttpError, statefun, value } from '../src/statefun/index.js';
-import { get, post, put, sendRoute, sleep, startApp } from './fixtures/statefun-support.js';
+import { get, post, put, sendRoute, startApp } from './fixtures/statefun-support.js';
 
 /** The HTTP ingress and reply egress: refusals, backpressure, timeouts, the state API, configuration errors. */
 
