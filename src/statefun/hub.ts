@@ -30,7 +30,12 @@ export type IngressRecord =
   /** Feedback: a message between instances on different subtasks (or left over when a call yielded). */
   | { readonly k: 'env'; readonly e: Envelope }
   /** Feedback: the final answer of the request under idempotency key `i`. */
-  | { readonly k: 'idone'; readonly i: string; readonly a: Answer };
+  | { readonly k: 'idone'; readonly i: string; readonly a: Answer }
+  /**
+   * Feedback: a sweep of key `to` (an idempotency entry, `x` 'i', or an instance's expiring values, 'x') that a
+   * sweep bucket written before a rescale found on another subtask.
+   */
+  | { readonly k: 'sweep'; readonly to: string; readonly x: 'i' | 'x' };
 
 /** A final answer as stored for an idempotency key. */
 export interface Answer {
