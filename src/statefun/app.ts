@@ -3,12 +3,12 @@ import type { DataStream } from '../api/data-stream.js';
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import { PlanError } from '../core/errors.js';
 import { type Address, addressKey, checkType } from './address.js';
-import { type Bindings, Dispatcher, DispatcherSetup, egressTag, FEEDBACK_TAG } from './dispatcher.js';
-import { FeedbackSink } from './feedback-sink.js';
+import { type Bindings, Dispatcher, DispatcherSetup, egressTag } from './dispatcher.js';
 import type { AnyFunctionSpec } from './function.js';
-import { HttpReplySink } from './http-egress.js';
 import { type HttpIngressOptions, HttpIngressSource } from './http-ingress.js';
-import { Hubs, type IngressRecord, type ReplyRecord, recordKey } from './hub.js';
+import { Hubs, type IngressRecord, recordKey } from './hub.js';
+import { bootKey } from './keyspace.js';
+import { type DispatcherOutput, DispatcherOutputSink } from './output-sink.js';
 import type { RemoteEndpointOptions } from './remote-client.js';
 
 export interface StatefulFunctionsOptions {
@@ -38,8 +38,8 @@ export interface StatefulFunctionsJob {
 /**
  * A Stateful Functions application on a Sluice job: functions (embedded or remote), an HTTP ingress, stream
  * ingresses and egresses. `build()` adds to the environment: the ingress source → keyBy(address) → the dispatcher
- * → the HTTP reply sink (two-phase commit, parallelism 1), the feedback loop (dispatcher → keyBy(address) → feedback
- * sink → in memory → the ingress source of the same subtask), plus a side output per egress. Runs at any
+ * → its output sink (HTTP answers with two-phase commit, on subtask 0; feedback records for the subtask owning their
+ * target, handed in memory to the ingress source of that subtask), plus a side output per egress. Runs at any
  * parallelism; with `--checkpoint-dir` it is exactly-once end to end.
  *
  * ```ts
@@ -116,7 +116,7 @@ export class StatefulFunctions {
     if (this.ingresses.length > 0) input = input.union(...this.ingresses);
     const dispatched = input
       .keyBy(recordKey)
-      .process<ReplyRecord>(
+      .process<DispatcherOutput>(
         new Dispatcher(
           new DispatcherSetup(hubs, bindings, {
             idempotencyTtlMs: this.options.idempotencyTtlMs ?? 24 * 3600_000,
@@ -127,8 +127,16 @@ export class StatefulFunctions {
         'statefun-dispatcher',
       )
       .uid('statefun-dispatcher');
-    dispatched.getSideOutput(FEEDBACK_TAG).keyBy(recordKey).sinkTo(new FeedbackSink(hubs), 'statefun-feedback');
-    dispatched.sinkTo(new HttpReplySink(hubs), 'statefun-replies');
+    // At parallelism 1 the output sink chains onto the dispatcher (forward, its only consumer). Above, the exchange
+    // routes feedback to the subtask owning its target and answers to subtask 0 (a key that subtask owns). The uid
+    // keeps the sink's state (the loop's recordings) across parallelisms, whatever the edge.
+    const { parallelism, maxParallelism } = env.getEffectiveConfig();
+    const answersKey = bootKey(0, parallelism, maxParallelism);
+    const output =
+      parallelism === 1
+        ? dispatched
+        : dispatched.keyBy((r: DispatcherOutput) => ('k' in r ? recordKey(r) : answersKey));
+    output.sinkTo(new DispatcherOutputSink(hubs), 'statefun-output', 'statefun-output');
     this.built = {
       ready: hubs.http.ready,
       egress: <T>(name: string) => dispatched.getSideOutput(egressTag(name)) as DataStream<T>,

@@ -9,6 +9,7 @@ import type { Answer, Hub, Hubs, IngressRecord, ReplyRecord } from './hub.js';
 import { Instances, type Loaded } from './instances.js';
 import { invokeFunction, unknownTypeResult } from './invoke.js';
 import { Keyspace, type NsList, type NsValue, nsClear, nsGet, nsSet } from './keyspace.js';
+import type { DispatcherOutput } from './output-sink.js';
 import type { DelayedSend, Envelope, InvocationResult, Reply } from './protocol.js';
 import type { RemoteEndpointOptions } from './remote-client.js';
 import { RemoteInvocations } from './remote-invocations.js';
@@ -59,9 +60,6 @@ const IDEM_BUCKET_MS = 10_000;
 
 export const egressTag = (name: string) => new OutputTag<unknown>(`statefun.egress.${name}`);
 
-/** The dispatcher's output of records for other subtasks (and queues left over when a call yielded). */
-export const FEEDBACK_TAG = new OutputTag<IngressRecord>('statefun.feedback');
-
 const bucket = (t: number, size: number) => Math.ceil(t / size) * size;
 
 /**
@@ -75,13 +73,13 @@ const bucket = (t: number, size: number) => Math.ceil(t / size) * size;
  * idempotency key, its entry.
  *
  * Delivery: a message to an instance of this subtask is delivered inside the same call, through an in-memory queue
- * (the current key switched to the target); a message to an instance of another subtask goes to the feedback side
- * output ({@link FEEDBACK_TAG}), which the feedback sink of the owning subtask hands to its ingress source (see
- * `FeedbackLog` for its checkpoint semantics). A call that would exceed `maxMessagesPerCall` sends the rest of its
- * queue through the feedback loop too, so between records the queue is empty and a checkpoint sees every message
- * either delivered or in flight on the loop.
+ * (the current key switched to the target); a message to an instance of another subtask is a feedback record of the
+ * main output (beside the HTTP answers; keyed by its target), which the output sink of the owning subtask hands to
+ * its ingress source (see `DispatcherOutputSink` and `FeedbackLog` for its checkpoint semantics). A call that would
+ * exceed `maxMessagesPerCall` sends the rest of its queue through the feedback loop too, so between records the
+ * queue is empty and a checkpoint sees every message either delivered or in flight on the loop.
  */
-export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, ReplyRecord> {
+export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, DispatcherOutput> {
   /** Created in `open`: the engine copies the function per subtask, and class instances are shared by copies. */
   private ks!: Keyspace;
   private idem!: NsValue;
@@ -95,7 +93,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
   private qHead = 0;
   private booted = false;
   private hub!: Hub;
-  private out!: Collector<ReplyRecord>;
+  private out!: Collector<DispatcherOutput>;
   private readonly tags = new Map<string, OutputTag<unknown>>();
   private warned = 0;
   private suppressed = 0;
@@ -134,7 +132,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     this.remote.close();
   }
 
-  processElement(rec: IngressRecord, ctx: KeyedContext<string>, out: Collector<ReplyRecord>): void {
+  processElement(rec: IngressRecord, ctx: KeyedContext<string>, out: Collector<DispatcherOutput>): void {
     this.enter(ctx, out);
     switch (rec.k) {
       case 'msg':
@@ -167,13 +165,13 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     this.drain();
   }
 
-  onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<ReplyRecord>): void {
+  onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<DispatcherOutput>): void {
     this.enter(ctx, out);
     this.fireDue(time);
     this.drain();
   }
 
-  private enter(ctx: KeyedContext<string>, out: Collector<ReplyRecord>): void {
+  private enter(ctx: KeyedContext<string>, out: Collector<DispatcherOutput>): void {
     this.ks.enter(ctx);
     this.out = out;
     if (!this.booted) {
@@ -210,7 +208,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
 
   /** Sends work to the subtask that owns its key, over the feedback loop. */
   private forward(w: Work): void {
-    this.ks.ctx.output(FEEDBACK_TAG, 'i' in w ? { k: 'idone', i: w.i, a: w.a } : { k: 'env', e: w });
+    this.out.collect('i' in w ? { k: 'idone', i: w.i, a: w.a } : { k: 'env', e: w });
   }
 
   private emit(r: ReplyRecord): void {
@@ -361,7 +359,7 @@ export class Dispatcher implements KeyedProcessFunction<string, IngressRecord, R
     }
     for (const [kind, k] of sweeps) {
       if (this.ks.local(k)) this.sweep(kind, k, now);
-      else this.ks.ctx.output(FEEDBACK_TAG, { k: 'sweep', to: k, x: kind });
+      else this.out.collect({ k: 'sweep', to: k, x: kind });
     }
   }
 
