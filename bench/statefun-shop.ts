@@ -8,8 +8,9 @@
  *   [--checkpoint-interval MS] [--rate R (latency only, at R/s)] [--external --port P] [--output figures.json]
  *   [--parallelism N (sluice run -p N)]
  *
- * Besides the rate, the saturation phase reports the application's CPU time per checkout (user + system of the
- * `sluice run` process, all threads, from /proc): the figure to compare on a loaded machine, where rates are noise.
+ * Besides the rate, both phases report the application's CPU time per checkout (user + system of the `sluice run`
+ * process, all threads, from /proc): the figure to compare on a loaded machine, where rates are noise. With `--rate`
+ * the work per second is the same in every run (same checkpoints per checkout), the fairest A/B.
  *
  * Each phase runs on a fresh application (its own checkpoint directory).
  */
@@ -153,6 +154,7 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 
 let appPid: number | undefined;
 let cpuPerCheckoutUs: number | undefined;
+let latencyCpuPerCheckoutUs: number | undefined;
 
 async function saturation(durationMs: number): Promise<number> {
   let done = 0;
@@ -185,6 +187,8 @@ async function latency(
   const started = performance.now();
   const total = Math.floor((rate * durationMs) / 1000);
   const pending: Promise<void>[] = [];
+  // CPU of the application over the whole phase: at a fixed rate, the same work and checkpoints in every run.
+  const cpuStart = cpuSeconds(appPid);
   for (let i = 0; i < total; i++) {
     const scheduled = started + (i * 1000) / rate;
     const wait = scheduled - performance.now();
@@ -198,6 +202,10 @@ async function latency(
     );
   }
   await Promise.all(pending);
+  const cpuEnd = cpuSeconds(appPid);
+  if (cpuStart !== undefined && cpuEnd !== undefined && latencies.length > 0) {
+    latencyCpuPerCheckoutUs = ((cpuEnd - cpuStart) / latencies.length) * 1e6;
+  }
   for (const c of idle) c.close();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
@@ -254,7 +262,7 @@ try {
   const lat = await latency(half, seconds * 1000);
   stop();
   process.stderr.write(
-    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts)\n`,
+    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts, ${Math.round(latencyCpuPerCheckoutUs ?? Number.NaN)} µs CPU per checkout)\n`,
   );
   const figures = {
     mode: values.remote ? 'remote' : 'embedded',
@@ -263,6 +271,7 @@ try {
     parallelism: Number(values.parallelism),
     checkoutsPerSecond: values.rate === undefined ? Math.round(rate) : undefined,
     cpuPerCheckoutUs: cpuPerCheckoutUs === undefined ? undefined : Math.round(cpuPerCheckoutUs),
+    latencyCpuPerCheckoutUs: latencyCpuPerCheckoutUs === undefined ? undefined : Math.round(latencyCpuPerCheckoutUs),
     latencyRate: half,
     seconds,
     p50Ms: Number(lat.p50.toFixed(1)),
