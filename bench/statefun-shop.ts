@@ -6,11 +6,16 @@
  *
  *   npx tsx bench/statefun-shop.ts [--seconds 10] [--connections 2048] [--skus 100] [--remote] [--state-backend heap|disk]
  *   [--checkpoint-interval MS] [--rate R (latency only, at R/s)] [--external --port P] [--output figures.json]
+ *   [--parallelism N (sluice run -p N)]
+ *
+ * Besides the rate, both phases report the application's CPU time per checkout (user + system of the `sluice run`
+ * process, all threads, from /proc): the figure to compare on a loaded machine, where rates are noise. With `--rate`
+ * the work per second is the same in every run (same checkpoints per checkout), the fairest A/B.
  *
  * Each phase runs on a fresh application (its own checkpoint directory).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +38,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     /** Measure a shop already running on --port (e.g. under a profiler) instead of starting one. */
     external: { type: 'boolean', default: false },
+    parallelism: { type: 'string', default: '1' },
   },
 });
 const seconds = Number(values.seconds);
@@ -134,14 +140,32 @@ async function checkout(conn: Connection): Promise<boolean> {
   return false;
 }
 
+/** CPU seconds (user + system, all threads) the process `pid` has used; undefined where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+let appPid: number | undefined;
+let cpuPerCheckoutUs: number | undefined;
+let latencyCpuPerCheckoutUs: number | undefined;
+
 async function saturation(durationMs: number): Promise<number> {
   let done = 0;
   let measuring = false;
   const end = Date.now() + durationMs + 2000;
   let measureStart = 0;
+  let cpuStart: number | undefined;
   setTimeout(() => {
     measuring = true;
     measureStart = Date.now();
+    cpuStart = cpuSeconds(appPid);
   }, 2000); // warm-up
   const loop = async () => {
     const conn = new Connection();
@@ -149,6 +173,8 @@ async function saturation(durationMs: number): Promise<number> {
     conn.close();
   };
   await Promise.all(Array.from({ length: connections }, loop));
+  const cpuEnd = cpuSeconds(appPid);
+  if (cpuStart !== undefined && cpuEnd !== undefined && done > 0) cpuPerCheckoutUs = ((cpuEnd - cpuStart) / done) * 1e6;
   return done / ((Date.now() - measureStart) / 1000);
 }
 
@@ -161,6 +187,8 @@ async function latency(
   const started = performance.now();
   const total = Math.floor((rate * durationMs) / 1000);
   const pending: Promise<void>[] = [];
+  // CPU of the application over the whole phase: at a fixed rate, the same work and checkpoints in every run.
+  const cpuStart = cpuSeconds(appPid);
   for (let i = 0; i < total; i++) {
     const scheduled = started + (i * 1000) / rate;
     const wait = scheduled - performance.now();
@@ -174,6 +202,10 @@ async function latency(
     );
   }
   await Promise.all(pending);
+  const cpuEnd = cpuSeconds(appPid);
+  if (cpuStart !== undefined && cpuEnd !== undefined && latencies.length > 0) {
+    latencyCpuPerCheckoutUs = ((cpuEnd - cpuStart) / latencies.length) * 1e6;
+  }
   for (const c of idle) c.close();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
@@ -195,11 +227,18 @@ async function startShop(run: string): Promise<() => void> {
     started.push(await start(['--import', 'tsx', 'examples/shop/remote.ts', '--port', String(port + 1)], /listening/));
     appArgs.push('--remote', `http://127.0.0.1:${port + 1}`);
   }
-  const engine = ['--checkpoint-dir', join(dir, `ck-${run}`), '--state-backend', values['state-backend']!];
+  const engine = [
+    '--checkpoint-dir',
+    join(dir, `ck-${run}`),
+    '--state-backend',
+    values['state-backend']!,
+    '-p',
+    values.parallelism!,
+  ];
   if (values['checkpoint-interval'] !== undefined) engine.push('--checkpoint-interval', values['checkpoint-interval']);
-  started.push(
-    await start(['bin/sluice.mjs', 'run', 'examples/shop/app.ts', ...engine, '--', ...appArgs], /listening/),
-  );
+  const app = await start(['bin/sluice.mjs', 'run', 'examples/shop/app.ts', ...engine, '--', ...appArgs], /listening/);
+  appPid = app.pid;
+  started.push(app);
   children.push(...started);
   return () => {
     for (const c of started) c.kill('SIGKILL');
@@ -212,7 +251,8 @@ try {
     const stop = await startShop('saturation');
     rate = await saturation(seconds * 1000);
     stop();
-    process.stderr.write(`saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients)\n`);
+    const cpu = cpuPerCheckoutUs === undefined ? '' : `, ${Math.round(cpuPerCheckoutUs)} µs CPU per checkout`;
+    process.stderr.write(`saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients${cpu})\n`);
     await sleep(500);
   }
   // Latency on a fresh application: the state the saturation phase left would make the figure depend on its length
@@ -222,13 +262,16 @@ try {
   const lat = await latency(half, seconds * 1000);
   stop();
   process.stderr.write(
-    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts)\n`,
+    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts, ${Math.round(latencyCpuPerCheckoutUs ?? Number.NaN)} µs CPU per checkout)\n`,
   );
   const figures = {
     mode: values.remote ? 'remote' : 'embedded',
     stateBackend: values['state-backend'],
     checkpointIntervalMs: Number(values['checkpoint-interval'] ?? 20),
+    parallelism: Number(values.parallelism),
     checkoutsPerSecond: values.rate === undefined ? Math.round(rate) : undefined,
+    cpuPerCheckoutUs: cpuPerCheckoutUs === undefined ? undefined : Math.round(cpuPerCheckoutUs),
+    latencyCpuPerCheckoutUs: latencyCpuPerCheckoutUs === undefined ? undefined : Math.round(latencyCpuPerCheckoutUs),
     latencyRate: half,
     seconds,
     p50Ms: Number(lat.p50.toFixed(1)),

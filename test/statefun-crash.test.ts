@@ -24,7 +24,8 @@ import {
  * Some answered checkouts are sent again: they must get the same answer and have no second effect. At the end: every
  * checkout has one final answer that matches its stored order; per sku, initial stock = current stock + quantity of
  * the confirmed orders; no order is confirmed twice. The same with the functions in a remote service, which is
- * killed too.
+ * killed too. Runs change parallelism (1, 2, 4) from one restart to the next, so checkpoints are restored at another
+ * parallelism, with messages in flight on the feedback loop between subtasks.
  *
  * Kills are chosen by a seeded PRNG (SLUICE_CRASH_SEED=N replays the choices; the moments depend on timing).
  */
@@ -54,6 +55,8 @@ interface CrashCase {
   kills: number;
   remote: boolean;
   seed: number;
+  /** Parallelism of each run in turn (cycled): every restart after a kill restores at the next one. */
+  parallelisms: number[];
 }
 
 /** The remote function service as a separate process (`npx tsx examples/shop/remote.ts --port N`). */
@@ -87,9 +90,12 @@ async function crashCheck(t: { diagnostic(s: string): void }, c: CrashCase): Pro
     remote = startRemote(remotePort);
     await remote.ready;
   }
-  const command = [
+  let runs = 0;
+  const command = () => [
     'run',
     'examples/shop/app.ts',
+    '-p',
+    String(c.parallelisms[runs++ % c.parallelisms.length]),
     '--checkpoint-dir',
     ck,
     '-v',
@@ -101,7 +107,7 @@ async function crashCheck(t: { diagnostic(s: string): void }, c: CrashCase): Pro
     ...(c.remote ? ['--remote', `http://127.0.0.1:${remotePort}`] : []),
   ];
   const log: string[] = [];
-  let app = new SluiceProcess(command);
+  let app = new SluiceProcess(command());
   let clientsDone = false;
   let killsDone = false;
   let kills = 0;
@@ -137,12 +143,12 @@ async function crashCheck(t: { diagnostic(s: string): void }, c: CrashCase): Pro
       kills++;
       if (/restoring from checkpoint/.test(app.stderr)) restores++;
       log.push(
-        `${what}; stderr: ${app.stderr
+        `p=${c.parallelisms[(runs - 1) % c.parallelisms.length]}: ${what}; stderr: ${app.stderr
           .split('\n')
           .filter((l) => !l.startsWith('checkpoint'))
           .join(' | ')}`,
       );
-      app = new SluiceProcess(command);
+      app = new SluiceProcess(command());
     }
     killsDone = true;
   })();
@@ -231,6 +237,7 @@ test('the shop survives SIGKILLs: exactly-once effects, one final answer per che
     kills: 6,
     remote: false,
     seed: seed + 1,
+    parallelisms: [1, 2, 4, 2],
   });
 });
 
@@ -247,5 +254,6 @@ test('the shop with remote functions survives SIGKILLs of the app and of the fun
     kills: 4,
     remote: true,
     seed: seed + 2,
+    parallelisms: [2, 4, 1],
   });
 });

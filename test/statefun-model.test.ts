@@ -170,7 +170,7 @@ const relay = statefun({
 });
 
 test('send: messages in a cycle between two instances, delivered across dispatcher calls', async () => {
-  // At most 50 messages per dispatcher call: the cycle of 2,000 continues through the queue kept in state.
+  // At most 50 messages per dispatcher call: the cycle of 2,000 continues round the feedback loop.
   const app = await startApp((a) => a.register(relay), { options: { maxMessagesPerCall: 50 } });
   try {
     const accepted = await post(app.base, '/tell/test/relay/a', { op: 'start', rounds: 2000 });

@@ -191,9 +191,10 @@ export class DataStream<T> {
     return new DataStream<X>({ env: this.env, nodeId: this.ref.nodeId, partitioning: undefined, sideOutput: tag });
   }
 
-  /** Writes the stream to a sink. */
-  sinkTo(sink: Sink<T>, name?: string): void {
-    this.add({ kind: 'sink', sink: sink as Sink<unknown>, name: name ?? sink.name });
+  /** Writes the stream to a sink; `uid`: a stable id for the sink's state (as {@link uid} for other operators). */
+  sinkTo(sink: Sink<T>, name?: string, uid?: string): void {
+    const added = this.add({ kind: 'sink', sink: sink as Sink<unknown>, name: name ?? sink.name });
+    if (uid !== undefined) added.uid(uid);
   }
   print(prefix?: string): void {
     this.sinkTo(new PrintSink<T>(prefix));

@@ -44,8 +44,8 @@ export class KeyedStream<T, K extends Key> {
   flatMap<R = never>(fn: FlatMapFunction<T, R>, name?: string): DataStream<R> {
     return this.asDataStream().flatMap(fn, name);
   }
-  sinkTo(sink: Sink<T>, name?: string): void {
-    this.asDataStream().sinkTo(sink, name);
+  sinkTo(sink: Sink<T>, name?: string, uid?: string): void {
+    this.asDataStream().sinkTo(sink, name, uid);
   }
 
   /** A KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */

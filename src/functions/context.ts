@@ -1,3 +1,4 @@
+import type { Key } from '../core/key.js';
 import type { OutputTag } from '../core/output-tag.js';
 import type {
   AggregatingStateDescriptor,
@@ -104,4 +105,16 @@ export interface OnTimerContext<K> extends KeyedContext<K> {
  */
 export interface TimestampedEmitter {
   collectWithTimestamp(value: unknown, timestamp: number): void;
+}
+
+/**
+ * @internal Implemented by the contexts of Sluice's keyed process operators, for runtimes built on them (Stateful
+ * Functions delivers a message to another instance of the same subtask inside one call). `setCurrentKey` selects the
+ * key that state objects and timer registrations refer to until the next call (or the next record or timer, for
+ * which the operator sets the key again); the key must belong to this subtask's key-group range, which the caller
+ * checks. `forEachKey` visits the keys holding an entry of the named state in the void namespace.
+ */
+export interface KeyedStateAccess {
+  setCurrentKey(key: Key): void;
+  forEachKey(stateName: string, visit: (key: Key) => void): void;
 }

@@ -3,11 +3,12 @@ import type { DataStream } from '../api/data-stream.js';
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import { PlanError } from '../core/errors.js';
 import { type Address, addressKey, checkType } from './address.js';
-import { type Bindings, Dispatcher, egressTag } from './dispatcher.js';
+import { type Bindings, Dispatcher, DispatcherSetup, egressTag } from './dispatcher.js';
 import type { AnyFunctionSpec } from './function.js';
-import { HttpReplySink } from './http-egress.js';
 import { type HttpIngressOptions, HttpIngressSource } from './http-ingress.js';
-import { Hub, type IngressRecord, type ReplyRecord } from './hub.js';
+import { Hubs, type IngressRecord, recordKey } from './hub.js';
+import { bootKey } from './keyspace.js';
+import { type DispatcherOutput, DispatcherOutputSink } from './output-sink.js';
 import type { RemoteEndpointOptions } from './remote-client.js';
 
 export interface StatefulFunctionsOptions {
@@ -36,9 +37,10 @@ export interface StatefulFunctionsJob {
 
 /**
  * A Stateful Functions application on a Sluice job: functions (embedded or remote), an HTTP ingress, stream
- * ingresses and egresses. `build()` adds to the environment: the ingress source → keyBy(constant) → the dispatcher
- * → the HTTP reply sink (two-phase commit), plus a side output per egress. Run it like any job; with
- * `--checkpoint-dir` it is exactly-once end to end.
+ * ingresses and egresses. `build()` adds to the environment: the ingress source → keyBy(address) → the dispatcher
+ * → its output sink (HTTP answers with two-phase commit, on subtask 0; feedback records for the subtask owning their
+ * target, handed in memory to the ingress source of that subtask), plus a side output per egress. Runs at any
+ * parallelism; with `--checkpoint-dir` it is exactly-once end to end.
  *
  * ```ts
  * export default defineJob((env, args) => {
@@ -47,7 +49,7 @@ export interface StatefulFunctionsJob {
  * ```
  */
 export class StatefulFunctions {
-  private readonly hub = new Hub();
+  private readonly hubs = new Hubs();
   private readonly embedded = new Map<string, AnyFunctionSpec>();
   private readonly endpoints: RemoteEndpointOptions[] = [];
   private readonly defaults = new Map<string, Record<string, unknown>>();
@@ -108,26 +110,37 @@ export class StatefulFunctions {
     this.defaultCheckpointing();
     const bindings: Bindings = { embedded: this.embedded, remote: this.endpoints, defaults: this.defaults };
     const log = this.options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-    let input = env.fromSource(new HttpIngressSource(this.hub, this.httpOptions), undefined, 'statefun-ingress');
+    const hubs = this.hubs;
+    let input = env.fromSource(new HttpIngressSource(hubs, this.httpOptions), undefined, 'statefun-ingress');
     input = input.uid('statefun-ingress');
     if (this.ingresses.length > 0) input = input.union(...this.ingresses);
     const dispatched = input
-      .keyBy((_r: IngressRecord) => 'statefun')
-      .process<ReplyRecord>(
-        new Dispatcher(this.hub, bindings, {
-          idempotencyTtlMs: this.options.idempotencyTtlMs ?? 24 * 3600_000,
-          maxMessagesPerCall: this.options.maxMessagesPerCall ?? 10_000,
-          log,
-        }),
+      .keyBy(recordKey)
+      .process<DispatcherOutput>(
+        new Dispatcher(
+          new DispatcherSetup(hubs, bindings, {
+            idempotencyTtlMs: this.options.idempotencyTtlMs ?? 24 * 3600_000,
+            maxMessagesPerCall: this.options.maxMessagesPerCall ?? 10_000,
+            log,
+          }),
+        ),
         'statefun-dispatcher',
       )
       .uid('statefun-dispatcher');
-    dispatched.sinkTo(new HttpReplySink(this.hub), 'statefun-replies');
-    const hub = this.hub;
+    // At parallelism 1 the output sink chains onto the dispatcher (forward, its only consumer). Above, the exchange
+    // routes feedback to the subtask owning its target and answers to subtask 0 (a key that subtask owns). The uid
+    // keeps the sink's state (the loop's recordings) across parallelisms, whatever the edge.
+    const { parallelism, maxParallelism } = env.getEffectiveConfig();
+    const answersKey = bootKey(0, parallelism, maxParallelism);
+    const output =
+      parallelism === 1
+        ? dispatched
+        : dispatched.keyBy((r: DispatcherOutput) => ('k' in r ? recordKey(r) : answersKey));
+    output.sinkTo(new DispatcherOutputSink(hubs), 'statefun-output', 'statefun-output');
     this.built = {
-      ready: hub.ready,
+      ready: hubs.http.ready,
       egress: <T>(name: string) => dispatched.getSideOutput(egressTag(name)) as DataStream<T>,
-      answered: () => hub.answered,
+      answered: () => hubs.http.answered,
     };
     return this.built;
   }

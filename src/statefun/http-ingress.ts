@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { PlanError } from '../core/errors.js';
 import type { Source, SourceOutput, SourceReader, SourceReaderContext } from '../core/source.js';
 import { type Address, addressKey, isValidType } from './address.js';
-import { type Hub, type IngressRecord, sendJson } from './hub.js';
+import { type Hub, type Hubs, type IngressRecord, sendJson } from './hub.js';
 import { bearerTokenCheck, type StateApiOptions, stateApiOptions } from './state-api-auth.js';
 
 /** An HTTP request as a route sees it. */
@@ -119,23 +119,25 @@ function defaultRespond(answer: { ok: boolean; body: unknown }): { status: numbe
 }
 
 /**
- * The HTTP ingress: a source whose reader runs an HTTP server. Each accepted request becomes a record for the
- * dispatcher and stays open until the reply sink answers it (after the checkpoint covering its effects completes).
- * Requests that cannot be taken are answered at once: 404/405 (no route), 400 (invalid JSON, or refused by the
- * route), 413 (body too large), 503 (queue full: backpressure). The reader also emits the runtime's loopback
- * records (see {@link Hub}) and, first in every run, a boot record.
+ * The HTTP ingress and the head of the feedback loop: a source at the application's parallelism. Subtask 0 runs the
+ * HTTP server (Node's worker threads cannot share a listening socket): each accepted request becomes a record that
+ * the keyed exchange after the source routes to the dispatcher subtask owning its key, and the response stays open
+ * until the reply sink (parallelism 1, on subtask 0's thread) answers it, after the checkpoint covering its effects
+ * completes. Requests that cannot be taken are answered at once: 404/405 (no route), 400 (invalid JSON, or refused
+ * by the route), 413 (body too large), 503 (queue full: backpressure). Every subtask also emits the records of its
+ * hub (remote results, feedback; see {@link Hub}) and, first in every run, a boot record for its dispatcher subtask.
+ * At a checkpoint it marks its feedback log (the recording of in-flight loop records starts there).
  */
 export class HttpIngressSource implements Source<IngressRecord> {
   readonly name = 'statefun-ingress';
   readonly boundedness = 'unbounded' as const;
-  // No maxParallelism: a job run at a higher parallelism must fail here, before any server listens.
 
   private readonly routes: readonly CompiledRoute[];
   /** Checks a request's Authorization header; undefined when the state API is off. */
   private readonly authorizeState: ((authorization: string | undefined) => boolean) | undefined;
 
   constructor(
-    private readonly hub: Hub,
+    private readonly hubs: Hubs,
     private readonly options: HttpIngressOptions | undefined,
   ) {
     this.routes = (options?.routes ?? []).map(compile);
@@ -144,9 +146,8 @@ export class HttpIngressSource implements Source<IngressRecord> {
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<IngressRecord> {
-    if (ctx.parallelism !== 1) throw parallelismError(ctx.parallelism);
-    const hub = this.hub;
-    const options = this.options;
+    const hub = this.hubs.get(ctx.subtaskIndex);
+    const options = ctx.subtaskIndex === 0 ? this.options : undefined;
     const routes = this.routes;
     const authorizeState = this.authorizeState;
     let server: Server | undefined;
@@ -175,17 +176,21 @@ export class HttpIngressSource implements Source<IngressRecord> {
         hub.setPort(port);
       },
       pollNext(out: SourceOutput<IngressRecord>, max: number) {
-        if (!booted) {
+        if (!booted && hub.bootKey !== undefined) {
           booted = true;
-          out.collect({ k: 'boot' });
+          out.collect({ k: 'boot', key: hub.bootKey });
           max--;
         }
         hub.take(max, (r) => out.collect(r));
-        return hub.empty ? 'wait' : 'more';
+        return hub.empty && booted ? 'wait' : 'more';
       },
       available: () => hub.available(),
-      // Nothing to resume: requests not covered by a checkpoint are lost with their connections (clients retry).
-      snapshotState: () => ({}),
+      // Requests not covered by a checkpoint are lost with their connections (clients retry). What is in flight on
+      // the feedback loop is recorded by the feedback sink from this mark on.
+      snapshotState: (checkpointId?: number) => {
+        if (checkpointId !== undefined) hub.feedback.markHead(checkpointId);
+        return {};
+      },
       restoreState: () => {},
       close: async () => {
         for (const [rid, p] of hub.pending) {
@@ -200,12 +205,6 @@ export class HttpIngressSource implements Source<IngressRecord> {
       },
     };
   }
-}
-
-export function parallelismError(p: number): PlanError {
-  return new PlanError(
-    `stateful functions run at parallelism 1 (got ${p}): messages between functions on different subtasks would need a feedback edge, which Sluice does not have yet (see docs/STATEFUN.md)`,
-  );
 }
 
 function handleRequest(

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { InvocationResult } from './protocol.js';
+import { FeedbackLog } from './feedback-log.js';
+import type { Envelope, InvocationResult } from './protocol.js';
 
 /** What the dispatcher receives: ingress messages and the runtime's own events, all through the ingress source. */
 export type IngressRecord =
-  /** First record of every run: resume work restored from the checkpoint. */
-  | { readonly k: 'boot' }
+  /** First record of every run on every dispatcher subtask (`key` lands on it): resume restored work. */
+  | { readonly k: 'boot'; readonly key: string }
   /**
-   * A message from outside to `to`. `rid`: the HTTP request waiting for the answer; `idem`: its idempotency key;
-   * `h`: hash of the request (a key reused for another request is refused); `ow`: one-way (answered 202 at once).
+   * A message from outside to `to`. `rid`: the HTTP request waiting for the answer; `idem`: its idempotency key
+   * (the record is then keyed by it, so every use of a key meets its entry); `h`: hash of the request (a key reused
+   * for another request is refused); `ow`: one-way (answered 202 at once).
    */
   | {
       readonly k: 'msg';
@@ -25,8 +27,41 @@ export type IngressRecord =
   /** The result of a remote invocation of instance `a`, or its final failure. */
   | { readonly k: 'rres'; readonly a: string; readonly id: string; readonly res: InvocationResult }
   | { readonly k: 'rerr'; readonly a: string; readonly id: string; readonly error: string }
-  /** Continue work the dispatcher left in its queue. */
-  | { readonly k: 'poke' };
+  /** Feedback: a message between instances on different subtasks (or left over when a call yielded). */
+  | { readonly k: 'env'; readonly e: Envelope }
+  /** Feedback: the final answer of the request under idempotency key `i`. */
+  | { readonly k: 'idone'; readonly i: string; readonly a: Answer }
+  /**
+   * Feedback: a sweep of key `to` (an idempotency entry, `x` 'i', or an instance's expiring values, 'x') that a
+   * sweep bucket written before a rescale found on another subtask.
+   */
+  | { readonly k: 'sweep'; readonly to: string; readonly x: 'i' | 'x' };
+
+/** A final answer as stored for an idempotency key. */
+export interface Answer {
+  readonly ok: boolean;
+  readonly body: unknown;
+  readonly status?: number;
+}
+
+/** The key a record is partitioned and processed under: the instance's address, or the idempotency key. */
+export function recordKey(r: IngressRecord): string {
+  switch (r.k) {
+    case 'msg':
+      return r.idem ?? r.to;
+    case 'env':
+      return r.e.to;
+    case 'idone':
+      return r.i;
+    case 'rres':
+    case 'rerr':
+      return r.a;
+    case 'boot':
+      return r.key;
+    default:
+      return r.to;
+  }
+}
 
 /** An answer to an HTTP request: a function's reply (ok/body, turned into HTTP by the route) or a fixed status. */
 export interface ReplyRecord {
@@ -44,21 +79,25 @@ export interface PendingRequest {
 }
 
 /**
- * The in-process meeting point of one application's ingress source, dispatcher and reply sink, which run on the same
- * thread (parallelism 1). It holds the queue of HTTP requests turned into records, the loopback queue through which
- * the dispatcher feeds itself (remote results, continuation), and the HTTP responses waiting for their answers.
- * Nothing here is state: a crash loses it, and the records and answers it held are recovered by checkpoints and
- * client retries.
+ * The in-process meeting point of the operators of one subtask index, which run on the same thread: the ingress
+ * source, the dispatcher and the feedback sink of subtask *i* share hub *i*; hub 0 also holds the HTTP server's
+ * queue and the responses waiting for answers (the reply sink runs at parallelism 1, on subtask 0's thread).
+ * Inputs of the source, taken in this order: the loop (remote invocation results of this subtask's dispatcher), the
+ * feedback log (messages for instances of this subtask, see {@link FeedbackLog}) and the HTTP queue. Only the
+ * feedback log is part of checkpoints (recorded by the feedback sink); the rest is recovered from state (remote
+ * invocations in flight are sent again) or by client retries.
  */
 export class Hub {
-  /** Distinguishes request ids of this process from those of earlier runs kept in restored state. */
+  /** Distinguishes request and invocation ids of this process from those of earlier runs kept in restored state. */
   readonly nonce = randomBytes(6).toString('base64url');
   private seq = 0;
   readonly queue: IngressRecord[] = [];
   private queueHead = 0;
   readonly loop: IngressRecord[] = [];
-  private pokeQueued = false;
+  readonly feedback = new FeedbackLog<IngressRecord>();
   readonly pending = new Map<string, PendingRequest>();
+  /** A key of this subtask's key-group range, set by the dispatcher when it opens; the source boots with it. */
+  bootKey: string | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly readyPromise: Promise<number>;
   private resolveReady!: (port: number) => void;
@@ -77,6 +116,11 @@ export class Hub {
     this.resolveReady(port);
   }
 
+  setBootKey(key: string): void {
+    this.bootKey = key;
+    this.wake();
+  }
+
   nextRequestId(): string {
     return `${this.nonce}.${++this.seq}`;
   }
@@ -90,12 +134,24 @@ export class Hub {
     this.wake();
   }
 
+  /** Feedback records for this subtask (from the feedback sink, on the same thread). */
+  pushFeedback(records: readonly IngressRecord[]): void {
+    for (const r of records) this.feedback.push(r);
+    if (records.length > 0) this.wake();
+  }
+
   /** Takes up to `max` queued records. */
   take(max: number, into: (r: IngressRecord) => void): number {
     let n = 0;
-    while (n < max && this.loop.length > 0) {
-      const r = this.loop.shift()!;
-      if (r.k === 'poke') this.pokeQueued = false;
+    if (this.loop.length > 0) {
+      const k = Math.min(max, this.loop.length);
+      for (let i = 0; i < k; i++) into(this.loop[i]!);
+      this.loop.splice(0, k);
+      n = k;
+    }
+    while (n < max) {
+      const r = this.feedback.take();
+      if (r === undefined) break;
       into(r);
       n++;
     }
@@ -114,14 +170,10 @@ export class Hub {
   }
 
   get empty(): boolean {
-    return this.loop.length === 0 && this.queueHead === this.queue.length;
+    return this.loop.length === 0 && this.feedback.size === 0 && this.queueHead === this.queue.length;
   }
 
   loopback(record: IngressRecord): void {
-    if (record.k === 'poke') {
-      if (this.pokeQueued) return;
-      this.pokeQueued = true;
-    }
     this.loop.push(record);
     this.wake();
   }
@@ -134,7 +186,7 @@ export class Hub {
     });
   }
 
-  private wake(): void {
+  wake(): void {
     const w = this.wakeUp;
     if (w !== undefined) {
       this.wakeUp = undefined;
@@ -183,4 +235,24 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
+}
+
+/**
+ * The hubs of one application on this thread, by subtask index (a thread may run several subtasks: `env.execute()`
+ * runs them all on the calling thread). Shared by reference by the per-subtask copies of the operators.
+ */
+export class Hubs {
+  private readonly hubs: Hub[] = [];
+
+  /** Hub `subtask`, created on first use. */
+  get(subtask: number): Hub {
+    let h = this.hubs[subtask];
+    if (h === undefined) this.hubs[subtask] = h = new Hub();
+    return h;
+  }
+
+  /** The hub of the subtask that serves HTTP and answers requests. */
+  get http(): Hub {
+    return this.get(0);
+  }
 }

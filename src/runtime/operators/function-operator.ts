@@ -3,6 +3,7 @@ import type { OutputTag } from '../../core/output-tag.js';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/time.js';
 import type {
   Collector,
+  KeyedStateAccess,
   OnTimerContext,
   TimeDomain,
   TimerService,
@@ -23,7 +24,7 @@ import { closeFunction, KeyedTimers, nonKeyedTimerService, openFunction, userErr
  */
 export abstract class FunctionOperator<F extends object>
   extends AbstractOperator
-  implements OnTimerContext<Key>, TimestampedEmitter
+  implements OnTimerContext<Key>, TimestampedEmitter, KeyedStateAccess
 {
   protected timers: KeyedTimers | undefined;
   protected ts = NO_TIMESTAMP;
@@ -56,6 +57,12 @@ export abstract class FunctionOperator<F extends object>
   }
   getCurrentKey(): Key {
     return this.ctx.keyedState!.getCurrentKey();
+  }
+  setCurrentKey(key: Key): void {
+    this.ctx.keyedState!.setCurrentKey(key);
+  }
+  forEachKey(stateName: string, visit: (key: Key) => void): void {
+    this.ctx.keyedState!.forEachKey(stateName, visit);
   }
   timeDomain(): TimeDomain {
     return this.domain;
