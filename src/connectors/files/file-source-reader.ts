@@ -368,34 +368,49 @@ export class FileSourceReader<T> implements SourceReader<T> {
       c.atFileStart = false;
       return this.handleOverlong(c, lineNo, length, prefix);
     }
-    let text: string;
-    let length: number;
-    if (c.partsBytes === 0) {
-      text = bytes.toString('utf8', start, end);
-      length = end - start;
-    } else {
+    let buf = bytes;
+    let from = start;
+    let to = end;
+    if (c.partsBytes > 0) {
       c.parts.push(bytes.subarray(start, end));
-      length = c.partsBytes + (end - start);
-      text = Buffer.concat(c.parts, length).toString('utf8');
+      buf = Buffer.concat(c.parts, c.partsBytes + (end - start));
+      from = 0;
+      to = buf.length;
       c.parts = [];
       c.partsBytes = 0;
     }
-    if (text.charCodeAt(text.length - 1) === 0x0d) {
-      text = text.slice(0, -1);
-      length--;
-    }
+    if (to > from && buf[to - 1] === 0x0d) to--;
+    // The limit counts the bytes of a BOM, as it always has.
+    const length = to - from;
     if (c.atFileStart) {
       c.atFileStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (length >= 3 && buf[from] === 0xef && buf[from + 1] === 0xbb && buf[from + 2] === 0xbf) from += 3;
     }
     if (length > this.config.maxLineBytes) {
+      const text = buf.toString('utf8', from, to);
       return this.handleOverlong(c, lineNo, length, Buffer.from(text.slice(0, RAW_PREFIX_BYTES)));
     }
-    return this.handleLine(c, lineNo, text, length, out);
+    return this.handleLine(c, lineNo, buf, from, to, length, out);
   }
 
-  private handleLine(c: Cursor, lineNo: number, text: string, length: number, out: SourceOutput<T>): number {
-    const result = c.parser.parseLine(text);
+  /** Handles the line `buf[from, to)` (line end and BOM removed; `length` counts the BOM). */
+  private handleLine(
+    c: Cursor,
+    lineNo: number,
+    buf: Buffer,
+    from: number,
+    to: number,
+    length: number,
+    out: SourceOutput<T>,
+  ): number {
+    const parser = c.parser;
+    let text: string | undefined;
+    let result: unknown;
+    if (parser.parseBytes !== undefined) result = parser.parseBytes(buf, from, to);
+    else {
+      text = buf.toString('utf8', from, to);
+      result = parser.parseLine(text);
+    }
     if (result === INCOMPLETE) {
       if (c.recordLine === 0) c.recordLine = lineNo;
       c.recordBytes += length + 1;
@@ -416,7 +431,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
     this.commit(c);
     if (result === SKIP) return 0;
     if (result instanceof BadLine) {
-      this.report(c.file, recordLine, result.reason, result.raw ?? text);
+      this.report(c.file, recordLine, result.reason, result.raw ?? text ?? buf.toString('utf8', from, to));
       return 0;
     }
     out.collect(result as T);

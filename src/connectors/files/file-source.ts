@@ -1,5 +1,6 @@
 import { PlanError } from '../../core/errors.js';
 import type { Source, SourceReader, SourceReaderContext } from '../../core/source.js';
+import type { JsonProjection } from '../formats/json-projection.js';
 import { type CsvFormatOptions, csvFormat } from './csv-line-parser.js';
 import { FileSourceReader } from './file-source-reader.js';
 import { jsonLinesFormat, type LineFormat, textFormat } from './line-format.js';
@@ -40,6 +41,14 @@ export interface FileSourceTextOptions<T> {
 export interface FileSourceJsonOptions<T> {
   /** Turns each parsed JSON value into the record; a throw makes the line a bad record (naming file and line). */
   readonly validate?: (value: unknown) => T;
+  /**
+   * Build only these fields of each line's JSON value (see {@link JsonProjection}): `validate` and the job then see
+   * a new object holding exactly the named fields, in this order (`undefined` where a line lacks one), and each
+   * line is decoded from its bytes by code compiled for the projection, skipping the rest of the line without
+   * building it — several times faster than `JSON.parse` when lines hold more than a job reads. The values are
+   * those `JSON.parse` gives, and a line that is not valid JSON is reported with the same error as without it.
+   */
+  readonly fields?: JsonProjection;
 }
 
 /**
@@ -61,7 +70,8 @@ const MIB = 1024 * 1024;
  * Reads UTF-8 line-oriented files: one file, or every regular file directly in a directory (sorted by name; names
  * starting with '.' or '_' are skipped), optionally watching the directory for new files.
  *
- * Formats: `text` (each line a string, or `parse(line)`), `jsonl` (each non-blank line `JSON.parse`d) and `csv`
+ * Formats: `text` (each line a string, or `parse(line)`), `jsonl` (each non-blank line `JSON.parse`d, or only the
+ * `fields` named decoded) and `csv`
  * (objects keyed by the header row or `columns`). Lines end with "\n" or "\r\n"; the last line needs no line end;
  * a UTF-8 byte order mark at the start of a file is dropped. Unparseable lines go to the reader context's
  * `reportBadRecord` with the file and 1-based line, so the runtime fails the job or dead-letters them.
@@ -140,8 +150,8 @@ function makeFormat<T>(options: FileSourceOptions<T>): LineFormat<T> {
   const format = options.format ?? 'text';
   if (format !== 'text' && options.parse !== undefined)
     throw new PlanError(`'parse' applies to the text format only, not ${format}`);
-  if (format !== 'jsonl' && options.validate !== undefined)
-    throw new PlanError(`'validate' applies to the jsonl format only, not ${format}`);
+  if (format !== 'jsonl' && (options.validate !== undefined || options.fields !== undefined))
+    throw new PlanError(`'validate' and 'fields' apply to the jsonl format only, not ${format}`);
   if (
     format !== 'csv' &&
     (options.columns !== undefined || options.header !== undefined || options.delimiter !== undefined)
@@ -152,7 +162,7 @@ function makeFormat<T>(options: FileSourceOptions<T>): LineFormat<T> {
     case 'text':
       return textFormat(options.parse);
     case 'jsonl':
-      return jsonLinesFormat(options.validate);
+      return jsonLinesFormat(options.validate, options.fields);
     case 'csv':
       return csvFormat(options);
     default:

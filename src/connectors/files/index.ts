@@ -1,4 +1,6 @@
 /** File connectors: a source reading text, JSON Lines or CSV files (optionally watching a directory) and a sink writing one. */
+
+export { type JsonProjection, projectJson } from '../formats/json-projection.js';
 export type { CsvFormatOptions } from './csv-line-parser.js';
 export { FileSink, type FileSinkFormat, type FileSinkOptions } from './file-sink.js';
 export {

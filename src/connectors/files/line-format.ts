@@ -3,6 +3,7 @@
  * {@link LineParser} turns each line into a record, nothing, a bad-record report, or "needs the next line too".
  * Outcomes are the record itself or a marker rather than a wrapper object so that the common case allocates nothing.
  */
+import { compileJsonProjection, type JsonProjection, projectJson, UNDECODED } from '../formats/json-projection.js';
 
 /** Outcome of a line that carries no record (e.g. a blank line in JSON Lines, a CSV header). */
 export const SKIP: unique symbol = Symbol('skip');
@@ -29,6 +30,12 @@ export interface FormatResumeState {
 export interface LineParser<T> {
   /** Parses the next line (line end removed, BOM removed from the first line). */
   parseLine(line: string): LineOutcome<T>;
+  /**
+   * Optional: parses the next line from its UTF-8 bytes `bytes[start, end)` (line end and BOM removed), so that no
+   * string of the whole line is made. When present the reader calls it instead of {@link parseLine}; it must give
+   * the same outcome `parseLine` gives for the decoded line, and must not keep `bytes` (the reader reuses them).
+   */
+  parseBytes?(bytes: Buffer, start: number, end: number): LineOutcome<T>;
   /** The file ended while the last outcome was {@link INCOMPLETE}: what to report for the unfinished record. */
   endOfFile(): BadLine;
   /** Forgets an {@link INCOMPLETE} record (it grew too long) and returns its text so far. */
@@ -93,23 +100,43 @@ export function textFormat<T>(parse?: (line: string) => T): LineFormat<T> {
 /**
  * JSON Lines: each non-blank line is `JSON.parse`d; blank lines are skipped; a line that fails to parse is bad, and
  * so is one that `validate` (which turns the parsed value into the record) rejects by throwing.
+ *
+ * With `fields`, each value is projected (see {@link JsonProjection}) before `validate` sees it, and lines are
+ * decoded from their bytes by a decoder compiled for the projection, which builds only the projected fields. The
+ * outcome is the same as `JSON.parse` followed by {@link projectJson}, including the error text of a bad line:
+ * lines the compiled decoder does not take (invalid JSON, rare shapes) go through exactly that path.
  */
-export function jsonLinesFormat<T>(validate?: (value: unknown) => T): LineFormat<T> {
+export function jsonLinesFormat<T>(validate?: (value: unknown) => T, fields?: JsonProjection): LineFormat<T> {
+  const finish = (value: unknown): LineOutcome<T> => {
+    if (validate === undefined) return value as T;
+    try {
+      return validate(value);
+    } catch (e) {
+      return new BadLine(`invalid record: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const parseLine = (line: string): LineOutcome<T> => {
+    if (isBlank(line)) return SKIP;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      return new BadLine(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return finish(fields === undefined ? value : projectJson(value, fields));
+  };
+  if (fields === undefined) {
+    const plain = new (class extends SingleLineParser<T> {
+      parseLine = parseLine;
+    })();
+    return { forFile: () => plain };
+  }
+  const decode = compileJsonProjection(fields);
   const parser = new (class extends SingleLineParser<T> {
-    parseLine(line: string): LineOutcome<T> {
-      if (isBlank(line)) return SKIP;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        return new BadLine(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (validate === undefined) return value as T;
-      try {
-        return validate(value);
-      } catch (e) {
-        return new BadLine(`invalid record: ${e instanceof Error ? e.message : String(e)}`);
-      }
+    parseLine = parseLine;
+    parseBytes(bytes: Buffer, start: number, end: number): LineOutcome<T> {
+      const value = decode(bytes, start, end);
+      return value === UNDECODED ? parseLine(bytes.toString('utf8', start, end)) : finish(value);
     }
   })();
   return { forFile: () => parser };

@@ -67,9 +67,11 @@ function rowReader(
   const converts = fields.map((f, i) => jsonValueConverter(f.type, paths[i]!, options));
   const n = names.length;
   const failOnMissing = options.failOnMissingField;
+  // A column named like a property every object inherits ('toString') must not read the inherited one.
+  const inherited = names.map((name) => name in Object.prototype);
   return (object, target, offset) => {
     for (let i = 0; i < n; i++) {
-      const v = object[names[i]!];
+      const v = inherited[i] && !Object.hasOwn(object, names[i]!) ? undefined : object[names[i]!];
       if (v === undefined) {
         if (failOnMissing) throw new FieldError(paths[i]!, 'missing (json.fail-on-missing-field is true)');
         target[offset + i] = null;

@@ -9,6 +9,13 @@ import {
   SingleLineParser,
   SKIP,
 } from '../../../connectors/files/line-format.js';
+import {
+  compileJsonProjection,
+  type JsonProjection,
+  type JsonProjectionDecoder,
+  UNDECODED,
+} from '../../../connectors/formats/json-projection.js';
+import { PlanError } from '../../../core/errors.js';
 import { type Row, RowKind } from '../../runtime/row.js';
 import type { RowField, SqlType } from '../../types/sql-type.js';
 import { describe, FieldError, type JsonDecodeOptions, jsonRowDecoder } from './json-row-decoder.js';
@@ -31,24 +38,60 @@ function reason(e: unknown): string {
 export function jsonRowLineFormat(fields: readonly RowField[], options: JsonDecodeOptions): LineFormat<Row> {
   const decode = jsonRowDecoder(fields, options);
   const ignore = options.ignoreParseErrors;
+  const parseLine = (line: string): LineOutcome<Row> => {
+    if (isBlank(line)) return SKIP;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      return ignore ? SKIP : new BadLine(`invalid JSON: ${reason(e)}`);
+    }
+    return toRow(value);
+  };
+  const toRow = (value: unknown): LineOutcome<Row> => {
+    try {
+      return decode(value);
+    } catch (e) {
+      if (ignore) return SKIP;
+      return new BadLine(reason(e));
+    }
+  };
+  // The decoder reads only the columns' fields of the parsed object, so building only those changes nothing.
+  const compiled = compileRowProjection(fields);
   const parser = new (class extends SingleLineParser<Row> {
-    parseLine(line: string): LineOutcome<Row> {
-      if (isBlank(line)) return SKIP;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        return ignore ? SKIP : new BadLine(`invalid JSON: ${reason(e)}`);
-      }
-      try {
-        return decode(value);
-      } catch (e) {
-        if (ignore) return SKIP;
-        return new BadLine(reason(e));
-      }
+    parseLine = parseLine;
+    parseBytes(bytes: Buffer, start: number, end: number): LineOutcome<Row> {
+      const value = compiled === undefined ? UNDECODED : compiled(bytes, start, end);
+      return value === UNDECODED ? parseLine(bytes.toString('utf8', start, end)) : toRow(value);
     }
   })();
   return { forFile: () => parser };
+}
+
+/**
+ * A compiled decoder of the JSON fields `fields` read: ROW columns down to their own fields, other columns whole.
+ * Undefined when a column name cannot be compiled (then lines are `JSON.parse`d whole, as before).
+ */
+export function compileRowProjection(fields: readonly RowField[]): JsonProjectionDecoder | undefined {
+  try {
+    return compileJsonProjection(rowProjection(fields));
+  } catch (e) {
+    if (e instanceof PlanError) return undefined;
+    throw e;
+  }
+}
+
+function rowProjection(fields: readonly RowField[]): JsonProjection {
+  const out: Record<string, JsonProjection> = {};
+  for (const f of fields) {
+    Object.defineProperty(out, f.name, {
+      value: f.type.kind === 'ROW' ? rowProjection(f.type.fields) : true,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { UNDECODED } from '../../../connectors/formats/json-projection.js';
 import { KafkaSink } from '../../../connectors/kafka/kafka-sink.js';
 import { KafkaSource, type KafkaStartingOffsets } from '../../../connectors/kafka/kafka-source.js';
 import { WatermarkStrategies, type WatermarkStrategy } from '../../../core/watermark-strategy.js';
@@ -6,6 +7,7 @@ import type { RowField } from '../../types/sql-type.js';
 import { ConnectorOptions, TableOptionError } from '../connector-options.js';
 import { type JsonDecodeOptions, jsonRowDecoder } from '../formats/json-row-decoder.js';
 import { jsonRowEncoder, type TimestampStandard } from '../formats/json-row-encoder.js';
+import { compileRowProjection } from '../formats/row-line-formats.js';
 import { addSink } from '../sink-node.js';
 import type { ResolvedTable, ScanSource, SinkRequest, SourceRequest, TableConnector } from '../table-connector.js';
 import { normalizeUpserts } from './changelog-normalize.js';
@@ -150,6 +152,8 @@ function source(request: SourceRequest, upsert: boolean): ScanSource {
   const decoded = upsert ? [...projection, ...keys.filter((k) => !projection.includes(k))] : projection;
   const fields: RowField[] = decoded.map((i) => physical[i]!);
   const decodeValue = jsonRowDecoder(fields, t.decode);
+  // Values are decoded by the compiled projection of the decoded columns, with JSON.parse for what it leaves.
+  const projectValue = compileRowProjection(fields);
   // A tombstone's row: the key's columns from the record key, every other column NULL.
   const keyTargets = keys.map((k) => decoded.indexOf(k));
   const decodeKey = jsonRowDecoder(
@@ -175,6 +179,10 @@ function source(request: SourceRequest, upsert: boolean): ScanSource {
       throw new Error(`not JSON (${(e as Error).message})`);
     }
   };
+  const valueJson = (bytes: Buffer) => {
+    const value = projectValue === undefined ? UNDECODED : projectValue(bytes, 0, bytes.length);
+    return value === UNDECODED ? json(bytes) : value;
+  };
   const kafka = new KafkaSource<Row | null, Row | null, Row | null>({
     brokers: t.brokers,
     topics: t.topics,
@@ -183,10 +191,10 @@ function source(request: SourceRequest, upsert: boolean): ScanSource {
     ...(bounded === 'latest-offset' ? { stoppingOffsets: 'latest' as const } : {}),
     value: (bytes) => {
       if (bytes === null) return null;
-      if (!ignoreErrors) return decodeValue(json(bytes));
+      if (!ignoreErrors) return decodeValue(valueJson(bytes));
       // 'json.ignore-parse-errors': a row that cannot be parsed is skipped, as in Flink.
       try {
-        return decodeValue(json(bytes));
+        return decodeValue(valueJson(bytes));
       } catch {
         return null;
       }
