@@ -27,6 +27,7 @@ import { LocalWorker } from './local-worker.js';
 import { JobLogs, type LogSettings, STDERR_LOGS } from './logging/job-logger.js';
 import type { RunObserver } from './metrics/run-observer.js';
 import type { SubtaskSample } from './metrics/subtask-sample.js';
+import { entriesToPreload, plainNodeSuffices } from './module-needs.mjs';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
@@ -598,6 +599,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const samples: SubtaskSample[][] = Array.from({ length: threads }, () => []);
   const sampleNow = () => observer?.onSamples?.(samples.flat());
   const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
+  // What a worker thread must register and evaluate before it loads the job, by what loading it here needed.
+  const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -625,7 +628,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
                 logs: run.logs,
                 copyFunctions: options.copyFunctions === true,
               })
-            : new Worker(workerEntry, { workerData, transferList: transfer }));
+            : new Worker(workerEntry, { workerData: { ...workerData, ...loaders }, transferList: transfer }));
         workers.push(w);
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {

@@ -20,7 +20,7 @@ const STOP_TIMEOUT_MS = 5_000;
  */
 export class LocalWorker extends EventEmitter implements WorkerLike {
   private exited = false;
-  private readonly listeners: ((m: CoordinatorCommand) => void)[] = [];
+  private readonly commandListeners: ((m: CoordinatorCommand) => void)[] = [];
   private readonly session: WorkerSession;
 
   constructor(data: WorkerSetup & { ports: (MessagePort | undefined)[] }, parts: LocalSessionParts) {
@@ -32,7 +32,7 @@ export class LocalWorker extends EventEmitter implements WorkerLike {
           queueMicrotask(() => {
             if (!this.exited) this.emit('message', report);
           }),
-        on: (_event, listener) => this.listeners.push(listener),
+        on: (_event, listener) => this.commandListeners.push(listener),
       },
       () => queueMicrotask(() => this.exit(0)),
       parts,
@@ -47,7 +47,7 @@ export class LocalWorker extends EventEmitter implements WorkerLike {
   postMessage(message: unknown): void {
     queueMicrotask(() => {
       if (this.exited) return;
-      for (const l of this.listeners) l(message as CoordinatorCommand);
+      for (const l of this.commandListeners) l(message as CoordinatorCommand);
     });
   }
 
