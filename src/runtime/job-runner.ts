@@ -23,9 +23,11 @@ import { JobFailedError, toWire, type WireError } from './errors-wire.js';
 import { buildExecutionGraph, type ExecutionGraph } from './execution-graph.js';
 import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
 import { lateDataWarnings } from './late-data-warnings.js';
+import { LocalWorker } from './local-worker.js';
 import { JobLogs, type LogSettings, STDERR_LOGS } from './logging/job-logger.js';
 import type { RunObserver } from './metrics/run-observer.js';
 import type { SubtaskSample } from './metrics/subtask-sample.js';
+import { entriesToPreload, plainNodeSuffices } from './module-needs.mjs';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
@@ -49,7 +51,10 @@ export interface CheckpointRunOptions extends CheckpointConfig {
 }
 
 export interface RunOptions {
-  /** Threads to run on; 1 runs every subtask on the calling thread. */
+  /**
+   * Threads to run on; 1 runs every subtask on the calling thread. With more, thread 0's share runs on the calling
+   * thread too (it has the plan already) and the others on worker threads, unless `workerHost` is set.
+   */
   threads: number;
   /** Needed when threads > 1: how worker threads rebuild the plan. */
   spec?: PlanSpec;
@@ -594,10 +599,13 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const samples: SubtaskSample[][] = Array.from({ length: threads }, () => []);
   const sampleNow = () => observer?.onSamples?.(samples.flat());
   const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
+  // What a worker thread must register and evaluate before it loads the job, by what loading it here needed.
+  const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
-      for (let t = 0; t < threads; t++) {
+      // Worker threads first: they start while this thread opens and restores thread 0's share.
+      for (const t of [...Array.from({ length: threads - 1 }, (_, i) => i + 1), 0]) {
         const peerPorts = ports[t]!;
         const transfer = peerPorts.filter((p): p is MessagePort => p !== undefined);
         const setup: WorkerSetup = {
@@ -611,9 +619,16 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           sample: observer?.onSamples !== undefined,
         };
         const workerData = { ...setup, ports: peerPorts };
+        // Thread 0 runs on this thread, which has the job loaded and planned already: one worker start-up fewer.
         const w =
           options.workerHost?.spawn(workerData, transfer) ??
-          new Worker(workerEntry, { workerData, transferList: transfer });
+          (t === 0
+            ? new LocalWorker(workerData, {
+                plan: run.plan,
+                logs: run.logs,
+                copyFunctions: options.copyFunctions === true,
+              })
+            : new Worker(workerEntry, { workerData: { ...workerData, ...loaders }, transferList: transfer }));
         workers.push(w);
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {

@@ -19,23 +19,34 @@ export interface WorkerSession {
 }
 
 /**
- * Runs one thread's share of a job (see job-runner.ts for the protocol) against `port`: rebuilds the plan, opens and
- * restores the executor, reports readiness, progress, acknowledgements and the end. `onFinished` is called after the
- * `finished` report has been posted (a worker thread of its own exits then; a hosted session ends). After a
- * `failed` report the session waits to be stopped, as a worker thread waits to be terminated.
+ * What a session on the coordinating thread uses instead of rebuilding the plan: the coordinator's own plan (its
+ * module is already loaded there), and the run's logs and function-copy setting.
+ */
+export interface LocalSessionParts {
+  readonly plan: JobPlan;
+  readonly logs: JobLogs;
+  readonly copyFunctions: boolean;
+}
+
+/**
+ * Runs one thread's share of a job (see job-runner.ts for the protocol) against `port`: rebuilds the plan (or takes
+ * `local`'s), opens and restores the executor, reports readiness, progress, acknowledgements and the end.
+ * `onFinished` is called after the `finished` report has been posted (a worker thread of its own exits then; a
+ * hosted session ends). After a `failed` report the session waits to be stopped, as a worker thread waits to be
+ * terminated.
  */
 export function runWorkerSession(
   data: WorkerSetup & { ports: (MessagePort | undefined)[] },
   port: SessionPort,
   onFinished: () => void,
+  local?: LocalSessionParts,
 ): WorkerSession {
   const report = (r: WorkerReport) => port.postMessage(r);
   let executor: Executor | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   const started = (async () => {
     try {
-      const loader = (await import(data.spec.loader)) as { loadJobPlan(spec: PlanSpec): Promise<JobPlan> };
-      const plan = await loader.loadJobPlan(data.spec);
+      const plan = local?.plan ?? (await loadPlan(data.spec));
       const graph = buildExecutionGraph(plan);
       const ex = new Executor(
         data.thread,
@@ -51,7 +62,8 @@ export function runWorkerSession(
               onAck: (id, ref, alignmentMs, references) => report({ t: 'ack', id, ref, alignmentMs, references }),
               onDrained: () => report({ t: 'drained' }),
             },
-        data.logs === undefined ? STDERR_LOGS : new JobLogs(data.logs),
+        local?.logs ?? (data.logs === undefined ? STDERR_LOGS : new JobLogs(data.logs)),
+        local?.copyFunctions ?? false,
       );
       executor = ex;
       await ex.open();
@@ -137,4 +149,9 @@ export function runWorkerSession(
       ex.closePorts();
     },
   };
+}
+
+async function loadPlan(spec: PlanSpec): Promise<JobPlan> {
+  const loader = (await import(spec.loader)) as { loadJobPlan(spec: PlanSpec): Promise<JobPlan> };
+  return loader.loadJobPlan(spec);
 }
