@@ -484,7 +484,8 @@ export class Subtask {
         if (isIncremental(backend)) {
           // Savepoints and final snapshots are self-contained; other checkpoints store what changed.
           const { link, chain } = this.incremental[i]!.take(backend, id, this.stateFileName, full || finished);
-          s.keyed = link;
+          if (link instanceof Promise) pending.push(link.then((k) => (s.keyed = k)));
+          else s.keyed = link;
           s.keyedChain = chain;
         } else if (backend.snapshotAsync !== undefined)
           pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));

@@ -1,7 +1,9 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
-import { CopyOnWriteSnapshot, type VersionedEntry } from './copy-on-write-snapshot.js';
+import { CopyOnWriteSnapshot, type SnapshotSource, type VersionedEntry } from './copy-on-write-snapshot.js';
 import type { StateDescriptor } from './descriptors.js';
+import type { IncrementalKeyedStateSnapshot } from './disk/incremental-snapshot.js';
 import { createEntryState, type EntryAccess, type EntryState } from './entry-states.js';
+import { StateChangeLog } from './heap-change-log.js';
 import {
   type KeyedStateBackend,
   type KeyedStateSnapshot,
@@ -21,6 +23,8 @@ type Entry = VersionedEntry;
  */
 class StateTable {
   readonly namespaces = new Map<string, Map<NormalizedKey, Entry>>();
+  /** Changes per epoch, for incremental snapshots (empty until the first one). */
+  readonly log = new StateChangeLog();
   constructor(readonly name: string) {}
   namespace(ns: string, create: boolean): Map<NormalizedKey, Entry> | undefined {
     let m = this.namespaces.get(ns);
@@ -91,7 +95,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     if (m === undefined) return undefined;
     let e = m.get(this.norm);
     if (e === undefined && create) {
-      e = { key: this.key, ns, value: undefined, born: this.version, seen: this.version };
+      // Logged as changed by the `changing` call that sets its value.
+      e = { key: this.key, ns, value: undefined, born: this.version, seen: this.version, changed: -1 };
       m.set(this.norm, e);
     }
     return e;
@@ -101,7 +106,22 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     const m = table.namespaces.get(ns);
     if (m === undefined) return;
     const e = m.get(this.norm);
-    if (e !== undefined) this.beforeChange(table, e, this.norm);
+    if (e !== undefined) {
+      const s = this.active;
+      if (s?.wants(e)) {
+        e.seen = s.version;
+        s.capture(table.name, this.norm, e);
+      }
+      if (this.logging) {
+        const log = table.log.current(this.version);
+        log.removedKeys.push(e.key);
+        log.removedNs.push(ns);
+        log.removedNorms.push(this.norm);
+        log.removedBorn.push(e.born);
+      }
+      // Change logs may still reference the entry: mark it removed for the snapshots that read them.
+      e.born = Number.POSITIVE_INFINITY;
+    }
     m.delete(this.norm);
     // Finished windows leave no empty map behind.
     if (m.size === 0) table.namespaces.delete(ns);
@@ -143,9 +163,18 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
    */
   beforeChange(table: StateTable, e: Entry, norm: NormalizedKey = this.norm): void {
     const s = this.active;
-    if (s !== undefined && e.born < s.version && e.seen < s.version) {
+    if (s?.wants(e)) {
       e.seen = s.version;
       s.capture(table.name, norm, e);
+    }
+    // Once per entry and epoch: an entry changed many times between two checkpoints is logged once.
+    if (e.changed !== this.version) {
+      e.changed = this.version;
+      if (this.logging) {
+        const log = table.log.current(this.version);
+        log.norms.push(norm);
+        log.entries.push(e);
+      }
     }
   }
 
@@ -159,13 +188,87 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     const previous = this.active;
     if (previous !== undefined) previous.finishNow();
     const version = ++this.version;
-    const tables: [string, Map<NormalizedKey, Entry>[]][] = [];
-    for (const [name, table] of this.tables) tables.push([name, [...table.namespaces.values()]]);
-    const snapshot = new CopyOnWriteSnapshot(version, tables, this.maxParallelism, copyValue);
+    const snapshot = new CopyOnWriteSnapshot(version, this.fullSource(), this.maxParallelism, copyValue);
     this.active = snapshot;
     return snapshot.collect().finally(() => {
       if (this.active === snapshot) this.active = undefined;
     });
+  }
+
+  private fullSource(): SnapshotSource {
+    const tables: [string, Map<NormalizedKey, Entry>[]][] = [];
+    for (const [name, table] of this.tables) tables.push([name, [...table.namespaces.values()]]);
+    return { kind: 'full', tables };
+  }
+
+  // ---- incremental snapshots (the link format of runtime/checkpoint/incremental.ts) ----
+  /** Changes are logged from the first incremental snapshot on, starting with epoch `loggedFrom`. */
+  private logging = false;
+  private loggedFrom = Number.POSITIVE_INFINITY;
+  /** Per snapshot version that may be a base: changes in the deltas of its chain since the last full link. */
+  private readonly chainChanges = new Map<number, number>();
+
+  /**
+   * A link of an incremental chain (`IncrementalBackend` in runtime/checkpoint/incremental.ts): a point-in-time
+   * snapshot collected as `snapshotAsync` does. With `sinceVersion` (the version of the last completed link), when
+   * {@link canSnapshotIncrementalSince} allows, only a delta: the entries changed since, with tombstones of the
+   * removed ones; otherwise a full link. Changes are kept until a link after them completes
+   * ({@link discardVersionsBefore}), so a delta after abandoned checkpoints still holds their changes.
+   */
+  snapshotIncremental(sinceVersion?: number): Promise<IncrementalKeyedStateSnapshot> {
+    this.active?.finishNow();
+    const delta = sinceVersion !== undefined && this.canSnapshotIncrementalSince(sinceVersion);
+    const version = ++this.version;
+    let source: SnapshotSource;
+    if (delta) {
+      const logs: [string, ReturnType<StateChangeLog['between']>][] = [];
+      for (const [name, table] of this.tables) {
+        const l = table.log.between(sinceVersion, version);
+        if (l.length > 0) logs.push([name, l]);
+      }
+      this.chainChanges.set(version, this.chainChanges.get(sinceVersion)! + this.changesSince(sinceVersion));
+      source = { kind: 'delta', base: sinceVersion, logs };
+    } else {
+      // Logs that no delta can use any more (none completed since they began) would only grow: start afresh.
+      if (!this.logging || this.changesSince(this.loggedFrom) > this.approximateEntries()) {
+        for (const table of this.tables.values()) table.log.discardBefore(Number.POSITIVE_INFINITY);
+        this.chainChanges.clear();
+        this.logging = true;
+        this.loggedFrom = version;
+      }
+      this.chainChanges.set(version, 0);
+      source = this.fullSource();
+    }
+    const snapshot = new CopyOnWriteSnapshot(version, source, this.maxParallelism, copyValue);
+    this.active = snapshot;
+    return snapshot
+      .collect()
+      .then((keyed) => ({ ...keyed, version, baseVersion: delta ? sinceVersion : null, removed: snapshot.removed() }))
+      .finally(() => {
+        if (this.active === snapshot) this.active = undefined;
+      });
+  }
+
+  /**
+   * True when a delta since `version` can be taken: the changes since are logged, and the chain's deltas with the
+   * next one stay within the size of the state (so a restore reads at most about twice the state).
+   */
+  canSnapshotIncrementalSince(version: number): boolean {
+    const chain = this.chainChanges.get(version);
+    if (!this.logging || version < this.loggedFrom || chain === undefined) return false;
+    return chain + this.changesSince(version) <= this.approximateEntries();
+  }
+
+  /** A link of `version` completed: no delta will be taken against an earlier version, so their logs go. */
+  discardVersionsBefore(version: number): void {
+    for (const table of this.tables.values()) table.log.discardBefore(version);
+    for (const v of this.chainChanges.keys()) if (v < version) this.chainChanges.delete(v);
+  }
+
+  private changesSince(epoch: number): number {
+    let n = 0;
+    for (const table of this.tables.values()) n += table.log.sizeSince(epoch);
+    return n;
   }
 
   snapshot(): KeyedStateSnapshot {
@@ -208,7 +311,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
         for (const [key, entryNs, stored, expires] of entries) {
           const value = owned ? stored : copyValue(name, stored);
           // Same shape as entries created by processing (expires only when there is one).
-          const entry: Entry = { key, ns: entryNs, value, born: this.version, seen: this.version };
+          const entry: Entry = { key, ns: entryNs, value, born: this.version, seen: this.version, changed: -1 };
           if (expires !== undefined) entry.expires = expires;
           if (entryNs !== ns) {
             ns = entryNs;
