@@ -1,5 +1,6 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../../core/key.js';
 import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-backend.js';
+import type { OperatorSnapshot, SubtaskSnapshot } from './snapshot.js';
 
 /** One link of an incremental keyed-state chain (the disk backend's format; see state/disk/incremental-snapshot.ts). */
 export interface KeyedLink extends KeyedStateSnapshot {
@@ -123,4 +124,25 @@ export function flattenChain(links: readonly KeyedLink[]): KeyedStateSnapshot {
       for (const [norm, e] of byKey) if (e !== null) (out[keyGroupOf(norm, maxParallelism)] ??= []).push(e);
   }
   return { maxParallelism, states };
+}
+
+/**
+ * Makes an operator's keyed state self-contained: when it is an incremental link, reads the earlier links it names
+ * (`read` returns the state file of a reference, verified) and replaces `op.keyed` by the flattened chain.
+ */
+export async function resolveChain(
+  uid: string,
+  op: OperatorSnapshot,
+  read: (ref: LinkRef) => Promise<SubtaskSnapshot>,
+): Promise<void> {
+  if (op.keyedChain === undefined || op.keyedChain.length === 0 || op.keyed === undefined) return;
+  const links: KeyedLink[] = [];
+  for (const ref of op.keyedChain) {
+    const keyed = (await read(ref)).operators[uid]?.keyed;
+    if (keyed === undefined) throw new Error(`state file ${ref.name} of checkpoint ${ref.checkpointId} lacks ${uid}`);
+    links.push(keyed as KeyedLink);
+  }
+  links.push(op.keyed as KeyedLink);
+  op.keyed = flattenChain(links);
+  op.keyedChain = [];
 }
