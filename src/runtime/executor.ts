@@ -13,7 +13,7 @@ import {
   type StateFileRef,
   writeStateFile,
 } from './checkpoint/checkpoint-storage.js';
-import { MAX_CHAIN, resolveChain } from './checkpoint/incremental.js';
+import { resolveChain } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
 import { type JobLogs, STDERR_LOGS } from './logging/job-logger.js';
@@ -351,9 +351,11 @@ export class Executor implements ChannelTransport {
   private readonly written = new Map<string, StateFileRef>();
   private remember(checkpointId: number, ref: StateFileRef): void {
     this.written.set(`${checkpointId}/${ref.name}`, ref);
-    // A chain is at most MAX_CHAIN links long; keep a little more than that many checkpoints' worth.
+    // Forget files no current or future chain link of this thread's subtasks can name.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const s of this.subtasks) oldest = Math.min(oldest, s.oldestReferencedCheckpoint());
     for (const key of this.written.keys()) {
-      if (Number(key.slice(0, key.indexOf('/'))) < checkpointId - 2 * MAX_CHAIN) this.written.delete(key);
+      if (Number(key.slice(0, key.indexOf('/'))) < oldest) this.written.delete(key);
     }
   }
 

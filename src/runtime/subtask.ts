@@ -462,6 +462,13 @@ export class Subtask {
     );
   }
 
+  /** The oldest checkpoint whose state file of this subtask an incremental link may still name (Infinity: none). */
+  oldestReferencedCheckpoint(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const t of this.incremental) oldest = Math.min(oldest, t.oldestReferenced());
+    return oldest;
+  }
+
   /** The name of this subtask's state file in every checkpoint directory (incremental chains refer to it). */
   get stateFileName(): string {
     return `s-${this.vertex.id}-${this.index}.state`;

@@ -202,6 +202,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   }
 
   // ---- incremental snapshots (the link format of runtime/checkpoint/incremental.ts) ----
+  /**
+   * Links in a chain before a full one: deltas are small and frequent (Stateful Functions answer after the
+   * checkpoint), and the chain's size is bounded by the state's anyway ({@link canSnapshotIncrementalSince}).
+   */
+  readonly maxChainLength = 100;
   /** Changes are logged from the first incremental snapshot on, starting with epoch `loggedFrom`. */
   private logging = false;
   private loggedFrom = Number.POSITIVE_INFINITY;

@@ -18,6 +18,8 @@ export interface IncrementalBackend {
   /** False when the backend no longer knows the changes since `version` (then a full link is taken). */
   canSnapshotIncrementalSince?(version: number): boolean;
   discardVersionsBefore?(version: number): void;
+  /** Links in a chain before a full one is taken again; default {@link MAX_CHAIN}. */
+  readonly maxChainLength?: number;
 }
 
 export function isIncremental(backend: object): backend is IncrementalBackend {
@@ -33,7 +35,7 @@ export interface LinkRef {
   sha256?: string;
 }
 
-/** Links in a chain before a full snapshot is taken again (bounds restore work and files kept). */
+/** Links in a chain before a full snapshot is taken again (bounds restore work and files kept), by default. */
 export const MAX_CHAIN = 10;
 
 /**
@@ -54,7 +56,7 @@ export class IncrementalTracker {
   ): { link: KeyedLink | Promise<KeyedLink>; chain: LinkRef[] } {
     const usable =
       this.completed !== undefined &&
-      this.completed.refs.length < MAX_CHAIN &&
+      this.completed.refs.length < (backend.maxChainLength ?? MAX_CHAIN) &&
       (backend.canSnapshotIncrementalSince?.(this.completed.version) ?? true);
     const base = full || !usable ? undefined : this.completed;
     const link = backend.snapshotIncremental(base?.version);
@@ -71,6 +73,16 @@ export class IncrementalTracker {
     }
     taken.version = link.version;
     return { link, chain };
+  }
+
+  /**
+   * The oldest checkpoint whose state file a later link may still name (Infinity when none): the first link of the
+   * completed chain, or of a pending one. Chains only move forward, so files of older checkpoints are not needed.
+   */
+  oldestReferenced(): number {
+    let oldest = this.completed?.refs[0]?.checkpointId ?? Number.POSITIVE_INFINITY;
+    for (const p of this.pending.values()) oldest = Math.min(oldest, p.refs[0]!.checkpointId);
+    return oldest;
   }
 
   /** Checkpoint `id` completed: its link becomes the base of the next delta. */
