@@ -55,7 +55,8 @@ export class Node {
     readonly end: number,
     clock: () => number,
   ) {
-    const b = new HeapKeyedStateBackend(MAX_P, start, end, clock);
+    // Slices of 0 ms: collection yields every 256 entries, so changes interleave with it.
+    const b = new HeapKeyedStateBackend(MAX_P, start, end, clock, { sliceMs: 0 });
     this.backend = b;
     this.value = b.getState(valueState('value'));
     this.ttl = b.getState(valueState('ttl', { ttl: { ttlMs: TTL_MS } }));

@@ -1,5 +1,10 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
-import { CopyOnWriteSnapshot, type SnapshotSource, type VersionedEntry } from './copy-on-write-snapshot.js';
+import {
+  type CollectionOptions,
+  CopyOnWriteSnapshot,
+  type SnapshotSource,
+  type VersionedEntry,
+} from './copy-on-write-snapshot.js';
 import type { StateDescriptor } from './descriptors.js';
 import type { IncrementalKeyedStateSnapshot } from './disk/incremental-snapshot.js';
 import { createEntryState, type EntryAccess, type EntryState } from './entry-states.js';
@@ -52,6 +57,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     private readonly keyGroupStart: number,
     private readonly keyGroupEnd: number,
     readonly clock: () => number = Date.now,
+    private readonly options: CollectionOptions = {},
   ) {}
 
   setCurrentKey(key: Key): void {
@@ -107,11 +113,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     if (m === undefined) return;
     const e = m.get(this.norm);
     if (e !== undefined) {
-      const s = this.active;
-      if (s?.wants(e)) {
-        e.seen = s.version;
-        s.capture(table.name, this.norm, e);
-      }
+      this.active?.snapshot.beforeChange(table.name, this.norm, e);
       if (this.logging) {
         const log = table.log.current(this.version);
         log.removedKeys.push(e.key);
@@ -155,18 +157,15 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   // ---- copy-on-write snapshots ----
   /** Incremented by every asynchronous snapshot; entries remember the version they were created in. */
   private version = 0;
-  private active: CopyOnWriteSnapshot | undefined;
+  /** The newest snapshot being collected (it knows the earlier ones still running), and its result. */
+  private active: { snapshot: CopyOnWriteSnapshot; done: Promise<unknown> } | undefined;
 
   /**
    * @internal Called before an entry's value changes in place or the entry is removed: while an asynchronous
    * snapshot is being collected and has not copied this entry yet, its current value is copied for the snapshot.
    */
   beforeChange(table: StateTable, e: Entry, norm: NormalizedKey = this.norm): void {
-    const s = this.active;
-    if (s?.wants(e)) {
-      e.seen = s.version;
-      s.capture(table.name, norm, e);
-    }
+    this.active?.snapshot.beforeChange(table.name, norm, e);
     // Once per entry and epoch: an entry changed many times between two checkpoints is logged once.
     if (e.changed !== this.version) {
       e.changed = this.version;
@@ -184,15 +183,23 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
    * `snapshot()`, most of them already serialised in `packed` (`unpackSnapshot` gives rows).
    */
   snapshotAsync(): Promise<KeyedStateSnapshot> {
-    // One snapshot at a time: an unfinished earlier one is completed first.
-    const previous = this.active;
-    if (previous !== undefined) previous.finishNow();
-    const version = ++this.version;
-    const snapshot = new CopyOnWriteSnapshot(version, this.fullSource(), this.maxParallelism, copyValue);
-    this.active = snapshot;
-    return snapshot.collect().finally(() => {
-      if (this.active === snapshot) this.active = undefined;
+    return this.start(++this.version, this.fullSource()).done;
+  }
+
+  /** Starts collecting snapshot `version` (an earlier one still running goes on at its pace, this one after it). */
+  private start(
+    version: number,
+    source: SnapshotSource,
+  ): { snapshot: CopyOnWriteSnapshot; done: Promise<KeyedStateSnapshot> } {
+    const snapshot = new CopyOnWriteSnapshot(version, source, this.maxParallelism, copyValue, this.active, {
+      sliceMs: this.options.sliceMs,
     });
+    const done = snapshot.collect().finally(() => {
+      if (this.active?.snapshot === snapshot) this.active = undefined;
+    });
+    const active = { snapshot, done };
+    this.active = active;
+    return active;
   }
 
   private fullSource(): SnapshotSource {
@@ -221,7 +228,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
    * ({@link discardVersionsBefore}), so a delta after abandoned checkpoints still holds their changes.
    */
   snapshotIncremental(sinceVersion?: number): Promise<IncrementalKeyedStateSnapshot> {
-    this.active?.finishNow();
     const delta = sinceVersion !== undefined && this.canSnapshotIncrementalSince(sinceVersion);
     const version = ++this.version;
     let source: SnapshotSource;
@@ -244,14 +250,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
       this.chainChanges.set(version, 0);
       source = this.fullSource();
     }
-    const snapshot = new CopyOnWriteSnapshot(version, source, this.maxParallelism, copyValue);
-    this.active = snapshot;
-    return snapshot
-      .collect()
-      .then((keyed) => ({ ...keyed, version, baseVersion: delta ? sinceVersion : null, removed: snapshot.removed() }))
-      .finally(() => {
-        if (this.active === snapshot) this.active = undefined;
-      });
+    const { snapshot, done } = this.start(version, source);
+    return done.then((keyed) => ({
+      ...keyed,
+      version,
+      baseVersion: delta ? sinceVersion : null,
+      removed: snapshot.removed(),
+    }));
   }
 
   /**
