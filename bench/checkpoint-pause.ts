@@ -11,7 +11,12 @@ import {
   type ValueState,
   valueState,
 } from '../src/index.js';
-import { findLatestCheckpoint, readStateFile } from '../src/runtime/checkpoint/checkpoint-storage.js';
+import {
+  checkpointDirName,
+  findLatestCheckpoint,
+  readStateFile,
+} from '../src/runtime/checkpoint/checkpoint-storage.js';
+import { resolveChain } from '../src/runtime/checkpoint/incremental.js';
 import { decodeSnapshot } from '../src/runtime/checkpoint/snapshot.js';
 import { HeapKeyedStateBackend } from '../src/state/heap-keyed-state-backend.js';
 
@@ -88,7 +93,20 @@ console.log(
   let entries = 0;
   for (const ref of latest.metadata.files) {
     const snapshot = decodeSnapshot(await readStateFile(latest.dir, ref));
-    for (const op of Object.values(snapshot.operators)) if (op.keyed !== undefined) backend.restore(op.keyed, true);
+    for (const [uid, op] of Object.entries(snapshot.operators)) {
+      // An incremental link: read and apply the chain, as Executor.restore does.
+      await resolveChain(uid, op, async (link) =>
+        decodeSnapshot(
+          await readStateFile(join(dir, checkpointDirName(link.checkpointId)), {
+            name: link.name,
+            size: link.size!,
+            sha256: link.sha256!,
+            operators: [],
+          }),
+        ),
+      );
+      if (op.keyed !== undefined) backend.restore(op.keyed, true);
+    }
   }
   entries = backend.approximateEntries();
   const c = cpuUsage(c0);

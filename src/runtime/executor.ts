@@ -13,7 +13,7 @@ import {
   type StateFileRef,
   writeStateFile,
 } from './checkpoint/checkpoint-storage.js';
-import { flattenChain, type KeyedLink, MAX_CHAIN } from './checkpoint/incremental.js';
+import { resolveChain } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
 import type { ExecutionGraph } from './execution-graph.js';
 import { type JobLogs, STDERR_LOGS } from './logging/job-logger.js';
@@ -369,9 +369,11 @@ export class Executor implements ChannelTransport {
   private readonly written = new Map<string, StateFileRef>();
   private remember(checkpointId: number, ref: StateFileRef): void {
     this.written.set(`${checkpointId}/${ref.name}`, ref);
-    // A chain is at most MAX_CHAIN links long; keep a little more than that many checkpoints' worth.
+    // Forget files no current or future chain link of this thread's subtasks can name.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const s of this.subtasks) oldest = Math.min(oldest, s.oldestReferencedCheckpoint());
     for (const key of this.written.keys()) {
-      if (Number(key.slice(0, key.indexOf('/'))) < checkpointId - 2 * MAX_CHAIN) this.written.delete(key);
+      if (Number(key.slice(0, key.indexOf('/'))) < oldest) this.written.delete(key);
     }
   }
 
@@ -410,23 +412,17 @@ export class Executor implements ChannelTransport {
       if (!ref.operators.some((uid) => needed.has(uid))) continue;
       const snapshot = decodeSnapshot(await readStateFile(dir, ref));
       for (const [uid, op] of Object.entries(snapshot.operators)) {
-        if (op.keyedChain !== undefined && op.keyedChain.length > 0 && op.keyed !== undefined) {
-          // Incremental: apply the earlier links, then this one, into one full snapshot.
-          const links: KeyedLink[] = [];
-          for (const link of op.keyedChain) {
-            const earlier = decodeSnapshot(
-              await readStateFile(join(dirname(dir), checkpointDirName(link.checkpointId)), {
-                name: link.name,
-                size: link.size!,
-                sha256: link.sha256!,
-                operators: [],
-              }),
-            );
-            links.push(earlier.operators[uid]!.keyed as KeyedLink);
-          }
-          links.push(op.keyed as KeyedLink);
-          op.keyed = flattenChain(links);
-        }
+        // Incremental: apply the earlier links, then this one, into one full snapshot.
+        await resolveChain(uid, op, async (link) =>
+          decodeSnapshot(
+            await readStateFile(join(dirname(dir), checkpointDirName(link.checkpointId)), {
+              name: link.name,
+              size: link.size!,
+              sha256: link.sha256!,
+              operators: [],
+            }),
+          ),
+        );
         const list = byUid.get(uid) ?? [];
         list.push(op);
         byUid.set(uid, list);

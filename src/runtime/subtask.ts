@@ -462,6 +462,13 @@ export class Subtask {
     );
   }
 
+  /** The oldest checkpoint whose state file of this subtask an incremental link may still name (Infinity: none). */
+  oldestReferencedCheckpoint(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const t of this.incremental) oldest = Math.min(oldest, t.oldestReferenced());
+    return oldest;
+  }
+
   /** The name of this subtask's state file in every checkpoint directory (incremental chains refer to it). */
   get stateFileName(): string {
     return `s-${this.vertex.id}-${this.index}.state`;
@@ -484,7 +491,8 @@ export class Subtask {
         if (isIncremental(backend)) {
           // Savepoints and final snapshots are self-contained; other checkpoints store what changed.
           const { link, chain } = this.incremental[i]!.take(backend, id, this.stateFileName, full || finished);
-          s.keyed = link;
+          if (link instanceof Promise) pending.push(link.then((k) => (s.keyed = k)));
+          else s.keyed = link;
           s.keyedChain = chain;
         } else if (backend.snapshotAsync !== undefined)
           pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));

@@ -1,4 +1,5 @@
 import { type Key, keyGroupOf, type NormalizedKey } from '../core/key.js';
+import type { EpochLog } from './heap-change-log.js';
 import type { KeyedStateSnapshot } from './keyed-state-backend.js';
 import { PackedPieceBuilder } from './packed-entries.js';
 
@@ -9,14 +10,29 @@ export interface VersionedEntry {
   value: unknown;
   /** Expiry time (processing time, ms) when the state has a TTL. */
   expires?: number;
-  /** Snapshot version current when the entry was created: snapshots with a version <= born exclude it. */
+  /**
+   * Snapshot version current when the entry was created: snapshots with a version <= born exclude it. Infinity once
+   * the entry is removed (change logs may still reference it).
+   */
   born: number;
   /** Last snapshot version that has this entry's value (copied before a change, or visited): copy once per snapshot. */
   seen: number;
+  /** Last epoch (`heap-change-log.ts`) the entry changed in; -1 for restored entries. */
+  changed: number;
 }
+
+/** What a snapshot visits: every entry of each state's namespace maps, or (a delta) the entries logged as changed. */
+export type SnapshotSource =
+  | { kind: 'full'; tables: readonly [string, readonly Map<NormalizedKey, VersionedEntry>[]][] }
+  | { kind: 'delta'; base: number; logs: readonly [string, readonly EpochLog[]][] };
 
 /** Time one collection slice may take before yielding to the event loop, ms. */
 const SLICE_MS = 5;
+/** Options of a snapshot's collection. */
+export interface CollectionOptions {
+  /** Time one slice may take before yielding, ms (default 5; tests use 0 to interleave changes with collection). */
+  sliceMs?: number;
+}
 /** Entries per packed piece: bounds one serialisation call (and one piece in the file). */
 const PIECE_ENTRIES = 8192;
 
@@ -24,9 +40,18 @@ const PIECE_ENTRIES = 8192;
  * A point-in-time snapshot of heap keyed state, collected in slices so that processing continues in between.
  *
  * Version `v` is taken when the snapshot starts. Entries created later have `born >= v` and are skipped. An entry
- * about to change (or be removed) before the collector reached it is copied first by the backend (`capture`), and
- * marked `seen = v` so it is copied once; the collector marks what it visits the same way. The result is the state
- * exactly as it was when the snapshot started, while the state keeps changing.
+ * about to change (or be removed) before the collector reached it is copied first (`beforeChange`); its change then
+ * moves its `changed` epoch to `v` or later, so it is copied once and the collector skips it. The collector marks
+ * what it visits `seen = v` (a delta meets an entry in several epochs' logs). The result is the state exactly as it
+ * was when the snapshot started, while the state keeps changing.
+ *
+ * A snapshot started while an earlier one is still collected does not hurry it (finishing it in one go would stop
+ * processing for as long as the rest takes): both copy what is about to change, sharing one copy, and the newer one
+ * starts visiting once the earlier one is done.
+ *
+ * A *delta* against base version `b` (an incremental snapshot) holds only the entries that changed in epochs `b` to
+ * `v - 1` (`changed >= b` when it starts), found through the change logs of those epochs; copy-on-write applies to
+ * exactly those entries, so an unchanged entry is never copied.
  *
  * The collector serialises what it visits (packed pieces, `packed-entries.ts`) before it yields: the bytes are the
  * copy, so a visited value is neither cloned nor kept referenced while processing runs. Captured values are
@@ -35,46 +60,90 @@ const PIECE_ENTRIES = 8192;
 export class CopyOnWriteSnapshot {
   private readonly pieces: Uint8Array[] = [];
   private readonly captured = new Map<string, PackedPieceBuilder>();
-  private finishing = false;
+  private done = false;
+  /** An earlier snapshot still being collected (this one visits entries only after it is done). */
+  private previous: CopyOnWriteSnapshot | undefined;
+  private previousDone: Promise<unknown> | undefined;
+  private readonly sliceMs: number;
+
+  /** Entries that changed in an epoch before this are not part of the snapshot (-1: a full snapshot). */
+  readonly base: number;
 
   constructor(
     readonly version: number,
-    private readonly tables: readonly [string, readonly Map<NormalizedKey, VersionedEntry>[]][],
+    private readonly source: SnapshotSource,
     private readonly maxParallelism: number,
     private readonly copy: (stateName: string, value: unknown) => unknown,
-  ) {}
+    previous?: { snapshot: CopyOnWriteSnapshot; done: Promise<unknown> },
+    options: CollectionOptions = {},
+  ) {
+    this.base = source.kind === 'delta' ? source.base : -1;
+    this.sliceMs = options.sliceMs ?? SLICE_MS;
+    if (previous !== undefined && !previous.snapshot.done) {
+      this.previous = previous.snapshot;
+      this.previousDone = previous.done.catch(() => undefined);
+    }
+  }
 
-  /** The backend's copy-before-change hook. */
-  capture(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
+  /**
+   * True when `e` belongs to this snapshot and has not been copied or visited yet: it existed at the start, was not
+   * visited, has not changed since the start, and (a delta) changed since the base.
+   */
+  private wants(e: VersionedEntry): boolean {
+    return (
+      !this.done && e.born < this.version && e.seen < this.version && e.changed >= this.base && e.changed < this.version
+    );
+  }
+
+  /**
+   * The backend's hook, called before `e` changes or is removed (and before its `changed` epoch moves on): copies
+   * the value for this snapshot and running earlier ones that still need it, cloning it once.
+   */
+  beforeChange(stateName: string, norm: NormalizedKey, e: VersionedEntry): void {
+    let copy: unknown;
+    let copied = false;
+    for (let s: CopyOnWriteSnapshot | undefined = this; s !== undefined; s = s.previous) {
+      if (!s.wants(e)) continue;
+      if (!copied) {
+        copy = this.copy(stateName, e.value);
+        copied = true;
+      }
+      s.capture(stateName, norm, e, copy);
+    }
+  }
+
+  private capture(stateName: string, norm: NormalizedKey, e: VersionedEntry, value: unknown): void {
     let b = this.captured.get(stateName);
     if (b === undefined) {
       b = new PackedPieceBuilder(stateName);
       this.captured.set(stateName, b);
     }
-    b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, this.copy(stateName, e.value), e.expires);
+    b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, value, e.expires);
     if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
   }
 
-  /** Makes the remaining collection synchronous (a newer snapshot needs this one finished). */
-  finishNow(): void {
-    this.finishing = true;
-  }
-
   async collect(): Promise<KeyedStateSnapshot> {
+    if (this.previousDone !== undefined) await this.previousDone;
+    this.previous = undefined;
     const states: KeyedStateSnapshot['states'] = {};
     let sliceStart = performance.now();
     let n = 0;
-    for (const [name, maps] of this.tables) {
+    const groups =
+      this.source.kind === 'full'
+        ? this.source.tables.map(([name, maps]) => [name, maps.map((m) => m.entries())] as const)
+        : this.source.logs.map(([name, logs]) => [name, logs.map(logEntries)] as const);
+    for (const [name, parts] of groups) {
       states[name] = {};
       const b = new PackedPieceBuilder(name);
-      for (const m of maps) {
-        for (const [norm, e] of m) {
-          if (e.born >= this.version || e.seen >= this.version) continue;
+      for (const part of parts) {
+        for (const [norm, e] of part) {
+          // Created or changed since the start (then copied if it belonged here), or met before.
+          if (e.born >= this.version || e.changed >= this.version || e.seen >= this.version) continue;
           e.seen = this.version;
           b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, e.value, e.expires);
           if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
           // Check the clock every 256 entries: values differ widely in serialisation cost.
-          if ((++n & 255) === 0 && !this.finishing && performance.now() - sliceStart > SLICE_MS) {
+          if ((++n & 255) === 0 && performance.now() - sliceStart > this.sliceMs) {
             // Live values must not stay referenced while processing may change them: serialise them first.
             const piece = b.take();
             if (piece !== undefined) this.pieces.push(piece);
@@ -86,6 +155,7 @@ export class CopyOnWriteSnapshot {
       const piece = b.take();
       if (piece !== undefined) this.pieces.push(piece);
     }
+    this.done = true;
     for (const [name, b] of this.captured) {
       states[name] ??= {};
       const piece = b.take();
@@ -93,4 +163,28 @@ export class CopyOnWriteSnapshot {
     }
     return { maxParallelism: this.maxParallelism, states, packed: this.pieces };
   }
+
+  /**
+   * Tombstones of a delta: entries removed in its epochs that its base had (created before the base). Logs of
+   * finished epochs do not change, so this can run when collection ends.
+   */
+  removed(): Record<string, Record<number, [key: Key, namespace: string][]>> {
+    const out: Record<string, Record<number, [Key, string][]>> = {};
+    if (this.source.kind !== 'delta') return out;
+    for (const [name, logs] of this.source.logs) {
+      for (const log of logs) {
+        for (let i = 0; i < log.removedKeys.length; i++) {
+          if (log.removedBorn[i]! >= this.base) continue;
+          const kg = keyGroupOf(log.removedNorms[i]!, this.maxParallelism);
+          ((out[name] ??= {})[kg] ??= []).push([log.removedKeys[i]!, log.removedNs[i]!]);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** The logged entries of an epoch as [normalised key, entry] pairs. */
+function* logEntries(log: EpochLog): Generator<[NormalizedKey, VersionedEntry]> {
+  for (let i = 0; i < log.entries.length; i++) yield [log.norms[i]!, log.entries[i]!];
 }

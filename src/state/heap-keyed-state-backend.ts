@@ -1,7 +1,14 @@
 import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/key.js';
-import { CopyOnWriteSnapshot, type VersionedEntry } from './copy-on-write-snapshot.js';
+import {
+  type CollectionOptions,
+  CopyOnWriteSnapshot,
+  type SnapshotSource,
+  type VersionedEntry,
+} from './copy-on-write-snapshot.js';
 import type { StateDescriptor } from './descriptors.js';
+import type { IncrementalKeyedStateSnapshot } from './disk/incremental-snapshot.js';
 import { createEntryState, type EntryAccess, type EntryState } from './entry-states.js';
+import { StateChangeLog } from './heap-change-log.js';
 import {
   type KeyedStateBackend,
   type KeyedStateSnapshot,
@@ -21,6 +28,8 @@ type Entry = VersionedEntry;
  */
 class StateTable {
   readonly namespaces = new Map<string, Map<NormalizedKey, Entry>>();
+  /** Changes per epoch, for incremental snapshots (empty until the first one). */
+  readonly log = new StateChangeLog();
   constructor(readonly name: string) {}
   namespace(ns: string, create: boolean): Map<NormalizedKey, Entry> | undefined {
     let m = this.namespaces.get(ns);
@@ -48,6 +57,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     private readonly keyGroupStart: number,
     private readonly keyGroupEnd: number,
     readonly clock: () => number = Date.now,
+    private readonly options: CollectionOptions = {},
   ) {}
 
   setCurrentKey(key: Key): void {
@@ -91,7 +101,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     if (m === undefined) return undefined;
     let e = m.get(this.norm);
     if (e === undefined && create) {
-      e = { key: this.key, ns, value: undefined, born: this.version, seen: this.version };
+      // Logged as changed by the `changing` call that sets its value.
+      e = { key: this.key, ns, value: undefined, born: this.version, seen: this.version, changed: -1 };
       m.set(this.norm, e);
     }
     return e;
@@ -101,7 +112,18 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     const m = table.namespaces.get(ns);
     if (m === undefined) return;
     const e = m.get(this.norm);
-    if (e !== undefined) this.beforeChange(table, e, this.norm);
+    if (e !== undefined) {
+      this.active?.snapshot.beforeChange(table.name, this.norm, e);
+      if (this.logging) {
+        const log = table.log.current(this.version);
+        log.removedKeys.push(e.key);
+        log.removedNs.push(ns);
+        log.removedNorms.push(this.norm);
+        log.removedBorn.push(e.born);
+      }
+      // Change logs may still reference the entry: mark it removed for the snapshots that read them.
+      e.born = Number.POSITIVE_INFINITY;
+    }
     m.delete(this.norm);
     // Finished windows leave no empty map behind.
     if (m.size === 0) table.namespaces.delete(ns);
@@ -135,17 +157,23 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   // ---- copy-on-write snapshots ----
   /** Incremented by every asynchronous snapshot; entries remember the version they were created in. */
   private version = 0;
-  private active: CopyOnWriteSnapshot | undefined;
+  /** The newest snapshot being collected (it knows the earlier ones still running), and its result. */
+  private active: { snapshot: CopyOnWriteSnapshot; done: Promise<unknown> } | undefined;
 
   /**
    * @internal Called before an entry's value changes in place or the entry is removed: while an asynchronous
    * snapshot is being collected and has not copied this entry yet, its current value is copied for the snapshot.
    */
   beforeChange(table: StateTable, e: Entry, norm: NormalizedKey = this.norm): void {
-    const s = this.active;
-    if (s !== undefined && e.born < s.version && e.seen < s.version) {
-      e.seen = s.version;
-      s.capture(table.name, norm, e);
+    this.active?.snapshot.beforeChange(table.name, norm, e);
+    // Once per entry and epoch: an entry changed many times between two checkpoints is logged once.
+    if (e.changed !== this.version) {
+      e.changed = this.version;
+      if (this.logging) {
+        const log = table.log.current(this.version);
+        log.norms.push(norm);
+        log.entries.push(e);
+      }
     }
   }
 
@@ -155,17 +183,102 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
    * `snapshot()`, most of them already serialised in `packed` (`unpackSnapshot` gives rows).
    */
   snapshotAsync(): Promise<KeyedStateSnapshot> {
-    // One snapshot at a time: an unfinished earlier one is completed first.
-    const previous = this.active;
-    if (previous !== undefined) previous.finishNow();
-    const version = ++this.version;
+    return this.start(++this.version, this.fullSource()).done;
+  }
+
+  /** Starts collecting snapshot `version` (an earlier one still running goes on at its pace, this one after it). */
+  private start(
+    version: number,
+    source: SnapshotSource,
+  ): { snapshot: CopyOnWriteSnapshot; done: Promise<KeyedStateSnapshot> } {
+    const snapshot = new CopyOnWriteSnapshot(version, source, this.maxParallelism, copyValue, this.active, {
+      sliceMs: this.options.sliceMs,
+    });
+    const done = snapshot.collect().finally(() => {
+      if (this.active?.snapshot === snapshot) this.active = undefined;
+    });
+    const active = { snapshot, done };
+    this.active = active;
+    return active;
+  }
+
+  private fullSource(): SnapshotSource {
     const tables: [string, Map<NormalizedKey, Entry>[]][] = [];
     for (const [name, table] of this.tables) tables.push([name, [...table.namespaces.values()]]);
-    const snapshot = new CopyOnWriteSnapshot(version, tables, this.maxParallelism, copyValue);
-    this.active = snapshot;
-    return snapshot.collect().finally(() => {
-      if (this.active === snapshot) this.active = undefined;
-    });
+    return { kind: 'full', tables };
+  }
+
+  // ---- incremental snapshots (the link format of runtime/checkpoint/incremental.ts) ----
+  /**
+   * Links in a chain before a full one: deltas are small and frequent (Stateful Functions answer after the
+   * checkpoint), and the chain's size is bounded by the state's anyway ({@link canSnapshotIncrementalSince}).
+   */
+  readonly maxChainLength = 100;
+  /** Changes are logged from the first incremental snapshot on, starting with epoch `loggedFrom`. */
+  private logging = false;
+  private loggedFrom = Number.POSITIVE_INFINITY;
+  /** Per snapshot version that may be a base: changes in the deltas of its chain since the last full link. */
+  private readonly chainChanges = new Map<number, number>();
+
+  /**
+   * A link of an incremental chain (`IncrementalBackend` in runtime/checkpoint/incremental.ts): a point-in-time
+   * snapshot collected as `snapshotAsync` does. With `sinceVersion` (the version of the last completed link), when
+   * {@link canSnapshotIncrementalSince} allows, only a delta: the entries changed since, with tombstones of the
+   * removed ones; otherwise a full link. Changes are kept until a link after them completes
+   * ({@link discardVersionsBefore}), so a delta after abandoned checkpoints still holds their changes.
+   */
+  snapshotIncremental(sinceVersion?: number): Promise<IncrementalKeyedStateSnapshot> {
+    const delta = sinceVersion !== undefined && this.canSnapshotIncrementalSince(sinceVersion);
+    const version = ++this.version;
+    let source: SnapshotSource;
+    if (delta) {
+      const logs: [string, ReturnType<StateChangeLog['between']>][] = [];
+      for (const [name, table] of this.tables) {
+        const l = table.log.between(sinceVersion, version);
+        if (l.length > 0) logs.push([name, l]);
+      }
+      this.chainChanges.set(version, this.chainChanges.get(sinceVersion)! + this.changesSince(sinceVersion));
+      source = { kind: 'delta', base: sinceVersion, logs };
+    } else {
+      // Logs that no delta can use any more (none completed since they began) would only grow: start afresh.
+      if (!this.logging || this.changesSince(this.loggedFrom) > this.approximateEntries()) {
+        for (const table of this.tables.values()) table.log.discardBefore(Number.POSITIVE_INFINITY);
+        this.chainChanges.clear();
+        this.logging = true;
+        this.loggedFrom = version;
+      }
+      this.chainChanges.set(version, 0);
+      source = this.fullSource();
+    }
+    const { snapshot, done } = this.start(version, source);
+    return done.then((keyed) => ({
+      ...keyed,
+      version,
+      baseVersion: delta ? sinceVersion : null,
+      removed: snapshot.removed(),
+    }));
+  }
+
+  /**
+   * True when a delta since `version` can be taken: the changes since are logged, and the chain's deltas with the
+   * next one stay within the size of the state (so a restore reads at most about twice the state).
+   */
+  canSnapshotIncrementalSince(version: number): boolean {
+    const chain = this.chainChanges.get(version);
+    if (!this.logging || version < this.loggedFrom || chain === undefined) return false;
+    return chain + this.changesSince(version) <= this.approximateEntries();
+  }
+
+  /** A link of `version` completed: no delta will be taken against an earlier version, so their logs go. */
+  discardVersionsBefore(version: number): void {
+    for (const table of this.tables.values()) table.log.discardBefore(version);
+    for (const v of this.chainChanges.keys()) if (v < version) this.chainChanges.delete(v);
+  }
+
+  private changesSince(epoch: number): number {
+    let n = 0;
+    for (const table of this.tables.values()) n += table.log.sizeSince(epoch);
+    return n;
   }
 
   snapshot(): KeyedStateSnapshot {
@@ -208,7 +321,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
         for (const [key, entryNs, stored, expires] of entries) {
           const value = owned ? stored : copyValue(name, stored);
           // Same shape as entries created by processing (expires only when there is one).
-          const entry: Entry = { key, ns: entryNs, value, born: this.version, seen: this.version };
+          const entry: Entry = { key, ns: entryNs, value, born: this.version, seen: this.version, changed: -1 };
           if (expires !== undefined) entry.expires = expires;
           if (entryNs !== ns) {
             ns = entryNs;

@@ -227,6 +227,29 @@ export async function findLatestCheckpoint(
   return undefined;
 }
 
+/**
+ * Metadata of complete checkpoints that pruning has read (it never changes): incremental chains keep many checkpoint
+ * directories alive, and with checkpoints every few tens of ms re-reading all their metadata each time would cost
+ * more than the checkpoints.
+ */
+const prunedMetadata = new Map<string, { stamp: string; metadata: CheckpointMetadata }>();
+
+/** The metadata of `dir` from the cache while its file is the one read (same inode and time), else read. */
+async function metadataForPruning(dir: string): Promise<CheckpointMetadata | undefined> {
+  const st = await stat(join(dir, METADATA)).catch(() => undefined);
+  const stamp = st === undefined ? '' : `${st.ino}:${st.mtimeMs}:${st.size}`;
+  const cached = prunedMetadata.get(dir);
+  if (cached !== undefined && cached.stamp === stamp) return cached.metadata;
+  prunedMetadata.delete(dir);
+  const metadata = await readMetadata(dir).catch((e) => {
+    // Only an incomplete or corrupt checkpoint may go; one that cannot be read is not deleted on a guess.
+    if (e instanceof CorruptCheckpointError) return undefined;
+    throw e;
+  });
+  if (metadata !== undefined && stamp !== '') prunedMetadata.set(dir, { stamp, metadata });
+  return metadata;
+}
+
 /** Deletes complete checkpoints beyond the newest `retain`, and incomplete ones older than the newest complete one. */
 export async function pruneCheckpoints(root: string, newestComplete: number, retain: number): Promise<void> {
   const ids = await listCheckpointIds(root);
@@ -236,11 +259,7 @@ export async function pruneCheckpoints(root: string, newestComplete: number, ret
   for (const id of ids) {
     if (id > newestComplete) continue;
     const dir = join(root, checkpointDirName(id));
-    const metadata = await readMetadata(dir).catch((e) => {
-      // Only an incomplete or corrupt checkpoint may go; one that cannot be read is not deleted on a guess.
-      if (e instanceof CorruptCheckpointError) return undefined;
-      throw e;
-    });
+    const metadata = await metadataForPruning(dir);
     if (metadata !== undefined && kept < retain) {
       kept++;
       for (const r of metadata.references ?? []) referenced.add(r.checkpointDir);
@@ -249,5 +268,9 @@ export async function pruneCheckpoints(root: string, newestComplete: number, ret
     doomed.push(checkpointDirName(id));
   }
   // Older checkpoints whose files incremental state of a kept one builds on stay too.
-  for (const name of doomed) if (!referenced.has(name)) await rm(join(root, name), { recursive: true, force: true });
+  for (const name of doomed) {
+    if (referenced.has(name)) continue;
+    prunedMetadata.delete(join(root, name));
+    await rm(join(root, name), { recursive: true, force: true });
+  }
 }
