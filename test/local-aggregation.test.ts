@@ -209,7 +209,7 @@ for (const parallelism of [1, 2]) {
 }
 
 test('local aggregation is planned only where it is safe', () => {
-  const plan = (build: (s: DataStream<Ev>) => DataStream<unknown>, config: { localAggregation?: boolean } = {}) => {
+  const plan = (build: (s: DataStream<Ev>) => { collect(): unknown }, config: { localAggregation?: boolean } = {}) => {
     const env = StreamExecutionEnvironment.create(config);
     build(timed(env, [])).collect();
     return vertexNames(env).join(' | ');
