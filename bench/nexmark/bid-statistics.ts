@@ -46,6 +46,24 @@ export function addBid(s: BidStatistics, b: Pick<Bid, 'price' | 'bidder' | 'auct
   countDistinct(s.auctions, s.auctionCounts, b.auction, level);
 }
 
+function mergeDistinct(into: Map<number, number>, counts: number[], from: ReadonlyMap<number, number>): void {
+  for (const [id, levels] of from) {
+    const old = into.get(id) ?? 0;
+    const added = levels & ~old;
+    if (added === 0) continue;
+    into.set(id, old | levels);
+    for (let level = 1; level <= 3; level++) if ((added & (1 << level)) !== 0) counts[level]!++;
+    if (old === 0) counts[0]!++;
+  }
+}
+
+/** Folds `b` into `a` (local-global aggregation): bid counts add up, distinct ids are united. `b` is unchanged. */
+export function mergeBidStatistics(a: BidStatistics, b: BidStatistics): void {
+  for (let i = 0; i < 4; i++) a.bids[i]! += b.bids[i]!;
+  mergeDistinct(a.bidders, a.bidderCounts, b.bidders);
+  mergeDistinct(a.auctions, a.auctionCounts, b.auctions);
+}
+
 /** The twelve count columns, in the reference's order. */
 export function statisticsColumns(s: BidStatistics) {
   const [b, b1, b2, b3] = s.bids;

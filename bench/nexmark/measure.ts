@@ -5,7 +5,7 @@
  * memory and CPU belong to that query alone.
  *
  *   node --import tsx bench/nexmark/measure.ts q5 --events 1000000 --parallelism 2 [--seed 1] [--output FILE]
- *       [--event-rate R] [--input events.jsonl]
+ *       [--event-rate R] [--input events.jsonl] [--local-aggregation off]
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     output: { type: 'string' },
     'event-rate': { type: 'string' },
     input: { type: 'string' },
+    'local-aggregation': { type: 'string', default: 'on' },
   },
 });
 const query = positionals[0];
@@ -60,7 +61,11 @@ const observer: sluice.RunObserver = {
 const result = await sluice.runJob(file, {
   args,
   observer,
-  config: { parallelism: Number(values.parallelism), runtimeMode: values.mode as 'streaming' | 'batch' },
+  config: {
+    parallelism: Number(values.parallelism),
+    runtimeMode: values.mode as 'streaming' | 'batch',
+    localAggregation: values['local-aggregation'] !== 'off',
+  },
 });
 const seconds = (performance.now() - t0) / 1000;
 const cpuSeconds = cpuSecondsSince(cpu0);

@@ -3,7 +3,13 @@
  * seen. An updating aggregate: the rows after the last event.
  */
 import { defineJob } from 'sluice';
-import { addBid, type BidStatistics, newBidStatistics, statisticsColumns } from './bid-statistics.js';
+import {
+  addBid,
+  type BidStatistics,
+  mergeBidStatistics,
+  newBidStatistics,
+  statisticsColumns,
+} from './bid-statistics.js';
 import { dayOf, hourMinuteOf, nexmarkInput } from './common.js';
 
 interface ChannelStatistics extends BidStatistics {
@@ -36,6 +42,15 @@ export default defineJob((env, args) => {
             return s;
           },
           getResult: (s) => ({ channel: s.channel, day: s.day, minute: s.minute, ...statisticsColumns(s) }),
+          merge: (a, b) => {
+            if (a.day === '') {
+              a.channel = b.channel;
+              a.day = b.day;
+            }
+            if (b.minute > a.minute) a.minute = b.minute;
+            mergeBidStatistics(a, b);
+            return a;
+          },
         },
         { name: 'q16', emit: 'final' },
       ),

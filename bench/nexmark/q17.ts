@@ -45,6 +45,20 @@ export default defineJob((env, args) => {
             s.sum += b.price;
             return s;
           },
+          merge: (a, b) => {
+            if (a.day === '') {
+              a.auction = b.auction;
+              a.day = b.day;
+            }
+            a.bids[0] += b.bids[0];
+            a.bids[1] += b.bids[1];
+            a.bids[2] += b.bids[2];
+            a.bids[3] += b.bids[3];
+            if (b.min < a.min) a.min = b.min;
+            if (b.max > a.max) a.max = b.max;
+            a.sum += b.sum;
+            return a;
+          },
           getResult: (s) => ({
             auction: s.auction,
             day: s.day,

@@ -45,6 +45,7 @@ function addEngineOptions(command: Command): Command {
       return v;
     })
     .option('--batch-size <n>', 'records per batch', positiveInt)
+    .option('--no-local-aggregation', 'do not pre-aggregate mergeable keyed aggregates before the exchange')
     .option('--state-backend <kind>', "keyed state in 'heap' (default) or on 'disk' (LMDB)", (v) => {
       if (v !== 'heap' && v !== 'disk') throw new InvalidArgumentError("expected 'heap' or 'disk'");
       return v;

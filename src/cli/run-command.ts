@@ -17,6 +17,8 @@ export interface RunCommandOptions extends PlatformOptions {
   maxParallelism?: number;
   mode?: 'streaming' | 'batch';
   batchSize?: number;
+  /** false with --no-local-aggregation. */
+  localAggregation?: boolean;
   progress?: boolean;
   checkpointDir?: string;
   checkpointInterval?: number;
@@ -63,6 +65,7 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
   if (options.maxParallelism !== undefined) overrides.maxParallelism = options.maxParallelism;
   if (options.mode !== undefined) overrides.runtimeMode = options.mode;
   if (options.batchSize !== undefined) overrides.batchSize = options.batchSize;
+  if (options.localAggregation === false) overrides.localAggregation = false;
   if (options.stateBackend !== undefined) overrides.stateBackend = options.stateBackend;
   if (options.stateDir !== undefined) overrides.stateDir = resolve(options.stateDir);
   try {

@@ -21,6 +21,13 @@ export interface JobConfig {
   stateDir: string | undefined;
   /** What to do when the job fails while running; undefined: exponential delay with checkpointing, else none. */
   restartStrategy: RestartStrategyConfig | undefined;
+  /**
+   * Local-global aggregation (default on): keyed aggregates whose function has `merge` (rolling aggregates with
+   * `emit: 'final'`, tumbling and sliding event-time window aggregates with the default trigger) pre-aggregate each
+   * batch before the exchange and merge the partial accumulators after it. Results are the same either way
+   * (floating-point sums may differ in their last bits, as they are added in another order); `false` turns it off.
+   */
+  localAggregation?: boolean;
 }
 
 export const DEFAULT_JOB_CONFIG: JobConfig = {

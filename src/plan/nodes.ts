@@ -4,7 +4,7 @@ import type { Sink } from '../core/sink.js';
 import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import type { AggregateFunction } from '../state/descriptors.js';
-import type { AssignerContext, WindowAssigner } from '../windowing/assigners.js';
+import type { AssignerContext, WindowAssigner, WindowSlicing } from '../windowing/assigners.js';
 import type { Evictor } from '../windowing/evictors.js';
 import type { Trigger } from '../windowing/triggers.js';
 import type { ProcessWindowFunction } from '../windowing/window-function.js';
@@ -66,6 +66,19 @@ export type PlanNode =
       keySelector: KeySelector;
       /** 'every': a result after every record; 'final': each key's result once, at the end of input. */
       emit: 'every' | 'final';
+      /** Set by local aggregation: the input carries partial accumulators (see `localAggregate`), merged in. */
+      partials?: boolean;
+    })
+  | (NodeBase & {
+      /**
+       * Local (pre-exchange) aggregation, inserted by the runtime before a keyed aggregate whose function can merge:
+       * stateless, it folds each input batch into one partial accumulator per key (and per window slice when
+       * `slicing` is set) and emits them at the end of the batch as `[key, acc]` or `[key, acc, sliceStart, count]`.
+       */
+      kind: 'localAggregate';
+      aggregate: AggregateFunction<unknown, unknown, unknown>;
+      keySelector: KeySelector;
+      slicing: WindowSlicing | undefined;
     })
   | (NodeBase & {
       kind: 'async';
@@ -102,6 +115,8 @@ export interface WindowSpec {
   /** Pre-aggregation applied to each element as it arrives (none: the window keeps all its elements). */
   readonly aggregate: AggregateFunction<unknown, unknown, unknown> | undefined;
   readonly windowFunction: ProcessWindowFunction<unknown, unknown, Key, Window> | undefined;
+  /** Set by local aggregation: the input carries partial accumulators per window slice (see `localAggregate`). */
+  readonly partials?: boolean;
 }
 
 export type { AssignerContext };

@@ -2,13 +2,15 @@ import { PlanError } from '../core/errors.js';
 import type { OutputTag } from '../core/output-tag.js';
 import type { JobPlan } from '../plan/job-plan.js';
 import type { Partitioning, PlanNode } from '../plan/nodes.js';
+import { withLocalAggregation } from './local-aggregation.js';
 
 /**
  * The plan prepared for running: operators chained into vertices, vertices connected by edges.
  *
  * A vertex is a chain of plan nodes that run in one task without queues or serialisation: node B joins A's chain
  * when B's only input is A's main output with forward partitioning and equal parallelism, and A feeds nothing else.
- * Union nodes disappear: their consumers read the union's inputs directly.
+ * Union nodes disappear: their consumers read the union's inputs directly. Keyed aggregates that can merge get a
+ * local aggregation chained before their exchange (`local-aggregation.ts`).
  */
 export interface Vertex {
   readonly id: number;
@@ -69,9 +71,13 @@ function parallelismOf(node: PlanNode, defaultParallelism: number): number {
 }
 
 export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
-  const nodes = plan.nodes.filter((n) => n.kind !== 'union');
+  const nodes = withLocalAggregation(plan.nodes, plan.config).filter((n) => n.kind !== 'union');
   const par = new Map<number, number>();
-  for (const n of nodes) par.set(n.id, parallelismOf(n, plan.config.parallelism));
+  for (const n of nodes) {
+    // A local aggregation runs chained to its input, at its parallelism.
+    const p = n.kind === 'localAggregate' ? par.get(n.inputs[0]!.node.id) : undefined;
+    par.set(n.id, p ?? parallelismOf(n, plan.config.parallelism));
+  }
 
   // Resolve unions into direct logical edges.
   const logical: LogicalEdge[] = [];

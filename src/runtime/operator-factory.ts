@@ -4,6 +4,7 @@ import type { StreamOperator } from './operator.js';
 import { AsyncOperator } from './operators/async-operator.js';
 import { BroadcastProcessOperator } from './operators/broadcast-process-operator.js';
 import { CoProcessOperator } from './operators/co-process-operator.js';
+import { LocalAggregateOperator } from './operators/local-aggregate-operator.js';
 import { ProcessOperator } from './operators/process-operator.js';
 import { ReduceOperator } from './operators/reduce-operator.js';
 import { RollingAggregateOperator } from './operators/rolling-aggregate-operator.js';
@@ -60,7 +61,19 @@ export function createOperator(node: PlanNode, copyFunctions = false): StreamOpe
     case 'reduce':
       return new ReduceOperator(node.fn as never, node.keySelector);
     case 'aggregate':
-      return new RollingAggregateOperator(own(node.aggregate), node.keySelector, node.emit === 'final');
+      return new RollingAggregateOperator(
+        own(node.aggregate),
+        node.keySelector,
+        node.emit === 'final',
+        node.partials === true,
+      );
+    case 'localAggregate':
+      // Copied per subtask as the keyed operator behind it copies it: rolling aggregates yes, window aggregates no.
+      return new LocalAggregateOperator(
+        node.slicing === undefined ? own(node.aggregate) : node.aggregate,
+        node.keySelector,
+        node.slicing,
+      );
     case 'timestamps':
       return new TimestampsOperator(node.strategy);
     case 'window':

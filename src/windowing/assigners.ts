@@ -27,6 +27,11 @@ export interface WindowAssigner<T = unknown, W extends Window = Window> {
    * merges slices when a window fires, so each element updates one accumulator however many windows it is in.
    */
   readonly slicing?: WindowSlicing;
+  /**
+   * Present on assigners of tumbling windows: every window [start, start + size) with start ≡ offset (mod size),
+   * as a slicing whose slide is its size. Local aggregation cuts time by it (see `slicing`).
+   */
+  readonly tumbling?: WindowSlicing;
 }
 
 /** The geometry of aligned sliding windows, see {@link WindowAssigner.slicing}. */
@@ -62,7 +67,9 @@ class Tumbling extends TimeAssigner {
   ) {
     super();
     if (!(size > 0)) throw new RangeError('window size must be positive');
+    this.tumbling = { size, slide: size, offset };
   }
+  readonly tumbling: WindowSlicing;
   assignWindows(_e: unknown, timestamp: number, ctx: AssignerContext): TimeWindow[] {
     const t = this.time(timestamp, ctx);
     // Consecutive elements usually share a window: reuse the object and its namespace string.

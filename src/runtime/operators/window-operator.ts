@@ -4,7 +4,13 @@ import type { OutputTag } from '../../core/output-tag.js';
 import { NO_TIMESTAMP } from '../../core/time.js';
 import type { Collector, Counter } from '../../functions/context.js';
 import type { KeySelector, WindowSpec } from '../../plan/nodes.js';
-import { aggregatingState, listState, type StateDescriptor, valueState } from '../../state/descriptors.js';
+import {
+  type AggregateFunction,
+  aggregatingState,
+  listState,
+  type StateDescriptor,
+  valueState,
+} from '../../state/descriptors.js';
 import type { NamespacedState } from '../../state/keyed-state-backend.js';
 import type { AggregatingState, ListState, ValueState } from '../../state/state.js';
 import type { WindowAssigner } from '../../windowing/assigners.js';
@@ -12,12 +18,25 @@ import type { TimestampedValue } from '../../windowing/evictors.js';
 import { EventTimeTrigger, type OnMergeContext, type TriggerResult } from '../../windowing/triggers.js';
 import type { ProcessWindowContext } from '../../windowing/window-function.js';
 import { GlobalWindow, TimeWindow, type Window } from '../../windowing/windows.js';
+import { preAggregationSlicing } from '../local-aggregation.js';
 import { AbstractOperator, type OperatorContext } from '../operator.js';
 import { NUM_LATE_RECORDS_DROPPED } from '../operator-metrics.js';
 import type { Timer, TimerQueue } from '../timer-queue.js';
 import { type MergedWindowEntry, MergingWindowSet } from './merging-window-set.js';
 import { closeFunction, openFunction, runtimeContextFor, userError } from './support.js';
 import { SliceGeometry } from './window-slices.js';
+
+/** The aggregate of a window fed by local aggregation: its inputs are partial accumulators, merged into a slice's. */
+function mergingPartials(
+  agg: AggregateFunction<unknown, unknown, unknown>,
+): AggregateFunction<unknown, unknown, unknown> {
+  return {
+    createAccumulator: () => agg.createAccumulator(),
+    add: (partial, acc) => agg.merge!(acc, partial),
+    getResult: (acc) => agg.getResult(acc),
+    merge: (a, b) => agg.merge!(a, b),
+  };
+}
 
 type Contents = (AggregatingState<unknown, unknown> | ListState<unknown>) & NamespacedState;
 type Accumulators = AggregatingState<unknown, unknown> & NamespacedState & { getAccumulator(): unknown };
@@ -74,7 +93,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     const keepsElements = this.spec.aggregate === undefined || this.spec.evictor !== undefined;
     const d: StateDescriptor = keepsElements
       ? listState('window-contents')
-      : aggregatingState('window-contents', this.spec.aggregate!);
+      : aggregatingState(
+          'window-contents',
+          this.spec.partials ? mergingPartials(this.spec.aggregate!) : this.spec.aggregate!,
+        );
     this.contents = backend.getState<Contents>(d);
     this.eventTimeFastPath =
       this.spec.trigger instanceof EventTimeTrigger && this.spec.assigner.mergeWindows === undefined;
@@ -89,6 +111,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       this.spec.allowedLatenessMs === 0
     ) {
       this.slices = new SliceGeometry(slicing);
+    }
+    if (this.spec.partials) {
+      // The local aggregation sliced the records by this geometry (tumbling windows: one slice per window).
+      this.slices = new SliceGeometry(preAggregationSlicing(this.spec)!);
     }
     if (this.spec.assigner.mergeWindows !== undefined) {
       this.sessions = new MergingWindowSet(
@@ -167,6 +193,10 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
   }
 
   processBatch(batch: Batch): void {
+    if (this.spec.partials) {
+      this.processPartials(batch);
+      return;
+    }
     const { values, timestamps } = batch;
     const select = this.keySelector as ((v: unknown) => Key) | undefined;
     const backend = this.ctx.keyedState!;
@@ -238,6 +268,35 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     });
   }
 
+  /**
+   * Merges `[key, acc, sliceStart, records]` partials of a local aggregation into their slices. Lateness is the
+   * slice's: every record of a slice has the same newest window, so all of them are late or none is.
+   */
+  private processPartials(batch: Batch): void {
+    const values = batch.values as [Key, unknown, number, number][];
+    const backend = this.ctx.keyedState!;
+    const g = this.slices!;
+    let i = 0;
+    try {
+      for (; i < values.length; i++) {
+        const [key, acc, start, records] = values[i]!;
+        const watermark = this.ctx.currentWatermark();
+        if (g.lastWindowEnd(start) - 1 <= watermark) {
+          this.droppedLate.inc(records);
+          continue;
+        }
+        backend.setCurrentKey(key);
+        this.contents.setNamespace(g.namespace(start));
+        if (!this.contents.append(acc)) continue;
+        g.forEachWindowEnd(start, (end) => {
+          if (end - 1 > watermark) this.eventTimers.register(key, SLICED_WINDOW, end - 1);
+        });
+      }
+    } catch (e) {
+      throw userError(this.ctx, values[i], e);
+    }
+  }
+
   /** Fires the sliced window whose maximum timestamp is `time`, then drops slices no later window contains. */
   private fireSliced(time: number): void {
     const g = this.slices!;
@@ -251,7 +310,8 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
       contents.setNamespace(g.namespace(s));
       const sliceAcc = contents.getAccumulator();
       if (sliceAcc === undefined) continue;
-      acc = agg.merge!(any ? acc : agg.createAccumulator(), sliceAcc);
+      // A window of one slice (tumbling) is cleared after firing: its accumulator needs no copy.
+      acc = g.unit === g.size ? sliceAcc : agg.merge!(any ? acc : agg.createAccumulator(), sliceAcc);
       any = true;
     }
     this.window = new TimeWindow(start, end);
