@@ -411,7 +411,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
     }
   }
 
-  /** Hands dirty, parked entries to the writer thread as one batch; waits when too many batches are in flight. */
+  /** Hands dirty entries (parked, or listed at a flush) to the writer thread as one batch; waits when too many are in flight. */
   private writeBehind(entries: CachedEntry[]): void {
     const encoded = entries.map((e) => (e.value === undefined ? undefined : this.encode(e)));
     this.writer ??= new WriteBehind(this.directory);
@@ -433,7 +433,7 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
         e.stored = false;
       } else {
         // Nothing to write: the store does not have it, or its deletion is already on the way.
-        if (e.writtenIn <= this.committed) this.cache.forget(e);
+        if (!e.listed && e.writtenIn <= this.committed) this.cache.forget(e);
         continue;
       }
       e.writtenIn = batch;
@@ -511,9 +511,17 @@ export class DiskKeyedStateBackend implements KeyedStateBackend, EntryAccess<Cac
    * deletions are then dropped from the cache (nothing left to remember).
    */
   private flush(): void {
-    this.drain();
     const all = this.cache.entries();
-    this.writeBack(all.filter((e) => e.dirty));
+    const dirty = all.filter((e) => e.dirty);
+    if (this.useWriteBehind && dirty.length > this.evictBatch) {
+      // Many entries: in transactions of eviction size on the writer (LMDB's cost per entry grows with the size of a
+      // transaction), while this thread waits.
+      for (let i = 0; i < dirty.length; i += this.evictBatch) this.writeBehind(dirty.slice(i, i + this.evictBatch));
+      this.drain();
+    } else {
+      this.drain();
+      this.writeBack(dirty);
+    }
     for (const e of all) if (e.value === undefined) this.cache.remove(e);
   }
 
