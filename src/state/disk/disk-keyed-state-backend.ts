@@ -56,12 +56,14 @@ const MAX_IN_FLIGHT = 8;
  *
  * Performance model: every state access first looks in the cache (two Map lookups, no allocation on a hit). A miss
  * reads the entry from LMDB synchronously (memory-mapped, no I/O when the pages are resident) and decodes it. Dirty
- * entries are written back in batches: a sixteenth of the cache at a time when it is full, and all of them at a
- * snapshot. Every state call stays synchronous; nothing returns a Promise. Measured on a 2-core machine
- * (bench/state-backends.ts): 1.2 to 2.9 M updates/s when the working set fits the cache; 40 to 60 k/s when updates go
- * uniformly to a working set ten times the cache, where nearly every update reads an entry from LMDB and later writes
- * one back (a random B-tree read and write, about 15 µs together); about 300 k/s when 90% of the updates go to keys
- * that fit the cache.
+ * entries are written back in batches of a 64th of the cache when it is full, by a writer thread (see
+ * {@link WriteBehind}; entries stay readable in the cache until their batch commits), and all of them at a snapshot,
+ * which waits for the writer. Every state call stays synchronous; nothing returns a Promise. Measured on a loaded
+ * 2-core machine (bench/state-backends.ts, per CPU-second): 1.2 to 2.9 M updates/s when the working set fits the
+ * cache; with updates spread uniformly over ten times the cache, 130 to 145 k/s on the processing thread but only
+ * 45 to 55 k/s for the process, since each update then reads an entry from LMDB and the writer later writes one back
+ * (a random B-tree write costs about 15 µs); 460 to 520 k/s on the processing thread when 90% of the updates go to
+ * keys that fit the cache.
  *
  * Store layout: see {@link StoreKeyWriter}; values are {@link StoredRecord}s.
  *
