@@ -19,8 +19,16 @@ export interface CachedEntry {
   expires: number | undefined;
   /** Changed in memory since it was read from or written to the store. */
   dirty: boolean;
-  /** The store holds a version of this entry, so clearing it must write a deletion. */
+  /** The store holds (or a pending write will give it) a version of this entry, so clearing it must write a deletion. */
   stored: boolean;
+  /**
+   * The write-behind batch that carries this entry's current value to the store (0: none). Until that batch is
+   * committed the store still holds an older version, so the entry must stay findable in its table even when it is
+   * no longer in the LRU list ("parked").
+   */
+  writtenIn: number;
+  /** In the LRU list (counted against the capacity); false while parked. */
+  listed: boolean;
   /** LRU list links; the head is the most recently used entry. */
   newer: CachedEntry | null;
   older: CachedEntry | null;
@@ -41,6 +49,10 @@ export class CacheTable {
 /**
  * A bounded set of cached entries across all states of a backend, in least-recently-used order. The LRU list is
  * intrusive (links live in the entries), so a hit costs a few pointer writes and allocates nothing.
+ *
+ * An entry is in its table's map while it is listed (in the LRU list, counted against the capacity) and also while it
+ * is parked: evicted from the list but with a write to the store still pending (see {@link CachedEntry.writtenIn}).
+ * A lookup that finds a parked entry lists it again.
  */
 export class EntryCache {
   private head: CachedEntry | null = null;
@@ -56,9 +68,13 @@ export class EntryCache {
     return this.count;
   }
 
+  /** The entry, listed again as the most recently used one if it was parked. The caller evicts when {@link overfull}. */
   get(table: CacheTable, ns: string, norm: NormalizedKey): CachedEntry | undefined {
     const e = table.namespaces.get(ns)?.get(norm);
-    if (e !== undefined && e !== this.head) this.moveToHead(e);
+    if (e !== undefined && e !== this.head) {
+      if (e.listed) this.moveToHead(e);
+      else this.link(e);
+    }
     return e;
   }
 
@@ -70,6 +86,11 @@ export class EntryCache {
       e.table.namespaces.set(e.ns, m);
     }
     m.set(e.norm, e);
+    this.link(e);
+  }
+
+  private link(e: CachedEntry): void {
+    e.listed = true;
     e.older = this.head;
     e.newer = null;
     if (this.head !== null) this.head.newer = e;
@@ -82,14 +103,25 @@ export class EntryCache {
     return this.count > this.capacity;
   }
 
-  /** Removes an entry (it must be cached). */
+  /** Removes an entry, listed or parked, from the cache. */
   remove(e: CachedEntry): void {
+    if (e.listed) this.unlink(e);
+    this.forget(e);
+  }
+
+  /** Removes an entry that is not listed (parked, or just unlinked) from its table. */
+  forget(e: CachedEntry): void {
     const m = e.table.namespaces.get(e.ns);
     if (m !== undefined) {
       m.delete(e.norm);
       // Finished windows leave no empty map behind.
       if (m.size === 0) e.table.namespaces.delete(e.ns);
     }
+  }
+
+  /** Takes a listed entry out of the LRU list but leaves it in its table (parks it). */
+  unlink(e: CachedEntry): void {
+    e.listed = false;
     if (e.newer !== null) e.newer.older = e.older;
     else this.head = e.older;
     if (e.older !== null) e.older.newer = e.newer;
@@ -99,33 +131,36 @@ export class EntryCache {
   }
 
   /**
-   * Removes up to `n` least recently used entries and returns those that are dirty (they must be written). The most
-   * recently used entry is never removed, so an entry just added or read survives the eviction it triggers.
+   * Unlinks up to `n` least recently used entries and returns them: they are parked, and the caller writes or
+   * {@link forget}s each. The most recently used entry is never evicted, so an entry just added or read survives the
+   * eviction it triggers.
    */
   evict(n: number): CachedEntry[] {
-    const dirty: CachedEntry[] = [];
+    const out: CachedEntry[] = [];
     for (let i = 0; i < n && this.tail !== null && this.tail !== this.head; i++) {
       const e = this.tail;
-      this.remove(e);
-      if (e.dirty) dirty.push(e);
+      this.unlink(e);
+      out.push(e);
     }
-    return dirty;
+    return out;
   }
 
-  /** Every cached entry, least recently used first (a copy: the cache may be changed while it is used). */
+  /** Every listed entry, least recently used first (a copy: the cache may be changed while it is used). */
   entries(): CachedEntry[] {
     const out: CachedEntry[] = [];
     for (let e = this.tail; e !== null; e = e.newer) out.push(e);
     return out;
   }
 
-  clear(): void {
+  /** Forgets every entry of `tables`, listed or parked. */
+  clear(tables: Iterable<CacheTable>): void {
     for (let e = this.tail; e !== null; ) {
       const next = e.newer;
-      e.table.namespaces.clear();
       e.newer = e.older = null;
+      e.listed = false;
       e = next;
     }
+    for (const t of tables) t.namespaces.clear();
     this.head = this.tail = null;
     this.count = 0;
   }
