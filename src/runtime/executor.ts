@@ -298,6 +298,9 @@ export class Executor implements ChannelTransport {
       }
       if (!any) break;
       worked = true;
+      // Credits and batches for other threads go out after every pass, not only at the end of the round: a sender
+      // waiting for credit would otherwise stall for the rest of this round.
+      this.postOutboxes();
     }
     for (const s of this.subtasks) for (const w of s.writers) w.flush();
     this.account();
