@@ -9,6 +9,7 @@ import { DiskKeyedStateBackend } from '../src/state/disk/disk-keyed-state-backen
 import type { IncrementalKeyedStateSnapshot } from '../src/state/disk/incremental-snapshot.js';
 import type { NamespacedState } from '../src/state/keyed-state-backend.js';
 import type { ListState, MapState, ValueState } from '../src/state/state.js';
+import { seededRandom } from './fixtures/ckpt-support.js';
 
 /**
  * Property test of the disk backend against a brute-force model: random reads, writes, deletions, TTL expiry,
@@ -21,18 +22,6 @@ const MAX_PARALLELISM = 128;
 const TTL_MS = 40;
 const KEYS = 300;
 const NAMESPACES = ['', 'w1'];
-
-/** mulberry32: deterministic, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The expected state: plain maps keyed by `normalised key | namespace`. */
 interface Model {
@@ -210,7 +199,7 @@ function step(inst: Instance, model: Model, rnd: () => number, now: number): voi
 
 for (const cacheEntries of [1, 7, 64]) {
   test(`disk backend with a ${cacheEntries}-entry cache equals a brute-force model across checkpoints and rescaling restores`, async () => {
-    const rnd = prng(1000 + cacheEntries);
+    const rnd = seededRandom(1000 + cacheEntries);
     const clock = { now: 5_000 };
     const now = () => clock.now;
     let inst = new Instance(1, cacheEntries, now);

@@ -12,18 +12,7 @@ import {
 } from '../src/connectors/formats/json-projection.js';
 import { PlanError } from '../src/core/errors.js';
 import type { BadRecord } from '../src/core/source.js';
-
-/** A small seeded generator (mulberry32), so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './fixtures/ckpt-support.js';
 
 const KEYS = ['a', 'b', 'id', 'bid', 'price', 'é', '日本', 'x y', '', '0', '12', 'toString', 'constructor'];
 const PIECES = [
@@ -111,7 +100,7 @@ function decodeEmbedded(decode: (b: Buffer, s: number, e: number) => unknown, te
 
 test('compiled projection: random valid JSON decodes to JSON.parse projected', () => {
   for (let seed = 1; seed <= 300; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const projection = randomProjection(next, 0);
     const decode = compileJsonProjection(projection);
     for (let i = 0; i < 40; i++) {
@@ -152,7 +141,7 @@ test('compiled projection: corrupted JSON is never decoded to a value JSON.parse
   ];
   let rejected = 0;
   for (let seed = 1; seed <= 300; seed++) {
-    const next = random(seed * 7919);
+    const next = seededRandom(seed * 7919);
     const projection = randomProjection(next, 0);
     const decode = compileJsonProjection(projection);
     for (let i = 0; i < 40; i++) {
