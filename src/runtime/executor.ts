@@ -25,7 +25,7 @@ import { Subtask, type SubtaskHost } from './subtask.js';
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 
-/** One postMessage between executors: everything one round produced for that thread (see {@link Outbox}). */
+/** One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}). */
 type PeerMessage = { t: 'items'; items: PeerItem[] };
 
 /**
@@ -191,7 +191,7 @@ export class Executor implements ChannelTransport {
     if (!this.inRound) this.postOutboxes();
   }
 
-  /** What this thread has to send to each other thread, posted once per round. */
+  /** What this thread has to send to each other thread, posted after every pass of the loop. */
   private readonly outboxes: (Outbox | undefined)[] = [];
   private inRound = false;
 

@@ -10,10 +10,11 @@ export type PeerItem =
   | { t: 'credit'; edge: number; from: number; to: number };
 
 /**
- * The messages one executor has for one other thread, collected over a round and posted as one message. A
- * postMessage costs tens of microseconds on both sides whatever it carries (the receiving loop wakes and runs a
- * callback per message), and a round produces several per thread — a batch and a watermark per channel after every
- * source batch, credits — so sending them together takes that cost once per round instead of once per message.
+ * The messages one executor has for one other thread, collected over a pass of its loop and posted as one message.
+ * A postMessage costs tens of microseconds on both sides whatever it carries (the receiving loop wakes and runs a
+ * callback per message), and a pass produces several per thread — a batch and a watermark per channel after every
+ * source batch, credits — so sending them together takes that cost once per pass instead of once per message. (Not
+ * once per round of several passes: credits would then come back a round late and stall their senders.)
  *
  * Order per channel is kept (items are appended as produced; the receiver applies them in order). A watermark that
  * follows another on the same channel with nothing between them replaces it: nothing could observe the earlier one.
