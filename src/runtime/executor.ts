@@ -29,20 +29,12 @@ const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 type PeerMessage = { t: 'items'; items: PeerItem[] };
 
 /**
- * The error for a batch that postMessage refused: some value in it is not data (a function, a symbol, a class with
- * private state…). Names the receiving operator and the first record that cannot be copied.
+ * The error for a batch that postMessage refused because a record in it is not data (a function, a symbol, a class
+ * with private state…): names the receiving operator and the record.
  */
-function uncopyableRecord(operator: string, values: readonly unknown[], cause: unknown): Error {
-  const bad = values.find((v) => {
-    try {
-      structuredClone(v);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+function uncopyableRecord(operator: string, record: unknown, cause: unknown): Error {
   return new Error(
-    `a record sent to ${operator} on another thread cannot be copied there: ${summarizeRecord(bad)} ` +
+    `a record sent to ${operator} on another thread cannot be copied there: ${summarizeRecord(record)} ` +
       `(${cause instanceof Error ? cause.message : String(cause)}). Records crossing threads must be data: ` +
       'plain objects, arrays, strings, numbers, booleans, bigints, dates, maps, sets, typed arrays.',
     { cause },
@@ -204,8 +196,9 @@ export class Executor implements ChannelTransport {
       try {
         this.peers[t]!.postMessage({ t: 'items', items: out.items } satisfies PeerMessage, out.transfer);
       } catch (e) {
-        const { edge, values } = out.uncopyable();
-        throw uncopyableRecord(this.graph.edges[edge]!.target, values, e);
+        const bad = out.uncopyable();
+        if (bad === undefined) throw e;
+        throw uncopyableRecord(this.graph.edges[bad.edge]!.target, bad.record, e);
       }
     }
   }

@@ -56,19 +56,18 @@ export class Outbox {
     this.items.push({ t: 'credit', edge, from, to });
   }
 
-  /** The first batch holding a record that cannot be copied to another thread (after postMessage refused this). */
-  uncopyable(): { edge: number; values: readonly unknown[] } {
-    const bad = this.batches.find((b) =>
-      b.values.some((v) => {
+  /** The first record that cannot be copied to another thread, and its edge (after postMessage refused this). */
+  uncopyable(): { edge: number; record: unknown } | undefined {
+    for (const b of this.batches) {
+      for (const v of b.values) {
         try {
           structuredClone(v);
-          return false;
         } catch {
-          return true;
+          return { edge: b.edge, record: v };
         }
-      }),
-    );
-    return bad ?? this.batches[0] ?? { edge: 0, values: [] };
+      }
+    }
+    return undefined;
   }
 }
 
