@@ -5,6 +5,7 @@ import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
 import { type RestartStrategyConfig, validateRestartStrategy } from '../plan/restart-strategy.js';
+import { type AutoscalerOptions, autoscalerOptions } from '../runtime/autoscaler/autoscaler-options.js';
 import {
   type CheckpointConfig,
   type CheckpointStats,
@@ -39,6 +40,11 @@ export interface ExecuteOptions {
   observer?: RunObserver;
   /** Where user functions' log lines go (default: warnings and errors to stderr). */
   logs?: LogSettings;
+  /**
+   * Rescale the job's operators from their measured true processing rates while it runs (DS2; see the guide's
+   * "Autoscaling"). Needs checkpointing (enableCheckpointing); every rescale restarts the job from a checkpoint.
+   */
+  autoscale?: Partial<AutoscalerOptions>;
 }
 
 /**
@@ -181,6 +187,7 @@ export class StreamExecutionEnvironment {
       allowNonRestoredState: options.allowNonRestoredState,
       observer: options.observer,
       logs: options.logs,
+      ...(options.autoscale === undefined ? {} : { autoscale: autoscalerOptions(options.autoscale) }),
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);

@@ -36,6 +36,12 @@ function positiveInt(value: string): number {
  * The options for `sluice serve`'s job processes are listed, not hidden: the service reads this help to learn
  * whether its job processes speak the protocol.
  */
+function shareArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
+
 function addEngineOptions(command: Command): Command {
   return command
     .option('-p, --parallelism <n>', 'parallel subtasks per operator, one worker thread each', positiveInt)
@@ -61,6 +67,46 @@ function addEngineOptions(command: Command): Command {
     .option('--min-pause <ms>', 'least time between the end of one checkpoint and the next', nonNegativeInt)
     .option('--retained-checkpoints <n>', 'complete checkpoints kept (default 2)', positiveInt)
     .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')
+    .option(
+      '--autoscale',
+      'rescale operators from their measured true processing rates (DS2); checkpoints in a temporary directory without --checkpoint-dir',
+    )
+    .option(
+      '--autoscale-policy <policy>',
+      "'ds2' (default) or 'threshold' (one more subtask when busy > 80 %)",
+      (v) => {
+        if (v !== 'ds2' && v !== 'threshold') throw new InvalidArgumentError("expected 'ds2' or 'threshold'");
+        return v;
+      },
+    )
+    .option(
+      '--autoscale-window <ms>',
+      'autoscaler: metrics window and time between decisions (default 10000)',
+      positiveInt,
+    )
+    .option(
+      '--autoscale-stabilization <ms>',
+      'autoscaler: no metrics this long after a (re)start (default 3000)',
+      nonNegativeInt,
+    )
+    .option('--autoscale-catch-up <ms>', 'autoscaler: time to read a source backlog in (default 30000)', positiveInt)
+    .option('--autoscale-target-utilization <x>', 'autoscaler: busy share to size for (default 0.7)', shareArg)
+    .option(
+      '--autoscale-utilization-boundary <x>',
+      'autoscaler: no change within target ± this (default 0.3)',
+      shareArg,
+    )
+    .option('--autoscale-min-parallelism <n>', 'autoscaler: lowest parallelism of a vertex (default 1)', positiveInt)
+    .option(
+      '--autoscale-max-parallelism <n>',
+      'autoscaler: highest parallelism of a vertex (default 2 × cores, at least 8)',
+      positiveInt,
+    )
+    .option(
+      '--autoscale-max-scale-down <x>',
+      'autoscaler: largest share a parallelism falls by at once (default 0.6)',
+      shareArg,
+    )
     .option('--from-savepoint <dir>', 'start from a savepoint (any parallelism)')
     .option(
       '--allow-non-restored-state',

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import { type AutoscalerOptions, autoscalerOptions } from '../runtime/autoscaler/autoscaler-options.js';
 import { toWire } from '../runtime/errors-wire.js';
 import type { RunFigures } from '../runtime/job-runner.js';
 import { NUM_LATE_RECORDS_DROPPED } from '../runtime/operator-metrics.js';
@@ -37,6 +40,16 @@ export interface RunCommandOptions extends PlatformOptions {
   tasksPerStage?: number;
   /** Cluster mode: worker threads hosting this process's tasks (default: the cores; 0: the main thread). */
   threads?: number;
+  autoscale?: boolean;
+  autoscalePolicy?: 'ds2' | 'threshold';
+  autoscaleWindow?: number;
+  autoscaleStabilization?: number;
+  autoscaleCatchUp?: number;
+  autoscaleTargetUtilization?: number;
+  autoscaleUtilizationBoundary?: number;
+  autoscaleMinParallelism?: number;
+  autoscaleMaxParallelism?: number;
+  autoscaleMaxScaleDown?: number;
   /**
    * The job's name in checkpoints (job identity) and plans when it is not the job file's: `sluice sql` runs one
    * built-in job module for every script and names the job after the script.
@@ -110,6 +123,7 @@ async function runWithPlatform(
   platform: ReturnType<typeof startPlatform>,
 ): Promise<number> {
   const { monitor } = platform;
+  let scratchCheckpoints: string | undefined;
   const terminal = process.stderr.isTTY === true;
   /** What a run that failed while running did, for its summary line. */
   let failedFigures: RunFigures | undefined;
@@ -122,6 +136,19 @@ async function runWithPlatform(
       process.stderr.write(`error: ${refused}\n`);
       monitor.onEnd({ state: 'FAILED', error: toWire(new Error(refused)) }, Date.now());
       return 2;
+    }
+    let autoscale: Partial<AutoscalerOptions> | undefined;
+    try {
+      autoscale = autoscaleOptions(options);
+    } catch (e) {
+      progress.stop();
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 2;
+    }
+    // Every rescale restarts from a checkpoint: without a directory of the user's, checkpoint into a temporary one.
+    if (autoscale !== undefined && env.checkpointConfig === undefined) {
+      scratchCheckpoints = await mkdtemp(join(tmpdir(), 'sluice-autoscale-'));
+      env.enableCheckpointing(options.checkpointInterval ?? 1000, scratchCheckpoints);
     }
     const plan = env.buildPlan(options.jobName ?? file);
     monitor.maxParallelism = plan.config.maxParallelism;
@@ -147,6 +174,7 @@ async function runWithPlatform(
       threads: plan.config.parallelism,
       onProgress: (p) => progress.update(p),
       signal: controller.signal,
+      ...(autoscale === undefined ? {} : { autoscale }),
       fresh: options.fresh,
       fromSavepoint: options.fromSavepoint === undefined ? undefined : resolve(options.fromSavepoint),
       onFailed: (figures) => {
@@ -183,5 +211,33 @@ async function runWithPlatform(
     reportError(e, path);
     if (failedFigures !== undefined) process.stderr.write(`${summaryLine(failedFigures, Date.now() - started)}\n`);
     return 1;
+  } finally {
+    if (scratchCheckpoints !== undefined) await rm(scratchCheckpoints, { recursive: true, force: true });
   }
+}
+
+/**
+ * The autoscaler options of the command line, or undefined without `--autoscale`.
+ * @throws RangeError for values that make no sense together, or autoscaler options without `--autoscale`.
+ */
+function autoscaleOptions(o: RunCommandOptions): Partial<AutoscalerOptions> | undefined {
+  const given: Partial<Record<keyof AutoscalerOptions, unknown>> = {
+    policy: o.autoscalePolicy,
+    metricsWindowMs: o.autoscaleWindow,
+    stabilizationMs: o.autoscaleStabilization,
+    catchUpDurationMs: o.autoscaleCatchUp,
+    targetUtilization: o.autoscaleTargetUtilization,
+    utilizationBoundary: o.autoscaleUtilizationBoundary,
+    minParallelism: o.autoscaleMinParallelism,
+    maxParallelism: o.autoscaleMaxParallelism,
+    maxScaleDownFactor: o.autoscaleMaxScaleDown,
+  };
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  if (!o.autoscale) {
+    if (Object.keys(set).length > 0) throw new RangeError('the --autoscale-* options need --autoscale');
+    return undefined;
+  }
+  // Checked here, so that a mistyped value is refused before the job starts.
+  autoscalerOptions(set as Partial<AutoscalerOptions>);
+  return set as Partial<AutoscalerOptions>;
 }

@@ -89,6 +89,12 @@ export interface SourceReader<T> {
    * for unbounded input. Called between polls, on the reader's thread.
    */
   inputProgress?(): InputProgress | undefined;
+  /**
+   * Records this reader has not read yet but could (a rate-limited generator behind its schedule, unread lines of a
+   * file, a Kafka partition's lag), for the autoscaler's target rates; undefined when unknown. Called between polls,
+   * about once a second, on the reader's thread.
+   */
+  backlog?(): number | undefined;
   close?(): void | Promise<void>;
 }
 

@@ -28,6 +28,11 @@ export interface JobConfig {
    * (floating-point sums may differ in their last bits, as they are added in another order); `false` turns it off.
    */
   localAggregation?: boolean;
+  /**
+   * Parallelism of single operators by uid, over what the job set (the autoscaler rescales this way). A chain takes
+   * the parallelism of its operators; an operator whose parallelism a source or sink caps keeps the cap.
+   */
+  parallelismByUid?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_JOB_CONFIG: JobConfig = {

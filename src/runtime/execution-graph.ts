@@ -56,10 +56,11 @@ interface LogicalEdge {
   sideOutput: OutputTag<unknown> | undefined;
 }
 
-function parallelismOf(node: PlanNode, defaultParallelism: number): number {
+function parallelismOf(node: PlanNode, config: JobPlan['config']): number {
+  const chosen = config.parallelismByUid?.[node.uid] ?? node.parallelism ?? config.parallelism;
   if (node.kind === 'source') {
     const max = node.source.maxParallelism ?? Number.POSITIVE_INFINITY;
-    return Math.min(node.parallelism ?? defaultParallelism, max);
+    return Math.min(chosen, max);
   }
   if (node.kind === 'sink' && node.sink.requiredParallelism !== undefined) {
     if (node.parallelism !== undefined && node.parallelism !== node.sink.requiredParallelism) {
@@ -67,7 +68,7 @@ function parallelismOf(node: PlanNode, defaultParallelism: number): number {
     }
     return node.sink.requiredParallelism;
   }
-  return node.parallelism ?? defaultParallelism;
+  return chosen;
 }
 
 export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
@@ -76,7 +77,7 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
   for (const n of nodes) {
     // A local aggregation runs chained to its input, at its parallelism.
     const p = n.kind === 'localAggregate' ? par.get(n.inputs[0]!.node.id) : undefined;
-    par.set(n.id, p ?? parallelismOf(n, plan.config.parallelism));
+    par.set(n.id, p ?? parallelismOf(n, plan.config));
   }
 
   // Resolve unions into direct logical edges.

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
 import { effectiveRestartStrategy, type RestartStrategyConfig } from '../plan/restart-strategy.js';
+import { Autoscaler } from './autoscaler/autoscaler.js';
+import type { AutoscalerOptions } from './autoscaler/autoscaler-options.js';
 import {
   type CheckpointConfig,
   CheckpointCoordinator,
@@ -25,7 +27,7 @@ import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
 import { lateDataWarnings } from './late-data-warnings.js';
 import { LocalWorker } from './local-worker.js';
 import { JobLogs, type LogSettings, STDERR_LOGS } from './logging/job-logger.js';
-import type { RunObserver } from './metrics/run-observer.js';
+import { type RunObserver, watchedBoth } from './metrics/run-observer.js';
 import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { entriesToPreload, plainNodeSuffices } from './module-needs.mjs';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
@@ -94,6 +96,12 @@ export interface RunOptions {
    * `threads: 1` runs off the calling thread (needs `spec`). Cluster mode hosts all tasks of a process this way.
    */
   workerHost?: WorkerHost;
+  /**
+   * Rescale the job's vertices from their measured true processing rates (see `autoscaler/`). Needs checkpointing:
+   * each rescale is a checkpoint, a stop, and a restart from it at the new parallelism, in this process, with threads
+   * enough for the highest parallelism (a job module is needed for more than one thread).
+   */
+  autoscale?: AutoscalerOptions;
 }
 
 /** How often subtasks' metric samples are taken, ms. */
@@ -125,6 +133,10 @@ export interface JobResult {
   restoredFrom: number | undefined;
   /** Set when the job was stopped with a savepoint: where the savepoint is. */
   stoppedWithSavepoint?: string;
+  /** Times the autoscaler rescaled the job. */
+  rescales?: number;
+  /** Set on an attempt stopped to rescale: the checkpoint it stopped after. */
+  rescaledAt?: number;
 }
 
 /** What a run did over all its attempts: the figures of `sluice run`'s summary line. */
@@ -154,6 +166,23 @@ function serveSavepoints(
     },
     run.log,
   );
+}
+
+/**
+ * Takes a checkpoint, stops checkpointing and calls `stop` with its id: how an attempt is stopped to rescale. Does
+ * nothing when the checkpoint was the job's final one (the job ended by itself).
+ */
+function stopAfterCheckpoint(
+  coordinator: CheckpointCoordinator | undefined,
+  stop: (checkpointId: number) => void,
+): () => Promise<void> {
+  return async () => {
+    if (coordinator === undefined) throw new Error('the run takes no checkpoints');
+    const { id } = await coordinator.checkpointNow();
+    if (coordinator.finished) return;
+    await coordinator.stop();
+    stop(id);
+  };
 }
 
 /** Messages from a worker to the coordinator. */
@@ -283,66 +312,93 @@ async function runLocked(
     metrics: [] as OperatorMetrics[],
   };
   let restarts = 0;
-  const result = await runWithRestarts<JobResult>({
-    backoff: createRestartBackoff(strategy),
-    log,
-    signal: options.signal,
-    first,
-    attempt: async (n, restore) => {
-      const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
-      // Each attempt has an execution id of its own: collect registries and disk-backend scratch folders of a failed
-      // attempt never mix with the next one's (the scratch folders nest under the run's claimed folder).
-      const attemptId = n === 1 ? executionId : `${executionId}/${n}`;
-      const run: Run = {
-        plan,
-        graph,
-        options,
-        executionId: attemptId,
-        restore,
-        log,
-        newestExistingCheckpoint,
-        totals,
-        attempt: n,
-        logs,
-      };
-      return options.threads <= 1 && options.workerHost === undefined
-        ? runInProcess(run)
-        : runOnWorkers(run, options.spec!, Math.max(1, options.threads));
-    },
-    restartPoint: async () => {
-      if (cp !== undefined) {
-        const latest = await findLatestCheckpoint(cp.dir, (line) => log(`warning: ${line}; using an older one`));
-        if (latest !== undefined) return latest;
-      }
-      return first;
-    },
-    onRestart: (failure, from, previous) => {
-      restarts++;
-      options.observer?.onRestart?.(failure.error.wire, Date.now());
-      carried.sourceRecords += failure.progress.sourceRecords;
-      carried.sinkRecords += failure.progress.sinkRecords;
-      addMetrics(carried.metrics, failure.metrics);
-      // Records collected before a newer checkpoint are not produced again: keep them. Restarting from the point
-      // the failed attempt started from, the next attempt produces them all again.
-      if (from?.dir === previous?.dir) return;
-      for (const [id, vs] of Object.entries(failure.collected)) (carried.collected[id] ??= []).push(...vs);
-    },
-    cancelledResult: () => emptyResult(true, undefined),
-    onFinalFailure: (failure) => {
-      addMetrics(carried.metrics, failure.metrics);
-      const operatorMetrics = inPlanOrder(plan, carried.metrics);
-      for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
-      // A job that never started processing did nothing worth a summary; its error says it all.
-      if (!failure.started) return;
-      options.onFailed?.({
-        sourceRecords: carried.sourceRecords + failure.progress.sourceRecords,
-        sinkRecords: carried.sinkRecords + failure.progress.sinkRecords,
-        operatorMetrics,
-        restarts,
-        checkpointsCompleted: totals.checkpointsCompleted,
-      });
-    },
-  });
+  let attempts = 0;
+  const scaling = autoscalingOf(graph, options, log);
+  let current = { plan, graph };
+  let start = first;
+  let result: JobResult;
+  for (;;) {
+    result = await runWithRestarts<JobResult>({
+      backoff: createRestartBackoff(strategy),
+      log,
+      signal: options.signal,
+      first: start,
+      attempt: async (_n, restore) => {
+        const n = ++attempts;
+        const newestExistingCheckpoint = cp === undefined ? 0 : ((await listCheckpointIds(cp.dir))[0] ?? 0);
+        // Each attempt has an execution id of its own: collect registries and disk-backend scratch folders of a
+        // failed attempt never mix with the next one's (the scratch folders nest under the run's claimed folder).
+        const attemptId = n === 1 ? executionId : `${executionId}/${n}`;
+        const run: Run = {
+          plan: current.plan,
+          graph: current.graph,
+          options: scaling?.optionsFor(current.plan, current.graph) ?? options,
+          executionId: attemptId,
+          restore,
+          log,
+          newestExistingCheckpoint,
+          totals,
+          attempt: n,
+          logs,
+          control: scaling?.control ?? {},
+        };
+        return run.options.threads <= 1 && run.options.workerHost === undefined
+          ? runInProcess(run)
+          : runOnWorkers(run, run.options.spec!, Math.max(1, run.options.threads));
+      },
+      restartPoint: async () => {
+        if (cp !== undefined) {
+          const latest = await findLatestCheckpoint(cp.dir, (line) => log(`warning: ${line}; using an older one`));
+          if (latest !== undefined) return latest;
+        }
+        return start;
+      },
+      onRestart: (failure, from, previous) => {
+        restarts++;
+        options.observer?.onRestart?.(failure.error.wire, Date.now());
+        scaling?.autoscaler.onRestart();
+        carried.sourceRecords += failure.progress.sourceRecords;
+        carried.sinkRecords += failure.progress.sinkRecords;
+        addMetrics(carried.metrics, failure.metrics);
+        // Records collected before a newer checkpoint are not produced again: keep them. Restarting from the point
+        // the failed attempt started from, the next attempt produces them all again.
+        if (from?.dir === previous?.dir) return;
+        for (const [id, vs] of Object.entries(failure.collected)) (carried.collected[id] ??= []).push(...vs);
+      },
+      cancelledResult: () => emptyResult(true, undefined),
+      onFinalFailure: (failure) => {
+        addMetrics(carried.metrics, failure.metrics);
+        const operatorMetrics = inPlanOrder(plan, carried.metrics);
+        for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
+        // A job that never started processing did nothing worth a summary; its error says it all.
+        if (!failure.started) return;
+        options.onFailed?.({
+          sourceRecords: carried.sourceRecords + failure.progress.sourceRecords,
+          sinkRecords: carried.sinkRecords + failure.progress.sinkRecords,
+          operatorMetrics,
+          restarts,
+          checkpointsCompleted: totals.checkpointsCompleted,
+        });
+      },
+    });
+    const next = result.rescaledAt === undefined ? undefined : scaling?.takeRescale();
+    if (next === undefined || cp === undefined) break;
+    // Stopped right after a checkpoint to rescale: keep what it did, and go on from that checkpoint.
+    carried.sourceRecords += result.sourceRecords;
+    carried.sinkRecords += result.sinkRecords;
+    addMetrics(carried.metrics, result.operatorMetrics);
+    for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
+    const rescaledPlan: JobPlan = { ...current.plan, config: { ...current.plan.config, parallelismByUid: next } };
+    current = { plan: rescaledPlan, graph: buildExecutionGraph(rescaledPlan) };
+    scaling!.rescales++;
+    options.observer?.onGraph?.(current.graph);
+    scaling!.autoscaler.onGraph(current.graph);
+    start = await findLatestCheckpoint(cp.dir, (line) => log(`warning: ${line}; using an older one`));
+    log(
+      `autoscaler: rescaling from checkpoint ${start?.metadata.checkpointId} to ` +
+        current.graph.vertices.map((v) => `${v.name} p=${v.parallelism}`).join(', '),
+    );
+  }
   for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
   addMetrics(carried.metrics, result.operatorMetrics);
   const operatorMetrics = inPlanOrder(plan, carried.metrics);
@@ -356,6 +412,58 @@ async function runLocked(
     restarts,
     checkpointsCompleted: totals.checkpointsCompleted,
     restoredFrom: first?.metadata.checkpointId,
+    ...(scaling === undefined ? {} : { rescales: scaling.rescales }),
+  };
+}
+
+/** A run's autoscaler and what it changes about the run's attempts. */
+interface Scaling {
+  readonly autoscaler: Autoscaler;
+  readonly control: AttemptControl;
+  rescales: number;
+  /** The options of an attempt of `plan`: threads enough for its highest parallelism, the autoscaler watching. */
+  optionsFor(plan: JobPlan, graph: ExecutionGraph): RunOptions;
+  /** The parallelism a requested rescale asked for (once), if one was requested. */
+  takeRescale(): Record<string, number> | undefined;
+}
+
+function autoscalingOf(graph: ExecutionGraph, options: RunOptions, log: (line: string) => void): Scaling | undefined {
+  const o = options.autoscale;
+  if (o === undefined) return undefined;
+  if (options.checkpoint === undefined) {
+    throw new Error('autoscaling needs checkpointing: every rescale restarts the job from a checkpoint');
+  }
+  const control: AttemptControl = {};
+  let requested: Record<string, number> | undefined;
+  const autoscaler = new Autoscaler(o, {
+    log,
+    onDecision: (d) => options.observer?.onScalingDecision?.(d),
+    rescale: (parallelism) => {
+      requested = parallelism;
+      control.stopForRescale?.().catch((e: unknown) => {
+        requested = undefined;
+        log(`autoscaler: rescale not done: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    },
+  });
+  autoscaler.onGraph(graph);
+  const observer = watchedBoth(options.observer, autoscaler);
+  return {
+    autoscaler,
+    control,
+    rescales: 0,
+    optionsFor: (p, g) => {
+      const overrides = { ...options.spec?.overrides, parallelismByUid: p.config.parallelismByUid };
+      const spec = options.spec === undefined ? undefined : { ...options.spec, overrides };
+      const highest = Math.max(1, ...g.vertices.map((v) => v.parallelism));
+      const threads = spec === undefined || options.workerHost !== undefined ? options.threads : highest;
+      return { ...options, observer, spec, threads };
+    },
+    takeRescale: () => {
+      const r = requested;
+      requested = undefined;
+      return r;
+    },
   };
 }
 
@@ -383,6 +491,14 @@ interface Run {
   /** 1-based number of this attempt. */
   attempt: number;
   logs: JobLogs;
+  /** Filled in by the running attempt for the autoscaler. */
+  control: AttemptControl;
+}
+
+/** What a running attempt lets others do to it. */
+interface AttemptControl {
+  /** Takes a checkpoint and stops the attempt right after it (its result has `rescaledAt`). */
+  stopForRescale?: () => Promise<void>;
 }
 
 function coordinatorFor(
@@ -469,6 +585,11 @@ async function runInProcess(run: Run): Promise<JobResult> {
     void coordinator?.stop();
     executor!.cancel();
   });
+  let rescaledAt: number | undefined;
+  run.control.stopForRescale = stopAfterCheckpoint(coordinator, (id) => {
+    rescaledAt = id;
+    executor!.cancel();
+  });
   let started = false;
   try {
     await executor.open();
@@ -508,9 +629,10 @@ async function runInProcess(run: Run): Promise<JobResult> {
     operatorMetrics: executor.operatorMetrics(),
     restarts: 0,
     checkpointsCompleted: 0,
-    cancelled: executor.cancelled && stoppedWithSavepoint === undefined,
+    cancelled: executor.cancelled && stoppedWithSavepoint === undefined && rescaledAt === undefined,
     restoredFrom: run.restore?.metadata.checkpointId,
     stoppedWithSavepoint,
+    ...(rescaledAt === undefined ? {} : { rescaledAt }),
   };
 }
 
@@ -578,6 +700,10 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const stopServing = serveSavepoints(run, coordinator, (path) => {
     result.stoppedWithSavepoint = path;
     void coordinator?.stop();
+    send({ t: 'cancel' });
+  });
+  run.control.stopForRescale = stopAfterCheckpoint(coordinator, (id) => {
+    result.rescaledAt = id;
     send({ t: 'cancel' });
   });
   let ready = 0;

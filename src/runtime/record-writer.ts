@@ -19,6 +19,11 @@ export class RecordWriter {
   private readonly targets: number;
   private readonly route: ((value: unknown) => number) | undefined;
   private blockedTargets = 0;
+  /**
+   * Records sent per key group, for hash partitioning (the autoscaler reads how load spreads over keys from it: a
+   * key group carrying most records bounds what more parallelism can gain).
+   */
+  readonly keyGroupCounts: Float64Array | undefined;
 
   constructor(
     readonly edge: number,
@@ -36,6 +41,7 @@ export class RecordWriter {
     this.buffers = Array.from({ length: targetParallelism }, () => ({ values: [], timestamps: [] }));
     this.credits = new Array(targetParallelism).fill(credits);
     this.roundRobin = subtask % targetParallelism;
+    this.keyGroupCounts = partitioning.kind === 'hash' ? new Float64Array(maxParallelism) : undefined;
     this.route = this.makeRoute();
   }
 
@@ -57,7 +63,12 @@ export class RecordWriter {
       case 'hash': {
         const select = p.keySelector as (v: unknown) => Key;
         const maxP = this.maxParallelism;
-        return (v) => subtaskForKeyGroup(keyGroupOf(this.keyOf(select, v), maxP), maxP, n);
+        const counts = this.keyGroupCounts!;
+        return (v) => {
+          const group = keyGroupOf(this.keyOf(select, v), maxP);
+          counts[group]!++;
+          return subtaskForKeyGroup(group, maxP, n);
+        };
       }
       case 'broadcast':
         return undefined;

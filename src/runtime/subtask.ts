@@ -630,6 +630,38 @@ export class Subtask {
     return this.reader?.inputProgress?.();
   }
 
+  /**
+   * Records this source subtask could read but has not yet (see `SourceReader.backlog`); for a bounded input of known
+   * size, estimated from the bytes left at the bytes per record read so far. Undefined when unknown or not a source.
+   */
+  backlog(): number | undefined {
+    const r = this.reader;
+    if (r === undefined) return undefined;
+    const told = r.backlog?.();
+    if (told !== undefined) return told;
+    const progress = r.inputProgress?.();
+    if (progress === undefined || progress.readBytes === 0) return undefined;
+    return Math.round(((progress.totalBytes - progress.readBytes) * this.recordsIn) / progress.readBytes);
+  }
+
+  /**
+   * The sample's figures for the autoscaler: a source's records read and backlog, records sent per key group over
+   * keyed edges.
+   */
+  private scalingSample(): Pick<SubtaskSample, 'recordsRead' | 'backlog' | 'keyGroupsOut'> {
+    const backlog = this.backlog();
+    let keyGroupsOut: { edge: number; counts: Float64Array }[] | undefined;
+    for (const w of this.writers) {
+      if (w.keyGroupCounts === undefined) continue;
+      (keyGroupsOut ??= []).push({ edge: w.edge, counts: w.keyGroupCounts.slice() });
+    }
+    return {
+      ...(this.isSource ? { recordsRead: this.recordsIn } : {}),
+      ...(backlog === undefined ? {} : { backlog }),
+      ...(keyGroupsOut === undefined ? {} : { keyGroupsOut }),
+    };
+  }
+
   /** The counters of this subtask's operators. */
   operatorMetrics(): OperatorMetrics[] {
     return this.metricGroups.filter((g) => g !== undefined).map((g) => g.report());
@@ -690,6 +722,7 @@ export class Subtask {
       outputWatermark: sampleWatermark(last?.lastWatermark ?? Number.NEGATIVE_INFINITY),
       lateRecordsDropped: late,
       stateEntries: entries,
+      ...this.scalingSample(),
     };
   }
 

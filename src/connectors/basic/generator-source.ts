@@ -73,6 +73,11 @@ export class GeneratorSource<T> implements Source<T> {
         next = i;
         return next < count ? 'more' : 'end';
       },
+      backlog() {
+        if (ratePerSubtask === undefined) return undefined;
+        const scheduled = Math.floor(((Date.now() - started) / 1000) * ratePerSubtask);
+        return Math.max(0, Math.min(scheduled, count) - emitted);
+      },
       available() {
         return new Promise((resolve) => setTimeout(resolve, Math.max(1, wakeAt - Date.now())));
       },

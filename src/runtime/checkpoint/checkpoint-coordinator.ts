@@ -170,6 +170,11 @@ export class CheckpointCoordinator {
    * Takes a checkpoint as soon as possible (after the one in flight) and resolves with its directory and id once it
    * is complete. Used for savepoints.
    */
+  /** True once the final checkpoint (the job's end) completed. */
+  get finished(): boolean {
+    return this.finalCompleted;
+  }
+
   checkpointNow(): Promise<{ dir: string; id: number }> {
     return new Promise((resolve, reject) => {
       const waiter = { resolve: (dir: string, id: number) => resolve({ dir, id }), reject };

@@ -1,3 +1,4 @@
+import type { ScalingDecision } from '../autoscaler/autoscaler.js';
 import type { CheckpointStats } from '../checkpoint/checkpoint-coordinator.js';
 import type { WireError } from '../errors-wire.js';
 import type { ExecutionGraph } from '../execution-graph.js';
@@ -26,6 +27,36 @@ export interface RunObserver {
   onCheckpointAbandoned?(id: number, time: number): void;
   /** An attempt failed and the run restarts after `delayMs`. */
   onRestart?(error: WireError, time: number): void;
+  /** The autoscaler decided (see `autoscaler/`); a decision to rescale is followed by a new graph and attempt. */
+  onScalingDecision?(decision: ScalingDecision): void;
   /** The run ended (after any restarts). */
   onEnd?(outcome: RunOutcome, time: number): void;
+}
+
+const OBSERVER_METHODS = [
+  'onGraph',
+  'onAttemptStarted',
+  'onSamples',
+  'onCheckpointTriggered',
+  'onCheckpointCompleted',
+  'onCheckpointAbandoned',
+  'onRestart',
+  'onScalingDecision',
+  'onEnd',
+] as const satisfies readonly (keyof RunObserver)[];
+
+/** One observer that tells `a`, then `b` (either may be absent). */
+export function watchedBoth(a: RunObserver | undefined, b: RunObserver | undefined): RunObserver | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const both: Record<string, (...args: unknown[]) => void> = {};
+  for (const key of OBSERVER_METHODS) {
+    const fa = a[key] as ((...args: unknown[]) => void) | undefined;
+    const fb = b[key] as ((...args: unknown[]) => void) | undefined;
+    if (fa === undefined && fb === undefined) continue;
+    both[key] = (...args) => {
+      fa?.apply(a, args);
+      fb?.apply(b, args);
+    };
+  }
+  return both as RunObserver;
 }

@@ -25,6 +25,12 @@ export interface SubtaskSample {
   readonly lateRecordsDropped: number;
   /** Keyed state entries held (heap backend; 0 where the backend cannot tell cheaply). */
   readonly stateEntries: number;
+  /** Sources: records read from the outside. */
+  readonly recordsRead?: number;
+  /** Sources: records the subtask could read but has not yet (`SourceReader.backlog`), when known. */
+  readonly backlog?: number;
+  /** Records sent per key group (index) over each keyed output edge, cumulative: how load spreads over keys. */
+  readonly keyGroupsOut?: readonly { readonly edge: number; readonly counts: Float64Array }[];
 }
 
 /** Watermark as a sample carries it. */
