@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { recommendedParallelism } from '../runtime/monitor/autoscaler-document.js';
 import { jobMetrics } from '../runtime/monitor/job-documents.js';
 import type { JobMonitor } from '../runtime/monitor/job-monitor.js';
 import type { MetricPoint } from '../runtime/monitor/metric-point.js';
@@ -131,6 +132,13 @@ const JOB_SERIES: readonly { name: string; help: string; key: string; counter: b
     key: 'numberOfCompletedCheckpoints',
     counter: true,
   },
+  { name: 'sluice_job_numRescales_total', help: 'Rescales by the autoscaler', key: 'numRescales', counter: true },
+  {
+    name: 'sluice_job_numScalingDecisions_total',
+    help: 'Decisions taken by the autoscaler',
+    key: 'numScalingDecisions',
+    counter: true,
+  },
   {
     name: 'sluice_job_numberOfFailedCheckpoints_total',
     help: 'Failed (abandoned) checkpoints',
@@ -167,8 +175,15 @@ export async function prometheusText(monitors: readonly JobMonitor[]): Promise<s
       ? new Counter({ name: s.name, help: s.help, labelNames: taskLabels, registers: [registry] })
       : new Gauge({ name: s.name, help: s.help, labelNames: taskLabels, registers: [registry] }),
   );
+  const recommended = new Gauge({
+    name: 'sluice_task_recommendedParallelism',
+    help: "Parallelism the autoscaler's latest decision gives the vertex (absent without autoscaling)",
+    labelNames: [...jobLabels, 'task_name'],
+    registers: [registry],
+  });
   for (const m of monitors) {
     const job = { job_id: m.jobId, job_name: m.name };
+    for (const r of recommendedParallelism(m)) recommended.set({ ...job, task_name: r.name }, r.parallelism);
     for (const s of STATES) state.set({ ...job, state: s }, m.state === s ? 1 : 0);
     const figures = jobMetrics(m);
     JOB_SERIES.forEach((s, k) => {

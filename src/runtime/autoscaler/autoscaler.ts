@@ -89,7 +89,15 @@ export class Autoscaler implements RunObserver {
 
   private decide(now: number): void {
     const graph = this.graph!;
-    const windows = measureWindow(graph, this.history, Math.max(this.lastDecision, now - this.options.metricsWindowMs));
+    // A source at the end of its bounded input: its rates say nothing about the load to come, and the job is ending.
+    for (const v of graph.vertices) {
+      if (v.nodes[0]!.kind !== 'source') continue;
+      for (let i = 0; i < v.parallelism; i++) {
+        const list = this.history.get(`${v.id}/${i}`);
+        if (list !== undefined && list[list.length - 1]!.status === 'FINISHED') return;
+      }
+    }
+    const windows = measureWindow(graph, this.history, now - this.options.metricsWindowMs);
     if (windows === undefined) return;
     const usage = process.cpuUsage(this.cpuAt.usage);
     const cpuCores = (usage.user + usage.system) / 1000 / Math.max(1, now - this.cpuAt.time);

@@ -33,8 +33,8 @@ export interface VertexWindow {
 const MIN_BUSY_MS = 50;
 
 /**
- * The figures of every vertex between the first sample of each subtask at or after `from` and its latest one.
- * Undefined when some running subtask has fewer than two samples in the window (nothing to compare yet).
+ * The figures of every vertex between each subtask's latest sample at or before `from` (its earliest if none is that
+ * old) and its latest one. Undefined when some subtask's two samples are less than half a second apart.
  */
 export function measureWindow(
   graph: ExecutionGraph,
@@ -45,7 +45,7 @@ export function measureWindow(
   for (const v of graph.vertices) {
     for (let i = 0; i < v.parallelism; i++) {
       const list = history.get(`${v.id}/${i}`) ?? [];
-      const first = list.find((s) => s.time >= from);
+      const first = list.findLast((s) => s.time <= from) ?? list[0];
       const last = list[list.length - 1];
       if (first === undefined || last === undefined || last.time - first.time < 500) return undefined;
       ends.set(`${v.id}/${i}`, [first, last]);

@@ -1,4 +1,5 @@
 import type { WireError } from '../errors-wire.js';
+import { autoscalerDocument } from './autoscaler-document.js';
 import {
   backpressureDocument,
   jobDetails,
@@ -146,6 +147,9 @@ export function jobMetrics(m: JobMonitor): Record<string, number> {
     numberOfCompletedCheckpoints: m.checkpointCounts.completed,
     numberOfFailedCheckpoints: m.checkpointCounts.failed,
     numberOfInProgressCheckpoints: m.checkpointCounts.inProgress,
+    numRescales: m.rescales,
+    numScalingDecisions:
+      m.scalingDecisions.length === 0 ? 0 : m.scalingDecisions[m.scalingDecisions.length - 1]!.number,
   };
 }
 
@@ -193,7 +197,7 @@ export function metricsHistory(m: JobMonitor): Record<string, unknown> {
 
 /**
  * A resource under `/jobs/:jid` (see `JobsBackend.jobResource`): `path` '' (details), '/plan', '/checkpoints',
- * '/exceptions', '/config', '/metrics', '/metrics-history', '/vertices/:vid' and its '/backpressure',
+ * '/exceptions', '/config', '/metrics', '/metrics-history', '/autoscaler', '/vertices/:vid' and its '/backpressure',
  * '/watermarks', '/subtasks/metrics'. Undefined for anything else (404); '/logs' is the backend's.
  */
 export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<string, string>>): unknown | undefined {
@@ -212,6 +216,8 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
       return jobMetricsDocument(m, query.get);
     case '/metrics-history':
       return metricsHistory(m);
+    case '/autoscaler':
+      return autoscalerDocument(m);
   }
   const match = /^\/vertices\/([^/]+)(\/backpressure|\/watermarks|\/subtasks\/metrics)?$/.exec(path);
   if (match === null) return undefined;
@@ -237,7 +243,7 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
  */
 export function jobJson(m: JobMonitor): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
-  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history']) {
+  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history', '/autoscaler']) {
     resources[path] = jobResource(m, path, {});
   }
   resources['/metrics'] = jobResource(m, '/metrics', { get: Object.keys(jobMetrics(m)).join(',') });

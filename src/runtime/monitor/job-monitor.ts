@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ScalingDecision } from '../autoscaler/autoscaler.js';
 import type { CheckpointStats } from '../checkpoint/checkpoint-coordinator.js';
 import type { WireError } from '../errors-wire.js';
 import type { ExecutionGraph } from '../execution-graph.js';
@@ -105,6 +106,9 @@ export class JobMonitor implements RunObserver {
   readonly checkpoints: CheckpointEntry[] = [];
   checkpointCounts = { completed: 0, failed: 0, inProgress: 0 };
   readonly exceptions: ExceptionEntry[] = [];
+  /** The autoscaler's recent decisions, oldest first (the last 20), and how often it rescaled the job. */
+  readonly scalingDecisions: ScalingDecision[] = [];
+  rescales = 0;
   private readonly historySize: number;
   private readonly checkpointHistorySize: number;
   private bases: AttemptBase[][] = [];
@@ -153,6 +157,13 @@ export class JobMonitor implements RunObserver {
     this.previous = per(() => undefined);
     this.lastSamples = per(() => undefined);
     this.checkpointedSize = per(() => 0);
+    this.version++;
+  }
+
+  onScalingDecision(decision: ScalingDecision): void {
+    this.scalingDecisions.push(decision);
+    if (this.scalingDecisions.length > 20) this.scalingDecisions.shift();
+    if (decision.action === 'rescale') this.rescales++;
     this.version++;
   }
 
