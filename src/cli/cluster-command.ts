@@ -34,6 +34,13 @@ export async function clusterCommand(
     process.stderr.write('error: cluster mode needs --job-id NAME (letters, digits, . _ -)\n');
     return 2;
   }
+  if (options.autoscale === true) {
+    process.stderr.write(
+      'error: --autoscale runs embedded jobs (sluice run without --cluster); in cluster mode, scale by starting or ' +
+        'stopping processes (see docs/CLUSTER.md)\n',
+    );
+    return 2;
+  }
   for (const [flag, set] of [
     ['--parallelism', options.parallelism],
     ['--mode', options.mode],
