@@ -5,6 +5,7 @@ import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
 import { type RestartStrategyConfig, validateRestartStrategy } from '../plan/restart-strategy.js';
+import type { AnalysisOptions } from '../runtime/analysis/trace-collector.js';
 import {
   type CheckpointConfig,
   type CheckpointStats,
@@ -39,6 +40,8 @@ export interface ExecuteOptions {
   observer?: RunObserver;
   /** Where user functions' log lines go (default: warnings and errors to stderr). */
   logs?: LogSettings;
+  /** Report the critical path and the bottleneck per window (see `RunOptions.analysis`). */
+  analysis?: AnalysisOptions;
 }
 
 /**
@@ -181,6 +184,7 @@ export class StreamExecutionEnvironment {
       allowNonRestoredState: options.allowNonRestoredState,
       observer: options.observer,
       logs: options.logs,
+      analysis: options.analysis,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);
