@@ -27,7 +27,7 @@ export interface VertexReport {
   readonly criticalPct: number;
   /** The critical share by activity, %: processing, asynchronous work, waiting for input, timers. */
   readonly criticalBy: { processing: number; async: number; input: number; timer: number };
-  /** Set when one subtask carries more than 1.5× an even share of the vertex's critical time (p > 1). */
+  /** Set when one subtask does more than 1.5× an even share of the vertex's work (step time; p > 1). */
   readonly hotSubtask?: { subtask: number; sharePct: number };
 }
 
@@ -98,10 +98,12 @@ export function bottleneckReport(
         timer: pct(c.timerMs),
       },
     };
-    if (v.parallelism > 1 && critical > 0) {
+    // Skew is judged by work, not by critical time: the path follows whichever subtask is behind, so even a mild
+    // imbalance concentrates it on one subtask; a hot key shows as one subtask doing most of the work.
+    if (v.parallelism > 1 && c.stepMs > 0) {
       let k = 0;
-      for (let i = 1; i < c.bySubtask.length; i++) if (c.bySubtask[i]! > c.bySubtask[k]!) k = i;
-      const share = c.bySubtask[k]! / critical;
+      for (let i = 1; i < c.stepBySubtask.length; i++) if (c.stepBySubtask[i]! > c.stepBySubtask[k]!) k = i;
+      const share = c.stepBySubtask[k]! / c.stepMs;
       if (share > 1.5 / v.parallelism) return { ...report, hotSubtask: { subtask: k, sharePct: 100 * share } };
     }
     return report;
@@ -153,7 +155,7 @@ export function formatBottleneckReport(report: BottleneckReport): string {
   ];
   const width = Math.min(60, Math.max(6, ...report.vertices.map((v) => v.name.length)));
   lines.push(
-    `  ${'vertex'.padEnd(width)}  ${['par', 'busy%', 'backpr%', 'in/s', 'true rate/s', 'critical%'].map((h) => h.padStart(11)).join('')}`,
+    `  ${'vertex'.padEnd(width)}  ${['par', 'busy%', 'backpr%', 'in/s', 'true rate/s', 'critical%'].map((h) => h.padStart(12)).join('')}`,
   );
   for (const v of report.vertices) {
     const name = v.name.length > width ? `${v.name.slice(0, width - 1)}…` : v.name;
@@ -165,7 +167,7 @@ export function formatBottleneckReport(report: BottleneckReport): string {
       v.trueRate === null ? '-' : formatRate(v.trueRate),
       v.criticalPct.toFixed(1),
     ];
-    lines.push(`  ${name.padEnd(width)}  ${cells.map((c) => c.padStart(11)).join('')}`);
+    lines.push(`  ${name.padEnd(width)}  ${cells.map((c) => c.padStart(12)).join('')}`);
   }
   const o = report.other;
   lines.push(

@@ -26,6 +26,8 @@ export interface VertexCriticalTime {
   readonly bySubtask: number[];
   /** Step time of all its subtasks in the window, on or off the path. */
   stepMs: number;
+  /** Step time per subtask index: how the vertex's work is spread (data skew shows here). */
+  readonly stepBySubtask: number[];
   /** Records its steps took in during the window (a source: records emitted). */
   records: number;
 }
@@ -93,6 +95,7 @@ export function criticalPath(
       timerMs: 0,
       bySubtask: new Array<number>(p).fill(0),
       stepMs: 0,
+      stepBySubtask: new Array<number>(p).fill(0),
       records: 0,
     })),
     communicationMs: 0,
@@ -108,6 +111,8 @@ export function criticalPath(
       const v = result.vertices[tl.vertex[i]!];
       if (v === undefined || b < a || tl.t1[i]! <= from) continue;
       v.stepMs += b - a;
+      const k = tl.subtask[i]!;
+      if (k >= 0 && k < v.stepBySubtask.length) v.stepBySubtask[k]! += b - a;
       v.records += tl.records[i]!;
     }
   }
