@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runJob } from '../src/index.js';
 import type { BottleneckReport } from '../src/runtime/analysis/bottleneck-report.js';
+import { jobResource } from '../src/runtime/monitor/job-documents.js';
+import { JobMonitor } from '../src/runtime/monitor/job-monitor.js';
 
 /** Real jobs with a known bottleneck through the real engine: the report must name it. No timing thresholds. */
 
@@ -84,4 +86,14 @@ test('sluice analyze prints a table and the bottleneck line; --json one report p
   const bad = run('--window', '0', '--', 'slow', '10', '1');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--window/);
+});
+
+test('the latest report is the /jobs/:jid/critical-path document of the running job', async () => {
+  const monitor = new JobMonitor({ name: 'analysed' });
+  assert.deepEqual(jobResource(monitor, '/critical-path', {}), { report: null });
+  const { last } = await analyse('slow', 1, 5000, 3000);
+  monitor.onBottleneckReport(last);
+  const doc = jobResource(monitor, '/critical-path', {}) as { report: BottleneckReport };
+  assert.match(doc.report.bottleneck!.name, /slow-map/);
+  assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc, 'plain JSON');
 });

@@ -166,7 +166,16 @@ async function runWithPlatform(
         failedFigures = figures;
       },
       allowNonRestoredState: options.allowNonRestoredState,
-      analysis: options.analysis,
+      analysis:
+        options.analysis === undefined
+          ? undefined
+          : {
+              windowMs: options.analysis.windowMs,
+              onReport: (report) => {
+                monitor.onBottleneckReport(report);
+                options.analysis!.onReport(report);
+              },
+            },
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(

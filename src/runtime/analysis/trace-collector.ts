@@ -55,10 +55,14 @@ export class TraceCollector {
     this.horizon[trace.thread] = trace.finished ? Number.POSITIVE_INFINITY : trace.until;
     for (const s of trace.samples) this.latest.set(`${s.vertex}/${s.subtask}`, s);
     const windowMs = this.options.windowMs;
-    while (Math.min(...this.horizon) >= this.from + windowMs) {
+    for (;;) {
+      const running = this.horizon.filter((h) => h !== Number.POSITIVE_INFINITY);
+      if (running.length === 0) break; // every thread finished: finish() reports the end
       const to = this.from + windowMs;
-      if (!this.horizon.every((h) => h === Number.POSITIVE_INFINITY)) this.report(this.from, to, false);
-      else break;
+      // A thread that has not reported for two windows (stuck in user code) does not hold the reports back, nor
+      // make the others' traces pile up here.
+      if (Math.min(...running) < to && Math.max(...running) < to + 2 * windowMs) break;
+      this.report(this.from, to, false);
       this.from = to;
       this.forget(to - windowMs);
     }

@@ -193,7 +193,7 @@ export function metricsHistory(m: JobMonitor): Record<string, unknown> {
 
 /**
  * A resource under `/jobs/:jid` (see `JobsBackend.jobResource`): `path` '' (details), '/plan', '/checkpoints',
- * '/exceptions', '/config', '/metrics', '/metrics-history', '/vertices/:vid' and its '/backpressure',
+ * '/exceptions', '/config', '/metrics', '/metrics-history', '/critical-path', '/vertices/:vid' and its '/backpressure',
  * '/watermarks', '/subtasks/metrics'. Undefined for anything else (404); '/logs' is the backend's.
  */
 export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<string, string>>): unknown | undefined {
@@ -212,6 +212,9 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
       return jobMetricsDocument(m, query.get);
     case '/metrics-history':
       return metricsHistory(m);
+    case '/critical-path':
+      // `report` is null unless the run is analysed (sluice analyze) and a window has been reported.
+      return { report: m.criticalPath ?? null };
   }
   const match = /^\/vertices\/([^/]+)(\/backpressure|\/watermarks|\/subtasks\/metrics)?$/.exec(path);
   if (match === null) return undefined;
@@ -237,7 +240,7 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
  */
 export function jobJson(m: JobMonitor): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
-  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history']) {
+  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history', '/critical-path']) {
     resources[path] = jobResource(m, path, {});
   }
   resources['/metrics'] = jobResource(m, '/metrics', { get: Object.keys(jobMetrics(m)).join(',') });
