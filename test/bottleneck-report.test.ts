@@ -14,10 +14,10 @@ import { JobMonitor } from '../src/runtime/monitor/job-monitor.js';
 const root = new URL('..', import.meta.url).pathname;
 const job = join(root, 'test/fixtures/bottleneck-job.ts');
 
-async function analyse(scenario: string, parallelism: number, records: number, iterations: number) {
+async function analyse(scenario: string, parallelism: number, records: number, iterations: number, capacity = 500) {
   const reports: BottleneckReport[] = [];
   const result = await runJob(job, {
-    args: [scenario, String(records), String(iterations)],
+    args: [scenario, String(records), String(iterations), String(capacity)],
     config: { parallelism },
     analysis: { windowMs: 1000, onReport: (r) => reports.push(r) },
   });
@@ -32,6 +32,8 @@ for (const p of [1, 2]) {
     const { last } = await analyse('slow', p, 30_000, 3000);
     assert.match(last.bottleneck!.name, /slow-map/);
     assert.doesNotMatch(last.bottleneck!.reason, /hot key/, 'keys are spread evenly');
+    // The chain slow-map -> discard: its step time is split per operator.
+    assert.match(last.bottleneck!.reason, /mostly in slow-map/);
     const map = last.vertices.find((v) => v.name.includes('slow-map'))!;
     assert.ok(map.trueRate !== null && map.trueRate > 0);
   });
@@ -55,6 +57,13 @@ test('an operator waiting on async calls looks busiest, but the CPU-bound map do
   assert.match(byBusy.name, /lookup/, 'ranking by busy % names the async operator');
   assert.match(last.bottleneck!.name, /cpu-map/);
   assert.doesNotMatch(last.bottleneck!.name, /lookup/);
+});
+
+test('an async operator with few calls in flight bounds the job: it is named, waiting on its calls', async () => {
+  // 5 calls in flight, 20 ms each: at most 250 records/s, far below what cpu-map does with 2000 iterations.
+  const { last } = await analyse('async', 1, 300, 2000, 5);
+  assert.match(last.bottleneck!.name, /lookup/);
+  assert.match(last.bottleneck!.reason, /waiting on its asynchronous calls \(lookup\)/);
 });
 
 test('sluice analyze prints a table and the bottleneck line; --json one report per line', () => {

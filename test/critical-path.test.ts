@@ -171,3 +171,26 @@ test('skew: one subtask doing most of the work is named as a hot key', () => {
   assert.equal(report.bottleneck?.name, 'hot-map');
   assert.match(report.bottleneck!.reason, /hot key: subtask 0 carries 90%/);
 });
+
+test('a chain: the reason names the operator taking most of its step time', () => {
+  const path = criticalPath([timeline([{ p: [0, 100, 0, 0, 10] }])], 0, 100, [1]);
+  const report = bottleneckReport(
+    path,
+    [{ id: 0, name: 'gen -> parse -> enrich', parallelism: 1, isSource: true, operators: ['gen', 'parse', 'enrich'] }],
+    new Map(),
+    [],
+    false,
+    false,
+    0,
+    new Map([[0, [5, 15, 80]]]),
+  );
+  assert.deepEqual(
+    report.vertices[0]!.operators?.map((o) => [o.name, Math.round(o.sharePct)]),
+    [
+      ['gen', 5],
+      ['parse', 15],
+      ['enrich', 80],
+    ],
+  );
+  assert.match(report.bottleneck!.reason, /mostly in enrich \(80% of its step time\)/);
+});

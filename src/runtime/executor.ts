@@ -323,6 +323,7 @@ export class Executor implements ChannelTransport {
         const after = performance.now();
         s.times.roundBusyMs += after - before;
         if (tracer !== undefined) {
+          s.tracedStepMs += after - before;
           const origin = performance.timeOrigin;
           tracer.processing(origin + before, origin + after, s.vertex.id, s.index, s.recordsIn - recordsBefore);
         }
@@ -363,12 +364,15 @@ export class Executor implements ChannelTransport {
 
   /** Starts recording this thread's activity (steps and waits with their causes) until the executor ends. */
   startTrace(capacity?: number): void {
-    this.tracer ??= new TraceRecorder(this.thread, capacity);
+    if (this.tracer !== undefined) return;
+    this.tracer = new TraceRecorder(this.thread, capacity);
+    for (const s of this.subtasks) s.timeOperators();
   }
 
   /** What was recorded since the last call, with the subtasks' figures now; undefined when not recording. */
   takeTrace(finished: boolean): ThreadTrace | undefined {
-    return this.tracer?.take(this.samples(), finished);
+    const operators = this.subtasks.map((s) => ({ vertex: s.vertex.id, subtask: s.index, ms: s.operatorMs() }));
+    return this.tracer?.take(this.samples(), operators, finished);
   }
 
   /** The first thing to wake a sleeping thread is its cause; an unknown cause gives way to a known one. */

@@ -259,6 +259,32 @@ export class Subtask {
     );
   }
 
+  /** Step time booked by the executor while the activity trace is recorded (see {@link operatorMs}). */
+  tracedStepMs = 0;
+
+  /** Starts measuring how a step's time splits between the chain's operators. */
+  timeOperators(): void {
+    if (this.headOutput !== undefined) this.headOutput.timed = true;
+    for (const o of this.outputs) o.timed = true;
+  }
+
+  /**
+   * Cumulative ms per plan node of the chain (source first) since {@link timeOperators}: each node's own time,
+   * without the chained operators it feeds. Approximate: work outside steps (timers, asynchronous emits) is not in
+   * the step time, so a node's share is clamped at 0.
+   */
+  operatorMs(): number[] {
+    const feeding = this.headOutput === undefined ? this.outputs : [this.headOutput, ...this.outputs];
+    const out: number[] = [];
+    let outer = this.tracedStepMs;
+    for (let j = 0; j < this.vertex.nodes.length; j++) {
+      const inner = feeding[j]?.nestedMs ?? 0;
+      out.push(Math.max(0, outer - inner));
+      outer = inner;
+    }
+    return out;
+  }
+
   /** This subtask's work as what woke its thread (see {@link WakeCause}). */
   private wakeCause(kind: WakeKind, since: number): WakeCause {
     return { kind, vertex: this.vertex.id, subtask: this.index, since };

@@ -57,6 +57,15 @@ export interface ThreadTrace {
   /** The thread has ended: nothing will follow this trace. */
   readonly finished: boolean;
   readonly samples: readonly SubtaskSample[];
+  /** Cumulative ms per plan node of each subtask's chain at `until` (see {@link OperatorTimes}). */
+  readonly operators: readonly OperatorTimes[];
+}
+
+/** How one subtask's step time splits over its chain's plan nodes (cumulative ms, source first). */
+export interface OperatorTimes {
+  readonly vertex: number;
+  readonly subtask: number;
+  readonly ms: readonly number[];
 }
 
 /** Absolute time in ms that agrees across worker threads (each thread's clock origin differs). */
@@ -132,7 +141,7 @@ export class TraceRecorder {
   }
 
   /** Everything recorded since the last take (copied out; the buffer starts over). */
-  take(samples: readonly SubtaskSample[], finished: boolean): ThreadTrace {
+  take(samples: readonly SubtaskSample[], operators: readonly OperatorTimes[], finished: boolean): ThreadTrace {
     const n = this.count;
     const trace: ThreadTrace = {
       thread: this.thread,
@@ -148,6 +157,7 @@ export class TraceRecorder {
       truncated: this.truncated,
       finished,
       samples,
+      operators,
     };
     this.count = 0;
     this.truncated = false;

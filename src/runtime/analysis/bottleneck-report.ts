@@ -8,6 +8,10 @@ export interface VertexInfo {
   readonly name: string;
   readonly parallelism: number;
   readonly isSource: boolean;
+  /** Names of its plan nodes in chain order (source first), when known. */
+  readonly operators?: readonly string[];
+  /** Names of its operators that do asynchronous work (async I/O, sinks), to word "waiting on its calls". */
+  readonly asyncOperators?: readonly string[];
 }
 
 /** One vertex's figures over a window. */
@@ -27,6 +31,8 @@ export interface VertexReport {
   readonly criticalPct: number;
   /** The critical share by activity, %: processing, asynchronous work, waiting for input, timers. */
   readonly criticalBy: { processing: number; async: number; input: number; timer: number };
+  /** For a chain of several operators: each one's share of the vertex's step time, %, in chain order. */
+  readonly operators?: { name: string; sharePct: number }[];
   /** Set when one subtask does more than 1.5× an even share of the vertex's work (step time; p > 1). */
   readonly hotSubtask?: { subtask: number; sharePct: number };
 }
@@ -57,7 +63,8 @@ export interface SubtaskTimesAt {
 /**
  * Builds the report of a window from its critical path and the subtasks' cumulative figures at the window's start
  * (`before`, keyed `vertex/subtask`; absent = zero at `origin`, by default the window's start) and end (`after`):
- * busy and back-pressured % are over [before, after], the rest over the window. Pure.
+ * busy and back-pressured % are over [before, after], the rest over the window. `operatorMs` holds, per vertex id,
+ * the window's step time per plan node of its chain (see `Subtask.operatorMs`). Pure.
  */
 export function bottleneckReport(
   path: CriticalPath,
@@ -67,6 +74,7 @@ export function bottleneckReport(
   final: boolean,
   truncated: boolean,
   origin = path.from,
+  operatorMs: ReadonlyMap<number, readonly number[]> = new Map(),
 ): BottleneckReport {
   const windowMs = Math.max(path.to - path.from, 1e-9);
   const pct = (ms: number) => (100 * ms) / windowMs;
@@ -82,7 +90,9 @@ export function bottleneckReport(
     }
     const c = path.vertices[v.id]!;
     const critical = criticalMs(c);
+    const split = operatorShares(v, operatorMs.get(v.id));
     const report: VertexReport = {
+      ...(split === undefined ? {} : { operators: split }),
       vertex: v.id,
       name: v.name,
       parallelism: v.parallelism,
@@ -134,11 +144,31 @@ function reasonFor(r: VertexReport, vertices: readonly VertexInfo[]): string {
     r.hotSubtask === undefined
       ? ''
       : `; hot key: subtask ${r.hotSubtask.subtask} carries ${r.hotSubtask.sharePct.toFixed(0)}% — more parallelism will not help`;
-  if (dominant === by.async) return `${on}, waiting on its asynchronous calls${hot}`;
+  if (dominant === by.async) {
+    const names = vertices.find((v) => v.id === r.vertex)?.asyncOperators ?? [];
+    return `${on}, waiting on its asynchronous calls${names.length === 0 ? '' : ` (${names.join(', ')})`}${hot}`;
+  }
   if (dominant === by.timer) return `${on}, waiting for its processing-time timers${hot}`;
   const rate = r.trueRate === null ? '' : ` (true rate ${formatRate(r.trueRate)} records/s per busy subtask)`;
   const what = vertices.find((v) => v.id === r.vertex)?.isSource ? 'producing input' : 'processing';
-  return `${on}, ${what}${rate}${hot}`;
+  let where = '';
+  if (r.operators !== undefined) {
+    const top = r.operators.reduce((a, b) => (b.sharePct > a.sharePct ? b : a));
+    where = `, mostly in ${top.name} (${top.sharePct.toFixed(0)}% of its step time)`;
+  }
+  return `${on}, ${what}${where}${rate}${hot}`;
+}
+
+/** Each operator's share of a chain's step time; undefined for a single operator or without measurements. */
+function operatorShares(
+  v: VertexInfo,
+  ms: readonly number[] | undefined,
+): { name: string; sharePct: number }[] | undefined {
+  const names = v.operators;
+  if (names === undefined || names.length < 2 || ms === undefined) return undefined;
+  const total = ms.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return undefined;
+  return names.map((name, i) => ({ name, sharePct: (100 * (ms[i] ?? 0)) / total }));
 }
 
 function formatRate(n: number): string {

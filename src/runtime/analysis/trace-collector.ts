@@ -1,5 +1,5 @@
 import type { ExecutionGraph } from '../execution-graph.js';
-import type { ThreadTrace } from './activity-trace.js';
+import type { OperatorTimes, ThreadTrace } from './activity-trace.js';
 import { traceNow } from './activity-trace.js';
 import { type BottleneckReport, bottleneckReport, type SubtaskTimesAt, type VertexInfo } from './bottleneck-report.js';
 import { criticalPath, type Timeline } from './critical-path.js';
@@ -29,6 +29,8 @@ export class TraceCollector {
   private readonly before = new Map<string, SubtaskTimesAt>();
   private readonly latest = new Map<string, ThreadTrace['samples'][number]>();
   private ended = false;
+  private readonly latestOperators = new Map<string, OperatorTimes>();
+  private readonly operatorsBefore = new Map<string, OperatorTimes>();
 
   constructor(
     graph: ExecutionGraph,
@@ -43,6 +45,8 @@ export class TraceCollector {
       name: v.name,
       parallelism: v.parallelism,
       isSource: v.nodes[0]!.kind === 'source',
+      operators: v.nodes.map((n) => n.name),
+      asyncOperators: v.nodes.filter((n) => n.kind === 'async' || n.kind === 'sink').map((n) => n.name),
     }));
     this.parallelism = graph.vertices.map((v) => v.parallelism);
   }
@@ -54,6 +58,7 @@ export class TraceCollector {
     this.truncated ||= trace.truncated;
     this.horizon[trace.thread] = trace.finished ? Number.POSITIVE_INFINITY : trace.until;
     for (const s of trace.samples) this.latest.set(`${s.vertex}/${s.subtask}`, s);
+    for (const o of trace.operators) this.latestOperators.set(`${o.vertex}/${o.subtask}`, o);
     const windowMs = this.options.windowMs;
     for (;;) {
       const running = this.horizon.filter((h) => h !== Number.POSITIVE_INFINITY);
@@ -90,10 +95,34 @@ export class TraceCollector {
     const after = [...this.latest.values()];
     // The final report's busy % covers the whole attempt (its window may overlap the previous one).
     const before = final ? new Map<string, SubtaskTimesAt>() : this.before;
-    const report = bottleneckReport(path, this.vertices, before, after, final, this.truncated, this.started);
-    if (!final) for (const s of after) this.before.set(`${s.vertex}/${s.subtask}`, s);
+    const report = bottleneckReport(
+      path,
+      this.vertices,
+      before,
+      after,
+      final,
+      this.truncated,
+      this.started,
+      this.operatorWindow(final),
+    );
+    if (!final) {
+      for (const s of after) this.before.set(`${s.vertex}/${s.subtask}`, s);
+      for (const [k, o] of this.latestOperators) this.operatorsBefore.set(k, o);
+    }
     this.truncated = false;
     this.options.onReport(report);
+  }
+
+  /** Per vertex, the step time per chain node since the previous window (the whole attempt for the final one). */
+  private operatorWindow(final: boolean): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const [key, o] of this.latestOperators) {
+      const b = final ? undefined : this.operatorsBefore.get(key);
+      const sum = out.get(o.vertex) ?? new Array<number>(o.ms.length).fill(0);
+      for (let i = 0; i < o.ms.length; i++) sum[i]! += o.ms[i]! - (b?.ms[i] ?? 0);
+      out.set(o.vertex, sum);
+    }
+    return out;
   }
 
   /** Drops chunks that end before `time`. */
