@@ -23,8 +23,10 @@ export class TraceCollector {
   private readonly horizon: number[];
   private readonly vertices: VertexInfo[];
   private readonly parallelism: number[];
-  private readonly started = traceNow();
+  /** When the first activity was recorded: windows start there (not while threads start and jobs load). */
+  private started = traceNow();
   private from = this.started;
+  private activitySeen = false;
   private truncated = false;
   private readonly before = new Map<string, SubtaskTimesAt>();
   private readonly latest = new Map<string, ThreadTrace['samples'][number]>();
@@ -54,6 +56,13 @@ export class TraceCollector {
   /** A thread's trace since its previous one; reports every window it completes. */
   add(trace: ThreadTrace): void {
     if (this.ended) return;
+    if (!this.activitySeen && trace.count > 0) {
+      this.activitySeen = true;
+      this.started = trace.t0[0]!;
+      for (const list of this.chunks)
+        for (const c of list) if (c.count > 0) this.started = Math.min(this.started, c.t0[0]!);
+      this.from = this.started;
+    }
     this.chunks[trace.thread]!.push(trace);
     this.truncated ||= trace.truncated;
     this.horizon[trace.thread] = trace.finished ? Number.POSITIVE_INFINITY : trace.until;
