@@ -5,6 +5,7 @@ import type { Source } from '../core/source.js';
 import type { WatermarkStrategy } from '../core/watermark-strategy.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig, type JobPlan, PlanBuilder } from '../plan/job-plan.js';
 import { type RestartStrategyConfig, validateRestartStrategy } from '../plan/restart-strategy.js';
+import type { AnalysisOptions } from '../runtime/analysis/trace-collector.js';
 import { type AutoscalerOptions, autoscalerOptions } from '../runtime/autoscaler/autoscaler-options.js';
 import {
   type CheckpointConfig,
@@ -45,6 +46,8 @@ export interface ExecuteOptions {
    * "Autoscaling"). Needs checkpointing (enableCheckpointing); every rescale restarts the job from a checkpoint.
    */
   autoscale?: Partial<AutoscalerOptions>;
+  /** Report the critical path and the bottleneck per window (see `RunOptions.analysis`). */
+  analysis?: AnalysisOptions;
 }
 
 /**
@@ -188,6 +191,7 @@ export class StreamExecutionEnvironment {
       observer: options.observer,
       logs: options.logs,
       ...(options.autoscale === undefined ? {} : { autoscale: autoscalerOptions(options.autoscale) }),
+      analysis: options.analysis,
       checkpoint: this.checkpointConfig === undefined ? undefined : { ...this.checkpointConfig, fresh: options.fresh },
     });
     for (const h of this.collectHandles) h.fill(result.collected[h.id] ?? []);

@@ -1,4 +1,5 @@
 import type { JobConfig } from '../plan/job-plan.js';
+import type { AnalysisOptions } from '../runtime/analysis/trace-collector.js';
 import type { CheckpointStats } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import type { JobResult } from '../runtime/job-runner.js';
@@ -26,6 +27,8 @@ export interface RunJobOptions {
   observer?: RunObserver;
   /** Where user functions' log lines go. */
   logs?: LogSettings;
+  /** Report the critical path and the bottleneck per window (see `RunOptions.analysis`). */
+  analysis?: AnalysisOptions;
 }
 
 /**
@@ -49,5 +52,6 @@ export async function runJob(file: string, options: RunJobOptions = {}): Promise
     onCheckpoint: options.onCheckpoint,
     observer: options.observer,
     logs: options.logs,
+    analysis: options.analysis,
   });
 }

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { analyzeCommand } from './analyze-command.js';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { initCommand } from './init/init-command.js';
 import { nexmarkGenerateCommand, safeInteger } from './nexmark-command.js';
@@ -173,6 +174,21 @@ export async function main(argv: string[]): Promise<number> {
   );
   addRestartOptions(run).action(async (job: string, opts: Record<string, unknown>) => {
     exitCode = await runCommand(job, jobArgs, opts);
+  });
+  const analyze = addEngineOptions(
+    program
+      .command('analyze')
+      .description('run a job file and report its critical path and bottleneck per window; job arguments follow --')
+      .argument('<job>', 'job file (.ts or .js)'),
+  )
+    .option('--window <seconds>', 'seconds per report (default 5); a last report covers the end of the run', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds > 0');
+      return n;
+    })
+    .option('--json', 'print each report as one line of JSON');
+  addRestartOptions(analyze).action(async (job: string, opts: Record<string, unknown>) => {
+    exitCode = await analyzeCommand(job, jobArgs, opts);
   });
   program
     .command('savepoint')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jobSpec, loadJobEnvironment } from '../api/load-job.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import type { AnalysisOptions } from '../runtime/analysis/trace-collector.js';
 import { type AutoscalerOptions, autoscalerOptions } from '../runtime/autoscaler/autoscaler-options.js';
 import { toWire } from '../runtime/errors-wire.js';
 import type { RunFigures } from '../runtime/job-runner.js';
@@ -55,6 +56,8 @@ export interface RunCommandOptions extends PlatformOptions {
    * built-in job module for every script and names the job after the script.
    */
   jobName?: string;
+  /** Record the threads' activity and report the bottleneck (`sluice analyze`; not a command-line option of run). */
+  analysis?: AnalysisOptions;
 }
 
 /**
@@ -108,7 +111,17 @@ export async function runCommand(file: string, jobArgs: string[], options: RunCo
 /** The engine options of a run as its configuration document shows them (what was given on the command line). */
 function engineConfig(options: RunCommandOptions): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
-  const hidden = new Set(['web', 'webLinger', 'webPortFile', 'jobDir', 'logFile', 'webJobId', 'progress', 'verbose']);
+  const hidden = new Set([
+    'web',
+    'webLinger',
+    'webPortFile',
+    'jobDir',
+    'logFile',
+    'webJobId',
+    'progress',
+    'verbose',
+    'analysis',
+  ]);
   for (const [k, v] of Object.entries(options)) if (!hidden.has(k) && v !== undefined) shown[k] = v;
   return shown;
 }
@@ -181,6 +194,16 @@ async function runWithPlatform(
         failedFigures = figures;
       },
       allowNonRestoredState: options.allowNonRestoredState,
+      analysis:
+        options.analysis === undefined
+          ? undefined
+          : {
+              windowMs: options.analysis.windowMs,
+              onReport: (report) => {
+                monitor.onBottleneckReport(report);
+                options.analysis!.onReport(report);
+              },
+            },
       onCheckpoint: options.verbose
         ? (s) =>
             process.stderr.write(

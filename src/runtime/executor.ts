@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { summarizeRecord } from '../core/errors.js';
 import type { InputProgress } from '../core/source.js';
 import type { JobConfig } from '../plan/job-plan.js';
+import { type ThreadTrace, TraceRecorder, traceNow, type WakeCause, WakeKind } from './analysis/activity-trace.js';
 import { BatchCodec } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import {
@@ -25,8 +26,14 @@ import { Subtask, type SubtaskHost } from './subtask.js';
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 
-/** One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}). */
-type PeerMessage = { t: 'items'; items: PeerItem[] };
+/**
+ * One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}).
+ * `at` is when it was posted (absolute ms), stamped only while the activity trace is recorded.
+ */
+type PeerMessage = { t: 'items'; items: PeerItem[]; at?: number };
+
+/** The wake cause of a thread woken by something the trace cannot name (a coordinator command). */
+const UNKNOWN_WAKE: WakeCause = { kind: WakeKind.Unknown, vertex: -1, subtask: -1, since: Number.NaN };
 
 /**
  * The error for a batch that postMessage refused because a record in it is not data (a function, a symbol, a class
@@ -123,7 +130,7 @@ export class Executor implements ChannelTransport {
     const host: SubtaskHost = {
       transport: this,
       credit: (edge, from, to) => this.credit(edge, from, to),
-      wakeup: () => this.wakeup(),
+      wakeup: (cause) => this.wakeup(cause),
       fail: (e) => this.fail(e),
       now: () => Date.now(),
       executionId,
@@ -141,8 +148,8 @@ export class Executor implements ChannelTransport {
       }
       this.byVertex.set(v.id, list);
     }
-    peers.forEach((port) => {
-      port?.on('message', (m: PeerMessage) => this.onPeerMessage(m));
+    peers.forEach((port, t) => {
+      port?.on('message', (m: PeerMessage) => this.onPeerMessage(m, t));
     });
   }
 
@@ -161,7 +168,10 @@ export class Executor implements ChannelTransport {
     const thread = threadOf(to, this.threads);
     if (thread === this.thread) {
       this.byVertex.get(target)![to]!.enqueue(edge, from, message);
-      this.wakeup();
+      // Outside a round, a subtask's asynchronous work (async I/O completing) sends: that woke the thread.
+      this.wakeup(
+        this.tracer !== undefined && !this.inRound ? this.asyncWake(this.graph.edges[edge]!.from, from) : undefined,
+      );
       return;
     }
     const out = (this.outboxes[thread] ??= new Outbox());
@@ -194,7 +204,11 @@ export class Executor implements ChannelTransport {
       if (out === undefined || out.empty) continue;
       this.outboxes[t] = undefined;
       try {
-        this.peers[t]!.postMessage({ t: 'items', items: out.items } satisfies PeerMessage, out.transfer);
+        const message: PeerMessage =
+          this.tracer === undefined
+            ? { t: 'items', items: out.items }
+            : { t: 'items', items: out.items, at: traceNow() };
+        this.peers[t]!.postMessage(message, out.transfer);
       } catch (e) {
         const bad = out.uncopyable();
         if (bad === undefined) throw e;
@@ -210,7 +224,10 @@ export class Executor implements ChannelTransport {
     return w;
   }
 
-  private onPeerMessage(m: PeerMessage): void {
+  private onPeerMessage(m: PeerMessage, from: number): void {
+    if (m.at !== undefined && this.tracer !== undefined) {
+      this.noteWake({ kind: WakeKind.Peer, vertex: from, subtask: -1, since: m.at });
+    }
     try {
       for (const item of m.items) {
         if (item.t === 'credit') {
@@ -229,7 +246,9 @@ export class Executor implements ChannelTransport {
   }
 
   // ---- loop ----
-  wakeup(): void {
+  /** Runs the loop soon; `cause` says what woke the thread (recorded only while the activity trace is on). */
+  wakeup(cause?: WakeCause): void {
+    if (this.tracer !== undefined && !this.inRound) this.noteWake(cause ?? UNKNOWN_WAKE);
     if (this.scheduled || this.failed) return;
     this.scheduled = true;
     setImmediate(this.loop);
@@ -238,6 +257,11 @@ export class Executor implements ChannelTransport {
   private readonly loop = (): void => {
     this.scheduled = false;
     if (this.failed) return;
+    if (this.tracer !== undefined && !Number.isNaN(this.sleptAt)) {
+      this.tracer.waiting(this.sleptAt, traceNow(), this.wakeCause);
+      this.sleptAt = Number.NaN;
+      this.wakeCause = undefined;
+    }
     this.inRound = true;
     try {
       this.round();
@@ -269,13 +293,22 @@ export class Executor implements ChannelTransport {
 
   private round(): void {
     const now = Date.now();
+    const tracer = this.tracer;
     let next = Number.POSITIVE_INFINITY;
     for (const s of this.subtasks) {
       const t = s.nextProcessingTime();
       if (t === undefined) continue;
-      if (t <= now) s.fireProcessingTimers(now);
+      if (t <= now) {
+        const before = tracer === undefined ? 0 : traceNow();
+        s.fireProcessingTimers(now);
+        tracer?.processing(before, traceNow(), s.vertex.id, s.index, 0);
+      }
       const after = s.nextProcessingTime();
-      if (after !== undefined && after < next) next = after;
+      if (after !== undefined && after < next) {
+        next = after;
+        if (tracer !== undefined)
+          this.timerWake = { kind: WakeKind.Timer, vertex: s.vertex.id, subtask: s.index, since: Number.NaN };
+      }
     }
     let worked = false;
     // Several passes per round amortise the cost of yielding to the event loop.
@@ -285,8 +318,15 @@ export class Executor implements ChannelTransport {
         if (!s.runnable()) continue;
         // Two clock reads per step (a batch or a few messages), never per record.
         const before = performance.now();
+        const recordsBefore = s.recordsIn;
         s.step();
-        s.times.roundBusyMs += performance.now() - before;
+        const after = performance.now();
+        s.times.roundBusyMs += after - before;
+        if (tracer !== undefined) {
+          s.tracedStepMs += after - before;
+          const origin = performance.timeOrigin;
+          tracer.processing(origin + before, origin + after, s.vertex.id, s.index, s.recordsIn - recordsBefore);
+        }
         any = true;
       }
       if (!any) break;
@@ -307,7 +347,42 @@ export class Executor implements ChannelTransport {
       return;
     }
     if (worked) this.wakeup();
-    else if (next < Number.POSITIVE_INFINITY) this.sleepUntil(next);
+    else {
+      if (tracer !== undefined) this.sleptAt = traceNow();
+      if (next < Number.POSITIVE_INFINITY) this.sleepUntil(next);
+    }
+  }
+
+  // ---- activity trace (see analysis/critical-path.ts) ----
+  private tracer: TraceRecorder | undefined;
+  /** Absolute time the thread went to sleep (NaN while it is not sleeping). */
+  private sleptAt = Number.NaN;
+  /** What woke the sleeping thread, once something did. */
+  private wakeCause: WakeCause | undefined;
+  /** The subtask whose processing-time timer the thread sleeps until. */
+  private timerWake: WakeCause | undefined;
+
+  /** Starts recording this thread's activity (steps and waits with their causes) until the executor ends. */
+  startTrace(capacity?: number): void {
+    if (this.tracer !== undefined) return;
+    this.tracer = new TraceRecorder(this.thread, capacity);
+    for (const s of this.subtasks) s.timeOperators();
+  }
+
+  /** What was recorded since the last call, with the subtasks' figures now; undefined when not recording. */
+  takeTrace(finished: boolean): ThreadTrace | undefined {
+    const operators = this.subtasks.map((s) => ({ vertex: s.vertex.id, subtask: s.index, ms: s.operatorMs() }));
+    return this.tracer?.take(this.samples(), operators, finished);
+  }
+
+  /** The first thing to wake a sleeping thread is its cause; an unknown cause gives way to a known one. */
+  private noteWake(cause: WakeCause): void {
+    if (Number.isNaN(this.sleptAt)) return;
+    if (this.wakeCause === undefined || this.wakeCause.kind === WakeKind.Unknown) this.wakeCause = cause;
+  }
+
+  private asyncWake(vertex: number, subtask: number): WakeCause {
+    return { kind: WakeKind.Async, vertex, subtask, since: Number.NaN };
   }
 
   private sleepUntil(time: number): void {
@@ -318,7 +393,7 @@ export class Executor implements ChannelTransport {
       () => {
         this.timer = undefined;
         this.timerAt = Number.POSITIVE_INFINITY;
-        this.wakeup();
+        this.wakeup(this.timerWake);
       },
       Math.max(0, time - Date.now()),
     );

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
 import { effectiveRestartStrategy, type RestartStrategyConfig } from '../plan/restart-strategy.js';
+import type { ThreadTrace } from './analysis/activity-trace.js';
+import { type AnalysisOptions, TraceCollector } from './analysis/trace-collector.js';
 import { Autoscaler } from './autoscaler/autoscaler.js';
 import type { AutoscalerOptions } from './autoscaler/autoscaler-options.js';
 import {
@@ -102,6 +104,12 @@ export interface RunOptions {
    * enough for the highest parallelism (a job module is needed for more than one thread).
    */
   autoscale?: AutoscalerOptions;
+  /**
+   * Record every executor thread's activity and report the critical path and the bottleneck per window of
+   * `windowMs` and once at the end of each attempt (see analysis/trace-collector.ts). Off by default: then the
+   * executors record nothing.
+   */
+  analysis?: AnalysisOptions;
 }
 
 /** How often subtasks' metric samples are taken, ms. */
@@ -191,6 +199,7 @@ export type WorkerReport =
   | { t: 'progress'; p: ExecutorProgress; m?: SubtaskSample[] }
   | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
   | { t: 'drained' }
+  | { t: 'trace'; trace: ThreadTrace }
   | {
       t: 'finished';
       collected: Record<string, unknown[]>;
@@ -227,6 +236,27 @@ export interface WorkerSetup {
   logs: LogSettings | undefined;
   /** Send metric samples with every other progress report (about once a second). */
   sample: boolean;
+  /** Record the activity trace and send it with every progress report (see `RunOptions.analysis`). */
+  trace?: boolean;
+}
+
+/** The collector of an attempt's activity traces, when the run asks for analysis. */
+function collectorFor(run: Run, threads: number): TraceCollector | undefined {
+  const analysis = run.options.analysis;
+  return analysis === undefined ? undefined : new TraceCollector(run.graph, threads, analysis);
+}
+
+/** Ships thread 0's trace of a run on the calling thread to `collector` twice a second; returns the stopper. */
+function traceInProcess(executor: Executor, collector: TraceCollector | undefined): (finished: boolean) => void {
+  if (collector === undefined) return () => {};
+  executor.startTrace();
+  const timer = setInterval(() => collector.add(executor.takeTrace(false)!), 500);
+  return (finished) => {
+    clearInterval(timer);
+    if (!finished) return;
+    collector.add(executor.takeTrace(true)!);
+    collector.finish();
+  };
 }
 
 /** Runs a plan to completion (bounded input) or until it fails or is cancelled. */
@@ -569,6 +599,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     options.copyFunctions === true,
   );
   failure = (e) => executor!.fail(e);
+  const stopTrace = traceInProcess(executor, collectorFor(run, 1));
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
   const observer = options.observer;
   const sampleNow = () => observer?.onSamples?.(executor!.samples());
@@ -617,7 +648,9 @@ async function runInProcess(run: Run): Promise<JobResult> {
     if (ticker) clearInterval(ticker);
     if (sampler) clearInterval(sampler);
     options.signal?.removeEventListener('abort', cancel);
+    stopTrace(false);
   }
+  stopTrace(true);
   sampleNow();
   const p = executor.progress();
   options.onProgress?.(p);
@@ -727,6 +760,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
   // What a worker thread must register and evaluate before it loads the job, by what loading it here needed.
   const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
+  const collector = collectorFor(run, threads);
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -743,6 +777,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           restore: run.restore,
           logs: options.logs,
           sample: observer?.onSamples !== undefined,
+          trace: collector !== undefined,
         };
         const workerData = { ...setup, ports: peerPorts };
         // Thread 0 runs on this thread, which has the job loaded and planned already: one worker start-up fewer.
@@ -778,6 +813,9 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               break;
             case 'drained':
               coordinator?.onDrained();
+              break;
+            case 'trace':
+              collector?.add(r.trace);
               break;
             case 'finished':
               progress[t] = r.p;
@@ -838,6 +876,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     // stdout not yet handed to this thread); a thread still busy after a failure or one that hangs is terminated.
     await Promise.all(workers.map((w) => (finished === threads ? exitOrTerminate(w, 10_000) : w.terminate())));
   }
+  collector?.finish();
   const total = sumProgress(progress);
   options.onProgress?.(total);
   result.sourceRecords = total.sourceRecords;

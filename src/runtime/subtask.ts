@@ -7,6 +7,7 @@ import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
 import type { JobConfig } from '../plan/job-plan.js';
 import type { PlanNode } from '../plan/nodes.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import { traceNow, type WakeCause, WakeKind } from './analysis/activity-trace.js';
 import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
@@ -35,7 +36,8 @@ export interface SubtaskHost {
   readonly transport: ChannelTransport;
   /** Returns a credit for a consumed batch to the sender of channel (edge, from → to). */
   credit(edge: number, from: number, to: number): void;
-  wakeup(): void;
+  /** Runs the subtask's executor loop soon; `cause` names what woke it (for the activity trace). */
+  wakeup(cause?: WakeCause): void;
   fail(error: unknown): void;
   now(): number;
   readonly executionId: string;
@@ -233,7 +235,7 @@ export class Subtask {
       },
       currentProcessingTime: () => this.host.now(),
       currentWatermark: () => ctx.wm,
-      wakeup: () => this.host.wakeup(),
+      wakeup: () => this.host.wakeup(this.wakeCause(WakeKind.Async, Number.NaN)),
       blockUntil: (promise) => this.block(promise),
       fail: (e) => this.host.fail(e),
       metrics: (this.metricGroups[i] = new OperatorMetricGroup(node.uid, node.name)),
@@ -246,13 +248,46 @@ export class Subtask {
 
   private block(promise: Promise<unknown>): void {
     this.blockers.add(promise);
+    // One clock read per blocking operation (rare: a full async queue, a sink's write), for the activity trace.
+    const since = traceNow();
     promise.then(
       () => {
         this.blockers.delete(promise);
-        this.host.wakeup();
+        this.host.wakeup(this.wakeCause(WakeKind.Async, since));
       },
       (e) => this.host.fail(e),
     );
+  }
+
+  /** Step time booked by the executor while the activity trace is recorded (see {@link operatorMs}). */
+  tracedStepMs = 0;
+
+  /** Starts measuring how a step's time splits between the chain's operators. */
+  timeOperators(): void {
+    if (this.headOutput !== undefined) this.headOutput.timed = true;
+    for (const o of this.outputs) o.timed = true;
+  }
+
+  /**
+   * Cumulative ms per plan node of the chain (source first) since {@link timeOperators}: each node's own time,
+   * without the chained operators it feeds. Approximate: work outside steps (timers, asynchronous emits) is not in
+   * the step time, so a node's share is clamped at 0.
+   */
+  operatorMs(): number[] {
+    const feeding = this.headOutput === undefined ? this.outputs : [this.headOutput, ...this.outputs];
+    const out: number[] = [];
+    let outer = this.tracedStepMs;
+    for (let j = 0; j < this.vertex.nodes.length; j++) {
+      const inner = feeding[j]?.nestedMs ?? 0;
+      out.push(Math.max(0, outer - inner));
+      outer = inner;
+    }
+    return out;
+  }
+
+  /** This subtask's work as what woke its thread (see {@link WakeCause}). */
+  private wakeCause(kind: WakeKind, since: number): WakeCause {
+    return { kind, vertex: this.vertex.id, subtask: this.index, since };
   }
 
   private badRecord(bad: BadRecord): void {
@@ -346,6 +381,7 @@ export class Subtask {
     if (result === 'end') this.finishInput();
     else if (result === 'wait') {
       this.sourceWaiting = true;
+      const since = traceNow();
       let available = reader.available?.() ?? new Promise<void>((r) => setTimeout(r, 1));
       const idleCheck = this.splitWatermarks?.nextIdleCheck();
       if (idleCheck !== undefined) {
@@ -356,7 +392,7 @@ export class Subtask {
       available.then(
         () => {
           this.sourceWaiting = false;
-          this.host.wakeup();
+          this.host.wakeup(this.wakeCause(WakeKind.Source, since));
         },
         (e) => this.host.fail(e),
       );
@@ -593,7 +629,7 @@ export class Subtask {
           () => {
             this.flushFrom(i);
             this.endOperators(i + 1);
-            this.host.wakeup();
+            this.host.wakeup(this.wakeCause(WakeKind.Async, Number.NaN));
           },
           (e) => this.host.fail(e),
         );

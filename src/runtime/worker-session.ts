@@ -66,6 +66,7 @@ export function runWorkerSession(
         local?.copyFunctions ?? false,
       );
       executor = ex;
+      if (data.trace === true) ex.startTrace();
       await ex.open();
       if (data.restore !== undefined) await ex.restore(data.restore.dir, data.restore.metadata);
       // Metric samples ride on every other progress report (about once a second), never one message per record.
@@ -73,6 +74,8 @@ export function runWorkerSession(
       ticker = setInterval(() => {
         const withSamples = data.sample && tick++ % 2 === 1;
         report({ t: 'progress', p: ex.progress(), ...(withSamples ? { m: ex.samples() } : {}) });
+        const trace = ex.takeTrace(false);
+        if (trace !== undefined) report({ t: 'trace', trace });
       }, 500);
       port.on('message', (m: CoordinatorCommand) => {
         switch (m.t) {
@@ -96,6 +99,8 @@ export function runWorkerSession(
       ex.done.then(
         () => {
           clearInterval(ticker);
+          const trace = ex.takeTrace(true);
+          if (trace !== undefined) report({ t: 'trace', trace });
           report({
             t: 'finished',
             collected: drainCollected(data.executionId),

@@ -162,6 +162,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
     () => '/metrics-history',
   ),
   jobResource(
+    'Critical path and bottleneck of the latest analysed window (`sluice analyze`; `report` null otherwise)',
+    '/jobs/:jid/critical-path',
+    '',
+    () => '/critical-path',
+  ),
+  jobResource(
     'Structured log lines, paged (?offset=&limit=&q=), also after the job ended',
     '/jobs/:jid/logs',
     '',

@@ -197,7 +197,8 @@ export function metricsHistory(m: JobMonitor): Record<string, unknown> {
 
 /**
  * A resource under `/jobs/:jid` (see `JobsBackend.jobResource`): `path` '' (details), '/plan', '/checkpoints',
- * '/exceptions', '/config', '/metrics', '/metrics-history', '/autoscaler', '/vertices/:vid' and its '/backpressure',
+ * '/exceptions', '/config', '/metrics', '/metrics-history', '/autoscaler', '/critical-path', '/vertices/:vid' and its
+ * '/backpressure',
  * '/watermarks', '/subtasks/metrics'. Undefined for anything else (404); '/logs' is the backend's.
  */
 export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<string, string>>): unknown | undefined {
@@ -218,6 +219,9 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
       return metricsHistory(m);
     case '/autoscaler':
       return autoscalerDocument(m);
+    case '/critical-path':
+      // `report` is null unless the run is analysed (sluice analyze) and a window has been reported.
+      return { report: m.criticalPath ?? null };
   }
   const match = /^\/vertices\/([^/]+)(\/backpressure|\/watermarks|\/subtasks\/metrics)?$/.exec(path);
   if (match === null) return undefined;
@@ -243,7 +247,17 @@ export function jobResource(m: JobMonitor, path: string, query: Readonly<Record<
  */
 export function jobJson(m: JobMonitor): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
-  for (const path of ['', '/plan', '/checkpoints', '/exceptions', '/config', '/metrics-history', '/autoscaler']) {
+  const paths = [
+    '',
+    '/plan',
+    '/checkpoints',
+    '/exceptions',
+    '/config',
+    '/metrics-history',
+    '/autoscaler',
+    '/critical-path',
+  ];
+  for (const path of paths) {
     resources[path] = jobResource(m, path, {});
   }
   resources['/metrics'] = jobResource(m, '/metrics', { get: Object.keys(jobMetrics(m)).join(',') });

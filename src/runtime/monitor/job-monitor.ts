@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { BottleneckReport } from '../analysis/bottleneck-report.js';
 import type { ScalingDecision } from '../autoscaler/autoscaler.js';
 import type { CheckpointStats } from '../checkpoint/checkpoint-coordinator.js';
 import type { WireError } from '../errors-wire.js';
@@ -118,6 +119,14 @@ export class JobMonitor implements RunObserver {
   private attemptStart = 0;
   /** Bumped on every change; writers of job.json skip unchanged models. */
   version = 0;
+  /** The latest critical-path report, when the run is analysed (`sluice analyze`). */
+  criticalPath: BottleneckReport | undefined;
+
+  /** A window's critical-path report (see `RunOptions.analysis`): served as `/jobs/:jid/critical-path`. */
+  onBottleneckReport(report: BottleneckReport): void {
+    this.criticalPath = report;
+    this.version++;
+  }
 
   constructor(options: JobMonitorOptions) {
     this.jobId = options.jobId ?? newJobId();
