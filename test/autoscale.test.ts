@@ -25,6 +25,7 @@ interface VertexDoc {
 interface DecisionDoc {
   number: number;
   action: string;
+  bottleneck: { name: string; reason: string } | null;
   vertices: VertexDoc[];
 }
 
@@ -81,6 +82,8 @@ test('DS2 reaches a parallelism that keeps up in at most two decisions and holds
   const firstRescale = decisions.findIndex((d) => d.action === 'rescale');
   assert.ok(firstRescale >= 0 && firstRescale < 2, `no rescale in the first two decisions:\n${e.stderr}`);
   const chosen = slowOf(decisions[firstRescale]!)['proposed-parallelism'];
+  assert.match(decisions[firstRescale]!.bottleneck?.name ?? '', /^slow/, 'the decision names the slow operator');
+  assert.match(e.stderr, /autoscaler: {3}bottleneck: slow/);
   // 500 records/s at ~240 per busy second need at least 3 subtasks (2 would be 104 % busy).
   assert.ok(chosen >= 3, `chose p=${chosen}\n${e.stderr}`);
   const later = decisions.slice(firstRescale + 1);

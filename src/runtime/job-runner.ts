@@ -431,6 +431,13 @@ async function runLocked(
   }
   for (const [id, vs] of Object.entries(result.collected)) (carried.collected[id] ??= []).push(...vs);
   addMetrics(carried.metrics, result.operatorMetrics);
+  if (scaling !== undefined) {
+    const decisions = scaling.autoscaler.decisions.length;
+    log(
+      `autoscaler: ${decisions} decision${decisions === 1 ? '' : 's'}, ${scaling.rescales} rescale${scaling.rescales === 1 ? '' : 's'}; ` +
+        `ended at ${current.graph.vertices.map((v) => `${v.name} p=${v.parallelism}`).join(', ')}`,
+    );
+  }
   const operatorMetrics = inPlanOrder(plan, carried.metrics);
   for (const line of lateDataWarnings(plan, operatorMetrics)) log(line);
   return {

@@ -140,10 +140,7 @@ function reasonFor(r: VertexReport, vertices: readonly VertexInfo[]): string {
   if (dominant === by.input) {
     return `${on}, waiting for input from outside: the job keeps up with its input`;
   }
-  const hot =
-    r.hotSubtask === undefined
-      ? ''
-      : `; hot key: subtask ${r.hotSubtask.subtask} carries ${r.hotSubtask.sharePct.toFixed(0)}% — more parallelism will not help`;
+  const hot = skewNote(r);
   if (dominant === by.async) {
     const names = vertices.find((v) => v.id === r.vertex)?.asyncOperators ?? [];
     return `${on}, waiting on its asynchronous calls${names.length === 0 ? '' : ` (${names.join(', ')})`}${hot}`;
@@ -209,4 +206,16 @@ export function formatBottleneckReport(report: BottleneckReport): string {
       : `bottleneck: ${report.bottleneck.name} — ${report.bottleneck.reason}`,
   );
   return lines.join('\n');
+}
+
+/**
+ * What a vertex's uneven load means. One subtask doing most of the work is a hot key: more subtasks leave it where it
+ * is. A milder imbalance (over 1.5 even shares) is only named: more parallelism still helps, less than it would.
+ */
+function skewNote(r: VertexReport): string {
+  const hot = r.hotSubtask;
+  if (hot === undefined) return '';
+  const share = `subtask ${hot.subtask} carries ${hot.sharePct.toFixed(0)}%`;
+  if (hot.sharePct > 50) return `; hot key: ${share} — more parallelism will not help`;
+  return `; uneven keys: ${share} (an even share is ${(100 / r.parallelism).toFixed(0)}%)`;
 }

@@ -19,6 +19,8 @@ export interface ScalingDecision {
   /** Operator uid → parallelism after the decision (every operator of every vertex). */
   readonly parallelism: Readonly<Record<string, number>>;
   readonly vertices: readonly VertexDecision[];
+  /** The vertex whose target rate needs the highest utilisation at its parallelism, and why (undefined: none measured). */
+  readonly bottleneck: { readonly vertex: number; readonly name: string; readonly reason: string } | undefined;
   /** Cores the process used over the window, of the cores the machine has. */
   readonly cpuCores: number;
   readonly cores: number;
@@ -129,6 +131,19 @@ export class Autoscaler implements RunObserver {
       changed.length === 0
         ? `keep (${vertices.map((v) => `${v.name} p=${v.current}`).join(', ')})`
         : `rescale ${changed.map((v) => `${v.name} p=${v.current}→${v.proposed}`).join(', ')}`;
+    const limiting = vertices
+      .filter((v) => v.neededUtilization !== undefined)
+      .sort((a, b) => b.neededUtilization! - a.neededUtilization!)[0];
+    const bottleneck =
+      limiting === undefined
+        ? undefined
+        : {
+            vertex: limiting.id,
+            name: limiting.name,
+            reason:
+              `its target rate needs ${Math.round(limiting.neededUtilization! * 100)} % busy at p=${limiting.current}, ` +
+              `the most of any vertex (true rate ${Math.round(limiting.trueRate ?? 0)}/s per subtask)`,
+          };
     const decision: ScalingDecision = {
       number: this.decisions.length + 1,
       time: now,
@@ -137,6 +152,7 @@ export class Autoscaler implements RunObserver {
       action,
       parallelism,
       vertices,
+      bottleneck,
       cpuCores,
       cores: this.cores,
       summary,
@@ -144,6 +160,7 @@ export class Autoscaler implements RunObserver {
     this.decisions.push(decision);
     this.host.log(`autoscaler: decision ${decision.number}: ${summary}`);
     for (const v of vertices) this.host.log(`autoscaler:   ${v.name} (p=${v.current}): ${v.reason}`);
+    if (bottleneck !== undefined) this.host.log(`autoscaler:   bottleneck: ${bottleneck.name} — ${bottleneck.reason}`);
     this.host.onDecision?.(decision);
     if (action === 'rescale') {
       this.pending = true;

@@ -23,6 +23,7 @@ function decisionDocument(d: ScalingDecision): Record<string, unknown> {
     'window-ms': d.windowMs,
     action: d.action,
     summary: d.summary,
+    bottleneck: d.bottleneck === undefined ? null : { ...d.bottleneck, vertex: String(d.bottleneck.vertex) },
     'cpu-cores': round(d.cpuCores, 2),
     cores: d.cores,
     vertices: d.vertices.map((v) => ({
