@@ -20,6 +20,8 @@ function vertex(id: number, w: Partial<VertexWindow>): VertexWindow {
     source: false,
     inputs: id === 0 ? [] : [id - 1],
     forwardPeers: [],
+    inputsCarryAll: true,
+    maxParallelism: Number.POSITIVE_INFINITY,
     inRate: 0,
     outRate: 0,
     busy: [0.5],
@@ -68,6 +70,20 @@ test('DS2 with key groups: the busiest subtask must keep up; a hot key stops wha
   const [, b] = ds2([source, hot], o);
   assert.equal(b!.proposed, 1, b!.reason);
   assert.match(b!.reason, /key group 3 carries 90 %.*hot key/);
+});
+
+test('DS2 sizes by what the inputs emit, not by what reached the vertex while queues fill', () => {
+  // The source emits 1,000/s; only 400/s reached the slow vertex (the rest is queued in front of it).
+  const source = vertex(0, { source: true, inRate: 1000, outRate: 1000 });
+  const slow = vertex(1, { inRate: 400, outRate: 400, trueRate: 400, busy: [1] });
+  const [, s] = ds2([source, slow], o);
+  assert.equal(s!.targetRate, 1000);
+  assert.equal(s!.proposed, 4, s!.reason);
+  // A sink that runs only at parallelism 1 is not proposed more.
+  const sink = vertex(1, { inRate: 400, trueRate: 400, busy: [1], maxParallelism: 1 });
+  const [, k] = ds2([source, sink], o);
+  assert.equal(k!.proposed, 1);
+  assert.match(k!.reason, /at most p=1/);
 });
 
 test('busiestShare follows the key-group ranges of each parallelism', () => {

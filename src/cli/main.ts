@@ -82,7 +82,7 @@ function addEngineOptions(command: Command): Command {
     )
     .option(
       '--autoscale-window <ms>',
-      'autoscaler: metrics window and time between decisions (default 10000)',
+      'autoscaler: metrics window and time between decisions (default 5000)',
       positiveInt,
     )
     .option(

@@ -14,6 +14,7 @@ import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
 import { type OperatorSnapshot, type SubtaskSnapshot, type TimerColumns, timerColumns } from './checkpoint/snapshot.js';
 import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
+import { StepPace } from './step-pace.js';
 import type { JobLogs } from './logging/job-logger.js';
 import { type SubtaskSample, SubtaskTimes, sampleWatermark, WaitState } from './metrics/subtask-sample.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
@@ -311,7 +312,7 @@ export class Subtask {
     if (this.pendingSourceBarrier !== undefined) return true;
     for (const w of this.writers) if (!w.hasCredit()) return false;
     if (this.reader !== undefined) return !this.sourceWaiting;
-    return this.gate.readable();
+    return this.partial !== undefined || this.gate.readable();
   }
 
   /** The earliest processing-time timer of any operator. */
@@ -369,15 +370,18 @@ export class Subtask {
     }
     if (this.sourceWaiting) return;
     const before = this.headOutput!.recordsOut;
+    const startedAt = performance.now();
     let result: PollResult;
     try {
-      result = reader.pollNext(this.sourceOut, this.config.batchSize);
+      result = reader.pollNext(this.sourceOut, this.pace.slice(this.config.batchSize));
       if (result !== 'end') this.splitWatermarks?.afterPoll();
     } finally {
       this.headOutput!.flush();
       this.flushFrom(0);
     }
-    this.recordsIn += this.headOutput!.recordsOut - before;
+    const polled = this.headOutput!.recordsOut - before;
+    this.pace.record(polled, performance.now() - startedAt);
+    this.recordsIn += polled;
     if (result === 'end') this.finishInput();
     else if (result === 'wait') {
       this.sourceWaiting = true;
@@ -399,20 +403,52 @@ export class Subtask {
     }
   }
 
+  /** How many records a step takes in at once (whole batches unless the chain is slow per record). */
+  private readonly pace = new StepPace();
+  /**
+   * A batch taken in slices (see {@link StepPace}): the rest is processed before anything else is polled, so no later
+   * message of its channel (a watermark, a barrier, the end) overtakes its records; its credit goes back at its end.
+   */
+  private partial: { ch: InputChannel; batch: Batch; offset: number } | undefined;
+
   private stepInputs(maxMessages: number): void {
+    const started = performance.now();
     for (let done = 0; done < maxMessages; done++) {
-      const next = this.gate.poll();
-      if (next === undefined) return;
-      this.handle(next[0], next[1]);
-      if (this.status !== 'running' || this.blockers.size > 0) return;
+      const partial = this.partial;
+      if (partial !== undefined) this.takeBatch(partial.ch, partial.batch, partial.offset);
+      else {
+        const next = this.gate.poll();
+        if (next === undefined) return;
+        this.handle(next[0], next[1]);
+      }
+      if (this.status !== 'running' || this.blockers.size > 0 || this.pace.spent(started)) return;
     }
+  }
+
+  /** Processes the records of `batch` from `offset` on, or as many as the step's pace allows. */
+  private takeBatch(ch: InputChannel, batch: Batch, offset: number): void {
+    const length = batch.values.length;
+    const n = this.pace.slice(length - offset);
+    const end = offset + n;
+    const part =
+      offset === 0 && end === length
+        ? batch
+        : { values: batch.values.slice(offset, end), timestamps: batch.timestamps.slice(offset, end) };
+    this.recordsIn += n;
+    const before = performance.now();
+    this.processBatch(part, ch.input);
+    this.pace.record(n, performance.now() - before);
+    if (end < length) {
+      this.partial = { ch, batch, offset: end };
+      return;
+    }
+    this.partial = undefined;
+    this.host.credit(ch.edge, ch.from, this.index);
   }
 
   private handle(ch: InputChannel, msg: ChannelMessage): void {
     if (msg.t === 'batch') {
-      this.recordsIn += msg.batch.values.length;
-      this.processBatch(msg.batch, ch.input);
-      this.host.credit(ch.edge, ch.from, this.index);
+      this.takeBatch(ch, msg.batch, 0);
       return;
     }
     if (msg.t === 'barrier') {

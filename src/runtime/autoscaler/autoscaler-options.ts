@@ -35,7 +35,7 @@ export function defaultAutoscalerOptions(): AutoscalerOptions {
     policy: 'ds2',
     targetUtilization: 0.7,
     utilizationBoundary: 0.3,
-    metricsWindowMs: 10_000,
+    metricsWindowMs: 5_000,
     stabilizationMs: 3_000,
     catchUpDurationMs: 30_000,
     maxScaleDownFactor: 0.6,

@@ -34,11 +34,9 @@ const CAPACITY_TOLERANCE = 0.9;
  */
 export function ds2(windows: readonly VertexWindow[], o: AutoscalerOptions): VertexDecision[] {
   const byId = new Map(windows.map((w) => [w.id, w]));
-  const factor = new Map<number, number>();
   const targetOut = new Map<number, number>();
   const decisions: VertexDecision[] = [];
   for (const w of [...windows].sort((a, b) => a.id - b.id)) {
-    let f = 1;
     let target: number;
     if (w.source) {
       const backlog = w.backlog;
@@ -46,7 +44,6 @@ export function ds2(windows: readonly VertexWindow[], o: AutoscalerOptions): Ver
         backlog === undefined
           ? w.inRate
           : Math.max(0, w.inRate + (w.backlogGrowth ?? 0)) + backlog / (o.catchUpDurationMs / 1000);
-      if (w.inRate > 0) f = target / w.inRate;
     } else {
       let observed = 0;
       let wanted = 0;
@@ -54,11 +51,13 @@ export function ds2(windows: readonly VertexWindow[], o: AutoscalerOptions): Ver
         observed += byId.get(u)?.outRate ?? 0;
         wanted += targetOut.get(u) ?? 0;
       }
-      if (observed > 0) f = wanted / observed;
-      target = w.inRate * f;
+      // DS2 proper: the input a vertex must take is what its inputs are to emit. Scaling its observed input instead
+      // would under-size it while the queues in front of it fill (it then takes in less than they send).
+      target = w.inputsCarryAll ? wanted : w.inRate * (observed > 0 ? wanted / observed : 1);
     }
-    factor.set(w.id, f);
-    targetOut.set(w.id, w.outRate * f);
+    // Records out per record in; 1 while nothing came in (a source held back by back pressure the whole window).
+    const selectivity = w.inRate > 0 ? w.outRate / w.inRate : 1;
+    targetOut.set(w.id, target * selectivity);
     decisions.push(sizeVertex(w, target, o));
   }
   return alignForwardPeers(decisions, byId);
@@ -95,7 +94,10 @@ function sizeVertex(w: VertexWindow, target: number, o: AutoscalerOptions): Vert
   const figures = `target ${rate(target)}, true rate ${rate(tr)} per subtask, needs ${pct(needed)} busy at p=${w.parallelism}`;
   if (needed >= lo && needed <= hi) return result(w.parallelism, `${figures}: within ${pct(lo)}–${pct(hi)}, keep`);
 
-  const maxP = o.maxParallelism;
+  const maxP = Math.min(o.maxParallelism, w.maxParallelism);
+  if (maxP <= w.parallelism && needed > hi) {
+    return result(w.parallelism, `${figures}: cannot keep up, and it runs with at most p=${maxP} (its source or sink)`);
+  }
   const floorP = Math.max(o.minParallelism, Math.ceil(w.parallelism * (1 - o.maxScaleDownFactor)));
   let p = Math.max(1, Math.ceil(target / (tr * o.targetUtilization)));
   // With keys, the busiest subtask must keep up: walk up while the measured spread over key groups says it cannot.
@@ -154,18 +156,29 @@ function hottestKeyGroup(load: Float64Array | undefined): { group: number; share
   return total > 0 ? { group, share: load[group]! / total } : undefined;
 }
 
-/** Vertices joined by forward edges need equal parallelism: each group takes the highest proposal. */
+/**
+ * Vertices joined by forward edges need equal parallelism: each group takes its highest proposal, within the lowest
+ * limit of its members (a source's split limit, a sink's required parallelism).
+ */
 function alignForwardPeers(decisions: VertexDecision[], byId: ReadonlyMap<number, VertexWindow>): VertexDecision[] {
   const proposed = new Map(decisions.map((d) => [d.id, d.proposed]));
+  const limit = new Map(decisions.map((d) => [d.id, byId.get(d.id)?.maxParallelism ?? Number.POSITIVE_INFINITY]));
   for (let changed = true; changed; ) {
     changed = false;
     for (const d of decisions) {
       for (const peer of byId.get(d.id)?.forwardPeers ?? []) {
-        const a = proposed.get(d.id)!;
-        const b = proposed.get(peer) ?? a;
-        if (a < b) {
-          proposed.set(d.id, b);
-          changed = true;
+        const p = Math.max(proposed.get(d.id)!, proposed.get(peer) ?? 0);
+        const cap = Math.min(limit.get(d.id)!, limit.get(peer) ?? Number.POSITIVE_INFINITY);
+        const value = Math.min(p, cap);
+        for (const id of [d.id, peer]) {
+          if (proposed.has(id) && proposed.get(id) !== value) {
+            proposed.set(id, value);
+            changed = true;
+          }
+          if (limit.get(id) !== cap) {
+            limit.set(id, cap);
+            changed = true;
+          }
         }
       }
     }

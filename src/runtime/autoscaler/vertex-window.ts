@@ -11,6 +11,13 @@ export interface VertexWindow {
   readonly source: boolean;
   /** Vertices feeding this one. */
   readonly inputs: readonly number[];
+  /**
+   * True when every input edge carries its sender's main output to one subtask per record (not a side output, not
+   * broadcast): then this vertex's input is exactly what its inputs emit, whatever is still queued between them.
+   */
+  readonly inputsCarryAll: boolean;
+  /** The most subtasks the vertex can have (its first operator's limit: a source's splits, a sink's one parallelism). */
+  readonly maxParallelism: number;
   /** Vertices joined to this one by forward edges: they must keep equal parallelism. */
   readonly forwardPeers: readonly number[];
   /** Records in per second over all subtasks (sources: records read). */
@@ -82,6 +89,10 @@ export function measureWindow(
       uids: v.nodes.map((n) => n.uid),
       source,
       inputs: v.inputs.flat().map((r) => r.edge.from),
+      inputsCarryAll: v.inputs
+        .flat()
+        .every((r) => r.edge.sideOutput === undefined && r.edge.partitioning.kind !== 'broadcast'),
+      maxParallelism: parallelismLimit(v),
       forwardPeers: [
         ...v.inputs
           .flat()
@@ -119,4 +130,16 @@ function keyGroupLoads(
     }
   }
   return loads;
+}
+
+/**
+ * The most subtasks a vertex can run with: its first operator's limit (a source's split limit, the one parallelism a
+ * sink requires). A limited operator further down the chain does not bound it: at another parallelism it leaves the
+ * chain and becomes a vertex of its own.
+ */
+function parallelismLimit(v: ExecutionGraph['vertices'][number]): number {
+  const head = v.nodes[0]!;
+  if (head.kind === 'source') return head.source.maxParallelism ?? Number.POSITIVE_INFINITY;
+  if (head.kind === 'sink') return head.sink.requiredParallelism ?? Number.POSITIVE_INFINITY;
+  return Number.POSITIVE_INFINITY;
 }
