@@ -56,7 +56,7 @@ function run(name: string, rate: number, count: number, hot: number, extra: stri
     job,
     '--autoscale',
     '--autoscale-window',
-    '1500',
+    '1000',
     '--autoscale-stabilization',
     '500',
     '--job-dir',
@@ -74,7 +74,7 @@ function run(name: string, rate: number, count: number, hot: number, extra: stri
 }
 
 test('DS2 reaches a parallelism that keeps up in at most two decisions and holds it', async () => {
-  const count = 9000;
+  const count = 11000;
   const { out, jobDir, exit } = run('uniform', 500, count, 0);
   const e = await exit;
   assert.equal(e.code, 0, describeExit(e));
