@@ -10,7 +10,8 @@ import { builtDashboard } from './fixtures/web/built-dashboard.js';
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against the REST API over a fake backend
  * whose documents change as they are read: every page renders without console errors, the job list shows the jobs,
- * the graph draws each vertex, the plots gain samples while the job runs, and the buttons send the right requests.
+ * the graph draws each vertex, the plots gain samples while the job runs, the scaling page shows the bottleneck and
+ * the autoscaler's decisions, and the buttons send the right requests.
  * Screenshots go to test-artifacts/.
  */
 
@@ -135,6 +136,53 @@ test('checkpoints, exceptions and logs pages show their documents', async () => 
   await logs.page.waitForFunction("document.querySelectorAll('.log-line').length === 4");
   assert.match((await logs.page.locator('.log-line').first().textContent()) ?? '', /error.*window 9 overflowed/i);
   await finish(logs.page, logs.errors, 'logs');
+});
+
+test('the scaling page shows the bottleneck and the autoscaler decisions, newest first, each opening to its inputs', async () => {
+  const { page, errors } = await open(`#/jobs/${RUNNING}`);
+  await page.click('nav.tabs a:text-is("Scaling")');
+  await page.locator('table.decisions tr[data-decision]').nth(2).waitFor();
+  assert.match(page.url(), /#\/jobs\/[0-9a-f]+\/scaling/);
+  assert.equal(await page.locator('.bottleneck-name').textContent(), 'Window(tumbling 1 min) -> sum');
+  assert.match((await page.locator('.bottleneck-reason').textContent()) ?? '', /critical path 64%.*hot key: subtask 1/);
+  const window = (await page.locator('tr[data-report-vertex="1"]').textContent()) ?? '';
+  assert.match(window, /90%.*1,100\/s.*64%.*#1 \(71%\)/, 'busy, true rate, critical share and hot subtask');
+  assert.equal(await page.locator('[data-card="Rescales"] .card-value').textContent(), '1');
+  const order = await page.locator('tr[data-decision]').evaluateAll((rows) => rows.map((r) => r.dataset.decision));
+  assert.deepEqual(order, ['3', '2', '1'], 'newest first');
+  assert.equal(await page.locator('tr[data-decision-inputs]').count(), 0, 'inputs closed at first');
+
+  await page.click('tr[data-decision="1"] button.expand');
+  const inputs = page.locator('tr[data-decision-inputs="1"]');
+  await inputs.waitFor();
+  assert.match(
+    (await inputs.locator('tr[data-decision-vertex="window"]').textContent()) ?? '',
+    /a hot key\): more than p=2/,
+  );
+  assert.match((await inputs.locator('tr[data-decision-vertex="src"]').textContent()) ?? '', /waits for input/);
+  await page.click('tr[data-decision="3"] button.expand');
+  const rescale = page.locator('tr[data-decision-inputs="3"] tr[data-decision-vertex="window"]');
+  assert.match(
+    (await rescale.textContent()) ?? '',
+    /2 → 4.*2,000\/s.*4,000\/s.*1,100\/s.*90%.*182%.*DS2 sizes it to p=4/,
+  );
+  await finish(page, errors, 'scaling');
+});
+
+test('the vertex table shows the parallelism the latest decision proposes', async () => {
+  const { page, errors } = await open(`#/jobs/${RUNNING}`);
+  await page.locator('tr[data-vertex-row="window"] td.parallelism', { hasText: '→' }).waitFor();
+  assert.equal(await page.locator('tr[data-vertex-row="window"] td.parallelism').textContent(), '2 → 4');
+  assert.equal(await page.locator('tr[data-vertex-row="src"] td.parallelism').textContent(), '2', 'unchanged');
+  await finish(page, errors, 'job-proposed-parallelism');
+});
+
+test('a job neither analysed nor autoscaled gets hints on its scaling page', async () => {
+  const { page, errors } = await open(`#/jobs/${FAILED}/scaling`);
+  await page.locator('[data-hint="autoscaler"]').waitFor();
+  assert.match((await page.locator('[data-hint="critical-path"]').textContent()) ?? '', /sluice analyze/);
+  assert.match((await page.locator('[data-hint="autoscaler"]').textContent()) ?? '', /--autoscale/);
+  await finish(page, errors, 'scaling-hints');
 });
 
 test('the submit form posts the job file, its arguments and parallelism, then opens the job', async () => {

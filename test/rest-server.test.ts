@@ -46,6 +46,7 @@ test('GET routes map to the backend with Flink paths', async () => {
   assert.equal((await call('GET', '/jobs/j1')).json.name, 'one');
   assert.equal((await call('GET', '/jobs/j1/vertices/v1')).json.id, 'v1');
   assert.deepEqual((await call('GET', '/jobs/j1/checkpoints')).json, { counts: { completed: 2 } });
+  assert.deepEqual((await call('GET', '/jobs/j1/autoscaler')).json, { enabled: false, rescales: 0, decisions: [] });
   await call('GET', '/jobs/j1/logs?offset=5&limit=2&q=boom');
   assert.deepEqual(backend.calls.at(-1), ['jobResource', 'j1', '/logs', { offset: '5', limit: '2', q: 'boom' }]);
   await call('GET', '/jobs/j1/vertices/v1/subtasks/metrics?get=numRecordsIn');

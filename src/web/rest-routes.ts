@@ -162,6 +162,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
     () => '/metrics-history',
   ),
   jobResource(
+    "The autoscaler's decisions, newest first, with their inputs per vertex (`enabled` false without `--autoscale`)",
+    '/jobs/:jid/autoscaler',
+    '',
+    () => '/autoscaler',
+  ),
+  jobResource(
     'Critical path and bottleneck of the latest analysed window (`sluice analyze`; `report` null otherwise)',
     '/jobs/:jid/critical-path',
     '',

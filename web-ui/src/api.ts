@@ -1,6 +1,8 @@
 import type {
+  AutoscalerDocument,
   CheckpointsDocument,
   ClusterOverview,
+  CriticalPathDocument,
   ExceptionsDocument,
   JobDetails,
   JobSummary,
@@ -84,6 +86,8 @@ export const api = {
   metricsHistory: (jid: string) => request<MetricsHistory>('GET', `${job(jid)}/metrics-history`),
   checkpoints: (jid: string) => request<CheckpointsDocument>('GET', `${job(jid)}/checkpoints`),
   exceptions: (jid: string) => request<ExceptionsDocument>('GET', `${job(jid)}/exceptions`),
+  autoscaler: (jid: string) => request<AutoscalerDocument>('GET', `${job(jid)}/autoscaler`),
+  criticalPath: (jid: string) => request<CriticalPathDocument>('GET', `${job(jid)}/critical-path`),
   logs: (jid: string, offset: number, limit: number, q: string) => {
     const query = new URLSearchParams({ offset: String(offset), limit: String(limit) });
     if (q !== '') query.set('q', q);

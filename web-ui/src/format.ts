@@ -52,6 +52,17 @@ export function perMille(v: unknown): string {
   return isNum(v) && v >= 0 ? `${Math.round(v / 10)}%` : DASH;
 }
 
+/** A percentage given as 0–100: one decimal below 10 % (where the difference matters), whole otherwise. */
+export function percent(v: unknown): string {
+  if (!isNum(v) || v < 0) return DASH;
+  return v > 0 && v < 10 ? `${v.toFixed(1)}%` : `${Math.round(v)}%`;
+}
+
+/** A share given as 0–1, as a percentage. */
+export function share(v: unknown): string {
+  return isNum(v) ? percent(v * 100) : DASH;
+}
+
 /** Any value as text, "–" for null/undefined. */
 export function text(v: unknown): string {
   return v === undefined || v === null || v === '' ? DASH : String(v);

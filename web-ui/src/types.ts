@@ -167,3 +167,72 @@ export interface SavepointStatus {
 export type SubmitRequest =
   | { file: string; args?: string[]; parallelism?: number }
   | { sql: string; parallelism?: number };
+
+/** One vertex's inputs and outcome in an autoscaler decision (Sluice's `GET /jobs/:jid/autoscaler`). */
+export interface ScalingVertex {
+  id: string;
+  name?: string;
+  parallelism?: number;
+  'proposed-parallelism'?: number;
+  'observed-rate'?: number;
+  'target-rate'?: number;
+  /** Records per second of busy time, per subtask; null when too little busy time was measured. */
+  'true-processing-rate'?: number | null;
+  /** Busiest subtask's busy share, 0–1. */
+  busy?: number;
+  /** The busy share, 0–1, the target rate needs at the current parallelism; null when not sized. */
+  'needed-utilization'?: number | null;
+  reason?: string;
+}
+
+/** One autoscaler decision: `rescale` changed a parallelism, `keep` left it, `hold` wanted more but the CPU is full. */
+export interface ScalingDecision {
+  number: number;
+  time?: number;
+  policy?: string;
+  'window-ms'?: number;
+  action?: string;
+  summary?: string;
+  'cpu-cores'?: number;
+  cores?: number;
+  vertices?: ScalingVertex[];
+}
+
+/** `GET /jobs/:jid/autoscaler` (Sluice's): decisions newest first. */
+export interface AutoscalerDocument {
+  enabled?: boolean;
+  rescales?: number;
+  decisions?: ScalingDecision[];
+}
+
+/** One vertex of the critical-path report (percentages 0–100). */
+export interface VertexReport {
+  vertex: number;
+  name?: string;
+  parallelism?: number;
+  busyPct?: number;
+  backPressuredPct?: number;
+  recordsPerSecond?: number;
+  /** Records per second of step time, per subtask; null without steps. */
+  trueRate?: number | null;
+  criticalPct?: number;
+  operators?: { name: string; sharePct: number }[];
+  /** Present when one subtask does well over an even share of the vertex's work (a hot key). */
+  hotSubtask?: { subtask: number; sharePct: number };
+}
+
+/** The critical-path report of the latest window (what `sluice analyze` prints). */
+export interface BottleneckReport {
+  from?: number;
+  to?: number;
+  final?: boolean;
+  truncated?: boolean;
+  vertices?: VertexReport[];
+  other?: { communication?: number; overhead?: number; unknown?: number };
+  bottleneck?: { vertex: number; name?: string; reason?: string };
+}
+
+/** `GET /jobs/:jid/critical-path` (Sluice's): null until a run records activity traces. */
+export interface CriticalPathDocument {
+  report?: BottleneckReport | null;
+}

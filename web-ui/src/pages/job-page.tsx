@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
+import { AutoscalerPanel } from '../components/autoscaler-panel';
+import { BottleneckPanel } from '../components/bottleneck-panel';
 import { CheckpointsPanel } from '../components/checkpoints-panel';
 import { ExceptionsPanel } from '../components/exceptions-panel';
 import { JobActions } from '../components/job-actions';
@@ -9,7 +11,7 @@ import { StateBadge } from '../components/state-badge';
 import { VertexPlots } from '../components/vertex-plots';
 import { count, duration, isLive, perMille, text, time } from '../format';
 import { href } from '../router';
-import type { JobDetails } from '../types';
+import type { AutoscalerDocument, JobDetails, ScalingDecision, VertexSummary } from '../types';
 import { usePoll } from '../use-poll';
 
 const TABS = [
@@ -17,12 +19,28 @@ const TABS = [
   ['checkpoints', 'Checkpoints'],
   ['exceptions', 'Exceptions'],
   ['logs', 'Logs'],
+  ['scaling', 'Scaling'],
 ] as const;
 
 /** How often a running job's documents are re-read: the live plots move once a second. */
 const LIVE_MS = 1000;
 
-function VertexTable({ job }: { job: JobDetails }) {
+/** How often the slower documents (checkpoints, exceptions, scaling) are re-read: they change every few seconds. */
+const SLOW_MS = 2000;
+
+/** The vertex's parallelism, with the latest autoscaler decision's proposal when it differs ("2 → 4"). */
+function parallelism(v: VertexSummary, autoscaler: AutoscalerDocument | undefined): string {
+  const latest = (autoscaler?.decisions ?? []).reduce<ScalingDecision | undefined>(
+    (a, b) => (a === undefined || b.number > a.number ? b : a),
+    undefined,
+  );
+  const proposed = latest?.vertices?.find((d) => d.id === v.id)?.['proposed-parallelism'];
+  return proposed === undefined || proposed === v.parallelism
+    ? text(v.parallelism)
+    : `${text(v.parallelism)} → ${proposed}`;
+}
+
+function VertexTable({ job, autoscaler }: { job: JobDetails; autoscaler: AutoscalerDocument | undefined }) {
   return (
     <table>
       <thead>
@@ -43,7 +61,7 @@ function VertexTable({ job }: { job: JobDetails }) {
             <td>
               <StateBadge state={v.status} />
             </td>
-            <td>{text(v.parallelism)}</td>
+            <td class="parallelism">{parallelism(v, autoscaler)}</td>
             <td>{count(v.metrics?.['read-records'])}</td>
             <td>{count(v.metrics?.['write-records'])}</td>
             <td>{perMille(v.metrics?.['busy-time-ms-per-second'])}</td>
@@ -61,6 +79,12 @@ function OverviewTab({ jid, job, live }: { jid: string; job: JobDetails; live: b
   // A server without metrics history (404) will not grow one: say so once instead of asking every second.
   const missing = history.error instanceof ApiError && history.error.status === 404;
   useEffect(() => setRecorded(!missing), [missing]);
+  const [scaled, setScaled] = useState(true);
+  const autoscaler = usePoll(() => api.autoscaler(jid), live && scaled ? SLOW_MS : null, jid);
+  // A server without the autoscaler document (404), or a job that is not autoscaled, will not grow proposals.
+  const noProposals =
+    (autoscaler.error instanceof ApiError && autoscaler.error.status === 404) || autoscaler.data?.enabled === false;
+  useEffect(() => setScaled(!noProposals), [noProposals]);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const select = (id: string) => {
     setSelected(id);
@@ -79,7 +103,7 @@ function OverviewTab({ jid, job, live }: { jid: string; job: JobDetails; live: b
           <span class="swatch hatched" /> back-pressured
         </div>
       </div>
-      <VertexTable job={job} />
+      <VertexTable job={job} autoscaler={autoscaler.data} />
       <h2>Throughput and watermarks</h2>
       {missing ? (
         <p class="muted">This server keeps no metrics history; the table above shows the latest values.</p>
@@ -94,7 +118,7 @@ function OverviewTab({ jid, job, live }: { jid: string; job: JobDetails; live: b
 }
 
 function CheckpointsTab({ jid, live }: { jid: string; live: boolean }) {
-  const doc = usePoll(() => api.checkpoints(jid), live ? 2000 : null, jid);
+  const doc = usePoll(() => api.checkpoints(jid), live ? SLOW_MS : null, jid);
   return (
     <>
       {doc.error && <p class="error">{doc.error.message}</p>}
@@ -104,7 +128,7 @@ function CheckpointsTab({ jid, live }: { jid: string; live: boolean }) {
 }
 
 function ExceptionsTab({ jid, live }: { jid: string; live: boolean }) {
-  const doc = usePoll(() => api.exceptions(jid), live ? 2000 : null, jid);
+  const doc = usePoll(() => api.exceptions(jid), live ? SLOW_MS : null, jid);
   return (
     <>
       {doc.error && <p class="error">{doc.error.message}</p>}
@@ -113,7 +137,23 @@ function ExceptionsTab({ jid, live }: { jid: string; live: boolean }) {
   );
 }
 
-/** `#/jobs/:jid[/tab]`: a job's state and actions, with tabs for its graph and plots, checkpoints, exceptions, logs. */
+function ScalingTab({ jid, live }: { jid: string; live: boolean }) {
+  const path = usePoll(() => api.criticalPath(jid), live ? SLOW_MS : null, jid);
+  const autoscaler = usePoll(() => api.autoscaler(jid), live ? SLOW_MS : null, jid);
+  return (
+    <>
+      <h2>Bottleneck</h2>
+      {path.error && <p class="error">{path.error.message}</p>}
+      <BottleneckPanel doc={path.data} />
+      <h2>Autoscaler</h2>
+      {autoscaler.error && <p class="error">{autoscaler.error.message}</p>}
+      <AutoscalerPanel doc={autoscaler.data} />
+    </>
+  );
+}
+
+/** `#/jobs/:jid[/tab]`: a job's state and actions, with tabs for its graph and plots, checkpoints, exceptions, logs
+ * and scaling (bottleneck and autoscaler decisions). */
 export function JobPage({ jid, tab }: { jid: string; tab: string }) {
   const [live, setLive] = useState(true);
   const job = usePoll(() => api.job(jid), live ? LIVE_MS : null, jid);
@@ -160,6 +200,7 @@ export function JobPage({ jid, tab }: { jid: string; tab: string }) {
           {tab === 'checkpoints' && <CheckpointsTab jid={jid} live={live} />}
           {tab === 'exceptions' && <ExceptionsTab jid={jid} live={live} />}
           {tab === 'logs' && <LogsPanel jid={jid} live={live} />}
+          {tab === 'scaling' && <ScalingTab jid={jid} live={live} />}
         </>
       )}
     </section>
