@@ -14,7 +14,6 @@ import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
 import { type OperatorSnapshot, type SubtaskSnapshot, type TimerColumns, timerColumns } from './checkpoint/snapshot.js';
 import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
-import { StepPace } from './step-pace.js';
 import type { JobLogs } from './logging/job-logger.js';
 import { type SubtaskSample, SubtaskTimes, sampleWatermark, WaitState } from './metrics/subtask-sample.js';
 import type { OperatorContext, StreamOperator } from './operator.js';
@@ -23,6 +22,7 @@ import { NUM_LATE_RECORDS_DROPPED, OperatorMetricGroup, type OperatorMetrics } f
 import { RecordWriter } from './record-writer.js';
 import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
+import { StepPace } from './step-pace.js';
 import { TimerQueue } from './timer-queue.js';
 
 function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerColumns {
