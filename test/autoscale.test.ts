@@ -74,7 +74,7 @@ function run(name: string, rate: number, count: number, hot: number, extra: stri
 }
 
 test('DS2 reaches a parallelism that keeps up in at most two decisions and holds it', async () => {
-  const count = 11000;
+  const count = 13000;
   const { out, jobDir, exit } = run('uniform', 500, count, 0);
   const e = await exit;
   assert.equal(e.code, 0, describeExit(e));
