@@ -3,8 +3,13 @@ import { after, test } from 'node:test';
 import { Producer } from '@platformatic/kafka';
 import { Packr } from 'msgpackr';
 import { RepartitionReader } from '../src/cluster/repartition.js';
-import { AlignedKafkaSource, KafkaSource, type KafkaSourceOptions } from '../src/connectors/kafka/index.js';
-import type { PollResult, SourceOutput, SourceReader, SourceReaderContext } from '../src/index.js';
+import {
+  AlignedKafkaSource,
+  HybridSource,
+  KafkaSource,
+  type KafkaSourceOptions,
+} from '../src/connectors/kafka/index.js';
+import type { PollResult, Source, SourceOutput, SourceReader, SourceReaderContext } from '../src/index.js';
 import { sleep } from './fixtures/ckpt-support.js';
 import { brokers, createTopic, kafkaSkip } from './fixtures/kafka-support.js';
 
@@ -201,6 +206,47 @@ test('AlignedKafkaSource: the records it holds back count as backlog', { skip },
     assert.equal((await read(r, 500)).length, 500);
     assert.equal(r.backlog?.(), 1000);
     assert.equal((await read(r, 1000)).length, 1000);
+    assert.equal(r.backlog?.(), 0);
+  } finally {
+    await r.close?.();
+  }
+});
+
+test("HybridSource: the history reader's backlog before the switch, the Kafka reader's after it", {
+  skip,
+}, async () => {
+  const topic = await createTopic(2, 'backlog-hybrid');
+  await produce(topic, 2, 600);
+  // A history of 5 records that knows its backlog.
+  const history: Source<number> = {
+    name: 'history',
+    boundedness: 'bounded',
+    createReader: () => {
+      let next = 0;
+      return {
+        pollNext(out, max) {
+          for (let k = 0; k < max && next < 5; k++) out.collect(next++, 0);
+          return next < 5 ? 'more' : 'end';
+        },
+        backlog: () => 5 - next,
+      };
+    },
+  };
+  const r = new HybridSource<number, Buffer | null, number>({
+    history,
+    historyTimestamp: () => 0,
+    kafka: { brokers, topics: topic, value: 'json', fetchMaxWaitMs: 50 },
+    start: { afterTimestamp: 0 },
+  }).createReader(ctx());
+  await r.open?.();
+  try {
+    assert.equal(r.backlog?.(), 5);
+    assert.deepEqual(await read(r, 3), [0, 1, 2]);
+    assert.equal(r.backlog?.(), 2);
+    assert.equal((await read(r, 2)).length, 2);
+    assert.equal((await read(r, 100)).length, 100); // the switch, then Kafka records
+    assert.equal(await backlogBecomes(r, 500), 500);
+    assert.equal((await read(r, 500)).length, 500);
     assert.equal(r.backlog?.(), 0);
   } finally {
     await r.close?.();
