@@ -317,6 +317,15 @@ export class RepartitionReader<T> implements SourceReader<T> {
     return this.inner.available?.() ?? Promise.resolve();
   }
 
+  /**
+   * The Kafka records not read yet (the inner reader's backlog) at the running average of records per Kafka record:
+   * an estimate, as watermark markers count like record envelopes.
+   */
+  backlog(): number | undefined {
+    const kafka = this.inner.backlog?.();
+    return kafka === undefined ? undefined : Math.round(kafka * this.perMessage);
+  }
+
   snapshotState(checkpointId?: number): RepartitionState {
     const inner = this.inner.snapshotState?.(checkpointId);
     return { inner, watermarks: [...this.watermarks], idle: [...this.idle] };

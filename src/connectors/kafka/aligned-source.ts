@@ -153,6 +153,12 @@ export class AlignedKafkaReader<T> implements SourceReader<T> {
     this.inner.restoreState?.(states);
   }
 
+  /** The inner reader's backlog plus the records held here and not emitted yet. */
+  backlog(): number | undefined {
+    const inner = this.inner.backlog?.();
+    return inner === undefined ? undefined : inner + this.held;
+  }
+
   private lane(topic: string, partition: number): Lane<T> {
     let byPartition = this.lanes.get(topic);
     if (byPartition === undefined) this.lanes.set(topic, (byPartition = []));

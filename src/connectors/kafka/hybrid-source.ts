@@ -201,6 +201,13 @@ class HybridSourceReader<T, K, V> implements SourceReader<T> {
     return this.kafka!.pollNext(out, max);
   }
 
+  /** The history reader's backlog in the history phase (if it tells), the Kafka reader's after the switch. */
+  backlog(): number | undefined {
+    if (this.phase === 'history') return this.history.backlog?.();
+    if (this.phase === 'switching') return undefined;
+    return this.kafka!.backlog?.();
+  }
+
   available(): Promise<void> {
     if (this.phase === 'history') return this.history.available?.() ?? Promise.resolve();
     if (this.phase === 'switching') return this.switching!;

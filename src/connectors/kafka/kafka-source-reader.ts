@@ -44,12 +44,19 @@ interface Partition {
   stop: bigint | undefined;
   /** Set for partitions that must first find their earliest offset (discovered later, or new since a checkpoint). */
   startAtEarliest: boolean;
+  /**
+   * The partition's end as last seen (high watermark; last stable offset under read_committed): from the latest fetch
+   * response, or from a ListOffsets of the latest offset at open. Undefined until known. For {@link backlog}.
+   */
+  end: bigint | undefined;
 }
 
 /** The parts of a fetch response partition the reader uses (the same in every Fetch version the client speaks). */
 interface FetchedPartition {
   readonly partitionIndex: number;
   readonly errorCode: number;
+  readonly highWatermark: bigint;
+  readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
   readonly abortedTransactions: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[];
   readonly records?: RecordsBatch[];
@@ -80,6 +87,8 @@ const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
 const ABORT_MARKER = 0;
 const READ_COMMITTED = 1;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Fetch failures in a row (about a minute of retries) before the reader gives up and fails the job. */
 const MAX_FETCH_FAILURES = 60;
@@ -193,6 +202,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
           fetchOffset: 0n,
           stop: undefined,
           startAtEarliest: false,
+          end: undefined,
         };
         this.parts.set(key, part);
         added.push(part);
@@ -214,7 +224,11 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     });
     for (const part of parts) {
       const o = offsets.get(part.topic)?.[part.partition];
-      if (o !== undefined && o >= 0n) result.set(part.key, o);
+      if (o !== undefined && o >= 0n) {
+        result.set(part.key, o);
+        // The latest offset (under read_committed the last stable one) is the partition's end until a fetch tells.
+        if (timestamp === -1n && part.end === undefined) part.end = o;
+      }
     }
     return result;
   }
@@ -304,6 +318,23 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
 
   notifyCheckpointComplete(checkpointId: number): void {
     this.commits.completed(checkpointId);
+  }
+
+  /**
+   * The records of the owned partitions not emitted yet: per partition its end (high watermark, or last stable
+   * offset under read_committed; for bounded sources at most the stopping offset) minus the next offset to emit,
+   * never negative, summed. Offsets, so aborted records and transaction markers not yet passed count too. The ends
+   * come from the fetch responses (no requests of its own): while the fetch buffer is full they are as old as the
+   * last fetch. Undefined while a partition's end is unknown (not fetched yet, no ListOffsets of it at open).
+   */
+  backlog(): number | undefined {
+    let total = 0n;
+    for (const part of this.parts.values()) {
+      if (part.end === undefined || part.startAtEarliest) return undefined;
+      const end = part.stop !== undefined && part.stop < part.end ? part.stop : part.end;
+      if (end > part.position) total += end - part.position;
+    }
+    return total > MAX_SAFE ? Number.MAX_SAFE_INTEGER : Number(total);
   }
 
   pollNext(out: SourceOutput<T>, max: number): PollResult {
@@ -484,6 +515,8 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
         const part = ps.find((p) => p.partition === pr.partitionIndex);
         if (part === undefined) continue;
         if (pr.errorCode === 0) {
+          const end = this.readCommitted && pr.lastStableOffset >= 0n ? pr.lastStableOffset : pr.highWatermark;
+          if (end >= 0n) part.end = end;
           this.accept(part, pr);
         } else if (pr.errorCode === 1) {
           // OFFSET_OUT_OF_RANGE: the records were deleted (retention) before they were read.
