@@ -4,9 +4,9 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { JobPlan } from '../plan/job-plan.js';
 import { effectiveRestartStrategy, type RestartStrategyConfig } from '../plan/restart-strategy.js';
 import type { ThreadTrace } from './analysis/activity-trace.js';
-import { type AnalysisOptions, TraceCollector } from './analysis/trace-collector.js';
-import { Autoscaler } from './autoscaler/autoscaler.js';
+import { type AnalysisOptions, shipLocalTrace, traceCollectorFor } from './analysis/trace-collector.js';
 import type { AutoscalerOptions } from './autoscaler/autoscaler-options.js';
+import { type AttemptControl, rescalingFor, stopAfterCheckpoint } from './autoscaler/rescaling.js';
 import {
   type CheckpointConfig,
   CheckpointCoordinator,
@@ -176,23 +176,6 @@ function serveSavepoints(
   );
 }
 
-/**
- * Takes a checkpoint, stops checkpointing and calls `stop` with its id: how an attempt is stopped to rescale. Does
- * nothing when the checkpoint was the job's final one (the job ended by itself).
- */
-function stopAfterCheckpoint(
-  coordinator: CheckpointCoordinator | undefined,
-  stop: (checkpointId: number) => void,
-): () => Promise<void> {
-  return async () => {
-    if (coordinator === undefined) throw new Error('the run takes no checkpoints');
-    const { id } = await coordinator.checkpointNow();
-    if (coordinator.finished) return;
-    await coordinator.stop();
-    stop(id);
-  };
-}
-
 /** Messages from a worker to the coordinator. */
 export type WorkerReport =
   | { t: 'ready' }
@@ -238,25 +221,6 @@ export interface WorkerSetup {
   sample: boolean;
   /** Record the activity trace and send it with every progress report (see `RunOptions.analysis`). */
   trace?: boolean;
-}
-
-/** The collector of an attempt's activity traces, when the run asks for analysis. */
-function collectorFor(run: Run, threads: number): TraceCollector | undefined {
-  const analysis = run.options.analysis;
-  return analysis === undefined ? undefined : new TraceCollector(run.graph, threads, analysis);
-}
-
-/** Ships thread 0's trace of a run on the calling thread to `collector` twice a second; returns the stopper. */
-function traceInProcess(executor: Executor, collector: TraceCollector | undefined): (finished: boolean) => void {
-  if (collector === undefined) return () => {};
-  executor.startTrace();
-  const timer = setInterval(() => collector.add(executor.takeTrace(false)!), 500);
-  return (finished) => {
-    clearInterval(timer);
-    if (!finished) return;
-    collector.add(executor.takeTrace(true)!);
-    collector.finish();
-  };
 }
 
 /** Runs a plan to completion (bounded input) or until it fails or is cancelled. */
@@ -343,7 +307,7 @@ async function runLocked(
   };
   let restarts = 0;
   let attempts = 0;
-  const scaling = autoscalingOf(graph, options, log);
+  const scaling = rescalingFor(graph, options, log);
   let current = { plan, graph };
   let start = first;
   let result: JobResult;
@@ -453,57 +417,6 @@ async function runLocked(
   };
 }
 
-/** A run's autoscaler and what it changes about the run's attempts. */
-interface Scaling {
-  readonly autoscaler: Autoscaler;
-  readonly control: AttemptControl;
-  rescales: number;
-  /** The options of an attempt of `plan`: threads enough for its highest parallelism, the autoscaler watching. */
-  optionsFor(plan: JobPlan, graph: ExecutionGraph): RunOptions;
-  /** The parallelism a requested rescale asked for (once), if one was requested. */
-  takeRescale(): Record<string, number> | undefined;
-}
-
-function autoscalingOf(graph: ExecutionGraph, options: RunOptions, log: (line: string) => void): Scaling | undefined {
-  const o = options.autoscale;
-  if (o === undefined) return undefined;
-  if (options.checkpoint === undefined) {
-    throw new Error('autoscaling needs checkpointing: every rescale restarts the job from a checkpoint');
-  }
-  const control: AttemptControl = {};
-  let requested: Record<string, number> | undefined;
-  const autoscaler = new Autoscaler(o, {
-    log,
-    onDecision: (d) => options.observer?.onScalingDecision?.(d),
-    rescale: (parallelism) => {
-      requested = parallelism;
-      control.stopForRescale?.().catch((e: unknown) => {
-        requested = undefined;
-        log(`autoscaler: rescale not done: ${e instanceof Error ? e.message : String(e)}`);
-      });
-    },
-  });
-  autoscaler.onGraph(graph);
-  const observer = watchedBoth(options.observer, autoscaler);
-  return {
-    autoscaler,
-    control,
-    rescales: 0,
-    optionsFor: (p, g) => {
-      const overrides = { ...options.spec?.overrides, parallelismByUid: p.config.parallelismByUid };
-      const spec = options.spec === undefined ? undefined : { ...options.spec, overrides };
-      const highest = Math.max(1, ...g.vertices.map((v) => v.parallelism));
-      const threads = spec === undefined || options.workerHost !== undefined ? options.threads : highest;
-      return { ...options, observer, spec, threads };
-    },
-    takeRescale: () => {
-      const r = requested;
-      requested = undefined;
-      return r;
-    },
-  };
-}
-
 function inPlanOrder(plan: JobPlan, metrics: OperatorMetrics[]): OperatorMetrics[] {
   const order = new Map(plan.nodes.map((n, i) => [n.uid, i]));
   return [...metrics].sort((a, b) => (order.get(a.uid) ?? 0) - (order.get(b.uid) ?? 0));
@@ -530,12 +443,6 @@ interface Run {
   logs: JobLogs;
   /** Filled in by the running attempt for the autoscaler. */
   control: AttemptControl;
-}
-
-/** What a running attempt lets others do to it. */
-interface AttemptControl {
-  /** Takes a checkpoint and stops the attempt right after it (its result has `rescaledAt`). */
-  stopForRescale?: () => Promise<void>;
 }
 
 function coordinatorFor(
@@ -606,7 +513,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     options.copyFunctions === true,
   );
   failure = (e) => executor!.fail(e);
-  const stopTrace = traceInProcess(executor, collectorFor(run, 1));
+  const stopTrace = shipLocalTrace(executor, traceCollectorFor(run.options.analysis, run.graph, 1));
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(executor!.progress()), 500) : undefined;
   const observer = options.observer;
   const sampleNow = () => observer?.onSamples?.(executor!.samples());
@@ -767,7 +674,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const sampler = observer?.onSamples === undefined ? undefined : setInterval(sampleNow, SAMPLE_INTERVAL_MS);
   // What a worker thread must register and evaluate before it loads the job, by what loading it here needed.
   const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
-  const collector = collectorFor(run, threads);
+  const collector = traceCollectorFor(run.options.analysis, run.graph, threads);
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));

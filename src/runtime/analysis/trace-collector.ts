@@ -1,4 +1,5 @@
 import type { ExecutionGraph } from '../execution-graph.js';
+import type { Executor } from '../executor.js';
 import type { OperatorTimes, ThreadTrace } from './activity-trace.js';
 import { traceNow } from './activity-trace.js';
 import { type BottleneckReport, bottleneckReport, type SubtaskTimesAt, type VertexInfo } from './bottleneck-report.js';
@@ -173,4 +174,26 @@ function join(list: readonly ThreadTrace[]): Timeline {
     at += c.count;
   }
   return out;
+}
+
+/** The collector of an attempt's activity traces when the run asks for analysis (see `RunOptions.analysis`). */
+export function traceCollectorFor(
+  analysis: AnalysisOptions | undefined,
+  graph: ExecutionGraph,
+  threads: number,
+): TraceCollector | undefined {
+  return analysis === undefined ? undefined : new TraceCollector(graph, threads, analysis);
+}
+
+/** Ships the trace of an executor on the calling thread to `collector` twice a second; returns the stopper. */
+export function shipLocalTrace(executor: Executor, collector: TraceCollector | undefined): (finished: boolean) => void {
+  if (collector === undefined) return () => {};
+  executor.startTrace();
+  const timer = setInterval(() => collector.add(executor.takeTrace(false)!), 500);
+  return (finished) => {
+    clearInterval(timer);
+    if (!finished) return;
+    collector.add(executor.takeTrace(true)!);
+    collector.finish();
+  };
 }
