@@ -32,7 +32,11 @@ export interface VertexWindow {
   /** Sources: records waiting to be read at the end of the window, and how fast that grew (records/s). */
   readonly backlog?: number;
   readonly backlogGrowth?: number;
-  /** Records that arrived per key group over the window (vertices fed by a keyed exchange). */
+  /**
+   * Records sent per key group into the vertex since the attempt started (vertices fed by a keyed exchange): how its
+   * load spreads over keys. Counted over the attempt, not the window, so a window in which the senders were held
+   * back (and sent nothing) still knows the spread.
+   */
   readonly keyGroupLoad?: Float64Array;
 }
 
@@ -111,7 +115,7 @@ export function measureWindow(
   });
 }
 
-/** Records per key group sent into each vertex with a keyed input, summed over its senders, over the window. */
+/** Records per key group sent into each vertex with a keyed input, summed over its senders, since the attempt began. */
 function keyGroupLoads(
   graph: ExecutionGraph,
   ends: ReadonlyMap<string, [SubtaskSample, SubtaskSample]>,
@@ -119,12 +123,11 @@ function keyGroupLoads(
   const loads = new Map<number, Float64Array>();
   for (const v of graph.vertices) {
     for (let i = 0; i < v.parallelism; i++) {
-      const [a, b] = ends.get(`${v.id}/${i}`)!;
-      for (const sent of b.keyGroupsOut ?? []) {
+      const latest = ends.get(`${v.id}/${i}`)![1];
+      for (const sent of latest.keyGroupsOut ?? []) {
         const target = graph.edges[sent.edge]!.to;
-        const before = a.keyGroupsOut?.find((x) => x.edge === sent.edge)?.counts;
         const load = loads.get(target) ?? new Float64Array(sent.counts.length);
-        for (let g = 0; g < sent.counts.length; g++) load[g]! += sent.counts[g]! - (before?.[g] ?? 0);
+        for (let g = 0; g < sent.counts.length; g++) load[g]! += sent.counts[g]!;
         loads.set(target, load);
       }
     }
