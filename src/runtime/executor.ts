@@ -174,12 +174,11 @@ export class Executor implements ChannelTransport {
       );
       return;
     }
-    const out = (this.outboxes[thread] ??= new Outbox());
+    const out = this.outboxFor(thread);
     if (message.t === 'batch') {
       out.addBatch(edge, from, to, this.codec.encode(message.batch), message.batch.values);
     } else out.addControl(edge, from, to, message);
-    // Sent outside a round (a source's barrier when a checkpoint is triggered): no round end will post it.
-    if (!this.inRound) this.postOutboxes();
+    this.postIfOutsideRound();
   }
 
   private credit(edge: number, from: number, to: number): void {
@@ -189,7 +188,19 @@ export class Executor implements ChannelTransport {
       this.writerOf(source, from, edge).addCredit(to);
       return;
     }
-    (this.outboxes[thread] ??= new Outbox()).addCredit(edge, from, to);
+    this.outboxFor(thread).addCredit(edge, from, to);
+    this.postIfOutsideRound();
+  }
+
+  private outboxFor(thread: number): Outbox {
+    return (this.outboxes[thread] ??= new Outbox());
+  }
+
+  /**
+   * Something was sent outside a round of the loop (a source's barrier when a checkpoint is triggered, a credit
+   * returned by asynchronous work): no round end will post it, so post now.
+   */
+  private postIfOutsideRound(): void {
     if (!this.inRound) this.postOutboxes();
   }
 
