@@ -7,10 +7,11 @@
  *
  *   npx tsx bench/autoscale-convergence.ts [--rates 500,1000] [--seconds 40] [--window 2000]
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -25,71 +26,78 @@ const { values } = parseArgs({
 const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 
+/** One decision as the log shows it, with when its line arrived (ms after the job was started). */
 interface Decision {
-  number: number;
-  time: number;
+  at: number;
   action: string;
-  vertices: {
-    name: string;
-    parallelism: number;
-    'proposed-parallelism': number;
-    'needed-utilization': number | null;
-  }[];
+  /** The slow operator's parallelism and the utilisation its target rate needs there. */
+  p: number;
+  needs: number;
 }
 
-console.log('policy     rate/s  decisions-to-keep-up  seconds-to-keep-up  rescales  final-p  stable-after');
+/** Runs the fixture with `policy` and reads the autoscaler's decisions from its log as they are printed. */
+async function run(policy: string, rate: number): Promise<Decision[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-autoscale-bench-'));
+  const args = [
+    join(root, 'bin/sluice.mjs'),
+    'run',
+    join(root, 'test/fixtures/autoscale-job.ts'),
+    '--autoscale',
+    '--autoscale-policy',
+    policy,
+    '--autoscale-window',
+    values.window,
+    '--no-progress',
+    '--',
+    String(rate),
+    String(rate * seconds),
+    '4',
+    join(dir, 'out'),
+  ];
+  const started = Date.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const decisions: Decision[] = [];
+  let current: Decision | undefined;
+  for await (const line of createInterface({ input: child.stderr })) {
+    const head = /^autoscaler: decision \d+: (\w+)/.exec(line);
+    if (head !== null) {
+      current = { at: Date.now() - started, action: head[1]!, p: 0, needs: 0 };
+      decisions.push(current);
+      continue;
+    }
+    const slow = /^autoscaler: {3}slow[^(]*\(p=(\d+)\): .*?(?:needs (\d+) % busy|(\d+) % busy)/.exec(line);
+    if (slow !== null && current !== undefined) {
+      current.p = Number(slow[1]);
+      current.needs = Number(slow[2] ?? slow[3]) / 100;
+    }
+  }
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`${policy} at ${rate}/s exited with ${code}`);
+  return decisions;
+}
+
+console.log('policy     rate/s  decisions-to-keep-up  seconds-to-keep-up  rescales  final-p  stable-for');
 for (const rate of rates) {
   for (const policy of ['ds2', 'threshold']) {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-autoscale-bench-'));
-    const started = Date.now();
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(root, 'bin/sluice.mjs'),
-        'run',
-        join(root, 'test/fixtures/autoscale-job.ts'),
-        '--autoscale',
-        '--autoscale-policy',
-        policy,
-        '--autoscale-window',
-        values.window,
-        '--autoscale-stabilization',
-        '1000',
-        '--batch-size',
-        '8',
-        '--job-dir',
-        join(dir, 'job'),
-        '--no-progress',
-        '--',
-        String(rate),
-        String(rate * seconds),
-        '4',
-        join(dir, 'out'),
-      ],
-      { encoding: 'utf8' },
-    );
-    if (r.status !== 0) throw new Error(`${policy} at ${rate}/s failed:\n${r.stderr}`);
-    const doc = JSON.parse(readFileSync(join(dir, 'job', 'job.json'), 'utf8'));
-    const decisions = [...(doc.resources['/autoscaler'].decisions as Decision[])].reverse();
-    const slow = (d: Decision) => d.vertices.find((v) => v.name.startsWith('slow'))!;
-    const keeps = (d: Decision) => (slow(d)['needed-utilization'] ?? 0) <= 1 && d.action === 'keep';
-    // The first decision from which on every decision keeps (the operator keeps up at its parallelism).
+    const decisions = await run(policy, rate);
+    // Keeping up: a decision that keeps the parallelism, at which the operator needs at most 100 % busy (DS2's
+    // figure) or is at most 80 % busy (the threshold policy's) — and every later decision does the same.
+    const keeps = (d: Decision) => d.action === 'keep' && d.needs <= (policy === 'ds2' ? 1 : 0.8);
     let from = decisions.length;
     while (from > 0 && keeps(decisions[from - 1]!)) from--;
     const settled = decisions[from];
-    const rescales = decisions.filter((d) => d.action === 'rescale').length;
-    const finalP = settled === undefined ? '-' : String(slow(settled).parallelism);
+    const rescales = decisions.slice(0, from).filter((d) => d.action === 'rescale').length;
     console.log(
       [
         policy.padEnd(10),
         String(rate).padStart(6),
-        String(settled === undefined ? 'never' : from).padStart(21),
-        (settled === undefined ? '-' : ((settled.time - started) / 1000).toFixed(1)).padStart(19),
+        String(settled === undefined ? 'never' : from + 1).padStart(21),
+        (settled === undefined ? '-' : (settled.at / 1000).toFixed(1)).padStart(19),
         String(rescales).padStart(9),
-        finalP.padStart(8),
+        (settled === undefined ? '-' : String(settled.p)).padStart(8),
         `${decisions.length - from} decisions`.padStart(13),
       ].join(' '),
     );
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -129,7 +129,7 @@ export class Executor implements ChannelTransport {
     });
     const host: SubtaskHost = {
       transport: this,
-      credit: (edge, from, to) => this.credit(edge, from, to),
+      credit: (edge, from, to, limit) => this.credit(edge, from, to, limit),
       wakeup: (cause) => this.wakeup(cause),
       fail: (e) => this.fail(e),
       now: () => Date.now(),
@@ -181,14 +181,14 @@ export class Executor implements ChannelTransport {
     this.postIfOutsideRound();
   }
 
-  private credit(edge: number, from: number, to: number): void {
+  private credit(edge: number, from: number, to: number, limit: number): void {
     const source = this.graph.edges[edge]!.from;
     const thread = threadOf(from, this.threads);
     if (thread === this.thread) {
-      this.writerOf(source, from, edge).addCredit(to);
+      this.writerOf(source, from, edge).addCredit(to, limit);
       return;
     }
-    this.outboxFor(thread).addCredit(edge, from, to);
+    this.outboxFor(thread).addCredit(edge, from, to, limit);
     this.postIfOutsideRound();
   }
 
@@ -242,7 +242,7 @@ export class Executor implements ChannelTransport {
     try {
       for (const item of m.items) {
         if (item.t === 'credit') {
-          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to);
+          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to, item.limit);
           continue;
         }
         const target = this.graph.edges[item.edge]!.to;

@@ -15,6 +15,8 @@ import type { ChannelTransport } from './channel-message.js';
 export class RecordWriter {
   private readonly buffers: Batch[];
   private readonly credits: number[];
+  /** Per target: the most records per batch its receiver wants (it lowers this when it is slow per record). */
+  private readonly limits: number[];
   private roundRobin: number;
   private readonly targets: number;
   private readonly route: ((value: unknown) => number) | undefined;
@@ -40,6 +42,7 @@ export class RecordWriter {
     this.targets = targetParallelism;
     this.buffers = Array.from({ length: targetParallelism }, () => ({ values: [], timestamps: [] }));
     this.credits = new Array(targetParallelism).fill(credits);
+    this.limits = new Array(targetParallelism).fill(batchSize);
     this.roundRobin = subtask % targetParallelism;
     this.keyGroupCounts = partitioning.kind === 'hash' ? new Float64Array(maxParallelism) : undefined;
     this.route = this.makeRoute();
@@ -90,12 +93,35 @@ export class RecordWriter {
     }
   }
 
+  /**
+   * About how many more records this writer can take before its targets' credits run out, by their batch limits:
+   * senders size their steps by it, so that a slow receiver's small batches do not pile up as many batches at once.
+   */
+  room(): number {
+    const n = this.targets;
+    if (this.partitioning.kind === 'forward') return this.roomOf(this.subtask % n);
+    let sum = 0;
+    let min = Number.POSITIVE_INFINITY;
+    for (let t = 0; t < n; t++) {
+      const r = this.roomOf(t);
+      sum += r;
+      if (r < min) min = r;
+    }
+    // A broadcast record goes to every target; other records go to one of them.
+    return this.route === undefined ? min : sum;
+  }
+
+  private roomOf(t: number): number {
+    return Math.max(0, this.credits[t]! * this.limits[t]! - this.buffers[t]!.values.length);
+  }
+
   hasCredit(): boolean {
     return this.blockedTargets === 0;
   }
 
-  /** Called when the receiver of `to` consumed a batch. */
-  addCredit(to: number): void {
+  /** Called when the receiver of `to` consumed a batch; `limit`: the most records it wants per batch from now on. */
+  addCredit(to: number, limit: number = this.batchSize): void {
+    this.limits[to] = limit;
     if (this.credits[to]! <= 0 && this.credits[to]! + 1 > 0) this.blockedTargets--;
     this.credits[to]!++;
   }
@@ -109,19 +135,19 @@ export class RecordWriter {
           b.values.push(values[i]);
           b.timestamps.push(timestamps[i]!);
         }
-        if (b.values.length >= this.batchSize) this.sendBuffer(t);
+        if (b.values.length >= this.limits[t]!) this.sendBuffer(t);
       }
       return;
     }
     const route = this.route;
-    const size = this.batchSize;
+    const limits = this.limits;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const t = route(v);
       const b = this.buffers[t]!;
       b.values.push(v);
       b.timestamps.push(timestamps[i]!);
-      if (b.values.length >= size) this.sendBuffer(t);
+      if (b.values.length >= limits[t]!) this.sendBuffer(t);
     }
   }
 

@@ -35,8 +35,11 @@ export const DEAD_LETTER_TAG = new OutputTag<BadRecord>('sluice.dead-letters');
 /** What a subtask needs from the executor that runs it. */
 export interface SubtaskHost {
   readonly transport: ChannelTransport;
-  /** Returns a credit for a consumed batch to the sender of channel (edge, from → to). */
-  credit(edge: number, from: number, to: number): void;
+  /**
+   * Returns a credit for a consumed batch to the sender of channel (edge, from → to), with the most records the
+   * receiver wants in one batch from now on (see `StepPace.batchLimit`).
+   */
+  credit(edge: number, from: number, to: number, batchLimit: number): void;
   /** Runs the subtask's executor loop soon; `cause` names what woke it (for the activity trace). */
   wakeup(cause?: WakeCause): void;
   fail(error: unknown): void;
@@ -373,7 +376,7 @@ export class Subtask {
     const startedAt = performance.now();
     let result: PollResult;
     try {
-      result = reader.pollNext(this.sourceOut, this.pace.slice(this.config.batchSize));
+      result = reader.pollNext(this.sourceOut, Math.min(this.pace.slice(this.config.batchSize), this.outputRoom()));
       if (result !== 'end') this.splitWatermarks?.afterPoll();
     } finally {
       this.headOutput!.flush();
@@ -425,10 +428,20 @@ export class Subtask {
     }
   }
 
-  /** Processes the records of `batch` from `offset` on, or as many as the step's pace allows. */
+  /**
+   * Records a step may emit before some output's credits run out (at least 1): a step stops there, so records wait
+   * in front of a slow receiver as few batches of the size it asked for, not as everything one batch turned into.
+   */
+  private outputRoom(): number {
+    let room = Number.POSITIVE_INFINITY;
+    for (const w of this.writers) room = Math.min(room, w.room());
+    return Math.max(1, room);
+  }
+
+  /** Processes the records of `batch` from `offset` on, or as many as the step's pace and the outputs' room allow. */
   private takeBatch(ch: InputChannel, batch: Batch, offset: number): void {
     const length = batch.values.length;
-    const n = this.pace.slice(length - offset);
+    const n = Math.min(this.pace.slice(length - offset), this.outputRoom());
     const end = offset + n;
     const part =
       offset === 0 && end === length
@@ -443,7 +456,12 @@ export class Subtask {
       return;
     }
     this.partial = undefined;
-    this.host.credit(ch.edge, ch.from, this.index);
+    this.host.credit(
+      ch.edge,
+      ch.from,
+      this.index,
+      this.pace.batchLimit(this.gate.channels.length, this.config.channelCredits, this.config.batchSize),
+    );
   }
 
   private handle(ch: InputChannel, msg: ChannelMessage): void {

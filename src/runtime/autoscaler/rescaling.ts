@@ -12,8 +12,8 @@ export interface AttemptControl {
 }
 
 /**
- * Takes a checkpoint, stops checkpointing and calls `stop` with its id: how an attempt is stopped to rescale. Does
- * nothing when the checkpoint was the job's final one (the job ended by itself).
+ * Waits for the checkpoint in flight (or takes one), stops checkpointing and calls `stop` with its id: how an attempt
+ * is stopped to rescale. Does nothing when the checkpoint was the job's final one (the job ended by itself).
  */
 export function stopAfterCheckpoint(
   coordinator: CheckpointCoordinator | undefined,
@@ -21,7 +21,7 @@ export function stopAfterCheckpoint(
 ): () => Promise<void> {
   return async () => {
     if (coordinator === undefined) throw new Error('the run takes no checkpoints');
-    const { id } = await coordinator.checkpointNow();
+    const { id } = await coordinator.nextComplete();
     if (coordinator.finished) return;
     await coordinator.stop();
     stop(id);

@@ -166,15 +166,27 @@ export class CheckpointCoordinator {
 
   private queuedWaiters: InFlight['waiters'] = [];
 
-  /**
-   * Takes a checkpoint as soon as possible (after the one in flight) and resolves with its directory and id once it
-   * is complete. Used for savepoints.
-   */
   /** True once the final checkpoint (the job's end) completed. */
   get finished(): boolean {
     return this.finalCompleted;
   }
 
+  /**
+   * Resolves with the directory and id of the checkpoint in flight once it is complete, or of a new one taken now
+   * when none is in flight. Used to rescale: any complete checkpoint will do, the sooner the better.
+   */
+  nextComplete(): Promise<{ dir: string; id: number }> {
+    const inFlight = this.inFlight;
+    if (inFlight === undefined || this.stopped) return this.checkpointNow();
+    return new Promise((resolve, reject) => {
+      inFlight.waiters.push({ resolve: (dir: string, id: number) => resolve({ dir, id }), reject });
+    });
+  }
+
+  /**
+   * Takes a checkpoint as soon as possible (after the one in flight) and resolves with its directory and id once it
+   * is complete. Used for savepoints.
+   */
   checkpointNow(): Promise<{ dir: string; id: number }> {
     return new Promise((resolve, reject) => {
       const waiter = { resolve: (dir: string, id: number) => resolve({ dir, id }), reject };
