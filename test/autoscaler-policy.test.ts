@@ -108,9 +108,11 @@ test('vertices joined by a forward edge get the same parallelism', () => {
 test('the threshold policy adds one subtask to every vertex busier than 80 %', () => {
   const source = vertex(0, { source: true, inRate: 1000, outRate: 1000, busy: [0.1] });
   const busy = vertex(1, { parallelism: 2, busy: [0.85, 0.5], trueRate: 600 });
-  const [s, b] = thresholdPolicy([source, busy], o);
+  const sink = vertex(2, { busy: [0.95], trueRate: 600, maxParallelism: 1 });
+  const [s, b, k] = thresholdPolicy([source, busy, sink], o);
   assert.equal(s!.proposed, 1);
   assert.equal(b!.proposed, 3);
+  assert.equal(k!.proposed, 1, 'a sink that runs only at p=1 stays there');
 });
 
 test('autoscaler options are checked', () => {

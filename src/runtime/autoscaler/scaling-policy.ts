@@ -194,7 +194,7 @@ function alignForwardPeers(decisions: VertexDecision[], byId: ReadonlyMap<number
 export function thresholdPolicy(windows: readonly VertexWindow[], o: AutoscalerOptions): VertexDecision[] {
   const decisions = windows.map((w): VertexDecision => {
     const busy = Math.max(0, ...w.busy);
-    const up = busy > 0.8 && w.parallelism < o.maxParallelism;
+    const up = busy > 0.8 && w.parallelism < Math.min(o.maxParallelism, w.maxParallelism);
     return {
       id: w.id,
       name: w.name,
