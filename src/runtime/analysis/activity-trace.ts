@@ -33,14 +33,8 @@ export interface WakeCause {
   readonly since: number;
 }
 
-/**
- * The activity of one executor thread over a stretch of time, as the coordinator receives it: parallel arrays of
- * `count` segments in time order. Processing segments carry (vertex, subtask, records taken in); waiting segments
- * carry their wake cause (`cause`; vertex/subtask/`since` as in {@link WakeCause}, kept in `vertex`, `subtask` and
- * `records`). `samples` are the thread's cumulative subtask figures at `until`.
- */
-export interface ThreadTrace {
-  readonly thread: number;
+/** One executor thread's segments in time order (the arrays of a {@link ThreadTrace}, possibly several joined). */
+export interface Timeline {
   readonly count: number;
   readonly kind: Uint8Array;
   readonly t0: Float64Array;
@@ -50,6 +44,16 @@ export interface ThreadTrace {
   /** Processing: records taken in (a source: records emitted). Waiting: the cause's `since`. */
   readonly records: Float64Array;
   readonly cause: Uint8Array;
+}
+
+/**
+ * The activity of one executor thread over a stretch of time, as the coordinator receives it: parallel arrays of
+ * `count` segments in time order. Processing segments carry (vertex, subtask, records taken in); waiting segments
+ * carry their wake cause (`cause`; vertex/subtask/`since` as in {@link WakeCause}, kept in `vertex`, `subtask` and
+ * `records`). `samples` are the thread's cumulative subtask figures at `until`.
+ */
+export interface ThreadTrace extends Timeline {
+  readonly thread: number;
   /** Absolute time (ms) the trace was taken: it covers the thread's activity up to here. */
   readonly until: number;
   /** Segments were dropped because the recorder's buffer was full (the trace under-reports). */

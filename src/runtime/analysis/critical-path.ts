@@ -1,16 +1,6 @@
-import { SegmentKind, WakeKind } from './activity-trace.js';
+import { SegmentKind, type Timeline, WakeKind } from './activity-trace.js';
 
-/** One executor thread's segments in time order (the arrays of a {@link ThreadTrace}, possibly several joined). */
-export interface Timeline {
-  readonly count: number;
-  readonly kind: Uint8Array;
-  readonly t0: Float64Array;
-  readonly t1: Float64Array;
-  readonly vertex: Int32Array;
-  readonly subtask: Int32Array;
-  readonly records: Float64Array;
-  readonly cause: Uint8Array;
-}
+export type { Timeline } from './activity-trace.js';
 
 /** Critical time of one vertex by what it was doing, in ms (averaged over the walks, see {@link criticalPath}). */
 export interface VertexCriticalTime {
