@@ -107,7 +107,7 @@ export class JobMonitor implements RunObserver {
   readonly checkpoints: CheckpointEntry[] = [];
   checkpointCounts = { completed: 0, failed: 0, inProgress: 0 };
   readonly exceptions: ExceptionEntry[] = [];
-  /** The autoscaler's recent decisions, oldest first (the last 20), and how often it rescaled the job. */
+  /** The autoscaler's recent decisions, oldest first (the last 100: over eight minutes at the default window), and how often it rescaled the job. */
   readonly scalingDecisions: ScalingDecision[] = [];
   rescales = 0;
   private readonly historySize: number;
@@ -171,7 +171,7 @@ export class JobMonitor implements RunObserver {
 
   onScalingDecision(decision: ScalingDecision): void {
     this.scalingDecisions.push(decision);
-    if (this.scalingDecisions.length > 20) this.scalingDecisions.shift();
+    if (this.scalingDecisions.length > 100) this.scalingDecisions.shift();
     if (decision.action === 'rescale') this.rescales++;
     this.version++;
   }
