@@ -382,8 +382,9 @@ export class Executor implements ChannelTransport {
 
   /** What was recorded since the last call, with the subtasks' figures now; undefined when not recording. */
   takeTrace(finished: boolean): ThreadTrace | undefined {
+    if (this.tracer === undefined) return undefined;
     const operators = this.subtasks.map((s) => ({ vertex: s.vertex.id, subtask: s.index, ms: s.operatorMs() }));
-    return this.tracer?.take(this.samples(), operators, finished);
+    return this.tracer.take(this.samples(), operators, finished);
   }
 
   /** The first thing to wake a sleeping thread is its cause; an unknown cause gives way to a known one. */

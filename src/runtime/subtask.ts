@@ -103,6 +103,7 @@ export class Subtask {
     private readonly sharesThread = false,
   ) {
     this.name = `${vertex.name} (${index + 1}/${vertex.parallelism})`;
+    this.asyncWakeCause = { kind: WakeKind.Async, vertex: vertex.id, subtask: index, since: Number.NaN };
     this.gate = new InputGate(vertex, index);
   }
 
@@ -239,7 +240,7 @@ export class Subtask {
       },
       currentProcessingTime: () => this.host.now(),
       currentWatermark: () => ctx.wm,
-      wakeup: () => this.host.wakeup(this.wakeCause(WakeKind.Async, Number.NaN)),
+      wakeup: () => this.host.wakeup(this.asyncWakeCause),
       blockUntil: (promise) => this.block(promise),
       fail: (e) => this.host.fail(e),
       metrics: (this.metricGroups[i] = new OperatorMetricGroup(node.uid, node.name)),
@@ -288,6 +289,12 @@ export class Subtask {
     }
     return out;
   }
+
+  /**
+   * This subtask's asynchronous work as what woke its thread, made once: operators call `ctx.wakeup()` often (every
+   * processing-time timer registered), and the cause is the same each time.
+   */
+  private readonly asyncWakeCause: WakeCause;
 
   /** This subtask's work as what woke its thread (see {@link WakeCause}). */
   private wakeCause(kind: WakeKind, since: number): WakeCause {
