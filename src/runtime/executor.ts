@@ -153,8 +153,14 @@ export class Executor implements ChannelTransport {
     });
   }
 
+  /** Opens every subtask; when one fails, closes them all (what opened holds files and native stores) and rethrows. */
   async open(): Promise<void> {
-    for (const s of this.subtasks) await s.open();
+    try {
+      for (const s of this.subtasks) await s.open();
+    } catch (e) {
+      await this.closeSubtasksBounded();
+      throw e;
+    }
   }
 
   start(): void {
@@ -526,11 +532,17 @@ export class Executor implements ChannelTransport {
     if (this.failed) return;
     this.failed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    // Best effort: release resources (open files, native state stores) of user functions and connectors before the
-    // failure is reported, since the thread is terminated after that; bounded so a hanging close cannot hide it.
+    void this.closeSubtasksBounded().then(() => this.rejectDone(e));
+  }
+
+  /**
+   * Best effort: releases the resources (open files, native state stores) of user functions and connectors before a
+   * failure is reported, since the thread is terminated after that; bounded so a hanging close cannot hide it.
+   */
+  private async closeSubtasksBounded(): Promise<void> {
     const closed = Promise.allSettled(this.subtasks.map((s) => s.close()));
     const bound = new Promise((resolve) => setTimeout(resolve, FAILURE_CLOSE_TIMEOUT_MS).unref());
-    void Promise.race([closed, bound]).then(() => this.rejectDone(e));
+    await Promise.race([closed, bound]);
   }
 
   progress(): ExecutorProgress {
