@@ -54,15 +54,43 @@ class HighestBids {
   }
 }
 
+/**
+ * The local half of a local-global maximum, chained before the exchange: keyed by window end, every bid of a window
+ * would go to one subtask (one hot key per 10 s), so each subtask forwards only the candidates that can still be a
+ * window's maximum by what it has seen itself. Dropping a candidate below the local maximum is exact: the local maximum
+ * never exceeds the window's, and only bids equal to the window's maximum are output. The local maxima are a cache,
+ * not state — forgetting them (a restore, eviction) only forwards more.
+ */
+class LocalMaximumFilter {
+  private readonly localMax = new Map<number, number>();
+
+  /** True when `c` may be its window's highest bid by the bids this subtask has seen. */
+  keep(c: Candidate): boolean {
+    const price = c.bid.price;
+    const max = this.localMax.get(c.end);
+    if (max !== undefined && price < max) return false;
+    if (c.inWindow && (max === undefined || price > max)) {
+      this.localMax.set(c.end, price);
+      // Windows are met in nearly ascending order: keep a few recent ones, forget the oldest.
+      if (this.localMax.size > 8) this.localMax.delete(this.localMax.keys().next().value!);
+    }
+    return true;
+  }
+}
+
 export default defineJob((env, args) => {
   const q = nexmarkInput(env, args);
+  const local = new LocalMaximumFilter();
   q.emit(
     q
       .bids()
       .flatMap<Candidate>((bid, out) => {
         const start = windowStart(bid.dateTime, SIZE);
-        out.collect({ end: start + SIZE, inWindow: true, bid });
-        if (start === bid.dateTime) out.collect({ end: start, inWindow: false, bid });
+        const inWindow: Candidate = { end: start + SIZE, inWindow: true, bid };
+        if (local.keep(inWindow)) out.collect(inWindow);
+        if (start !== bid.dateTime) return;
+        const atEnd: Candidate = { end: start, inWindow: false, bid };
+        if (local.keep(atEnd)) out.collect(atEnd);
       }, 'q7-windows')
       .keyBy((c) => c.end)
       .process(new HighestBids(), 'q7-highest'),
