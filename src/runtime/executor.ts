@@ -129,7 +129,7 @@ export class Executor implements ChannelTransport {
     });
     const host: SubtaskHost = {
       transport: this,
-      credit: (edge, from, to, limit) => this.credit(edge, from, to, limit),
+      credit: (edge, from, to, records, limit) => this.credit(edge, from, to, records, limit),
       wakeup: (cause) => this.wakeup(cause),
       fail: (e) => this.fail(e),
       now: () => Date.now(),
@@ -187,14 +187,14 @@ export class Executor implements ChannelTransport {
     this.postIfOutsideRound();
   }
 
-  private credit(edge: number, from: number, to: number, limit: number): void {
+  private credit(edge: number, from: number, to: number, records: number, limit: number): void {
     const source = this.graph.edges[edge]!.from;
     const thread = threadOf(from, this.threads);
     if (thread === this.thread) {
-      this.writerOf(source, from, edge).addCredit(to, limit);
+      this.writerOf(source, from, edge).addCredit(to, records, limit);
       return;
     }
-    this.outboxFor(thread).addCredit(edge, from, to, limit);
+    this.outboxFor(thread).addCredit(edge, from, to, records, limit);
     this.postIfOutsideRound();
   }
 
@@ -248,7 +248,7 @@ export class Executor implements ChannelTransport {
     try {
       for (const item of m.items) {
         if (item.t === 'credit') {
-          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to, item.limit);
+          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to, item.records, item.limit);
           continue;
         }
         const target = this.graph.edges[item.edge]!.to;

@@ -7,7 +7,7 @@ export type WireChannelMessage = Exclude<ChannelMessage, { t: 'batch' }> | { t: 
 /** What one executor sends another: channel messages and credits, in the order they were produced. */
 export type PeerItem =
   | { t: 'msg'; edge: number; from: number; to: number; m: WireChannelMessage }
-  | { t: 'credit'; edge: number; from: number; to: number; limit: number };
+  | { t: 'credit'; edge: number; from: number; to: number; records: number; limit: number };
 
 /**
  * The messages one executor has for one other thread, collected over a pass of its loop and posted as one message.
@@ -52,8 +52,8 @@ export class Outbox {
     this.items.push({ t: 'msg', edge, from, to, m });
   }
 
-  addCredit(edge: number, from: number, to: number, limit: number): void {
-    this.items.push({ t: 'credit', edge, from, to, limit });
+  addCredit(edge: number, from: number, to: number, records: number, limit: number): void {
+    this.items.push({ t: 'credit', edge, from, to, records, limit });
   }
 
   /** The first record that cannot be copied to another thread, and its edge (after postMessage refused this). */

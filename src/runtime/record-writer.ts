@@ -9,12 +9,17 @@ import type { ChannelTransport } from './channel-message.js';
  * buffers per target and sends full buffers as batches. Control events (watermarks, idleness, end of input) flush
  * every buffer first, so a record never overtakes the watermark emitted after it.
  *
- * Credits: each target grants `credits` batches in flight; `hasCredit()` is false while any target has none, and the
- * subtask is then not scheduled (backpressure). One step may overdraw by the batches it produces.
+ * Credits: each target grants `credits` batches of its batch limit in flight, counted in records: a target is blocked
+ * once the records sent to it and not yet consumed reach `credits × limit`. `hasCredit()` is false while any target is
+ * blocked, and the subtask is then not scheduled (backpressure). One step may overdraw by the batches it produces.
+ * Counting records rather than batches matters for sparse outputs: a filter passing a few records per source batch
+ * flushes a small batch after every step and with every watermark, and four such batches must not stall it while
+ * they cross to another thread.
  */
 export class RecordWriter {
   private readonly buffers: Batch[];
-  private readonly credits: number[];
+  /** Per target: records sent and not yet reported consumed. */
+  private readonly inFlight: number[];
   /** Per target: the most records per batch its receiver wants (it lowers this when it is slow per record). */
   private readonly limits: number[];
   private roundRobin: number;
@@ -34,14 +39,14 @@ export class RecordWriter {
     targetParallelism: number,
     private readonly maxParallelism: number,
     private readonly batchSize: number,
-    credits: number,
+    private readonly credits: number,
     private readonly transport: ChannelTransport,
     /** The operator this edge feeds, as errors name it: `'name' (uid …)`. */
     private readonly target = 'after a keyBy',
   ) {
     this.targets = targetParallelism;
     this.buffers = Array.from({ length: targetParallelism }, () => ({ values: [], timestamps: [] }));
-    this.credits = new Array(targetParallelism).fill(credits);
+    this.inFlight = new Array(targetParallelism).fill(0);
     this.limits = new Array(targetParallelism).fill(batchSize);
     this.roundRobin = subtask % targetParallelism;
     this.keyGroupCounts = partitioning.kind === 'hash' ? new Float64Array(maxParallelism) : undefined;
@@ -112,18 +117,27 @@ export class RecordWriter {
   }
 
   private roomOf(t: number): number {
-    return Math.max(0, this.credits[t]! * this.limits[t]! - this.buffers[t]!.values.length);
+    return Math.max(0, this.credits * this.limits[t]! - this.inFlight[t]! - this.buffers[t]!.values.length);
+  }
+
+  private isBlocked(t: number): boolean {
+    return this.inFlight[t]! >= this.credits * this.limits[t]!;
   }
 
   hasCredit(): boolean {
     return this.blockedTargets === 0;
   }
 
-  /** Called when the receiver of `to` consumed a batch; `limit`: the most records it wants per batch from now on. */
-  addCredit(to: number, limit: number = this.batchSize): void {
+  /**
+   * Called when the receiver of `to` consumed a batch of `records`; `limit`: the most records it wants per batch from
+   * now on.
+   */
+  addCredit(to: number, records: number, limit: number = this.batchSize): void {
+    const wasBlocked = this.isBlocked(to);
+    this.inFlight[to]! -= records;
     this.limits[to] = limit;
-    if (this.credits[to]! <= 0 && this.credits[to]! + 1 > 0) this.blockedTargets--;
-    this.credits[to]!++;
+    const blocked = this.isBlocked(to);
+    if (wasBlocked !== blocked) this.blockedTargets += blocked ? 1 : -1;
   }
 
   write(batch: Batch): void {
@@ -154,8 +168,9 @@ export class RecordWriter {
   private sendBuffer(t: number): void {
     const b = this.buffers[t]!;
     this.buffers[t] = { values: [], timestamps: [] };
-    if (this.credits[t] === 1) this.blockedTargets++;
-    this.credits[t]!--;
+    const wasBlocked = this.isBlocked(t);
+    this.inFlight[t]! += b.values.length;
+    if (!wasBlocked && this.isBlocked(t)) this.blockedTargets++;
     this.transport.send(this.edge, this.subtask, t, { t: 'batch', batch: b });
   }
 

@@ -36,10 +36,10 @@ export const DEAD_LETTER_TAG = new OutputTag<BadRecord>('sluice.dead-letters');
 export interface SubtaskHost {
   readonly transport: ChannelTransport;
   /**
-   * Returns a credit for a consumed batch to the sender of channel (edge, from → to), with the most records the
-   * receiver wants in one batch from now on (see `StepPace.batchLimit`).
+   * Returns a credit for a consumed batch of `records` to the sender of channel (edge, from → to), with the most
+   * records the receiver wants in one batch from now on (see `StepPace.batchLimit`).
    */
-  credit(edge: number, from: number, to: number, batchLimit: number): void;
+  credit(edge: number, from: number, to: number, records: number, batchLimit: number): void;
   /** Runs the subtask's executor loop soon; `cause` names what woke it (for the activity trace). */
   wakeup(cause?: WakeCause): void;
   fail(error: unknown): void;
@@ -467,6 +467,7 @@ export class Subtask {
       ch.edge,
       ch.from,
       this.index,
+      length,
       this.pace.batchLimit(this.gate.channels.length, this.config.channelCredits, this.config.batchSize),
     );
   }
