@@ -27,6 +27,18 @@ export default defineJob((env, args) => {
             return top;
           },
           getResult: (top) => top,
+          // `a` holds earlier arrivals than `b`: on ties a's bids stay ahead. Exact for this stable top-N, so the
+          // engine pre-aggregates each batch before the exchange (local-global aggregation).
+          merge: (a, b) => {
+            const merged: Bid[] = [];
+            let i = 0;
+            let j = 0;
+            while (merged.length < N && (i < a.length || j < b.length)) {
+              if (j >= b.length || (i < a.length && a[i]!.price >= b[j]!.price)) merged.push(a[i++]!);
+              else merged.push(b[j++]!);
+            }
+            return merged;
+          },
         },
         { name: 'q19-top', emit: 'final' },
       )
