@@ -82,6 +82,30 @@ test('a batch decoded on the other side equals its structured clone, whatever th
   );
 });
 
+test('repeated strings cross once per batch, and every record still equals its structured clone', () => {
+  // A few channels repeat (the dictionary keeps them), free text does not (its field leaves the dictionary after a
+  // trial), odd records travel whole in between, and a string may repeat across fields and shapes.
+  const channel = fc.constantFrom('Google', 'Apple', 'channel-7', '', 'é\u{1F600}');
+  const row = fc.record({ channel, url: channel.map((c) => `https://x/${c}`), extra: fc.string(), n: fc.integer() });
+  const other = fc.oneof(fc.tuple(channel, fc.integer()), fc.constant(new Map([[1, 'Google']])), channel);
+  const sender = new BatchCodec();
+  const receiver = new BatchCodec();
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof({ weight: 8, arbitrary: row }, { weight: 1, arbitrary: other }), { minLength: 100, maxLength: 300 }),
+      (values) => {
+        const enc = sender.encode({ values, timestamps: values.map(() => 0) });
+        const strings = values.filter((v) => typeof v === 'object' && v !== null && 'channel' in v).length;
+        // Five channels: far fewer copied values than the rows' channel and url fields once there are many rows.
+        if (strings >= 50) assert.ok(enc.other.length < strings * 2, `${enc.other.length} values for ${strings} rows`);
+        const decoded = receiver.decode(overPort(enc));
+        assert.deepStrictEqual(decoded.values, structuredClone(values));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
 test('more shapes in one batch than the codec lays out still arrive intact', () => {
   const values = Array.from({ length: 100 }, (_, i) => ({ [`field${i}`]: i, common: `v${i}` }));
   const c = new BatchCodec();

@@ -14,6 +14,7 @@ export interface EncodedBatch {
   readonly data: ArrayBuffer;
   /** Fields written (one tag each) and fields tagged NUMBER. */
   readonly tags: number;
+  /** Numbers written: field values and the `other` indexes of repeated strings. */
   readonly numbers: number;
   /** Field values that are not numbers and records of no shape, in record and field order. */
   readonly other: unknown[];
@@ -30,6 +31,13 @@ export type Shape =
 
 const NUMBER = 0;
 const OTHER = 1;
+/** A string equal to an earlier one of the batch: its index in `other` is in the numbers. */
+const REPEAT = 2;
+/**
+ * Strings a field sends before the batch's string dictionary decides whether it pays for that field: it stays on
+ * while at least a third of the field's strings repeat an earlier one of the batch.
+ */
+const DICTIONARY_TRIAL = 32;
 /** Shape index of a record sent whole through the structured clone. */
 const WHOLE = 255;
 /** Shapes per batch before further ones travel whole (a batch is nearly always of one or two shapes). */
@@ -55,6 +63,8 @@ type Decoder = (r: Reader) => unknown;
 export class BatchCodec {
   private readonly writer = new Writer();
   private readonly encoders = new Map<string, Encoder>();
+  /** Field slots handed out to compiled encoders (each field of each shape has its own dictionary statistics). */
+  private slots = 0;
   private readonly decoders = new Map<string, Decoder>();
 
   encode(batch: Batch): EncodedBatch {
@@ -126,7 +136,10 @@ export class BatchCodec {
           : shape.kind === 'array'
             ? Array.from({ length: shape.length }, (_, j) => `r[${j}]`)
             : ['r'];
-      e = new Function('r', 'w', fields.map((f) => `w.value(${f});`).join('\n')) as Encoder;
+      const base = this.slots;
+      this.slots += fields.length;
+      this.writer.ensureSlots(this.slots);
+      e = new Function('r', 'w', fields.map((f, j) => `w.value(${f}, ${base + j});`).join('\n')) as Encoder;
       this.encoders.set(key, e);
     }
     return e;
@@ -183,7 +196,16 @@ function shapeKey(s: Shape): string {
   return s.kind === 'object' ? `o${JSON.stringify(s.keys)}` : s.kind === 'array' ? `a${s.length}` : 'v';
 }
 
-/** Scratch space of the encoder, grown as needed and copied into an exact-size buffer per batch. */
+/**
+ * Scratch space of the encoder, grown as needed and copied into an exact-size buffer per batch.
+ *
+ * Strings go through a per-batch dictionary, field by field: a string equal to one sent earlier in the batch is
+ * sent as that one's index. Records often repeat a few strings (a channel and its url, a category, a country), and
+ * every string crossing costs a copy out, a copy in and a new string on the receiver for the garbage collector —
+ * with the dictionary the receiver's records also share one string. A field whose strings do not repeat (ids,
+ * free text) stops using the dictionary after {@link DICTIONARY_TRIAL} strings, so it pays a few hash lookups per
+ * batch, not one per record.
+ */
 class Writer {
   shapeIndex = new Uint8Array(1024);
   tags = new Uint8Array(8192);
@@ -191,25 +213,56 @@ class Writer {
   other: unknown[] = [];
   tagCount = 0;
   numberCount = 0;
+  /** String → its index in `other`, for this batch. */
+  private readonly dictionary = new Map<string, number>();
+  /** Per field slot, for this batch: strings seen and strings repeated (a negative `seen` turns the slot off). */
+  private seen = new Int32Array(64);
+  private repeated = new Int32Array(64);
+
+  ensureSlots(slots: number): void {
+    if (slots <= this.seen.length) return;
+    const size = Math.max(slots, this.seen.length * 2);
+    this.seen = grow(this.seen, new Int32Array(size));
+    this.repeated = grow(this.repeated, new Int32Array(size));
+  }
 
   reset(n: number): void {
     if (this.shapeIndex.length < n) this.shapeIndex = new Uint8Array(n);
     this.other = [];
     this.tagCount = 0;
     this.numberCount = 0;
+    this.dictionary.clear();
+    this.seen.fill(0);
+    this.repeated.fill(0);
   }
 
-  value(v: unknown): void {
+  value(v: unknown, slot: number): void {
     if (this.tagCount === this.tags.length) this.tags = grow(this.tags, new Uint8Array(this.tags.length * 2));
     if (typeof v === 'number') {
-      if (this.numberCount === this.numbers.length)
-        this.numbers = grow(this.numbers, new Float64Array(this.numbers.length * 2));
+      this.number(v);
       this.tags[this.tagCount++] = NUMBER;
-      this.numbers[this.numberCount++] = v;
       return;
+    }
+    if (typeof v === 'string' && this.seen[slot]! >= 0) {
+      const at = this.dictionary.get(v);
+      const seen = ++this.seen[slot]!;
+      if (at !== undefined) {
+        this.repeated[slot]!++;
+        this.number(at);
+        this.tags[this.tagCount++] = REPEAT;
+        return;
+      }
+      this.dictionary.set(v, this.other.length);
+      if (seen >= DICTIONARY_TRIAL && this.repeated[slot]! * 3 < seen) this.seen[slot] = -1;
     }
     this.tags[this.tagCount++] = OTHER;
     this.other.push(v);
+  }
+
+  private number(v: number): void {
+    if (this.numberCount === this.numbers.length)
+      this.numbers = grow(this.numbers, new Float64Array(this.numbers.length * 2));
+    this.numbers[this.numberCount++] = v;
   }
 
   finish(n: number, shapes: Shape[], timestamps: readonly number[]): EncodedBatch {
@@ -246,7 +299,10 @@ class Reader {
   }
 
   value(): unknown {
-    return this.tags[this.tagAt++] === NUMBER ? this.numbers[this.numberAt++] : this.other[this.otherAt++];
+    const tag = this.tags[this.tagAt++];
+    if (tag === NUMBER) return this.numbers[this.numberAt++];
+    if (tag === OTHER) return this.other[this.otherAt++];
+    return this.other[this.numbers[this.numberAt++]!];
   }
 }
 
@@ -261,7 +317,7 @@ function align(x: number, to: number): number {
   return Math.ceil(x / to) * to;
 }
 
-function grow<T extends Uint8Array | Float64Array>(from: T, to: T): T {
+function grow<T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
