@@ -92,7 +92,10 @@ test('repeated strings cross once per batch, and every record still equals its s
   const receiver = new BatchCodec();
   fc.assert(
     fc.property(
-      fc.array(fc.oneof({ weight: 8, arbitrary: row }, { weight: 1, arbitrary: other }), { minLength: 100, maxLength: 300 }),
+      fc.array(fc.oneof({ weight: 8, arbitrary: row }, { weight: 1, arbitrary: other }), {
+        minLength: 100,
+        maxLength: 300,
+      }),
       (values) => {
         const enc = sender.encode({ values, timestamps: values.map(() => 0) });
         const strings = values.filter((v) => typeof v === 'object' && v !== null && 'channel' in v).length;

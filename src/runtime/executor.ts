@@ -248,7 +248,11 @@ export class Executor implements ChannelTransport {
     try {
       for (const item of m.items) {
         if (item.t === 'credit') {
-          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(item.to, item.records, item.limit);
+          this.writerOf(this.graph.edges[item.edge]!.from, item.from, item.edge).addCredit(
+            item.to,
+            item.records,
+            item.limit,
+          );
           continue;
         }
         const target = this.graph.edges[item.edge]!.to;
