@@ -33,8 +33,14 @@ export interface CollectionOptions {
   /** Time one slice may take before yielding, ms (default 5; tests use 0 to interleave changes with collection). */
   sliceMs?: number;
 }
-/** Entries per packed piece: bounds one serialisation call (and one piece in the file). */
+/** Entries per packed piece at most (one piece in the file). */
 const PIECE_ENTRIES = 8192;
+/**
+ * How long serialising one piece should take, ms. Pieces are serialised synchronously — the captured ones in the
+ * middle of a record's processing — so a piece of 8,192 one-kilobyte values (8 MB, tens of milliseconds) would stop
+ * processing that long: the entries per piece follow the measured cost instead.
+ */
+const PIECE_MS = 4;
 
 /**
  * A point-in-time snapshot of heap keyed state, collected in slices so that processing continues in between.
@@ -65,6 +71,8 @@ export class CopyOnWriteSnapshot {
   private previous: CopyOnWriteSnapshot | undefined;
   private previousDone: Promise<unknown> | undefined;
   private readonly sliceMs: number;
+  /** Entries per piece, learned from the time serialising the last one took (see {@link PIECE_MS}). */
+  private pieceEntries = 1024;
 
   /** Entries that changed in an epoch before this are not part of the snapshot (-1: a full snapshot). */
   readonly base: number;
@@ -119,7 +127,21 @@ export class CopyOnWriteSnapshot {
       this.captured.set(stateName, b);
     }
     b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, value, e.expires);
-    if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
+    if (b.size >= this.pieceEntries) this.takePiece(b);
+  }
+
+  /** Serialises what `b` holds into a piece, and sizes the next pieces by how long this one took. */
+  private takePiece(b: PackedPieceBuilder): void {
+    const entries = b.size;
+    const started = performance.now();
+    const piece = b.take();
+    if (piece === undefined) return;
+    this.pieces.push(piece);
+    const ms = performance.now() - started;
+    // Only full pieces say what a piece costs (a slice's end takes whatever it has).
+    if (entries < this.pieceEntries) return;
+    const fit = ms > 0 ? Math.floor((entries * PIECE_MS) / ms) : PIECE_ENTRIES;
+    this.pieceEntries = Math.max(16, Math.min(PIECE_ENTRIES, fit));
   }
 
   async collect(): Promise<KeyedStateSnapshot> {
@@ -141,12 +163,11 @@ export class CopyOnWriteSnapshot {
           if (e.born >= this.version || e.changed >= this.version || e.seen >= this.version) continue;
           e.seen = this.version;
           b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, e.value, e.expires);
-          if (b.size >= PIECE_ENTRIES) this.pieces.push(b.take()!);
+          if (b.size >= this.pieceEntries) this.takePiece(b);
           // Check the clock every 256 entries: values differ widely in serialisation cost.
           if ((++n & 255) === 0 && performance.now() - sliceStart > this.sliceMs) {
             // Live values must not stay referenced while processing may change them: serialise them first.
-            const piece = b.take();
-            if (piece !== undefined) this.pieces.push(piece);
+            this.takePiece(b);
             await new Promise<void>((resolve) => setImmediate(resolve));
             sliceStart = performance.now();
           }
