@@ -25,6 +25,8 @@ import { Subtask, type SubtaskHost } from './subtask.js';
 
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
+/** Passes of a round start only within this many ms of its start (a pass steps every runnable subtask once). */
+const ROUND_BUDGET_MS = 10;
 
 /**
  * One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}).
@@ -332,8 +334,10 @@ export class Executor implements ChannelTransport {
       }
     }
     let worked = false;
-    // Several passes per round amortise the cost of yielding to the event loop.
-    for (let pass = 0; pass < 4; pass++) {
+    // Several passes per round amortise the cost of yielding to the event loop, within a time budget: timers, I/O
+    // completions (a checkpoint's file writes) and messages from other threads wait for the round to end.
+    const roundStart = performance.now();
+    for (let pass = 0; pass < 4 && performance.now() - roundStart < ROUND_BUDGET_MS; pass++) {
       let any = false;
       for (const s of this.subtasks) {
         if (!s.runnable()) continue;
