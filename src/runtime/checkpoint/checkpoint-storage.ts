@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../core/errors.js';
 
@@ -259,6 +259,10 @@ export async function pruneCheckpoints(root: string, newestComplete: number, ret
   for (const id of ids) {
     if (id > newestComplete) continue;
     const dir = join(root, checkpointDirName(id));
+    // Past the retained ones (newest first, so `referenced` is complete), one that a kept checkpoint's incremental
+    // state builds on stays without being read: a chain keeps up to a hundred older directories, and checkpoints may
+    // come every few milliseconds. The others are still read before they go (an unreadable one throws).
+    if (kept >= retain && referenced.has(checkpointDirName(id))) continue;
     const metadata = await metadataForPruning(dir);
     if (metadata !== undefined && kept < retain) {
       kept++;
@@ -271,6 +275,21 @@ export async function pruneCheckpoints(root: string, newestComplete: number, ret
   for (const name of doomed) {
     if (referenced.has(name)) continue;
     prunedMetadata.delete(join(root, name));
-    await rm(join(root, name), { recursive: true, force: true });
+    await removeCheckpointDir(join(root, name));
+  }
+}
+
+/**
+ * Deletes a checkpoint directory: its files, then itself. A checkpoint's files are flat, so this is a readdir, an
+ * unlink per file and an rmdir, all asynchronous (a recursive `rm` checks paths with synchronous calls on the
+ * processing thread); anything else in it (a directory someone put there) falls back to `rm`.
+ */
+async function removeCheckpointDir(dir: string): Promise<void> {
+  try {
+    const names = await readdir(dir);
+    await Promise.all(names.map((n) => unlink(join(dir, n))));
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
   }
 }
