@@ -21,15 +21,16 @@ import {
  * with the same command, and compare the committed output with a brute-force reference.
  */
 
+// Inputs large enough that every run outlasts a checkpoint and a kill (sessions is the faster job).
 const cases = [
-  { example: 'examples/sessions.ts', reference: sessionsReference, seed: 11 },
-  { example: 'examples/window-counts.ts', reference: windowCountsReference, seed: 12 },
+  { example: 'examples/sessions.ts', reference: sessionsReference, seed: 11, events: 300_000 },
+  { example: 'examples/window-counts.ts', reference: windowCountsReference, seed: 12, events: 80_000 },
 ];
 
 for (const c of cases) {
   test(`${c.example} with --state-backend disk survives kills at parallelism 2`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-crash-disk-'));
-    const events = makeEvents(80_000, 40, c.seed);
+    const events = makeEvents(c.events, 40, c.seed);
     const input = join(dir, 'events.jsonl');
     writeEvents(input, events);
     const out = join(dir, 'out');
