@@ -14,6 +14,6 @@ export type ChannelMessage =
 
 /** Delivers channel messages to one receiving subtask and carries credits back to the sender. */
 export interface ChannelTransport {
-  /** Sends a message on channel (edge, from → to). Data messages consume one credit of the sender. */
+  /** Sends a message on channel (edge, from → to). Data messages use up the sender's credit by their records. */
   send(edge: number, from: number, to: number, message: ChannelMessage): void;
 }
