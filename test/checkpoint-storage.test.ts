@@ -401,3 +401,21 @@ test('CLI: a corrupt newest checkpoint is reported once and the previous one res
   assert.deepEqual(lines, reference, 'the output after restoring from the older checkpoint is not exact');
   assert.deepEqual(hiddenFiles(out), []);
 });
+
+test('state files read back the same whether written in one call or streamed piece by piece', async () => {
+  const dir = join(tmp, 'one-write-or-streamed');
+  // Small (one write), just over the one-write size, and many pieces well over it (streamed).
+  const cases: Buffer[][] = [
+    [Buffer.from('a'), Buffer.alloc(1000, 2), Buffer.from('z')],
+    [Buffer.alloc(1 << 20, 3), Buffer.from('x')],
+    Array.from({ length: 40 }, (_, i) => Buffer.alloc(100_000 + i, i)),
+  ];
+  for (const [i, pieces] of cases.entries()) {
+    const ref = await writeStateFile(dir, `s-${i}.state`, pieces, ['op']);
+    const payload = Buffer.concat(pieces);
+    assert.equal(ref.size, payload.length);
+    const raw = readFileSync(join(dir, ref.name));
+    assert.equal(raw.subarray(0, 65).toString('latin1'), `${ref.sha256}\n`);
+    assert.deepEqual(await readStateFile(dir, ref), payload);
+  }
+});

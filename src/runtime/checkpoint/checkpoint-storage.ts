@@ -75,9 +75,12 @@ async function writeDurable(path: string, data: Buffer | string): Promise<void> 
   }
 }
 
+/** State files up to this many payload bytes are written with one call (see {@link writeStateFile}). */
+const ONE_WRITE_BYTES = 1 << 20;
+
 /**
- * Writes one subtask's state file from pieces of payload, yielding to the event loop between pieces (processing
- * goes on while a large state is written); the checksum header is written last, then the file is fsynced.
+ * Writes one subtask's state file from pieces of payload, then fsyncs it. A large state is written piece by piece,
+ * yielding to the event loop between pieces (processing goes on meanwhile), with the checksum header written last.
  */
 export async function writeStateFile(
   dir: string,
@@ -87,11 +90,35 @@ export async function writeStateFile(
 ): Promise<StateFileRef> {
   await mkdir(dir, { recursive: true });
   const hash = createHash('sha256');
+  // A small file (most are: a few kilobytes, possibly many a second) is hashed first and written in one call; a
+  // larger one streams its pieces and puts the checksum into the header at the end.
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  const rest = pieces[Symbol.iterator]();
+  let next = rest.next();
+  while (!next.done && heldBytes + next.value.length <= ONE_WRITE_BYTES) {
+    hash.update(next.value);
+    held.push(next.value);
+    heldBytes += next.value.length;
+    next = rest.next();
+  }
   const h = await open(join(dir, name), 'w');
-  let size = 0;
   try {
+    if (next.done) {
+      const sum = hash.digest('hex');
+      const bytes = Buffer.concat([Buffer.from(`${sum}\n`), ...held]);
+      await h.write(bytes, 0, bytes.length, 0);
+      await h.sync();
+      return { name, size: heldBytes, sha256: sum, operators };
+    }
     await h.write(Buffer.alloc(65, 0x20), 0, 65, 0);
-    for (const piece of pieces) {
+    let size = 0;
+    for (const piece of held) {
+      await h.write(piece, 0, piece.length, 65 + size);
+      size += piece.length;
+    }
+    for (; !next.done; next = rest.next()) {
+      const piece = next.value;
       hash.update(piece);
       await h.write(piece, 0, piece.length, 65 + size);
       size += piece.length;
