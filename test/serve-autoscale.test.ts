@@ -4,25 +4,16 @@
  * every record exactly once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { committedLines } from './fixtures/ckpt-support.js';
-import { killJobProcesses, type Service, startService, untilState } from './fixtures/web/serve-process.js';
+import { serviceScratch, untilState } from './fixtures/web/serve-process.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-serve-autoscale-'));
-const data = join(dir, 'data');
-const services: Service[] = [];
-after(async () => {
-  for (const s of services) await s.stop('SIGKILL');
-  killJobProcesses(data);
-});
+const { dir, serve } = serviceScratch('sluice-serve-autoscale-');
 
 test('a job submitted with autoscale options rescales itself and reports its decisions over REST', async () => {
-  const service = await startService(['--port', '0', '--data-dir', data]);
-  services.push(service);
+  const service = await serve();
   const count = 5000;
   const out = join(dir, 'out');
   const submitted = await service.api('POST', '/jobs', {

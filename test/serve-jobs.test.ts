@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { killJobProcesses, type Service, startService, untilState } from './fixtures/web/serve-process.js';
+import { test } from 'node:test';
+import { type Service, serviceScratch, untilState } from './fixtures/web/serve-process.js';
 
 /** `sluice serve` running real `sluice run` children: a bounded job that finishes, one that fails; logs after a restart. */
 
 const root = new URL('..', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-serve-jobs-'));
-const data = join(dir, 'data');
-const services: Service[] = [];
-after(async () => {
-  for (const s of services) await s.stop('SIGKILL');
-  killJobProcesses(data);
-});
+const { dir, serve } = serviceScratch('sluice-serve-jobs-');
 
 test('a bounded job finishes and a failing one fails, over REST; history and logs survive a restart', async () => {
-  let service = await startService(['--port', '0', '--data-dir', data]);
-  services.push(service);
+  let service = await serve();
   const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
   writeFileSync(join(dir, 'in.txt'), `${lines.join('\n')}\n`);
   const ok = await service.api('POST', '/jobs', {
@@ -52,8 +44,7 @@ test('a bounded job finishes and a failing one fails, over REST; history and log
   assert.ok((await stderrOf(service, ok.json.jobid)).some((l) => l.startsWith('summary: records in 200')));
 
   await service.stop();
-  service = await startService(['--port', '0', '--data-dir', data]);
-  services.push(service);
+  service = await serve();
   const jobs = (await service.api('GET', '/jobs/overview')).json.jobs as { jid: string; state: string }[];
   assert.deepEqual(jobs.map((j) => j.state).sort(), ['FAILED', 'FINISHED']);
   assert.ok((await stderrOf(service, bad.json.jobid)).some((l) => /cannot handle id 3/.test(l)));

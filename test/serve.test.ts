@@ -1,37 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import {
-  FAKE_SLUICE,
-  killJobProcesses,
-  type Service,
-  startService,
-  until,
-  untilState,
-} from './fixtures/web/serve-process.js';
+import { test } from 'node:test';
+import { FAKE_SLUICE, type Service, serviceScratch, until, untilState } from './fixtures/web/serve-process.js';
 
 /**
  * `sluice serve` end to end with a stand-in job command that speaks the child protocol (port file, job.json,
  * logs.jsonl): proxying to running jobs, documents of ended ones, logs, cancel, metrics, restart and resume.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-serve-'));
-const data = join(dir, 'data');
+const scratch = serviceScratch('sluice-serve-');
+const { dir, data } = scratch;
 const jobFile = join(dir, 'job.ts');
 writeFileSync(jobFile, '// the stand-in command does not read it\n');
-const services: Service[] = [];
-after(async () => {
-  for (const s of services) await s.stop('SIGKILL');
-  killJobProcesses(data);
-});
-
-async function serve(): Promise<Service> {
-  const s = await startService(['--port', '0', '--data-dir', data, '--job-command', FAKE_SLUICE]);
-  services.push(s);
-  return s;
-}
+const serve = (): Promise<Service> => scratch.serve(['--job-command', FAKE_SLUICE]);
 
 test('running jobs are proxied, ended ones served from job.json; logs, cancel, metrics, restart and resume', async () => {
   let service = await serve();
