@@ -113,15 +113,14 @@ export async function writeStateFile(
     }
     await h.write(Buffer.alloc(65, 0x20), 0, 65, 0);
     let size = 0;
-    for (const piece of held) {
+    const put = async (piece: Buffer) => {
       await h.write(piece, 0, piece.length, 65 + size);
       size += piece.length;
-    }
+    };
+    for (const piece of held) await put(piece);
     for (; !next.done; next = rest.next()) {
-      const piece = next.value;
-      hash.update(piece);
-      await h.write(piece, 0, piece.length, 65 + size);
-      size += piece.length;
+      hash.update(next.value);
+      await put(next.value);
     }
     const sum = hash.digest('hex');
     await h.write(Buffer.from(`${sum}\n`), 0, 65, 0);

@@ -81,6 +81,9 @@ export function newJobId(): string {
   return randomBytes(16).toString('hex');
 }
 
+/** Autoscaler decisions a job model keeps: over eight minutes of them at the default 5 s window. */
+const SCALING_DECISIONS_KEPT = 100;
+
 /**
  * The live model of one job: what the REST API, the Prometheus endpoint and the job's `job.json` are built from.
  * It watches a run as its {@link RunObserver} (pass it as `observer` to `env.execute` / `runPlan`) and keeps the
@@ -107,7 +110,7 @@ export class JobMonitor implements RunObserver {
   readonly checkpoints: CheckpointEntry[] = [];
   checkpointCounts = { completed: 0, failed: 0, inProgress: 0 };
   readonly exceptions: ExceptionEntry[] = [];
-  /** The autoscaler's recent decisions, oldest first (the last 100: over eight minutes at the default window), and how often it rescaled the job. */
+  /** The autoscaler's recent decisions, oldest first (the last {@link SCALING_DECISIONS_KEPT}), and how often it rescaled the job. */
   readonly scalingDecisions: ScalingDecision[] = [];
   rescales = 0;
   private readonly historySize: number;
@@ -171,7 +174,7 @@ export class JobMonitor implements RunObserver {
 
   onScalingDecision(decision: ScalingDecision): void {
     this.scalingDecisions.push(decision);
-    if (this.scalingDecisions.length > 100) this.scalingDecisions.shift();
+    if (this.scalingDecisions.length > SCALING_DECISIONS_KEPT) this.scalingDecisions.shift();
     if (decision.action === 'rescale') this.rescales++;
     this.version++;
   }
