@@ -63,6 +63,12 @@ export interface HttpIngressOptions {
   readonly routes: readonly HttpRoute[];
   /** Requests accepted but not yet taken by the dispatcher; beyond it requests get 503 (default 10,000). */
   readonly maxQueue?: number;
+  /**
+   * Connections the kernel queues before the server accepts them (default 4,096; the kernel caps it at
+   * `net.core.somaxconn`). A connection refused because this queue was full is retried by the client's TCP only
+   * after a second, so a burst of new connections beyond it shows as one-second latencies.
+   */
+  readonly backlog?: number;
   /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
   readonly maxBodyBytes?: number;
   /** A request without an answer after this long gets 504 (default 30 s); its effects, if any, still happen. */
@@ -78,6 +84,12 @@ export interface HttpIngressOptions {
 }
 
 const STATE_PREFIX = '/statefun/state/';
+
+/**
+ * Node's default listen backlog is 511. A freshly started service whose code is not compiled yet falls behind a
+ * burst of new connections for a moment; with 511 slots the overflow waits out TCP's one-second SYN retry.
+ */
+const DEFAULT_BACKLOG = 4096;
 
 interface CompiledRoute {
   readonly route: HttpRoute;
@@ -164,7 +176,7 @@ export class HttpIngressSource implements Source<IngressRecord> {
         });
         await new Promise<void>((resolve, reject) => {
           server!.once('error', reject);
-          server!.listen(options.port, options.host, () => {
+          server!.listen({ port: options.port, host: options.host, backlog: options.backlog ?? DEFAULT_BACKLOG }, () => {
             server!.off('error', reject);
             resolve();
           });
