@@ -1,12 +1,13 @@
 /**
  * Benchmark of the shop example (examples/shop) as a real `sluice run` process with exactly-once checkpoints:
- * checkouts per second at saturation (closed loop, 2,048 keep-alive connections) and p50/p99 latency at half that rate
- * (open loop: latency counted from each request's scheduled send time). Each checkout is 7 function invocations
+ * checkouts per second at saturation (closed loop, 2,048 keep-alive connections, with that loop's p50/p99) and p50/p99
+ * latency at half that rate (open loop: latency counted from each request's scheduled send time, after a warm-up at
+ * that rate whose figures are reported apart). Each checkout is 7 function invocations
  * (checkout, reserve, saga step answers, charge, order) plus the idempotency bookkeeping.
  *
  *   npx tsx bench/statefun-shop.ts [--seconds 10] [--connections 2048] [--skus 100] [--remote] [--state-backend heap|disk]
  *   [--checkpoint-interval MS] [--rate R (latency only, at R/s)] [--external --port P] [--output figures.json]
- *   [--parallelism N (sluice run -p N)]
+ *   [--parallelism N (sluice run -p N)] [--saturation-only] [--warm-up S (latency phase, default 2)]
  *
  * Besides the rate, both phases report the application's CPU time per checkout (user + system of the `sluice run`
  * process, all threads, from /proc): the figure to compare on a loaded machine, where rates are noise. With `--rate`
@@ -36,6 +37,10 @@ const { values } = parseArgs({
     output: { type: 'string' },
     /** Skip the saturation phase: measure latency at this rate. */
     rate: { type: 'string' },
+    /** Only the saturation (closed-loop) phase. */
+    'saturation-only': { type: 'boolean', default: false },
+    /** Seconds at the latency phase's rate before measuring (reported apart). */
+    'warm-up': { type: 'string', default: '2' },
     /** Measure a shop already running on --port (e.g. under a profiler) instead of starting one. */
     external: { type: 'boolean', default: false },
     parallelism: { type: 'string', default: '1' },
@@ -45,6 +50,7 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const skus = Number(values.skus);
 const port = Number(values.port);
+const warmUpSeconds = Number(values['warm-up']);
 
 function start(cmd: string[], ready: RegExp): Promise<ChildProcess> {
   const child = spawn(process.execPath, cmd, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -156,6 +162,9 @@ let appPid: number | undefined;
 let cpuPerCheckoutUs: number | undefined;
 let latencyCpuPerCheckoutUs: number | undefined;
 
+/** Closed-loop latencies (ms) of the checkouts counted in the saturation phase. */
+const closedLoop: number[] = [];
+
 async function saturation(durationMs: number): Promise<number> {
   let done = 0;
   let measuring = false;
@@ -169,7 +178,15 @@ async function saturation(durationMs: number): Promise<number> {
   }, 2000); // warm-up
   const loop = async () => {
     const conn = new Connection();
-    while (Date.now() < end) if ((await checkout(conn)) && measuring) done++;
+    while (Date.now() < end) {
+      const t0 = performance.now();
+      const counted = measuring;
+      if ((await checkout(conn)) && measuring) {
+        done++;
+        // Latency only of checkouts begun after the warm-up: those begun before waited in its queue.
+        if (counted) closedLoop.push(performance.now() - t0);
+      }
+    }
     conn.close();
   };
   await Promise.all(Array.from({ length: connections }, loop));
@@ -178,38 +195,58 @@ async function saturation(durationMs: number): Promise<number> {
   return done / ((Date.now() - measureStart) / 1000);
 }
 
+interface Latencies {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+function percentiles(latencies: number[]): Latencies {
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  return { p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1] ?? Number.NaN, n: latencies.length };
+}
+
+/**
+ * Open-loop latency at `rate`: first `warmUpMs` at that rate on the fresh application (reported apart as `cold`: a
+ * just-started process runs unoptimised code for a moment, and the queue built then takes a while to drain), then
+ * `durationMs` measured.
+ */
 async function latency(
   rate: number,
   durationMs: number,
-): Promise<{ p50: number; p99: number; max: number; n: number }> {
+  warmUpMs: number,
+): Promise<{ warm: Latencies; cold: Latencies }> {
   const idle: Connection[] = [];
-  const latencies: number[] = [];
+  const warm: number[] = [];
+  const cold: number[] = [];
   const started = performance.now();
-  const total = Math.floor((rate * durationMs) / 1000);
+  const total = Math.floor((rate * (warmUpMs + durationMs)) / 1000);
   const pending: Promise<void>[] = [];
-  // CPU of the application over the whole phase: at a fixed rate, the same work and checkpoints in every run.
-  const cpuStart = cpuSeconds(appPid);
+  // CPU of the application over the measured part: at a fixed rate, the same work and checkpoints in every run.
+  let cpuStart: number | undefined;
   for (let i = 0; i < total; i++) {
     const scheduled = started + (i * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 1) await sleep(wait);
+    const measured = scheduled - started >= warmUpMs;
+    if (measured && cpuStart === undefined) cpuStart = cpuSeconds(appPid);
     const conn = idle.pop() ?? new Connection();
     pending.push(
       checkout(conn).then((ok) => {
         idle.push(conn);
-        if (ok) latencies.push(performance.now() - scheduled);
+        if (ok) (measured ? warm : cold).push(performance.now() - scheduled);
       }),
     );
   }
   await Promise.all(pending);
   const cpuEnd = cpuSeconds(appPid);
-  if (cpuStart !== undefined && cpuEnd !== undefined && latencies.length > 0) {
-    latencyCpuPerCheckoutUs = ((cpuEnd - cpuStart) / latencies.length) * 1e6;
+  if (cpuStart !== undefined && cpuEnd !== undefined && warm.length > 0) {
+    latencyCpuPerCheckoutUs = ((cpuEnd - cpuStart) / warm.length) * 1e6;
   }
   for (const c of idle) c.close();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  return { p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1] ?? Number.NaN, n: latencies.length };
+  return { warm: percentiles(warm), cold: percentiles(cold) };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'statefun-bench-'));
@@ -252,17 +289,30 @@ try {
     rate = await saturation(seconds * 1000);
     stop();
     const cpu = cpuPerCheckoutUs === undefined ? '' : `, ${Math.round(cpuPerCheckoutUs)} µs CPU per checkout`;
-    process.stderr.write(`saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients${cpu})\n`);
+    closedLoop.sort((a, b) => a - b);
+    const q = (p: number) => (closedLoop[Math.floor(p * closedLoop.length)] ?? Number.NaN).toFixed(1);
+    process.stderr.write(
+      `saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients${cpu}; ` +
+        `closed-loop latency p50 ${q(0.5)} ms, p99 ${q(0.99)} ms)\n`,
+    );
     await sleep(500);
   }
+  if (!values['saturation-only']) await latencyPhase(rate);
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function latencyPhase(rate: number): Promise<void> {
   // Latency on a fresh application: the state the saturation phase left would make the figure depend on its length
   // (checkpoints grow with the state, see docs/STATEFUN.md).
   const half = values.rate === undefined ? Math.max(1, Math.round(rate / 2)) : rate;
   const stop = await startShop('latency');
-  const lat = await latency(half, seconds * 1000);
+  const { warm: lat, cold } = await latency(half, seconds * 1000, warmUpSeconds * 1000);
   stop();
   process.stderr.write(
-    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts, ${Math.round(latencyCpuPerCheckoutUs ?? Number.NaN)} µs CPU per checkout)\n`,
+    `at ${half}/s: p50 ${lat.p50.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, max ${lat.max.toFixed(1)} ms (${lat.n} checkouts, ${Math.round(latencyCpuPerCheckoutUs ?? Number.NaN)} µs CPU per checkout); ` +
+      `first ${warmUpSeconds} s after the start, not counted: p50 ${cold.p50.toFixed(1)} ms, p99 ${cold.p99.toFixed(1)} ms\n`,
   );
   const figures = {
     mode: values.remote ? 'remote' : 'embedded',
@@ -277,10 +327,9 @@ try {
     p50Ms: Number(lat.p50.toFixed(1)),
     p99Ms: Number(lat.p99.toFixed(1)),
     maxMs: Number(lat.max.toFixed(1)),
+    warmUpSeconds,
+    coldP99Ms: Number(cold.p99.toFixed(1)),
   };
   console.log(JSON.stringify(figures));
   if (values.output !== undefined) writeFileSync(values.output, `${JSON.stringify(figures, null, 2)}\n`);
-} finally {
-  for (const c of children) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
 }
