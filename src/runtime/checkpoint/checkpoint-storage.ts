@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../core/errors.js';
+import { durableWriter } from './durable-writes.js';
 
 /**
  * Checkpoint directory layout:
@@ -55,26 +55,6 @@ export function checkpointDirName(id: number): string {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function fsyncPath(path: string, flags = constants.O_RDONLY): Promise<void> {
-  const h = await open(path, flags);
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
-
-/** Writes a file and makes it durable. */
-async function writeDurable(path: string, data: Buffer | string): Promise<void> {
-  const h = await open(path, 'w');
-  try {
-    await h.writeFile(data);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
-
 /** State files up to this many payload bytes are written with one call (see {@link writeStateFile}). */
 const ONE_WRITE_BYTES = 1 << 20;
 
@@ -88,10 +68,9 @@ export async function writeStateFile(
   pieces: Iterable<Buffer>,
   operators: string[],
 ): Promise<StateFileRef> {
-  await mkdir(dir, { recursive: true });
   const hash = createHash('sha256');
-  // A small file (most are: a few kilobytes, possibly many a second) is hashed first and written in one call; a
-  // larger one streams its pieces and puts the checksum into the header at the end.
+  // A small file (most are: a few kilobytes, possibly many a second) is hashed first and written whole by the
+  // durable writer's helper thread; a larger one streams its pieces and puts the checksum into the header at the end.
   const held: Buffer[] = [];
   let heldBytes = 0;
   const rest = pieces[Symbol.iterator]();
@@ -102,15 +81,14 @@ export async function writeStateFile(
     heldBytes += next.value.length;
     next = rest.next();
   }
+  if (next.done) {
+    const sum = hash.digest('hex');
+    await durableWriter().write(join(dir, name), Buffer.concat([Buffer.from(`${sum}\n`), ...held]));
+    return { name, size: heldBytes, sha256: sum, operators };
+  }
+  await mkdir(dir, { recursive: true });
   const h = await open(join(dir, name), 'w');
   try {
-    if (next.done) {
-      const sum = hash.digest('hex');
-      const bytes = Buffer.concat([Buffer.from(`${sum}\n`), ...held]);
-      await h.write(bytes, 0, bytes.length, 0);
-      await h.sync();
-      return { name, size: heldBytes, sha256: sum, operators };
-    }
     await h.write(Buffer.alloc(65, 0x20), 0, 65, 0);
     let size = 0;
     const put = async (piece: Buffer) => {
@@ -133,11 +111,8 @@ export async function writeStateFile(
 
 /** Completes a checkpoint: metadata written to a temporary file, fsynced, renamed into place, directory fsynced. */
 export async function writeMetadata(dir: string, metadata: CheckpointMetadata): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `${METADATA}.tmp`);
-  await writeDurable(tmp, `${JSON.stringify(metadata, null, 1)}\n`);
-  await rename(tmp, join(dir, METADATA));
-  await fsyncPath(dir);
+  const text = Buffer.from(`${JSON.stringify(metadata, null, 1)}\n`);
+  await durableWriter().replace(join(dir, METADATA), join(dir, `${METADATA}.tmp`), text);
 }
 
 export class CorruptCheckpointError extends Error {
