@@ -9,6 +9,7 @@ import {
   checkpointDirName,
   findLatestCheckpoint,
   listCheckpointIds,
+  ONE_WRITE_BYTES,
   pruneCheckpoints,
   readMetadata,
   readStateFile,
@@ -404,11 +405,12 @@ test('CLI: a corrupt newest checkpoint is reported once and the previous one res
 
 test('state files read back the same whether written in one call or streamed piece by piece', async () => {
   const dir = join(tmp, 'one-write-or-streamed');
-  // Small (one write), just over the one-write size, and many pieces well over it (streamed).
+  // Small and exactly the one-write size (written whole), just over it, and many pieces well over it (streamed).
   const cases: Buffer[][] = [
     [Buffer.from('a'), Buffer.alloc(1000, 2), Buffer.from('z')],
-    [Buffer.alloc(1 << 20, 3), Buffer.from('x')],
-    Array.from({ length: 40 }, (_, i) => Buffer.alloc(100_000 + i, i)),
+    [Buffer.alloc(ONE_WRITE_BYTES - 1, 4), Buffer.from('y')],
+    [Buffer.alloc(ONE_WRITE_BYTES, 3), Buffer.from('x')],
+    Array.from({ length: 40 }, (_, i) => Buffer.alloc(Math.ceil(ONE_WRITE_BYTES / 20) + i, i)),
   ];
   for (const [i, pieces] of cases.entries()) {
     const ref = await writeStateFile(dir, `s-${i}.state`, pieces, ['op']);

@@ -55,12 +55,17 @@ export function checkpointDirName(id: number): string {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** State files up to this many payload bytes are written with one call (see {@link writeStateFile}). */
-const ONE_WRITE_BYTES = 1 << 20;
+/**
+ * State files up to this many payload bytes go whole to the durable writer's helper thread, which hashes and writes
+ * them (see {@link writeStateFile}); the pieces are briefly held twice (the helper gets a copy).
+ */
+export const ONE_WRITE_BYTES = 16 << 20;
 
 /**
- * Writes one subtask's state file from pieces of payload, then fsyncs it. A large state is written piece by piece,
- * yielding to the event loop between pieces (processing goes on meanwhile), with the checksum header written last.
+ * Writes one subtask's state file from pieces of payload, then fsyncs it. Most files (a few kilobytes, possibly many
+ * a second; a few megabytes for large keyed state) go whole to a helper thread, which hashes and writes them while
+ * processing goes on. A larger state is written piece by piece, yielding to the event loop between pieces, with the
+ * checksum header written last.
  */
 export async function writeStateFile(
   dir: string,
@@ -68,24 +73,21 @@ export async function writeStateFile(
   pieces: Iterable<Buffer>,
   operators: string[],
 ): Promise<StateFileRef> {
-  const hash = createHash('sha256');
-  // A small file (most are: a few kilobytes, possibly many a second) is hashed first and written whole by the
-  // durable writer's helper thread; a larger one streams its pieces and puts the checksum into the header at the end.
   const held: Buffer[] = [];
   let heldBytes = 0;
   const rest = pieces[Symbol.iterator]();
   let next = rest.next();
   while (!next.done && heldBytes + next.value.length <= ONE_WRITE_BYTES) {
-    hash.update(next.value);
     held.push(next.value);
     heldBytes += next.value.length;
     next = rest.next();
   }
   if (next.done) {
-    const sum = hash.digest('hex');
-    await durableWriter().write(join(dir, name), Buffer.concat([Buffer.from(`${sum}\n`), ...held]));
+    const sum = await durableWriter().writeChecksummed(join(dir, name), held);
     return { name, size: heldBytes, sha256: sum, operators };
   }
+  const hash = createHash('sha256');
+  for (const piece of held) hash.update(piece);
   await mkdir(dir, { recursive: true });
   const h = await open(join(dir, name), 'w');
   try {

@@ -2,7 +2,8 @@
 // other, and answers with the request's id (and the error, if one call failed). Synchronous calls here cost the
 // processing threads nothing, and a whole write (directory, file, data, fsync, close, rename) takes one round trip
 // instead of one per call.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 
@@ -18,6 +19,30 @@ function writeDurable(path, data) {
   }
 }
 
+/** Writes the SHA-256 of `pieces` (64 hex digits, newline), then the pieces, to `path`; fsyncs it. */
+function writeChecksummed(path, pieces) {
+  const hash = createHash('sha256');
+  for (const p of pieces) hash.update(p);
+  const sum = hash.digest('hex');
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'w');
+  try {
+    const all = [Buffer.from(`${sum}\n`), ...pieces];
+    let total = 0;
+    for (const p of all) total += p.length;
+    const done = writevSync(fd, all, 0);
+    // writev may write less than asked: the rest from where it stopped.
+    if (done < total) {
+      const rest = Buffer.concat(all).subarray(done);
+      for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at, rest.length - at, done + at);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return sum;
+}
+
 /** Makes a rename in `dir` durable. */
 function fsyncDirectory(dir) {
   const fd = openSync(dir, 'r');
@@ -30,14 +55,15 @@ function fsyncDirectory(dir) {
 
 parentPort.on('message', (m) => {
   try {
-    if (m.op === 'write') writeDurable(m.path, m.data);
+    let result;
+    if (m.op === 'checksummed') result = writeChecksummed(m.path, m.data);
     else {
       // 'replace': the file appears whole under its name or not at all.
       writeDurable(m.temp, m.data);
       renameSync(m.temp, m.path);
       fsyncDirectory(dirname(m.path));
     }
-    parentPort.postMessage({ id: m.id });
+    parentPort.postMessage({ id: m.id, result });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code, syscall: e.syscall, path: e.path } });
   }

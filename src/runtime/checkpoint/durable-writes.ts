@@ -12,11 +12,14 @@ import { Worker } from 'node:worker_threads';
 class DurableWriter {
   private worker: Worker | undefined;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>();
 
-  /** Writes `data` to `path`, creating its directory, and fsyncs it. */
-  write(path: string, data: Uint8Array): Promise<void> {
-    return this.request({ op: 'write', path, data });
+  /**
+   * Writes the SHA-256 of `pieces` as 64 hex digits and a newline, then the pieces, to `path` (creating its
+   * directory), and fsyncs it; resolves to the checksum.
+   */
+  writeChecksummed(path: string, pieces: readonly Uint8Array[]): Promise<string> {
+    return this.request({ op: 'checksummed', path, data: pieces }) as Promise<string>;
   }
 
   /**
@@ -24,13 +27,13 @@ class DurableWriter {
    * fsynced, renamed over `path`, and the directory fsynced.
    */
   replace(path: string, temp: string, data: Uint8Array): Promise<void> {
-    return this.request({ op: 'replace', path, temp, data });
+    return this.request({ op: 'replace', path, temp, data }) as Promise<void>;
   }
 
-  private request(m: { op: string; path: string; temp?: string; data: Uint8Array }): Promise<void> {
+  private request(m: { op: string; path: string; temp?: string; data: Uint8Array | readonly Uint8Array[] }) {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       // Held while a write is pending: a finished job must not wait for an idle helper to exit.
       if (this.waiting.size === 1) worker.ref();
@@ -42,12 +45,13 @@ class DurableWriter {
     if (this.worker !== undefined) return this.worker;
     // execArgv []: the helper is plain JavaScript and needs none of the loaders the job's threads run with.
     const worker = new Worker(new URL('./durable-write-worker.mjs', import.meta.url), { execArgv: [] });
-    worker.on('message', (a: { id: number; error?: { message: string; code?: string; syscall?: string } }) => {
+    type Answer = { id: number; result?: unknown; error?: { message: string; code?: string; syscall?: string } };
+    worker.on('message', (a: Answer) => {
       const w = this.waiting.get(a.id);
       if (w === undefined) return;
       this.waiting.delete(a.id);
       if (this.waiting.size === 0) worker.unref();
-      if (a.error === undefined) w.resolve();
+      if (a.error === undefined) w.resolve(a.result);
       else w.reject(Object.assign(new Error(a.error.message), { code: a.error.code, syscall: a.error.syscall }));
     });
     worker.on('error', (e) => this.failAll(e));
