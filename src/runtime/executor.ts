@@ -63,6 +63,12 @@ export interface ExecutorCheckpointing {
   onAck(id: number, ref: StateFileRef, alignmentMs: number, references: ReferencedFile[]): void;
   /** Every subtask on this thread has consumed all its input; the final checkpoint may be taken. */
   onDrained(): void;
+  /**
+   * Shared with the coordinator: slot `thread` holds this thread's input count (records its sources read plus
+   * processing-time timers fired), which tells the coordinator whether anything new came in (see
+   * `CoordinatorHooks.activity`).
+   */
+  readonly activity?: Int32Array;
 }
 
 export interface ExecutorProgress {
@@ -323,6 +329,7 @@ export class Executor implements ChannelTransport {
       if (t === undefined) continue;
       if (t <= now) {
         const before = tracer === undefined ? 0 : traceNow();
+        this.timersFired++;
         s.fireProcessingTimers(now);
         tracer?.processing(before, traceNow(), s.vertex.id, s.index, 0);
       }
@@ -362,6 +369,7 @@ export class Executor implements ChannelTransport {
     }
     for (const s of this.subtasks) for (const w of s.writers) w.flush();
     this.account();
+    this.publishActivity();
     if (this.subtasks.every((s) => s.done)) {
       // With checkpoints, output becomes visible only through a completed checkpoint: wait for the final one.
       if (this.checkpointing === undefined) this.finish();
@@ -376,6 +384,18 @@ export class Executor implements ChannelTransport {
       if (tracer !== undefined) this.sleptAt = traceNow();
       if (next < Number.POSITIVE_INFINITY) this.sleepUntil(next);
     }
+  }
+
+  /** Rounds that fired processing-time timers (part of the input count, see {@link publishActivity}). */
+  private timersFired = 0;
+
+  /** Stores this thread's input count where the coordinator reads it (see `ExecutorCheckpointing.activity`). */
+  private publishActivity(): void {
+    const slots = this.checkpointing?.activity;
+    if (slots === undefined) return;
+    let n = this.timersFired;
+    for (const s of this.subtasks) if (s.isSource) n += s.recordsIn;
+    Atomics.store(slots, this.thread, n | 0);
   }
 
   // ---- activity trace (see analysis/critical-path.ts) ----

@@ -221,6 +221,13 @@ export interface WorkerSetup {
   sample: boolean;
   /** Record the activity trace and send it with every progress report (see `RunOptions.analysis`). */
   trace?: boolean;
+  /** The threads' input counts, shared with the checkpoint coordinator (see `ExecutorCheckpointing.activity`). */
+  activity?: SharedArrayBuffer;
+}
+
+/** One input-count slot per thread, shared between the executors and the checkpoint coordinator. */
+function activitySlots(threads: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * threads));
 }
 
 /** Runs a plan to completion (bounded input) or until it fails or is cancelled. */
@@ -452,6 +459,7 @@ function coordinatorFor(
   complete: (id: number, final: boolean) => void,
   abort: (id: number) => void,
   fail: (e: unknown) => void,
+  activity: Int32Array,
 ): CheckpointCoordinator | undefined {
   const cp = run.options.checkpoint;
   if (cp === undefined) return undefined;
@@ -474,6 +482,11 @@ function coordinatorFor(
       abort(id);
     },
     fail,
+    activity: () => {
+      let n = 0;
+      for (let t = 0; t < activity.length; t++) n = (n + Atomics.load(activity, t)) | 0;
+      return n;
+    },
     onStats: (s) => {
       run.totals.checkpointsCompleted++;
       run.options.onCheckpoint?.(s);
@@ -486,6 +499,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
   const { options } = run;
   let executor: Executor | undefined;
   let failure: ((e: unknown) => void) | undefined;
+  const activity = activitySlots(1);
   const coordinator = coordinatorFor(
     run,
     1,
@@ -493,6 +507,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     (id, final) => executor!.notifyCheckpointComplete(id, final),
     (id) => executor!.abortCheckpoint(id),
     (e) => failure?.(e),
+    activity,
   );
   const checkpointRoot = options.checkpoint?.dir;
   executor = new Executor(
@@ -507,6 +522,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
           root: checkpointRoot,
           onAck: (id, ref, alignmentMs, references) => coordinator.onAck(id, ref, alignmentMs, references),
           onDrained: () => coordinator.onDrained(),
+          activity,
         }
       : undefined,
     run.logs,
@@ -630,6 +646,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const progress: ExecutorProgress[] = Array.from({ length: threads }, () => ({ sourceRecords: 0, sinkRecords: 0 }));
   const result = emptyResult(false, run.restore?.metadata.checkpointId);
   let fail: (e: unknown) => void = () => {};
+  const activity = activitySlots(threads);
   const coordinator = coordinatorFor(
     run,
     threads,
@@ -637,6 +654,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     (id, final) => send({ t: 'complete', id, final }),
     (id) => send({ t: 'abort', id }),
     (e) => fail(e),
+    activity,
   );
   const cancel = () => {
     result.cancelled = true;
@@ -692,6 +710,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           logs: options.logs,
           sample: observer?.onSamples !== undefined,
           trace: collector !== undefined,
+          activity: activity.buffer as SharedArrayBuffer,
         };
         const workerData = { ...setup, ports: peerPorts };
         // Thread 0 runs on this thread, which has the job loaded and planned already: one worker start-up fewer.

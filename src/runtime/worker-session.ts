@@ -61,6 +61,7 @@ export function runWorkerSession(
               root: data.checkpointRoot,
               onAck: (id, ref, alignmentMs, references) => report({ t: 'ack', id, ref, alignmentMs, references }),
               onDrained: () => report({ t: 'drained' }),
+              activity: data.activity === undefined ? undefined : new Int32Array(data.activity),
             },
         local?.logs ?? (data.logs === undefined ? STDERR_LOGS : new JobLogs(data.logs)),
         local?.copyFunctions ?? false,
