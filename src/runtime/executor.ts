@@ -386,7 +386,7 @@ export class Executor implements ChannelTransport {
     }
   }
 
-  /** Rounds that fired processing-time timers (part of the input count, see {@link publishActivity}). */
+  /** Times a subtask fired due processing-time timers (part of the input count, see {@link publishActivity}). */
   private timersFired = 0;
 
   /** Stores this thread's input count where the coordinator reads it (see `ExecutorCheckpointing.activity`). */

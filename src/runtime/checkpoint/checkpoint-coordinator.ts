@@ -82,8 +82,8 @@ interface InFlight {
 /**
  * With no new input since the last completed checkpoint, the next one waits this long (or the interval, if longer).
  * An idle Stateful Functions application checkpoints every 20 ms to answer quickly; without this it spent about a
- * third of a core writing checkpoints that held nothing new. Output of timers that fire without new input is still
- * committed, within this time.
+ * third of a core writing checkpoints that held nothing new. Output that comes without new input (event-time timers
+ * of a watermark that advanced on idleness, results of asynchronous calls) is still committed, within this time.
  */
 export const IDLE_CHECKPOINT_INTERVAL_MS = 1000;
 

@@ -57,7 +57,8 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * State files up to this many payload bytes go whole to the durable writer's helper thread, which hashes and writes
- * them (see {@link writeStateFile}); the pieces are briefly held twice (the helper gets a copy).
+ * them (see {@link writeStateFile}); the pieces are briefly held twice (joined into one buffer, which moves to the
+ * helper without a copy).
  */
 export const ONE_WRITE_BYTES = 16 << 20;
 
@@ -83,7 +84,7 @@ export async function writeStateFile(
     next = rest.next();
   }
   if (next.done) {
-    const sum = await durableWriter().writeChecksummed(join(dir, name), held);
+    const sum = await durableWriter().writeChecksummed(join(dir, name), Buffer.concat(held, heldBytes));
     return { name, size: heldBytes, sha256: sum, operators };
   }
   const hash = createHash('sha256');

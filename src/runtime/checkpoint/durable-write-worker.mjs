@@ -12,35 +12,34 @@ function writeDurable(path, data) {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'w');
   try {
-    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, at);
+    writeAll(fd, data, 0);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Writes the SHA-256 of `pieces` (64 hex digits, newline), then the pieces, to `path`; fsyncs it. */
-function writeChecksummed(path, pieces) {
-  const hash = createHash('sha256');
-  for (const p of pieces) hash.update(p);
-  const sum = hash.digest('hex');
+/** Writes the SHA-256 of `payload` (64 hex digits, newline), then the payload, to `path`; fsyncs it. */
+function writeChecksummed(path, payload) {
+  const sum = createHash('sha256').update(payload).digest('hex');
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'w');
   try {
-    const all = [Buffer.from(`${sum}\n`), ...pieces];
-    let total = 0;
-    for (const p of all) total += p.length;
-    const done = writevSync(fd, all, 0);
+    const header = Buffer.from(`${sum}\n`);
+    const done = writevSync(fd, [header, payload], 0);
     // writev may write less than asked: the rest from where it stopped.
-    if (done < total) {
-      const rest = Buffer.concat(all).subarray(done);
-      for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at, rest.length - at, done + at);
-    }
+    if (done < header.length) writeAll(fd, header.subarray(done), done);
+    writeAll(fd, payload.subarray(Math.max(0, done - header.length)), Math.max(done, header.length));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   return sum;
+}
+
+/** Writes all of `data` at file position `position`. */
+function writeAll(fd, data, position) {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position + at);
 }
 
 /** Makes a rename in `dir` durable. */

@@ -15,11 +15,12 @@ class DurableWriter {
   private readonly waiting = new Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>();
 
   /**
-   * Writes the SHA-256 of `pieces` as 64 hex digits and a newline, then the pieces, to `path` (creating its
-   * directory), and fsyncs it; resolves to the checksum.
+   * Writes the SHA-256 of `payload` as 64 hex digits and a newline, then the payload, to `path` (creating its
+   * directory), and fsyncs it; resolves to the checksum. A payload that has its memory to itself is moved to the
+   * helper, not copied, and is unusable here afterwards.
    */
-  writeChecksummed(path: string, pieces: readonly Uint8Array[]): Promise<string> {
-    return this.request({ op: 'checksummed', path, data: pieces }) as Promise<string>;
+  writeChecksummed(path: string, payload: Uint8Array): Promise<string> {
+    return this.request({ op: 'checksummed', path, data: payload }) as Promise<string>;
   }
 
   /**
@@ -30,14 +31,17 @@ class DurableWriter {
     return this.request({ op: 'replace', path, temp, data }) as Promise<void>;
   }
 
-  private request(m: { op: string; path: string; temp?: string; data: Uint8Array | readonly Uint8Array[] }) {
+  private request(m: { op: string; path: string; temp?: string; data: Uint8Array }) {
     const worker = this.start();
     const id = this.nextId++;
+    // A view of part of a larger buffer (Node's pool for small buffers) would clone all of that buffer: only a
+    // buffer of its own moves.
+    const own = m.data.byteOffset === 0 && m.data.byteLength === m.data.buffer.byteLength;
     return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       // Held while a write is pending: a finished job must not wait for an idle helper to exit.
       if (this.waiting.size === 1) worker.ref();
-      worker.postMessage({ ...m, id });
+      worker.postMessage({ ...m, id }, own ? [m.data.buffer as ArrayBuffer] : []);
     });
   }
 
