@@ -59,7 +59,11 @@ function addEngineOptions(command: Command): Command {
     })
     .option('--state-dir <dir>', 'working directory of the disk state backend (default: under the temp directory)')
     .option('--checkpoint-dir <dir>', 'exactly-once: checkpoint into DIR and resume from it when run again')
-    .option('--checkpoint-interval <ms>', 'time between checkpoints (default 1000; up to 1000 while no input comes)', positiveInt)
+    .option(
+      '--checkpoint-interval <ms>',
+      'time between checkpoints (default 1000; up to 1000 while no input comes)',
+      positiveInt,
+    )
     .option(
       '--checkpoint-timeout <ms>',
       'abandon a checkpoint not complete after this long (default 60000)',

@@ -176,10 +176,13 @@ export class HttpIngressSource implements Source<IngressRecord> {
         });
         await new Promise<void>((resolve, reject) => {
           server!.once('error', reject);
-          server!.listen({ port: options.port, host: options.host, backlog: options.backlog ?? DEFAULT_BACKLOG }, () => {
-            server!.off('error', reject);
-            resolve();
-          });
+          server!.listen(
+            { port: options.port, host: options.host, backlog: options.backlog ?? DEFAULT_BACKLOG },
+            () => {
+              server!.off('error', reject);
+              resolve();
+            },
+          );
         });
         const addr = server.address();
         const port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
