@@ -61,7 +61,7 @@ function addEngineOptions(command: Command): Command {
     .option('--checkpoint-dir <dir>', 'exactly-once: checkpoint into DIR and resume from it when run again')
     .option(
       '--checkpoint-interval <ms>',
-      'time between checkpoints (default 1000; up to 1000 while no input comes)',
+      'time between checkpoints (default 1000; at least 1000 apart while no input comes)',
       positiveInt,
     )
     .option(
