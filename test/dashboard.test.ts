@@ -244,6 +244,8 @@ test('savepoint, rescale and cancel send their requests', async () => {
     backend.calls.find((c) => c.method === 'cancel'),
     { method: 'cancel', jid: RUNNING },
   );
+  // The badge and the actions re-render from the same state, in no set order: wait for the actions to go.
+  await page.locator('button[name="cancel"]').waitFor({ state: 'detached', timeout: 10_000 });
   assert.equal(await page.locator('button[name="cancel"]').count(), 0, 'no actions on an ended job');
   await finish(page, errors, 'canceled');
 });
