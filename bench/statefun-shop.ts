@@ -289,11 +289,10 @@ try {
     rate = await saturation(seconds * 1000);
     stop();
     const cpu = cpuPerCheckoutUs === undefined ? '' : `, ${Math.round(cpuPerCheckoutUs)} µs CPU per checkout`;
-    closedLoop.sort((a, b) => a - b);
-    const q = (p: number) => (closedLoop[Math.floor(p * closedLoop.length)] ?? Number.NaN).toFixed(1);
+    const loop = percentiles(closedLoop);
     process.stderr.write(
       `saturation: ${Math.round(rate)} checkouts/s (${connections} concurrent clients${cpu}; ` +
-        `closed-loop latency p50 ${q(0.5)} ms, p99 ${q(0.99)} ms)\n`,
+        `closed-loop latency p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms)\n`,
     );
     await sleep(500);
   }

@@ -3,16 +3,20 @@
 // processing threads nothing, and a whole write (directory, file, data, fsync, close, rename) takes one round trip
 // instead of one per call.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 
-/** Writes `data` to `path` (creating its directory) and fsyncs it. */
-function writeDurable(path, data) {
+/** Writes `parts` one after the other to `path` (creating its directory) and fsyncs it. */
+function writeDurable(path, parts) {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'w');
   try {
-    writeAll(fd, data, 0);
+    let position = 0;
+    for (const data of parts) {
+      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position + at);
+      position += data.length;
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -22,24 +26,8 @@ function writeDurable(path, data) {
 /** Writes the SHA-256 of `payload` (64 hex digits, newline), then the payload, to `path`; fsyncs it. */
 function writeChecksummed(path, payload) {
   const sum = createHash('sha256').update(payload).digest('hex');
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'w');
-  try {
-    const header = Buffer.from(`${sum}\n`);
-    const done = writevSync(fd, [header, payload], 0);
-    // writev may write less than asked: the rest from where it stopped.
-    if (done < header.length) writeAll(fd, header.subarray(done), done);
-    writeAll(fd, payload.subarray(Math.max(0, done - header.length)), Math.max(done, header.length));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeDurable(path, [Buffer.from(`${sum}\n`), payload]);
   return sum;
-}
-
-/** Writes all of `data` at file position `position`. */
-function writeAll(fd, data, position) {
-  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position + at);
 }
 
 /** Makes a rename in `dir` durable. */
@@ -58,7 +46,7 @@ parentPort.on('message', (m) => {
     if (m.op === 'checksummed') result = writeChecksummed(m.path, m.data);
     else {
       // 'replace': the file appears whole under its name or not at all.
-      writeDurable(m.temp, m.data);
+      writeDurable(m.temp, [m.data]);
       renameSync(m.temp, m.path);
       fsyncDirectory(dirname(m.path));
     }
