@@ -321,6 +321,26 @@ test('pruning keeps the newest N complete checkpoints', async () => {
   assert.deepEqual(await listCheckpointIds(root2), [3, 2]);
 });
 
+test('pruning takes the metadata a coordinator wrote from its own record, and keeps what it references', async () => {
+  const root = newRoot();
+  const written = new Map<string, CheckpointMetadata>();
+  for (const id of [1, 2, 3, 4]) written.set(join(root, checkpointDirName(id)), (await writeCheckpoint(root, id)).metadata);
+  // The record of checkpoint 4 says its incremental state builds on a file of checkpoint 1 (the file on disk does
+  // not): only the record can keep checkpoint 1.
+  const newest = written.get(join(root, checkpointDirName(4)))!;
+  const [file] = newest.files;
+  written.set(join(root, checkpointDirName(4)), {
+    ...newest,
+    references: [{ ...file!, checkpointDir: checkpointDirName(1) }],
+  });
+  await pruneCheckpoints(root, 4, 1, written);
+  assert.deepEqual(await listCheckpointIds(root), [4, 1]);
+  assert.deepEqual([...written.keys()].sort(), [join(root, checkpointDirName(1)), join(root, checkpointDirName(4))]);
+  // Without the record the metadata on disk decides: nothing refers to checkpoint 1 any more.
+  await pruneCheckpoints(root, 4, 1);
+  assert.deepEqual(await listCheckpointIds(root), [4]);
+});
+
 test('checkpoint ids: only chk-<digits> directories, newest first', async () => {
   const root = newRoot();
   for (const id of [3, 10, 1]) await writeCheckpoint(root, id, false);

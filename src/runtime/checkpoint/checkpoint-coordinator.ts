@@ -104,6 +104,8 @@ export class CheckpointCoordinator {
   private finalCompleted = false;
   private finalRequested = false;
   private stopped = false;
+  /** Metadata of the checkpoints this coordinator completed that still exist, by directory (pruning reads it here). */
+  private readonly written = new Map<string, CheckpointMetadata>();
 
   constructor(
     private readonly config: CheckpointConfig,
@@ -269,12 +271,13 @@ export class CheckpointCoordinator {
     const completing: Promise<void> = writeMetadata(dir, metadata)
       .then(() => {
         this.inFlight = undefined;
+        this.written.set(dir, metadata);
         this.lastCompletedAt = Date.now();
         this.activityCovered = f.activity;
         if (f.final) this.finalCompleted = true;
         if (this.stopped) {
           for (const w of f.waiters) w.reject(new Error('the job stopped before the checkpoint for it was reported'));
-          return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+          return pruneCheckpoints(this.config.dir, f.id, this.config.retain, this.written);
         }
         this.hooks.onStats?.({
           id: f.id,
@@ -291,7 +294,7 @@ export class CheckpointCoordinator {
         for (const w of f.waiters) w.resolve(dir, f.id);
         if (this.finalRequested && !f.final) this.begin(true);
         else if (this.queuedWaiters.length > 0) this.begin(false);
-        return pruneCheckpoints(this.config.dir, f.id, this.config.retain);
+        return pruneCheckpoints(this.config.dir, f.id, this.config.retain, this.written);
       })
       .catch((e) => this.hooks.fail(e))
       .finally(() => {

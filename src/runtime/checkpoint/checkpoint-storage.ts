@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../../core/errors.js';
 import { durableWriter } from './durable-writes.js';
@@ -254,46 +254,46 @@ async function metadataForPruning(dir: string): Promise<CheckpointMetadata | und
   return metadata;
 }
 
-/** Deletes complete checkpoints beyond the newest `retain`, and incomplete ones older than the newest complete one. */
-export async function pruneCheckpoints(root: string, newestComplete: number, retain: number): Promise<void> {
+/**
+ * Deletes complete checkpoints beyond the newest `retain`, and incomplete ones older than the newest complete one.
+ * `written`: metadata of the checkpoint directories the caller completed itself (by path), taken as is instead of
+ * being read back — pruning follows every checkpoint, which may come every few tens of milliseconds. Entries of
+ * directories deleted here are removed from it.
+ */
+export async function pruneCheckpoints(
+  root: string,
+  newestComplete: number,
+  retain: number,
+  written?: Map<string, CheckpointMetadata>,
+): Promise<void> {
   const ids = await listCheckpointIds(root);
   let kept = 0;
   const referenced = new Set<string>();
   const doomed: string[] = [];
   for (const id of ids) {
     if (id > newestComplete) continue;
-    const dir = join(root, checkpointDirName(id));
+    const name = checkpointDirName(id);
     // Past the retained ones (newest first, so `referenced` is complete), one that a kept checkpoint's incremental
     // state builds on stays without being read: a chain keeps up to a hundred older directories, and checkpoints may
-    // come every few milliseconds. The others are still read before they go (an unreadable one throws).
-    if (kept >= retain && referenced.has(checkpointDirName(id))) continue;
-    const metadata = await metadataForPruning(dir);
+    // come every few milliseconds. The others are looked at before they go: metadata the caller wrote, or read from
+    // the directory (an unreadable one throws).
+    if (kept >= retain && referenced.has(name)) continue;
+    const dir = join(root, name);
+    const metadata = written?.get(dir) ?? (await metadataForPruning(dir));
     if (metadata !== undefined && kept < retain) {
       kept++;
       for (const r of metadata.references ?? []) referenced.add(r.checkpointDir);
       continue;
     }
-    doomed.push(checkpointDirName(id));
+    doomed.push(name);
   }
   // Older checkpoints whose files incremental state of a kept one builds on stay too.
   for (const name of doomed) {
     if (referenced.has(name)) continue;
-    prunedMetadata.delete(join(root, name));
-    await removeCheckpointDir(join(root, name));
-  }
-}
-
-/**
- * Deletes a checkpoint directory: its files, then itself. A checkpoint's files are flat, so this is a readdir, an
- * unlink per file and an rmdir, all asynchronous (a recursive `rm` checks paths with synchronous calls on the
- * processing thread); anything else in it (a directory someone put there) falls back to `rm`.
- */
-async function removeCheckpointDir(dir: string): Promise<void> {
-  try {
-    const names = await readdir(dir);
-    await Promise.all(names.map((n) => unlink(join(dir, n))));
-    await rmdir(dir);
-  } catch {
-    await rm(dir, { recursive: true, force: true });
+    const dir = join(root, name);
+    prunedMetadata.delete(dir);
+    written?.delete(dir);
+    // On the durable writer's helper thread: a listing, an unlink per file and an rmdir, each a promise here.
+    await durableWriter().removeDirectory(dir);
   }
 }

@@ -3,8 +3,19 @@
 // processing threads nothing, and a whole write (directory, file, data, fsync, close, rename) takes one round trip
 // instead of one per call.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 
 /** Writes `parts` one after the other to `path` (creating its directory) and fsyncs it. */
@@ -30,6 +41,20 @@ function writeChecksummed(path, payload) {
   return sum;
 }
 
+/**
+ * Deletes a checkpoint directory: its files, then itself (nothing if it is gone already: prunes may overlap). A
+ * checkpoint's files are flat; anything else in it (a directory someone put there) falls back to a recursive delete.
+ */
+function removeDirectory(dir) {
+  try {
+    for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
+    rmdirSync(dir);
+  } catch (e) {
+    if (e.code === 'ENOENT') return;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Makes a rename in `dir` durable. */
 function fsyncDirectory(dir) {
   const fd = openSync(dir, 'r');
@@ -40,18 +65,23 @@ function fsyncDirectory(dir) {
   }
 }
 
-parentPort.on('message', (m) => {
+/** Carries out one request; its answer names it by id. */
+function carryOut(m) {
   try {
     let result;
     if (m.op === 'checksummed') result = writeChecksummed(m.path, m.data);
+    else if (m.op === 'remove') removeDirectory(m.path);
     else {
       // 'replace': the file appears whole under its name or not at all.
       writeDurable(m.temp, [m.data]);
       renameSync(m.temp, m.path);
       fsyncDirectory(dirname(m.path));
     }
-    parentPort.postMessage({ id: m.id, result });
+    return { id: m.id, result };
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code, syscall: e.syscall, path: e.path } });
+    return { id: m.id, error: { message: e.message, code: e.code, syscall: e.syscall, path: e.path } };
   }
-});
+}
+
+// Requests come in batches (those made in one turn of the sender's event loop), in order; one answer per batch.
+parentPort.on('message', (requests) => parentPort.postMessage(requests.map(carryOut)));

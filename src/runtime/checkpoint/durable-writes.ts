@@ -1,5 +1,13 @@
 import { Worker } from 'node:worker_threads';
 
+/** One request to the helper (durable-write-worker.mjs). */
+interface Request {
+  op: 'checksummed' | 'replace' | 'remove';
+  path: string;
+  temp?: string;
+  data?: Uint8Array;
+}
+
 /**
  * Durable writes of small checkpoint files (state files, metadata) on a helper thread, one per thread that asks.
  *
@@ -7,7 +15,7 @@ import { Worker } from 'node:worker_threads';
  * them) wrote each file with about five promise-based calls — directory, open, write, fsync, close — and each call's
  * completion waited for the processing thread to come round to it, so a busy thread stretched a checkpoint to many
  * times the time the disk took. The helper makes the same calls synchronously, one request after the other, and
- * answers once: one message out and one back per file. The bytes on disk are the same.
+ * answers once: one message out and one back per batch of requests. The bytes on disk are the same.
  */
 class DurableWriter {
   private worker: Worker | undefined;
@@ -31,18 +39,42 @@ class DurableWriter {
     return this.request({ op: 'replace', path, temp, data }) as Promise<void>;
   }
 
-  private request(m: { op: string; path: string; temp?: string; data: Uint8Array }) {
-    const worker = this.start();
+  /**
+   * Deletes the directory `path` and the files in it (nothing if it is gone). One message instead of a listing, an
+   * unlink per file and an rmdir on the calling thread: pruning follows every checkpoint.
+   */
+  removeDirectory(path: string): Promise<void> {
+    return this.request({ op: 'remove', path }) as Promise<void>;
+  }
+
+  private request(m: Request) {
     const id = this.nextId++;
-    // A view of part of a larger buffer (Node's pool for small buffers) would clone all of that buffer: only a
-    // buffer of its own moves.
-    const own = m.data.byteOffset === 0 && m.data.byteLength === m.data.buffer.byteLength;
     return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      // Held while a write is pending: a finished job must not wait for an idle helper to exit.
-      if (this.waiting.size === 1) worker.ref();
-      worker.postMessage({ ...m, id }, own ? [m.data.buffer as ArrayBuffer] : []);
+      this.queued.push({ ...m, id });
+      // Requests made in one turn of the event loop (the state files of a thread's subtasks, or a checkpoint's
+      // metadata and the pruning after it) go in one message: each message wakes the helper, and on busy cores
+      // that wake-up costs the sending thread more than the request itself.
+      if (this.queued.length === 1) setImmediate(() => this.post());
     });
+  }
+
+  private queued: (Request & { id: number })[] = [];
+
+  private post(): void {
+    const requests = this.queued;
+    this.queued = [];
+    const worker = this.start();
+    // A view of part of a larger buffer (Node's pool for small buffers) would clone all of that buffer: only a
+    // buffer of its own moves.
+    const transfer: ArrayBuffer[] = [];
+    for (const { data } of requests) {
+      if (data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)
+        transfer.push(data.buffer as ArrayBuffer);
+    }
+    // Held while a write is pending: a finished job must not wait for an idle helper to exit.
+    worker.ref();
+    worker.postMessage(requests, transfer);
   }
 
   private start(): Worker {
@@ -50,13 +82,15 @@ class DurableWriter {
     // execArgv []: the helper is plain JavaScript and needs none of the loaders the job's threads run with.
     const worker = new Worker(new URL('./durable-write-worker.mjs', import.meta.url), { execArgv: [] });
     type Answer = { id: number; result?: unknown; error?: { message: string; code?: string; syscall?: string } };
-    worker.on('message', (a: Answer) => {
-      const w = this.waiting.get(a.id);
-      if (w === undefined) return;
-      this.waiting.delete(a.id);
+    worker.on('message', (answers: Answer[]) => {
+      for (const a of answers) {
+        const w = this.waiting.get(a.id);
+        if (w === undefined) continue;
+        this.waiting.delete(a.id);
+        if (a.error === undefined) w.resolve(a.result);
+        else w.reject(Object.assign(new Error(a.error.message), { code: a.error.code, syscall: a.error.syscall }));
+      }
       if (this.waiting.size === 0) worker.unref();
-      if (a.error === undefined) w.resolve(a.result);
-      else w.reject(Object.assign(new Error(a.error.message), { code: a.error.code, syscall: a.error.syscall }));
     });
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', () => {
