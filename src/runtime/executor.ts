@@ -33,6 +33,11 @@ const ROUND_BUDGET_MS = 10;
  * `at` is when it was posted (absolute ms), stamped only while the activity trace is recorded.
  */
 type PeerMessage = { t: 'items'; items: PeerItem[]; at?: number };
+/**
+ * A channel's credit for a sender on another thread: records consumed since the last credit sent, the receiver's
+ * latest batch limit, and the limit the sender was last sent.
+ */
+type HeldCredit = { edge: number; from: number; to: number; records: number; limit: number; sentLimit: number };
 
 /** The wake cause of a thread woken by something the trace cannot name (a coordinator command). */
 const UNKNOWN_WAKE: WakeCause = { kind: WakeKind.Unknown, vertex: -1, subtask: -1, since: Number.NaN };
@@ -195,6 +200,14 @@ export class Executor implements ChannelTransport {
     this.postIfOutsideRound();
   }
 
+  /**
+   * A receiver on this thread consumed `records` of channel (edge, from → to). A credit for a sender on another
+   * thread is held until a batch limit's worth has been consumed, or until something else goes to that thread, and
+   * then rides along: on a sparse channel (Stateful Functions' messages, a selective filter) a credit of its own
+   * was half of all messages between threads, and each message wakes the other thread. Holding never stalls the
+   * sender: it stops only when its records in flight reach its credits × the limit it was last sent, and what is
+   * held stays below that limit, so records of its are still to be consumed here and their credit will cross it.
+   */
   private credit(edge: number, from: number, to: number, records: number, limit: number): void {
     const source = this.graph.edges[edge]!.from;
     const thread = threadOf(from, this.threads);
@@ -202,9 +215,29 @@ export class Executor implements ChannelTransport {
       this.writerOf(source, from, edge).addCredit(to, records, limit);
       return;
     }
-    this.outboxFor(thread).addCredit(edge, from, to, records, limit);
+    const held = (this.heldCredits[thread] ??= new Map());
+    const key = `${edge}:${from}:${to}`;
+    let c = held.get(key);
+    if (c === undefined) {
+      // Nothing sent yet: the sender's limit is not known here, so the first credit goes at once.
+      c = { edge, from, to, records: 0, limit, sentLimit: 0 };
+      held.set(key, c);
+    }
+    c.records += records;
+    c.limit = limit;
+    if (c.records < Math.min(limit, c.sentLimit)) return;
+    this.sendCredit(this.outboxFor(thread), c);
     this.postIfOutsideRound();
   }
+
+  private sendCredit(out: Outbox, c: HeldCredit): void {
+    out.addCredit(c.edge, c.from, c.to, c.records, c.limit);
+    c.records = 0;
+    c.sentLimit = c.limit;
+  }
+
+  /** Per other thread, by channel: credits held back, and the limit last sent (see {@link credit}). */
+  private readonly heldCredits: (Map<string, HeldCredit> | undefined)[] = [];
 
   private outboxFor(thread: number): Outbox {
     return (this.outboxes[thread] ??= new Outbox());
@@ -228,6 +261,8 @@ export class Executor implements ChannelTransport {
       const out = this.outboxes[t];
       if (out === undefined || out.empty) continue;
       this.outboxes[t] = undefined;
+      const held = this.heldCredits[t];
+      if (held !== undefined) for (const c of held.values()) if (c.records > 0) this.sendCredit(out, c);
       try {
         const message: PeerMessage =
           this.tracer === undefined
