@@ -63,3 +63,18 @@ test('memory stays flat with a slow sink across worker threads', async () => {
   // batches per channel plus payload garbage not yet collected (+105–130 MiB measured).
   assert.ok(grown - startup < 200, `RSS grew by ${grown.toFixed(0)} MiB, ${startup.toFixed(0)} MiB of it for start-up`);
 });
+
+test('a sparse exchange between threads with one credit per channel completes with every record', {
+  timeout: 120_000,
+}, async () => {
+  // Credits for senders on another thread are held back until a batch limit's worth is owed (executor.ts): with one
+  // credit of four records per channel the senders would stall for good if a held credit could block them.
+  const path = new URL('./fixtures/sparse-exchange-job.ts', import.meta.url).pathname;
+  const records = 40_000;
+  const every = 7;
+  const result = await runJob(path, {
+    args: [String(records), String(every)],
+    config: { parallelism: 2, batchSize: 4, channelCredits: 1 },
+  });
+  assert.equal(result.sinkRecords, Math.ceil(records / every));
+});
