@@ -324,7 +324,8 @@ test('pruning keeps the newest N complete checkpoints', async () => {
 test('pruning takes the metadata a coordinator wrote from its own record, and keeps what it references', async () => {
   const root = newRoot();
   const written = new Map<string, CheckpointMetadata>();
-  for (const id of [1, 2, 3, 4]) written.set(join(root, checkpointDirName(id)), (await writeCheckpoint(root, id)).metadata);
+  for (const id of [1, 2, 3, 4])
+    written.set(join(root, checkpointDirName(id)), (await writeCheckpoint(root, id)).metadata);
   // The record of checkpoint 4 says its incremental state builds on a file of checkpoint 1 (the file on disk does
   // not): only the record can keep checkpoint 1.
   const newest = written.get(join(root, checkpointDirName(4)))!;
