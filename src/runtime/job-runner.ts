@@ -29,7 +29,7 @@ import { Executor, type ExecutorProgress, sumProgress } from './executor.js';
 import { lateDataWarnings } from './late-data-warnings.js';
 import { LocalWorker } from './local-worker.js';
 import { JobLogs, type LogSettings, STDERR_LOGS } from './logging/job-logger.js';
-import { type RunObserver, watchedBoth } from './metrics/run-observer.js';
+import type { RunObserver } from './metrics/run-observer.js';
 import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { entriesToPreload, plainNodeSuffices } from './module-needs.mjs';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
