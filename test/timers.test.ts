@@ -262,7 +262,7 @@ test('randomized: matches a brute-force model', () => {
       const time = Math.floor(rand() * 100);
       if (r < 0.55) {
         q.register(key, namespace, time);
-        const t = { key, namespace, time };
+        const t = { key, namespace, time, keyGroup: -1 };
         if (!model.has(id(t))) model.set(id(t), t);
       } else if (r < 0.8) {
         q.delete(key, namespace, time);

@@ -26,7 +26,9 @@ import { StepPace } from './step-pace.js';
 import { TimerQueue } from './timer-queue.js';
 
 function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerColumns {
-  return timerColumns(queue.all(), (t) => keyGroupOf(normalizeKey(t.key), maxParallelism));
+  return timerColumns(queue.all(), (t) =>
+    t.keyGroup >= 0 ? t.keyGroup : (t.keyGroup = keyGroupOf(normalizeKey(t.key), maxParallelism)),
+  );
 }
 
 /** Side output of a source that receives malformed input when the job asks for dead letters. */
@@ -639,7 +641,7 @@ export class Subtask {
             if (queue === undefined) return;
             for (let t = 0; t < c.keys.length; t++) {
               const kg = c.kgs[t]!;
-              if (kg >= start && kg < end) queue.register(c.keys[t]!, c.nsTable[c.nsIdx[t]!]!, c.times[t]!);
+              if (kg >= start && kg < end) queue.register(c.keys[t]!, c.nsTable[c.nsIdx[t]!]!, c.times[t]!, kg);
             }
           });
         }

@@ -5,6 +5,11 @@ export interface Timer {
   readonly key: Key;
   readonly namespace: string;
   readonly time: number;
+  /**
+   * The key's key group once a snapshot has computed it (-1 before): a timer usually outlives many checkpoints, and
+   * hashing every timer's key at each one was most of a timer snapshot.
+   */
+  keyGroup: number;
 }
 
 /**
@@ -26,14 +31,15 @@ export class TimerQueue {
     return n;
   }
 
-  register(key: Key, namespace: string, time: number): void {
+  /** Registers a timer (once per key, namespace and time); `keyGroup` when known (a restore), else -1. */
+  register(key: Key, namespace: string, time: number, keyGroup = -1): void {
     let bucket = this.buckets.get(time);
     if (bucket === undefined) {
       bucket = new Bucket();
       this.buckets.set(time, bucket);
       this.push(time);
     }
-    bucket.add(key, namespace, time);
+    bucket.add(key, namespace, time, keyGroup);
   }
 
   delete(key: Key, namespace: string, time: number): void {
@@ -119,7 +125,7 @@ export class TimerQueue {
 class Bucket {
   private readonly byNamespace = new Map<string, Map<NormalizedKey, Timer>>();
   size = 0;
-  add(key: Key, namespace: string, time: number): void {
+  add(key: Key, namespace: string, time: number, keyGroup: number): void {
     let m = this.byNamespace.get(namespace);
     if (m === undefined) {
       m = new Map();
@@ -127,7 +133,7 @@ class Bucket {
     }
     const norm = normalizeKey(key);
     if (m.has(norm)) return;
-    m.set(norm, { key, namespace, time });
+    m.set(norm, { key, namespace, time, keyGroup });
     this.size++;
   }
   remove(key: Key, namespace: string): void {
