@@ -206,7 +206,8 @@ export class Executor implements ChannelTransport {
    * then rides along: on a sparse channel (Stateful Functions' messages, a selective filter) a credit of its own
    * was half of all messages between threads, and each message wakes the other thread. Holding never stalls the
    * sender: it stops only when its records in flight reach its credits × the limit it was last sent, and what is
-   * held stays below that limit, so records of its are still to be consumed here and their credit will cross it.
+   * held stays below that limit, so some of those records are still to be consumed here, and consuming them releases
+   * the credit.
    */
   private credit(edge: number, from: number, to: number, records: number, limit: number): void {
     const source = this.graph.edges[edge]!.from;
