@@ -74,6 +74,8 @@ export interface RunOptions {
   allowNonRestoredState?: boolean;
   /** Where the runtime reports restores, corrupt checkpoints and checkpoint figures (stderr on the CLI). */
   log?: (line: string) => void;
+  /** @internal How long threads may take to start before each warning naming them (default 30 s). */
+  startWarningMs?: number;
   /** Called for every completed checkpoint. */
   onCheckpoint?: (stats: CheckpointStats) => void;
   /**
@@ -693,6 +695,20 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   // What a worker thread must register and evaluate before it loads the job, by what loading it here needed.
   const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
   const collector = traceCollectorFor(run.options.analysis, run.graph, threads);
+  // A thread that never reports ready (loading the job, opening operators, restoring state) would leave the run
+  // waiting in silence: it is named every so often instead. Slow is allowed (a large restore), so this only warns.
+  const starting = new Set(Array.from({ length: threads }, (_, t) => t));
+  const startWarningMs = options.startWarningMs ?? START_WARNING_MS;
+  let waitedMs = 0;
+  const startWatch = setInterval(() => {
+    waitedMs += startWarningMs;
+    const names = [...starting].map((t) => `${t}`).join(', ');
+    run.log(
+      `warning: thread${starting.size > 1 ? 's' : ''} ${names} of ${threads} not started after ${waitedMs / 1000} s ` +
+        '(still loading the job, opening operators or restoring state)',
+    );
+  }, startWarningMs);
+  startWatch.unref();
   try {
     await new Promise<void>((resolve, reject) => {
       fail = (error: unknown) => reject(error instanceof JobFailedError ? error : new JobFailedError(toWire(error)));
@@ -727,6 +743,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
         w.on('message', (r: WorkerReport) => {
           switch (r.t) {
             case 'ready':
+              starting.delete(t);
+              if (starting.size === 0) clearInterval(startWatch);
               if (++ready === threads) {
                 if (result.cancelled) send({ t: 'cancel' });
                 else {
@@ -799,6 +817,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     });
     throw new AttemptFailure(failedWith, started, failedCollected, sumProgress(progress), failedMetrics);
   } finally {
+    clearInterval(startWatch);
     stopServing();
     await coordinator?.stop();
     if (ticker) clearInterval(ticker);
@@ -819,3 +838,5 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
 
 /** How long the workers of a failed attempt get to stop and report before they are terminated. */
 const WORKER_STOP_TIMEOUT_MS = 5_000;
+/** Time between warnings about threads that have not started yet. */
+const START_WARNING_MS = 30_000;
