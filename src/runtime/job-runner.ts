@@ -696,13 +696,14 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const loaders = { plain: plainNodeSuffices(), preload: entriesToPreload() };
   const collector = traceCollectorFor(run.options.analysis, run.graph, threads);
   // A thread that never reports ready (loading the job, opening operators, restoring state) would leave the run
-  // waiting in silence: it is named every so often instead. Slow is allowed (a large restore), so this only warns.
+  // waiting in silence: it is named every so often instead, counted from 1 as subtasks are in printed output. Slow
+  // is allowed (a large restore), so this only warns.
   const starting = new Set(Array.from({ length: threads }, (_, t) => t));
   const startWarningMs = options.startWarningMs ?? START_WARNING_MS;
   let waitedMs = 0;
   const startWatch = setInterval(() => {
     waitedMs += startWarningMs;
-    const names = [...starting].map((t) => `${t}`).join(', ');
+    const names = [...starting].map((t) => `${t + 1}`).join(', ');
     run.log(
       `warning: thread${starting.size > 1 ? 's' : ''} ${names} of ${threads} not started after ${waitedMs / 1000} s ` +
         '(still loading the job, opening operators or restoring state)',
