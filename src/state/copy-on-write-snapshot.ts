@@ -11,8 +11,8 @@ export interface VersionedEntry {
   /** Expiry time (processing time, ms) when the state has a TTL. */
   expires?: number;
   /**
-   * Snapshot version current when the entry was created: snapshots with a version <= born exclude it. Infinity once
-   * the entry is removed (change logs may still reference it).
+   * Snapshot version current when the entry was created: snapshots with a version <= born exclude it.
+   * {@link REMOVED} once the entry is removed (change logs may still reference it).
    */
   born: number;
   /** Last snapshot version that has this entry's value (copied before a change, or visited): copy once per snapshot. */
@@ -20,6 +20,14 @@ export interface VersionedEntry {
   /** Last epoch (`heap-change-log.ts`) the entry changed in; -1 for restored entries. */
   changed: number;
 }
+
+/**
+ * `born` of a removed entry. A small integer rather than Infinity: V8 keeps `born` as a small-integer field only
+ * while every value written to it is one, and one Infinity changed the field's representation for all entries, so
+ * optimised snapshot code kept being thrown away on entries of the old shape (measured: a thread's first snapshots
+ * ran unoptimised).
+ */
+export const REMOVED = -1;
 
 /** What a snapshot visits: every entry of each state's namespace maps, or (a delta) the entries logged as changed. */
 export type SnapshotSource =
@@ -99,7 +107,12 @@ export class CopyOnWriteSnapshot {
    */
   private wants(e: VersionedEntry): boolean {
     return (
-      !this.done && e.born < this.version && e.seen < this.version && e.changed >= this.base && e.changed < this.version
+      !this.done &&
+      e.born !== REMOVED &&
+      e.born < this.version &&
+      e.seen < this.version &&
+      e.changed >= this.base &&
+      e.changed < this.version
     );
   }
 
@@ -212,8 +225,8 @@ export class CopyOnWriteSnapshot {
   }
 
   private visit(b: PackedPieceBuilder, norm: NormalizedKey, e: VersionedEntry): void {
-    // Created or changed since the start (then copied if it belonged here), or met before.
-    if (e.born >= this.version || e.changed >= this.version || e.seen >= this.version) return;
+    // Removed, created or changed since the start (then copied if it belonged here), or met before.
+    if (e.born === REMOVED || e.born >= this.version || e.changed >= this.version || e.seen >= this.version) return;
     e.seen = this.version;
     b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, e.value, e.expires);
     if (b.size >= this.pieceEntries) this.takePiece(b);

@@ -8,7 +8,7 @@ import type { VersionedEntry } from './copy-on-write-snapshot.js';
  * An entry is logged once per epoch, when it first changes (or is created) in it; it then carries `changed = k`.
  * Removals are logged as tombstones with the epoch the removed entry was created in, so a delta can leave out
  * tombstones of entries its base never had. Logs hold the entry objects themselves: a delta reads each logged
- * entry's value when it is collected (removed entries are marked `born = Infinity` and skipped).
+ * entry's value when it is collected (removed entries are marked `born = REMOVED` and skipped).
  */
 export class EpochLog {
   readonly norms: NormalizedKey[] = [];

@@ -2,6 +2,7 @@ import { type Key, keyGroupOf, type NormalizedKey, normalizeKey } from '../core/
 import {
   type CollectionOptions,
   CopyOnWriteSnapshot,
+  REMOVED,
   type SnapshotSource,
   type VersionedEntry,
 } from './copy-on-write-snapshot.js';
@@ -122,7 +123,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
         log.removedBorn.push(e.born);
       }
       // Change logs may still reference the entry: mark it removed for the snapshots that read them.
-      e.born = Number.POSITIVE_INFINITY;
+      e.born = REMOVED;
     }
     m.delete(this.norm);
     // Finished windows leave no empty map behind.
