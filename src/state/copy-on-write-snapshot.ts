@@ -24,8 +24,7 @@ export interface VersionedEntry {
 /**
  * `born` of a removed entry. A small integer rather than Infinity: V8 keeps `born` as a small-integer field only
  * while every value written to it is one, and one Infinity changed the field's representation for all entries, so
- * optimised snapshot code kept being thrown away on entries of the old shape (measured: a thread's first snapshots
- * ran unoptimised).
+ * optimised snapshot code was thrown away on entries of the old shape (seen with `--trace-deopt`).
  */
 export const REMOVED = -1;
 
