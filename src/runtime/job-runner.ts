@@ -673,7 +673,6 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
     result.rescaledAt = id;
     send({ t: 'cancel' });
   });
-  let ready = 0;
   let finished = 0;
   let started = false;
   /** Set once the attempt failed: workers still running hand over what they collected as they stop. */
@@ -745,8 +744,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           switch (r.t) {
             case 'ready':
               starting.delete(t);
-              if (starting.size === 0) clearInterval(startWatch);
-              if (++ready === threads) {
+              if (starting.size === 0) {
+                clearInterval(startWatch);
                 if (result.cancelled) send({ t: 'cancel' });
                 else {
                   coordinator?.start();

@@ -159,10 +159,9 @@ export class CopyOnWriteSnapshot {
   async collect(): Promise<KeyedStateSnapshot> {
     if (this.previousDone !== undefined) await this.previousDone;
     this.previous = undefined;
-    // The loop over entries is a plain method called once per slice rather than a loop in this async function:
-    // V8 optimises a loop inside an async function only after the function itself has been called many times, and
-    // this one runs once per checkpoint, so each thread's first several checkpoints visited entries in unoptimised
-    // code at 10–30 times the steady cost (measured on the keyed-window benchmark).
+    // The loop over entries is a plain method called once per slice rather than a loop in this async function, which
+    // runs only once per checkpoint: a thread's first checkpoints visit entries at several times the steady cost
+    // while V8 has not optimised that code yet, and a plain method gets optimised sooner.
     while (!this.visitSlice()) await new Promise<void>((resolve) => setImmediate(resolve));
     this.done = true;
     for (const [name, b] of this.captured) {
