@@ -14,6 +14,7 @@ import {
   readMetadata,
   readStateFile,
   type StateFileRef,
+  storeState,
   writeMetadata,
   writeStateFile,
 } from '../src/runtime/checkpoint/checkpoint-storage.js';
@@ -392,8 +393,12 @@ test('CLI: a corrupt newest checkpoint is reported once and the previous one res
   const publishedByNewest = (await checkpointCommittables(checkpointPath(ck, newest))).filter((n) =>
     existsSync(join(out, n)),
   );
+  // The sources' small state is kept in the metadata; the windows' keyed state (incremental links) in files.
+  const inline = metadata.files.filter((f) => f.inline !== undefined);
+  assert.ok(inline.length > 0, `no state kept in the metadata: ${metadata.files.map((f) => f.name)}`);
+  for (const f of metadata.files) assert.equal(existsSync(join(checkpointPath(ck, newest), f.name)), !f.inline, f.name);
   // Corrupt the biggest state file of the newest checkpoint, keeping its size (only the checksum can tell).
-  const victim = [...metadata.files].sort((a, b) => b.size - a.size)[0]!;
+  const victim = metadata.files.filter((f) => f.inline === undefined).sort((a, b) => b.size - a.size)[0]!;
   flipByte(join(checkpointPath(ck, newest), victim.name), 65 + Math.floor(victim.size / 2));
   t.diagnostic(
     `killed after checkpoint ${newest} (its published part files: ${publishedByNewest.join(', ') || '-'}); corrupted ${victim.name} of it; expecting ${previous}`,
@@ -441,4 +446,48 @@ test('state files read back the same whether written in one call or streamed pie
     assert.equal(raw.subarray(0, 65).toString('latin1'), `${ref.sha256}\n`);
     assert.deepEqual(await readStateFile(dir, ref), payload);
   }
+});
+
+test('small state is kept in the metadata, checksummed; a larger one goes to a file, every piece of it', async () => {
+  const root = newRoot();
+  const dir = join(root, checkpointDirName(1));
+  const small = await storeState(dir, 's-0-0.state', [Buffer.from('position '), Buffer.from('42')], ['source-1'], 64);
+  assert.equal(small.inline, Buffer.from('position 42').toString('base64'));
+  assert.equal(small.size, 11);
+  assert.ok(!existsSync(join(dir, 's-0-0.state')), 'an inline state has no file');
+  // Pieces from a generator that crosses the limit in its middle: the pieces after the crossing are written too.
+  function* pieces() {
+    for (let i = 0; i < 10; i++) yield Buffer.alloc(20, i);
+  }
+  const large = await storeState(dir, 's-1-0.state', pieces(), ['window-3'], 64);
+  assert.equal(large.inline, undefined);
+  assert.deepEqual(await readStateFile(dir, large), Buffer.concat([...pieces()]));
+  // Limit 0 (state a later checkpoint builds on): always a file, even when empty.
+  const link = await storeState(dir, 's-2-0.state', [], ['window-5'], 0);
+  assert.equal(link.inline, undefined);
+  assert.ok(existsSync(join(dir, 's-2-0.state')));
+  const metadata: CheckpointMetadata = {
+    version: 1,
+    checkpointId: 1,
+    kind: 'checkpoint',
+    createdAt: new Date(0).toISOString(),
+    job: 'test-job',
+    maxParallelism: 128,
+    final: false,
+    files: [small, large, link],
+  };
+  await writeMetadata(dir, metadata);
+  const read = await readMetadata(dir);
+  assert.deepEqual(read.files, metadata.files);
+  assert.equal((await readStateFile(dir, read.files[0]!)).toString(), 'position 42');
+  assert.equal((await findLatestCheckpoint(root, () => assert.fail('nothing is corrupt')))?.dir, dir);
+
+  // A changed inline payload is caught by its checksum, and the checkpoint is reported as corrupt.
+  const older = await writeCheckpoint(root, 0);
+  const edited = { ...small, inline: Buffer.from('position 43').toString('base64') };
+  await writeMetadata(dir, { ...metadata, files: [edited, large, link] });
+  await rejectsCorrupt(readStateFile(dir, edited), /state of s-0-0\.state kept in _metadata is corrupt/);
+  const reported: string[] = [];
+  assert.equal((await findLatestCheckpoint(root, (l) => reported.push(l)))?.dir, older.dir);
+  assert.match(reported[0]!, /^checkpoint 1 is corrupt \(the state of s-0-0\.state kept in _metadata/);
 });

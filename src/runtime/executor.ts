@@ -9,10 +9,11 @@ import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import {
   type CheckpointMetadata,
   checkpointDirName,
+  INLINE_STATE_BYTES,
   type ReferencedFile,
   readStateFile,
   type StateFileRef,
-  writeStateFile,
+  storeState,
 } from './checkpoint/checkpoint-storage.js';
 import { resolveChain } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
@@ -509,9 +510,13 @@ export class Executor implements ChannelTransport {
         references.set(`${checkpointDir}/${link.name}`, { ...written, checkpointDir });
       }
     }
-    writeStateFile(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators)).then(
+    // An incremental link is read back from its file by later checkpoints that build on it; other small state is
+    // kept in the metadata.
+    const incremental = Object.values(snapshot.operators).some((op) => op.keyedChain !== undefined);
+    const inlineLimit = incremental ? 0 : INLINE_STATE_BYTES;
+    storeState(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators), inlineLimit).then(
       (ref) => {
-        this.remember(snapshot.checkpointId, ref);
+        if (ref.inline === undefined) this.remember(snapshot.checkpointId, ref);
         cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0, [...references.values()]);
       },
       (e) => this.fail(e),

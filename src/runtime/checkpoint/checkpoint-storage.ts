@@ -13,6 +13,11 @@ import { durableWriter } from './durable-writes.js';
  * ```
  * A checkpoint exists only once `_metadata` exists, so a half-written checkpoint is never mistaken for a complete
  * one. Every state file is listed in the metadata with its size and checksum and verified on restore.
+ *
+ * A subtask's state of at most {@link INLINE_STATE_BYTES} that no later checkpoint builds on (sources, sinks,
+ * stateless and operator-state subtasks) has no file: its payload is kept in the metadata (`inline`, base64), as
+ * Flink keeps state below `state.storage.fs.memory-threshold` in its metadata file. A job that checkpoints every
+ * few tens of milliseconds then writes and fsyncs a file only per subtask with keyed state.
  */
 
 export interface StateFileRef {
@@ -21,6 +26,8 @@ export interface StateFileRef {
   sha256: string;
   /** uids of the operators whose state the file holds. */
   operators: string[];
+  /** The payload itself, base64, when it is kept in the metadata instead of a file of its own. */
+  inline?: string;
 }
 
 export interface CheckpointMetadata {
@@ -61,6 +68,45 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * helper without a copy).
  */
 export const ONE_WRITE_BYTES = 16 << 20;
+
+/**
+ * Payloads up to this many bytes that no later checkpoint refers to are kept in the metadata instead of a file (see
+ * the layout above): a few hundred bytes is usual for a source's position, a sink's committables or a stateless
+ * subtask, and each file costs a write, an fsync and a deletion later.
+ */
+export const INLINE_STATE_BYTES = 4096;
+
+/**
+ * Stores one subtask's state: inline in the reference when the payload is at most `inlineLimit` bytes, else in a
+ * state file ({@link writeStateFile}). Pass 0 (always a file) for state a later checkpoint may build on: incremental
+ * links are read back from their files.
+ */
+export async function storeState(
+  dir: string,
+  name: string,
+  pieces: Iterable<Buffer>,
+  operators: string[],
+  inlineLimit: number,
+): Promise<StateFileRef> {
+  if (inlineLimit <= 0) return writeStateFile(dir, name, pieces, operators);
+  const held: Buffer[] = [];
+  let bytes = 0;
+  // Not a for-of: leaving one early would close the iterator, and the rest of the pieces are still to be written.
+  const rest = pieces[Symbol.iterator]();
+  for (let next = rest.next(); !next.done; next = rest.next()) {
+    held.push(next.value);
+    bytes += next.value.length;
+    if (bytes > inlineLimit) return writeStateFile(dir, name, followedBy(held, rest), operators);
+  }
+  const payload = Buffer.concat(held, bytes);
+  return { name, size: bytes, sha256: sha256(payload), operators, inline: payload.toString('base64') };
+}
+
+/** The pieces already taken, then the rest. */
+function* followedBy(taken: Buffer[], rest: Iterator<Buffer>): Generator<Buffer> {
+  yield* taken;
+  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
 
 /**
  * Writes one subtask's state file from pieces of payload, then fsyncs it. Most files (a few kilobytes, possibly many
@@ -133,8 +179,15 @@ function readFailure(what: string, path: string, e: unknown): Error {
   return new SluiceError(`cannot read ${what} ${path}: ${(e as Error).message}`);
 }
 
-/** Reads and verifies a state file against its reference. */
+/** Reads and verifies a state file (or the payload kept inline in the metadata) against its reference. */
 export async function readStateFile(dir: string, ref: StateFileRef): Promise<Buffer> {
+  if (ref.inline !== undefined) {
+    const payload = Buffer.from(ref.inline, 'base64');
+    if (payload.length !== ref.size || sha256(payload) !== ref.sha256) {
+      throw new CorruptCheckpointError(`the state of ${ref.name} kept in ${METADATA} is corrupt (checksum mismatch)`);
+    }
+    return payload;
+  }
   let raw: Buffer;
   try {
     raw = await readFile(join(dir, ref.name));
@@ -166,6 +219,10 @@ export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
   }
   if (m.version !== 1 || !Array.isArray(m.files)) throw new CorruptCheckpointError(`${METADATA} has an unknown format`);
   for (const f of m.files) {
+    if (f.inline !== undefined) {
+      if (typeof f.inline !== 'string') throw new CorruptCheckpointError(`${METADATA} has an unknown format`);
+      continue;
+    }
     const path = join(dir, f.name);
     const st = await stat(path).catch((e) => {
       const failure = readFailure('state file', path, e);
