@@ -491,3 +491,42 @@ test('small state is kept in the metadata, checksummed; a larger one goes to a f
   assert.equal((await findLatestCheckpoint(root, (l) => reported.push(l)))?.dir, older.dir);
   assert.match(reported[0]!, /^checkpoint 1 is corrupt \(the state of s-0-0\.state kept in _metadata/);
 });
+
+test('inlineStateBytes: small state in the metadata by default, every state in a file with 0', async () => {
+  const { StreamExecutionEnvironment } = await import('../src/index.js');
+  for (const inlineStateBytes of [undefined, 0]) {
+    const ck = join(newRoot(), 'ck');
+    const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+    env.enableCheckpointing(50, ck, inlineStateBytes === undefined ? {} : { inlineStateBytes });
+    const sums = env
+      .fromGenerator((i) => i + 1, { count: 300 })
+      .uid('numbers')
+      .keyBy((n) => n % 3)
+      .reduce((a, b) => a + b, { emit: 'final' })
+      .uid('sums')
+      .collect();
+    await env.execute('inline-state', { log: () => {} });
+    const reference = [0, 1, 2].map((k) => {
+      let sum = 0;
+      for (let n = 1; n <= 300; n++) if (n % 3 === k) sum += n;
+      return sum;
+    });
+    assert.deepEqual(
+      sums.get().sort((a, b) => a - b),
+      reference.sort((a, b) => a - b),
+    );
+    const newest = (await listCheckpointIds(ck))[0]!;
+    const dir = join(ck, checkpointDirName(newest));
+    const metadata = await readMetadata(dir);
+    const inline = metadata.files.filter((f) => f.inline !== undefined);
+    // The sources' positions are small and build on nothing; the sums are incremental keyed links, always files.
+    const expected = inlineStateBytes === 0 ? [] : metadata.files.filter((f) => f.operators.includes('numbers'));
+    assert.deepEqual(inline.map((f) => f.name).sort(), expected.map((f) => f.name).sort());
+    assert.ok(expected.length === 0 || expected.length === 2, 'both source subtasks have state');
+    for (const f of metadata.files) assert.equal(existsSync(join(dir, f.name)), f.inline === undefined, f.name);
+  }
+  assert.throws(
+    () => StreamExecutionEnvironment.create().enableCheckpointing(50, 'ck', { inlineStateBytes: -1 }),
+    /inlineStateBytes must be an integer from 0 to 1048576, got -1/,
+  );
+});

@@ -87,7 +87,8 @@ test('uncommitted output is never visible, across a SIGKILL and a restart', { ti
   const reference = ratedReference(count);
   const out = join(dir, 'out');
   const ck = join(dir, 'ck');
-  const command = ratedCheckpointCommand(ck, out, count, 1500);
+  // Every state in a file of its own, so that the sink's pre-commit shows as its state file (see the helper).
+  const command = ratedCheckpointCommand(ck, out, count, 1500, ['--checkpoint-inline-bytes', '0']);
   const reader = new Reader(out, reference);
 
   // First run: watched until at least two part files are visible; then killed while a checkpoint is in flight with

@@ -11,6 +11,7 @@ import {
   type CheckpointConfig,
   type CheckpointStats,
   DEFAULT_CHECKPOINT_CONFIG,
+  MAX_INLINE_STATE_BYTES,
 } from '../runtime/checkpoint/checkpoint-coordinator.js';
 import type { ExecutorProgress } from '../runtime/executor.js';
 import { type JobResult, type PlanSpec, type RunFigures, runPlan } from '../runtime/job-runner.js';
@@ -107,6 +108,10 @@ export class StreamExecutionEnvironment {
     options: Partial<Omit<CheckpointConfig, 'dir' | 'intervalMs'>> = {},
   ): this {
     if (!(intervalMs > 0)) throw new PlanError(`checkpoint interval must be positive, got ${intervalMs}`);
+    const inline = options.inlineStateBytes;
+    if (inline !== undefined && !(Number.isSafeInteger(inline) && inline >= 0 && inline <= MAX_INLINE_STATE_BYTES)) {
+      throw new PlanError(`inlineStateBytes must be an integer from 0 to ${MAX_INLINE_STATE_BYTES}, got ${inline}`);
+    }
     this.checkpointConfig = { ...DEFAULT_CHECKPOINT_CONFIG, ...options, intervalMs, dir };
     return this;
   }

@@ -8,6 +8,7 @@ const TUNING = [
   ['checkpointTimeout', '--checkpoint-timeout'],
   ['minPause', '--min-pause'],
   ['retainedCheckpoints', '--retained-checkpoints'],
+  ['checkpointInlineBytes', '--checkpoint-inline-bytes'],
 ] as const;
 
 /**
@@ -34,10 +35,18 @@ export function applyCheckpointOptions(
     options.checkpointInterval ?? own?.intervalMs ?? 1000,
     options.checkpointDir === undefined ? own!.dir : resolve(options.checkpointDir),
     {
-      ...(own === undefined ? {} : { timeoutMs: own.timeoutMs, minPauseMs: own.minPauseMs, retain: own.retain }),
+      ...(own === undefined
+        ? {}
+        : {
+            timeoutMs: own.timeoutMs,
+            minPauseMs: own.minPauseMs,
+            retain: own.retain,
+            inlineStateBytes: own.inlineStateBytes,
+          }),
       ...(options.checkpointTimeout !== undefined ? { timeoutMs: options.checkpointTimeout } : {}),
       ...(options.minPause !== undefined ? { minPauseMs: options.minPause } : {}),
       ...(options.retainedCheckpoints !== undefined ? { retain: options.retainedCheckpoints } : {}),
+      ...(options.checkpointInlineBytes !== undefined ? { inlineStateBytes: options.checkpointInlineBytes } : {}),
     },
   );
   return undefined;

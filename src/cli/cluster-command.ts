@@ -73,6 +73,7 @@ export async function clusterCommand(
         ...(options.checkpointTimeout !== undefined ? { timeoutMs: options.checkpointTimeout } : {}),
         ...(options.minPause !== undefined ? { minPauseMs: options.minPause } : {}),
         ...(options.retainedCheckpoints !== undefined ? { retain: options.retainedCheckpoints } : {}),
+        ...(options.checkpointInlineBytes !== undefined ? { inlineStateBytes: options.checkpointInlineBytes } : {}),
       },
       ...(options.sessionTimeout !== undefined ? { sessionTimeoutMs: options.sessionTimeout } : {}),
       ...(options.tasksPerStage !== undefined ? { tasksPerStage: options.tasksPerStage } : {}),

@@ -71,6 +71,11 @@ function addEngineOptions(command: Command): Command {
     )
     .option('--min-pause <ms>', 'least time between the end of one checkpoint and the next', nonNegativeInt)
     .option('--retained-checkpoints <n>', 'complete checkpoints kept (default 2)', positiveInt)
+    .option(
+      '--checkpoint-inline-bytes <n>',
+      "a subtask's state up to this size goes into the checkpoint's metadata instead of a file (default 4096; 0: always a file)",
+      nonNegativeInt,
+    )
     .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')
     .option(
       '--autoscale',

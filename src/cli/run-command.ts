@@ -29,6 +29,7 @@ export interface RunCommandOptions extends PlatformOptions {
   checkpointTimeout?: number;
   minPause?: number;
   retainedCheckpoints?: number;
+  checkpointInlineBytes?: number;
   fresh?: boolean;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;

@@ -65,6 +65,8 @@ export function threadOf(index: number, threads: number): number {
 export interface ExecutorCheckpointing {
   /** The checkpoint root directory. */
   readonly root: string;
+  /** State up to this many bytes that no later checkpoint builds on goes into the metadata (default 4 KiB). */
+  readonly inlineStateBytes?: number;
   /** A subtask's state file for checkpoint `id` is durable; `references` are earlier files it builds on. */
   onAck(id: number, ref: StateFileRef, alignmentMs: number, references: ReferencedFile[]): void;
   /** Every subtask on this thread has consumed all its input; the final checkpoint may be taken. */
@@ -513,7 +515,7 @@ export class Executor implements ChannelTransport {
     // An incremental link is read back from its file by later checkpoints that build on it; other small state is
     // kept in the metadata.
     const incremental = Object.values(snapshot.operators).some((op) => op.keyedChain !== undefined);
-    const inlineLimit = incremental ? 0 : INLINE_STATE_BYTES;
+    const inlineLimit = incremental ? 0 : (cp.inlineStateBytes ?? INLINE_STATE_BYTES);
     storeState(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators), inlineLimit).then(
       (ref) => {
         if (ref.inline === undefined) this.remember(snapshot.checkpointId, ref);

@@ -178,11 +178,19 @@ function serveSavepoints(
   );
 }
 
-/** Messages from a worker to the coordinator. */
+/** A subtask's snapshot for checkpoint `id` is stored: where, how long its alignment took, what it builds on. */
+export interface CheckpointAck {
+  id: number;
+  ref: StateFileRef;
+  alignmentMs: number;
+  references: ReferencedFile[];
+}
+
+/** Messages from a worker to the coordinator (acknowledgements of one event-loop turn together). */
 export type WorkerReport =
   | { t: 'ready' }
   | { t: 'progress'; p: ExecutorProgress; m?: SubtaskSample[] }
-  | { t: 'ack'; id: number; ref: StateFileRef; alignmentMs: number; references: ReferencedFile[] }
+  | { t: 'acks'; acks: CheckpointAck[] }
   | { t: 'drained' }
   | { t: 'trace'; trace: ThreadTrace }
   | {
@@ -217,6 +225,8 @@ export interface WorkerSetup {
   spec: PlanSpec;
   executionId: string;
   checkpointRoot: string | undefined;
+  /** {@link CheckpointConfig.inlineStateBytes}. */
+  inlineStateBytes?: number;
   restore: RestorePoint | undefined;
   logs: LogSettings | undefined;
   /** Send metric samples with every other progress report (about once a second). */
@@ -522,6 +532,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
     coordinator && checkpointRoot !== undefined
       ? {
           root: checkpointRoot,
+          inlineStateBytes: options.checkpoint?.inlineStateBytes,
           onAck: (id, ref, alignmentMs, references) => coordinator.onAck(id, ref, alignmentMs, references),
           onDrained: () => coordinator.onDrained(),
           activity,
@@ -722,6 +733,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           spec,
           executionId: run.executionId,
           checkpointRoot: options.checkpoint?.dir,
+          inlineStateBytes: options.checkpoint?.inlineStateBytes,
           restore: run.restore,
           logs: options.logs,
           sample: observer?.onSamples !== undefined,
@@ -759,8 +771,8 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
               progress[t] = r.p;
               if (r.m !== undefined) samples[t] = r.m;
               break;
-            case 'ack':
-              coordinator?.onAck(r.id, r.ref, r.alignmentMs, r.references);
+            case 'acks':
+              for (const a of r.acks) coordinator?.onAck(a.id, a.ref, a.alignmentMs, a.references);
               break;
             case 'drained':
               coordinator?.onDrained();

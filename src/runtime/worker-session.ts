@@ -4,7 +4,7 @@ import { drainCollected } from './collect-registry.js';
 import { toWire } from './errors-wire.js';
 import { buildExecutionGraph } from './execution-graph.js';
 import { Executor } from './executor.js';
-import type { CoordinatorCommand, PlanSpec, WorkerReport, WorkerSetup } from './job-runner.js';
+import type { CheckpointAck, CoordinatorCommand, PlanSpec, WorkerReport, WorkerSetup } from './job-runner.js';
 import { JobLogs, STDERR_LOGS } from './logging/job-logger.js';
 
 /** The coordinator's end as a session sees it: a worker's parent port or a hosted session's control port. */
@@ -41,7 +41,23 @@ export function runWorkerSession(
   onFinished: () => void,
   local?: LocalSessionParts,
 ): WorkerSession {
-  const report = (r: WorkerReport) => port.postMessage(r);
+  // Acknowledgements made in one run of the microtask queue travel in one message (the subtasks of a thread snapshot
+  // in the same loop round, and their state is stored together); a microtask rather than the next turn, so that no
+  // acknowledgement waits for a round of processing. Any other report sends them first: the order of reports holds.
+  let acks: CheckpointAck[] = [];
+  const flushAcks = () => {
+    if (acks.length === 0) return;
+    port.postMessage({ t: 'acks', acks } satisfies WorkerReport);
+    acks = [];
+  };
+  const report = (r: WorkerReport) => {
+    flushAcks();
+    port.postMessage(r);
+  };
+  const ack = (a: CheckpointAck) => {
+    if (acks.length === 0) queueMicrotask(flushAcks);
+    acks.push(a);
+  };
   let executor: Executor | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   const started = (async () => {
@@ -59,7 +75,8 @@ export function runWorkerSession(
           ? undefined
           : {
               root: data.checkpointRoot,
-              onAck: (id, ref, alignmentMs, references) => report({ t: 'ack', id, ref, alignmentMs, references }),
+              inlineStateBytes: data.inlineStateBytes,
+              onAck: (id, ref, alignmentMs, references) => ack({ id, ref, alignmentMs, references }),
               onDrained: () => report({ t: 'drained' }),
               activity: data.activity === undefined ? undefined : new Int32Array(data.activity),
             },

@@ -25,6 +25,7 @@ export const ENGINE_OPTIONS = {
   checkpointTimeout: positive,
   minPause: nonNegative,
   retainedCheckpoints: positive,
+  checkpointInlineBytes: nonNegative,
   fresh: flag,
   autoscale: flag,
   autoscalePolicy: { type: 'string', enum: ['ds2', 'threshold'] },

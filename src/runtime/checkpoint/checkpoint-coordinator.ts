@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   type CheckpointMetadata,
   checkpointDirName,
+  INLINE_STATE_BYTES,
   pruneCheckpoints,
   type ReferencedFile,
   type StateFileRef,
@@ -20,13 +21,22 @@ export interface CheckpointConfig {
   minPauseMs: number;
   /** Complete checkpoints kept on disk. */
   retain: number;
+  /**
+   * A subtask's state of at most this many bytes that no later checkpoint builds on is kept in the checkpoint's
+   * metadata instead of a file of its own (0: always a file; default 4 KiB); see checkpoint-storage.ts.
+   */
+  inlineStateBytes?: number;
 }
+
+/** The most `inlineStateBytes` may be (metadata is rewritten whole with every checkpoint). */
+export const MAX_INLINE_STATE_BYTES = 1 << 20;
 
 export const DEFAULT_CHECKPOINT_CONFIG: Omit<CheckpointConfig, 'dir'> = {
   intervalMs: 1000,
   timeoutMs: 60_000,
   minPauseMs: 0,
   retain: 2,
+  inlineStateBytes: INLINE_STATE_BYTES,
 };
 
 /** Figures of one completed checkpoint, for logs and later tooling. */
