@@ -11,7 +11,9 @@ import {
   listCheckpointIds,
   ONE_WRITE_BYTES,
   pruneCheckpoints,
+  type ReferencedFile,
   readMetadata,
+  readReferencedState,
   readStateFile,
   type StateFileRef,
   storeState,
@@ -393,13 +395,22 @@ test('CLI: a corrupt newest checkpoint is reported once and the previous one res
   const publishedByNewest = (await checkpointCommittables(checkpointPath(ck, newest))).filter((n) =>
     existsSync(join(out, n)),
   );
-  // The sources' small state is kept in the metadata; the windows' keyed state (incremental links) in files.
+  // Small state (the sources' positions at least) is kept in the metadata, the rest in files.
   const inline = metadata.files.filter((f) => f.inline !== undefined);
   assert.ok(inline.length > 0, `no state kept in the metadata: ${metadata.files.map((f) => f.name)}`);
   for (const f of metadata.files) assert.equal(existsSync(join(checkpointPath(ck, newest), f.name)), !f.inline, f.name);
-  // Corrupt the biggest state file of the newest checkpoint, keeping its size (only the checksum can tell).
-  const victim = metadata.files.filter((f) => f.inline === undefined).sort((a, b) => b.size - a.size)[0]!;
-  flipByte(join(checkpointPath(ck, newest), victim.name), 65 + Math.floor(victim.size / 2));
+  // Corrupt the biggest state of the newest checkpoint, keeping its size (only the checksum can tell): a state file
+  // if it has one, else a payload kept in its metadata.
+  const inFiles = metadata.files.filter((f) => f.inline === undefined);
+  const victim = (inFiles.length > 0 ? inFiles : metadata.files).sort((a, b) => b.size - a.size)[0]!;
+  if (victim.inline === undefined)
+    flipByte(join(checkpointPath(ck, newest), victim.name), 65 + Math.floor(victim.size / 2));
+  else {
+    const at = Math.floor(victim.inline.length / 2);
+    const swapped = victim.inline[at] === 'A' ? 'B' : 'A';
+    victim.inline = victim.inline.slice(0, at) + swapped + victim.inline.slice(at + 1);
+    writeFileSync(join(checkpointPath(ck, newest), '_metadata'), JSON.stringify(metadata));
+  }
   t.diagnostic(
     `killed after checkpoint ${newest} (its published part files: ${publishedByNewest.join(', ') || '-'}); corrupted ${victim.name} of it; expecting ${previous}`,
   );
@@ -519,14 +530,51 @@ test('inlineStateBytes: small state in the metadata by default, every state in a
     const dir = join(ck, checkpointDirName(newest));
     const metadata = await readMetadata(dir);
     const inline = metadata.files.filter((f) => f.inline !== undefined);
-    // The sources' positions are small and build on nothing; the sums are incremental keyed links, always files.
-    const expected = inlineStateBytes === 0 ? [] : metadata.files.filter((f) => f.operators.includes('numbers'));
+    // Every state here is small: the sources' positions and the final (self-contained) sums.
+    const expected = inlineStateBytes === 0 ? [] : metadata.files;
     assert.deepEqual(inline.map((f) => f.name).sort(), expected.map((f) => f.name).sort());
-    assert.ok(expected.length === 0 || expected.length === 2, 'both source subtasks have state');
+    assert.equal(metadata.files.length, 4, 'two source and two sum subtasks have state');
     for (const f of metadata.files) assert.equal(existsSync(join(dir, f.name)), f.inline === undefined, f.name);
   }
   assert.throws(
     () => StreamExecutionEnvironment.create().enableCheckpointing(50, 'ck', { inlineStateBytes: -1 }),
     /inlineStateBytes must be an integer from 0 to 1048576, got -1/,
   );
+});
+
+test('state kept in an earlier checkpoint’s metadata is found and verified through a reference', async () => {
+  const root = newRoot();
+  const base = join(root, checkpointDirName(1));
+  const link = await storeState(base, 's-1-0.state', [Buffer.from('delta of checkpoint 1')], ['window-3'], 4096);
+  const meta = (id: number, files: StateFileRef[], references: ReferencedFile[] = []): CheckpointMetadata => ({
+    version: 1,
+    checkpointId: id,
+    kind: 'checkpoint',
+    createdAt: new Date(0).toISOString(),
+    job: 'test-job',
+    maxParallelism: 128,
+    final: false,
+    files,
+    references,
+  });
+  await writeMetadata(base, meta(1, [link]));
+  const { inline: _, ...stored } = link;
+  const reference: ReferencedFile = { ...stored, checkpointDir: checkpointDirName(1), inMetadata: true };
+  assert.equal((await readReferencedState(root, reference)).toString(), 'delta of checkpoint 1');
+  const dir2 = join(root, checkpointDirName(2));
+  const own = await storeState(dir2, 's-1-0.state', [Buffer.from('delta of checkpoint 2')], ['window-3'], 4096);
+  await writeMetadata(dir2, meta(2, [own], [reference]));
+  assert.equal((await findLatestCheckpoint(root, () => assert.fail('nothing is corrupt')))?.dir, dir2);
+  // Pruning keeps the checkpoint whose metadata holds the referenced state.
+  await pruneCheckpoints(root, 2, 1);
+  assert.deepEqual(await listCheckpointIds(root), [2, 1]);
+
+  // The referenced payload changed in its metadata, or went missing from it: checkpoint 2 is corrupt.
+  await writeMetadata(base, meta(1, [{ ...link, inline: Buffer.from('delta of checkpoint X').toString('base64') }]));
+  await rejectsCorrupt(readReferencedState(root, reference), /s-1-0\.state kept in _metadata is corrupt/);
+  await writeMetadata(base, meta(1, []));
+  await rejectsCorrupt(readReferencedState(root, reference), /the state of s-1-0\.state is missing from .*_metadata/);
+  const reported: string[] = [];
+  assert.equal((await findLatestCheckpoint(root, (l) => reported.push(l)))?.dir, base);
+  assert.match(reported[0]!, /^checkpoint 2 is corrupt \(the state of s-1-0\.state is missing/);
 });

@@ -8,9 +8,13 @@ import { BatchCodec } from './batch-codec.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import {
   type CheckpointMetadata,
+  CorruptCheckpointError,
+  cachedMetadataReader,
   checkpointDirName,
   INLINE_STATE_BYTES,
+  METADATA,
   type ReferencedFile,
+  readReferencedState,
   readStateFile,
   type StateFileRef,
   storeState,
@@ -499,36 +503,33 @@ export class Executor implements ChannelTransport {
     const dir = join(cp.root, checkpointDirName(snapshot.checkpointId));
     const subtask = this.subtasks.find((s) => s.vertex.id === snapshot.vertexId && s.index === snapshot.subtaskIndex);
     const name = `s-${snapshot.vertexId}-${snapshot.subtaskIndex}.state`;
-    // Incremental state names the earlier files it builds on; give those references their checksums.
+    // Incremental state names the earlier links it builds on (checkpoint and name); the metadata's references say
+    // where each is kept (a file or that checkpoint's metadata), with its size and checksum.
     const references = new Map<string, ReferencedFile>();
     for (const op of Object.values(snapshot.operators)) {
       for (const link of op.keyedChain ?? []) {
         const written = this.written.get(`${link.checkpointId}/${link.name}`);
         if (written === undefined)
           throw new Error(`state file ${link.name} of checkpoint ${link.checkpointId} is unknown`);
-        link.size = written.size;
-        link.sha256 = written.sha256;
         const checkpointDir = checkpointDirName(link.checkpointId);
         references.set(`${checkpointDir}/${link.name}`, { ...written, checkpointDir });
       }
     }
-    // An incremental link is read back from its file by later checkpoints that build on it; other small state is
-    // kept in the metadata.
-    const incremental = Object.values(snapshot.operators).some((op) => op.keyedChain !== undefined);
-    const inlineLimit = incremental ? 0 : (cp.inlineStateBytes ?? INLINE_STATE_BYTES);
+    const inlineLimit = cp.inlineStateBytes ?? INLINE_STATE_BYTES;
     storeState(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators), inlineLimit).then(
       (ref) => {
-        if (ref.inline === undefined) this.remember(snapshot.checkpointId, ref);
+        this.remember(snapshot.checkpointId, ref);
         cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0, [...references.values()]);
       },
       (e) => this.fail(e),
     );
   }
 
-  /** Files this thread wrote for recent checkpoints (incremental chains refer to them). */
-  private readonly written = new Map<string, StateFileRef>();
+  /** State this thread stored for recent checkpoints (incremental chains refer to it), without inline payloads. */
+  private readonly written = new Map<string, Omit<ReferencedFile, 'checkpointDir'>>();
   private remember(checkpointId: number, ref: StateFileRef): void {
-    this.written.set(`${checkpointId}/${ref.name}`, ref);
+    const { inline, ...stored } = ref;
+    this.written.set(`${checkpointId}/${ref.name}`, inline === undefined ? stored : { ...stored, inMetadata: true });
     // Forget files no current or future chain link of this thread's subtasks can name.
     let oldest = Number.POSITIVE_INFINITY;
     for (const s of this.subtasks) oldest = Math.min(oldest, s.oldestReferencedCheckpoint());
@@ -568,21 +569,28 @@ export class Executor implements ChannelTransport {
   async restore(dir: string, metadata: CheckpointMetadata): Promise<void> {
     const byUid = new Map<string, OperatorSnapshot[]>();
     const needed = new Set(this.subtasks.flatMap((s) => s.vertex.nodes.map((n) => n.uid)));
+    const referenced = new Map((metadata.references ?? []).map((r) => [`${r.checkpointDir}/${r.name}`, r]));
+    const metadataOf = cachedMetadataReader();
     for (const ref of metadata.files) {
       if (!ref.operators.some((uid) => needed.has(uid))) continue;
       const snapshot = decodeSnapshot(await readStateFile(dir, ref));
       for (const [uid, op] of Object.entries(snapshot.operators)) {
         // Incremental: apply the earlier links, then this one, into one full snapshot.
-        await resolveChain(uid, op, async (link) =>
-          decodeSnapshot(
-            await readStateFile(join(dirname(dir), checkpointDirName(link.checkpointId)), {
-              name: link.name,
-              size: link.size!,
-              sha256: link.sha256!,
-              operators: [],
-            }),
-          ),
-        );
+        await resolveChain(uid, op, async (link) => {
+          const checkpointDir = checkpointDirName(link.checkpointId);
+          // Files of earlier versions carry each link's size and checksum themselves.
+          const r =
+            referenced.get(`${checkpointDir}/${link.name}`) ??
+            (link.sha256 === undefined
+              ? undefined
+              : { name: link.name, size: link.size!, sha256: link.sha256, operators: [], checkpointDir });
+          if (r === undefined) {
+            throw new CorruptCheckpointError(
+              `${ref.name} builds on ${link.name} of checkpoint ${link.checkpointId}, which ${METADATA} does not list`,
+            );
+          }
+          return decodeSnapshot(await readReferencedState(dirname(dir), r, metadataOf));
+        });
         const list = byUid.get(uid) ?? [];
         list.push(op);
         byUid.set(uid, list);

@@ -14,10 +14,11 @@ import { durableWriter } from './durable-writes.js';
  * A checkpoint exists only once `_metadata` exists, so a half-written checkpoint is never mistaken for a complete
  * one. Every state file is listed in the metadata with its size and checksum and verified on restore.
  *
- * A subtask's state of at most {@link INLINE_STATE_BYTES} that no later checkpoint builds on (sources, sinks,
- * stateless and operator-state subtasks) has no file: its payload is kept in the metadata (`inline`, base64), as
- * Flink keeps state below `state.storage.fs.memory-threshold` in its metadata file. A job that checkpoints every
- * few tens of milliseconds then writes and fsyncs a file only per subtask with keyed state.
+ * A subtask's state of at most {@link INLINE_STATE_BYTES} has no file: its payload is kept in the metadata (`inline`,
+ * base64), as Flink keeps state below `state.storage.fs.memory-threshold` in its metadata file. A later checkpoint
+ * whose incremental state builds on such a link references it with `inMetadata` (the payload is not copied: that
+ * checkpoint's metadata is kept as long as it is referenced, as its files would be). A job that checkpoints every few
+ * tens of milliseconds with small changes then writes and fsyncs only its metadata.
  */
 
 export interface StateFileRef {
@@ -52,6 +53,8 @@ export interface CheckpointMetadata {
 export interface ReferencedFile extends StateFileRef {
   /** Directory name under the checkpoint root, e.g. chk-0000000041. */
   checkpointDir: string;
+  /** The state is kept inline in that checkpoint's `_metadata` (under `name`), not in a file. */
+  inMetadata?: true;
 }
 
 export const METADATA = '_metadata';
@@ -70,16 +73,15 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export const ONE_WRITE_BYTES = 16 << 20;
 
 /**
- * Payloads up to this many bytes that no later checkpoint refers to are kept in the metadata instead of a file (see
- * the layout above): a few hundred bytes is usual for a source's position, a sink's committables or a stateless
- * subtask, and each file costs a write, an fsync and a deletion later.
+ * Payloads up to this many bytes are kept in the metadata instead of a file (see the layout above): a few hundred
+ * bytes is usual for a source's position, a sink's committables, a stateless subtask or a small incremental delta,
+ * and each file costs a write, an fsync and a deletion later.
  */
 export const INLINE_STATE_BYTES = 4096;
 
 /**
- * Stores one subtask's state: inline in the reference when the payload is at most `inlineLimit` bytes, else in a
- * state file ({@link writeStateFile}). Pass 0 (always a file) for state a later checkpoint may build on: incremental
- * links are read back from their files.
+ * Stores one subtask's state: inline in the reference when the payload is at most `inlineLimit` bytes (0: never),
+ * else in a state file ({@link writeStateFile}).
  */
 export async function storeState(
   dir: string,
@@ -203,6 +205,25 @@ export async function readStateFile(dir: string, ref: StateFileRef): Promise<Buf
   return payload;
 }
 
+/**
+ * Reads and verifies state another checkpoint holds: its file, or the payload kept inline in its metadata.
+ * `metadataOf` reads (and may cache) a checkpoint directory's metadata.
+ */
+export async function readReferencedState(
+  root: string,
+  ref: ReferencedFile,
+  metadataOf: (dir: string) => Promise<CheckpointMetadata> = readMetadata,
+): Promise<Buffer> {
+  const dir = join(root, ref.checkpointDir);
+  if (ref.inMetadata === undefined) return readStateFile(dir, ref);
+  const kept = (await metadataOf(dir)).files.find((f) => f.name === ref.name);
+  if (kept?.inline === undefined) {
+    throw new CorruptCheckpointError(`the state of ${ref.name} is missing from ${join(dir, METADATA)}`);
+  }
+  // Verified against the reference's own size and checksum.
+  return readStateFile(dir, { ...ref, inline: kept.inline });
+}
+
 /** Reads and validates a checkpoint's metadata and checks that all its files are present with the right sizes. */
 export async function readMetadata(dir: string): Promise<CheckpointMetadata> {
   let text: string;
@@ -278,7 +299,8 @@ export async function findLatestCheckpoint(
     try {
       const metadata = await readMetadata(dir);
       for (const f of metadata.files) await readStateFile(dir, f);
-      for (const r of metadata.references ?? []) await readStateFile(join(root, r.checkpointDir), r);
+      const metadataOf = cachedMetadataReader();
+      for (const r of metadata.references ?? []) await readReferencedState(root, r, metadataOf);
       return { dir, metadata };
     } catch (e) {
       if (!(e instanceof CorruptCheckpointError)) throw e;
@@ -286,6 +308,16 @@ export async function findLatestCheckpoint(
     }
   }
   return undefined;
+}
+
+/** Reads each checkpoint directory's metadata once (a chain may keep a hundred links in earlier checkpoints). */
+export function cachedMetadataReader(): (dir: string) => Promise<CheckpointMetadata> {
+  const read = new Map<string, Promise<CheckpointMetadata>>();
+  return (dir) => {
+    let m = read.get(dir);
+    if (m === undefined) read.set(dir, (m = readMetadata(dir)));
+    return m;
+  };
 }
 
 /**

@@ -26,11 +26,14 @@ export function isIncremental(backend: object): backend is IncrementalBackend {
   return typeof (backend as Partial<IncrementalBackend>).snapshotIncremental === 'function';
 }
 
-/** Where an earlier link of a chain is stored: the state file of this subtask in an earlier checkpoint. */
+/**
+ * Where an earlier link of a chain is stored: the state of this subtask (`name`) in an earlier checkpoint. Its size,
+ * checksum and whether it is a file or kept in that checkpoint's metadata are in the metadata's `references`.
+ */
 export interface LinkRef {
   checkpointId: number;
   name: string;
-  /** Filled by the executor from the files it wrote (the subtask does not know them). */
+  /** Written into state files by earlier versions only (the metadata's references hold them now). */
   size?: number;
   sha256?: string;
 }
