@@ -8,7 +8,7 @@ import {
   type CheckpointStats,
   IDLE_CHECKPOINT_INTERVAL_MS,
 } from '../src/runtime/checkpoint/checkpoint-coordinator.js';
-import { checkpointDirName, writeStateFile } from '../src/runtime/checkpoint/checkpoint-storage.js';
+import { checkpointDirName, listCheckpointIds, writeStateFile } from '../src/runtime/checkpoint/checkpoint-storage.js';
 
 /**
  * A job that takes in nothing new checkpoints at most every IDLE_CHECKPOINT_INTERVAL_MS instead of every interval;
@@ -79,4 +79,40 @@ test('checkpoints slow down while no input comes and resume at the interval when
   } finally {
     mock.timers.reset();
   }
+});
+
+test('pruning keeps up with checkpoints that complete faster than a pruning pass: the newest N stay', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-ck-prune-'));
+  let completions = 0;
+  let reached: () => void = () => {};
+  const enough = new Promise<void>((resolve) => (reached = resolve));
+  const c: CheckpointCoordinator = new CheckpointCoordinator(
+    { dir, intervalMs: 1, timeoutMs: 60_000, minPauseMs: 0, retain: 2 },
+    { name: 'job', fingerprint: 'f' },
+    128,
+    1,
+    1,
+    1,
+    {
+      trigger: (id) => {
+        void writeStateFile(join(dir, checkpointDirName(id)), 's-0-0.state', [Buffer.from('x')], ['op']).then((ref) =>
+          c.onAck(id, ref, 0, []),
+        );
+      },
+      complete: () => {
+        if (++completions === 30) reached();
+      },
+      abort: () => {},
+      fail: (e) => assert.fail(String(e)),
+    },
+  );
+  // The coordinator's ticker does not keep the process alive by itself.
+  const alive = setInterval(() => {}, 1000);
+  c.start();
+  await enough;
+  await c.stop();
+  clearInterval(alive);
+  const ids = await listCheckpointIds(dir);
+  assert.equal(ids.length, 2, `directories left: ${ids}`);
+  assert.ok(ids[0]! >= 30 && ids[1] === ids[0]! - 1, `the newest two stay: ${ids}`);
 });

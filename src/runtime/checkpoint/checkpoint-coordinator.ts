@@ -263,6 +263,35 @@ export class CheckpointCoordinator {
     if (f.refs.length === this.totalSubtasks) this.complete(f);
   }
 
+  /** The newest complete checkpoint pruning has been asked to keep, and the one the last pruning pass kept. */
+  private pruneUpTo = 0;
+  private prunedUpTo = 0;
+  private pruning: Promise<void> | undefined;
+
+  /**
+   * Prunes up to the newest complete checkpoint `newest`, one pass at a time: a pass asked for while one runs is
+   * folded into the next pass (with checkpoints every 20 ms, overlapping passes listed the same directories and
+   * tried to delete them twice). Resolves once a pass that covers `newest` has ended.
+   */
+  private prune(newest: number): Promise<void> {
+    this.pruneUpTo = Math.max(this.pruneUpTo, newest);
+    if (this.pruning === undefined && this.prunedUpTo < this.pruneUpTo) this.pruning = this.prunePasses();
+    return this.pruning ?? Promise.resolve();
+  }
+
+  private async prunePasses(): Promise<void> {
+    try {
+      do {
+        const upTo = this.pruneUpTo;
+        await pruneCheckpoints(this.config.dir, upTo, this.config.retain, this.written);
+        this.prunedUpTo = upTo;
+      } while (this.prunedUpTo < this.pruneUpTo);
+    } finally {
+      // In the same synchronous run as the last check above: a later request starts a new pass.
+      this.pruning = undefined;
+    }
+  }
+
   private complete(f: InFlight): void {
     clearTimeout(f.timer);
     const metadata: CheckpointMetadata = {
@@ -287,7 +316,7 @@ export class CheckpointCoordinator {
         if (f.final) this.finalCompleted = true;
         if (this.stopped) {
           for (const w of f.waiters) w.reject(new Error('the job stopped before the checkpoint for it was reported'));
-          return pruneCheckpoints(this.config.dir, f.id, this.config.retain, this.written);
+          return this.prune(f.id);
         }
         this.hooks.onStats?.({
           id: f.id,
@@ -304,7 +333,7 @@ export class CheckpointCoordinator {
         for (const w of f.waiters) w.resolve(dir, f.id);
         if (this.finalRequested && !f.final) this.begin(true);
         else if (this.queuedWaiters.length > 0) this.begin(false);
-        return pruneCheckpoints(this.config.dir, f.id, this.config.retain, this.written);
+        return this.prune(f.id);
       })
       .catch((e) => this.hooks.fail(e))
       .finally(() => {

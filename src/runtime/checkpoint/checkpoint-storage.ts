@@ -77,7 +77,7 @@ export const ONE_WRITE_BYTES = 16 << 20;
  * bytes is usual for a source's position, a sink's committables, a stateless subtask or a small incremental delta,
  * and each file costs a write, an fsync and a deletion later.
  */
-export const INLINE_STATE_BYTES = 4096;
+export const INLINE_STATE_BYTES = 16384;
 
 /**
  * Stores one subtask's state: inline in the reference when the payload is at most `inlineLimit` bytes (0: never),
