@@ -73,7 +73,7 @@ function addEngineOptions(command: Command): Command {
     .option('--retained-checkpoints <n>', 'complete checkpoints kept (default 2)', positiveInt)
     .option(
       '--checkpoint-inline-bytes <n>',
-      "a subtask's state up to this size goes into the checkpoint's metadata instead of a file (default 4096; 0: always a file)",
+      "a subtask's state up to this size goes into the checkpoint's metadata instead of a file (default 16384; 0: always a file)",
       nonNegativeInt,
     )
     .option('--fresh', 'ignore existing checkpoints: delete them and start from the beginning')

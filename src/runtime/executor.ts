@@ -69,7 +69,7 @@ export function threadOf(index: number, threads: number): number {
 export interface ExecutorCheckpointing {
   /** The checkpoint root directory. */
   readonly root: string;
-  /** State up to this many bytes that no later checkpoint builds on goes into the metadata (default 4 KiB). */
+  /** State up to this many bytes goes into the metadata instead of a file (default 16 KiB). */
   readonly inlineStateBytes?: number;
   /** A subtask's state file for checkpoint `id` is durable; `references` are earlier files it builds on. */
   onAck(id: number, ref: StateFileRef, alignmentMs: number, references: ReferencedFile[]): void;

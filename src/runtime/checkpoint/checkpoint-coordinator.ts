@@ -23,7 +23,7 @@ export interface CheckpointConfig {
   retain: number;
   /**
    * A subtask's state of at most this many bytes that no later checkpoint builds on is kept in the checkpoint's
-   * metadata instead of a file of its own (0: always a file; default 4 KiB); see checkpoint-storage.ts.
+   * metadata instead of a file of its own (0: always a file; default 16 KiB); see checkpoint-storage.ts.
    */
   inlineStateBytes?: number;
 }
