@@ -50,6 +50,21 @@ const newRoot = () => {
   return r;
 };
 
+/** The metadata of checkpoint `id` of a test job with these files (and references to earlier ones). */
+function metadataOf(id: number, files: StateFileRef[], references?: ReferencedFile[]): CheckpointMetadata {
+  return {
+    version: 1,
+    checkpointId: id,
+    kind: 'checkpoint',
+    createdAt: new Date(0).toISOString(),
+    job: 'test-job',
+    maxParallelism: 128,
+    final: false,
+    files,
+    ...(references === undefined ? {} : { references }),
+  };
+}
+
 /** Writes a complete checkpoint `id` with two state files; returns its directory and refs. */
 async function writeCheckpoint(root: string, id: number, withMetadata = true) {
   const dir = join(root, checkpointDirName(id));
@@ -63,16 +78,7 @@ async function writeCheckpoint(root: string, id: number, withMetadata = true) {
       ['window-3', 'sink-4'],
     ),
   ];
-  const metadata: CheckpointMetadata = {
-    version: 1,
-    checkpointId: id,
-    kind: 'checkpoint',
-    createdAt: new Date(0).toISOString(),
-    job: 'test-job',
-    maxParallelism: 128,
-    final: false,
-    files: refs,
-  };
+  const metadata = metadataOf(id, refs);
   if (withMetadata) await writeMetadata(dir, metadata);
   return { dir, refs, metadata };
 }
@@ -477,16 +483,7 @@ test('small state is kept in the metadata, checksummed; a larger one goes to a f
   const link = await storeState(dir, 's-2-0.state', [], ['window-5'], 0);
   assert.equal(link.inline, undefined);
   assert.ok(existsSync(join(dir, 's-2-0.state')));
-  const metadata: CheckpointMetadata = {
-    version: 1,
-    checkpointId: 1,
-    kind: 'checkpoint',
-    createdAt: new Date(0).toISOString(),
-    job: 'test-job',
-    maxParallelism: 128,
-    final: false,
-    files: [small, large, link],
-  };
+  const metadata = metadataOf(1, [small, large, link]);
   await writeMetadata(dir, metadata);
   const read = await readMetadata(dir);
   assert.deepEqual(read.files, metadata.files);
@@ -546,33 +543,25 @@ test('state kept in an earlier checkpoint’s metadata is found and verified thr
   const root = newRoot();
   const base = join(root, checkpointDirName(1));
   const link = await storeState(base, 's-1-0.state', [Buffer.from('delta of checkpoint 1')], ['window-3'], 4096);
-  const meta = (id: number, files: StateFileRef[], references: ReferencedFile[] = []): CheckpointMetadata => ({
-    version: 1,
-    checkpointId: id,
-    kind: 'checkpoint',
-    createdAt: new Date(0).toISOString(),
-    job: 'test-job',
-    maxParallelism: 128,
-    final: false,
-    files,
-    references,
-  });
-  await writeMetadata(base, meta(1, [link]));
+  await writeMetadata(base, metadataOf(1, [link]));
   const { inline: _, ...stored } = link;
   const reference: ReferencedFile = { ...stored, checkpointDir: checkpointDirName(1), inMetadata: true };
   assert.equal((await readReferencedState(root, reference)).toString(), 'delta of checkpoint 1');
   const dir2 = join(root, checkpointDirName(2));
   const own = await storeState(dir2, 's-1-0.state', [Buffer.from('delta of checkpoint 2')], ['window-3'], 4096);
-  await writeMetadata(dir2, meta(2, [own], [reference]));
+  await writeMetadata(dir2, metadataOf(2, [own], [reference]));
   assert.equal((await findLatestCheckpoint(root, () => assert.fail('nothing is corrupt')))?.dir, dir2);
   // Pruning keeps the checkpoint whose metadata holds the referenced state.
   await pruneCheckpoints(root, 2, 1);
   assert.deepEqual(await listCheckpointIds(root), [2, 1]);
 
   // The referenced payload changed in its metadata, or went missing from it: checkpoint 2 is corrupt.
-  await writeMetadata(base, meta(1, [{ ...link, inline: Buffer.from('delta of checkpoint X').toString('base64') }]));
+  await writeMetadata(
+    base,
+    metadataOf(1, [{ ...link, inline: Buffer.from('delta of checkpoint X').toString('base64') }]),
+  );
   await rejectsCorrupt(readReferencedState(root, reference), /s-1-0\.state kept in _metadata is corrupt/);
-  await writeMetadata(base, meta(1, []));
+  await writeMetadata(base, metadataOf(1, []));
   await rejectsCorrupt(readReferencedState(root, reference), /the state of s-1-0\.state is missing from .*_metadata/);
   const reported: string[] = [];
   assert.equal((await findLatestCheckpoint(root, (l) => reported.push(l)))?.dir, base);
