@@ -186,7 +186,7 @@ export interface CheckpointAck {
   references: ReferencedFile[];
 }
 
-/** Messages from a worker to the coordinator (acknowledgements of one event-loop turn together). */
+/** Messages from a worker to the coordinator (acknowledgements made in one run of the microtask queue together). */
 export type WorkerReport =
   | { t: 'ready' }
   | { t: 'progress'; p: ExecutorProgress; m?: SubtaskSample[] }

@@ -22,8 +22,8 @@ export interface CheckpointConfig {
   /** Complete checkpoints kept on disk. */
   retain: number;
   /**
-   * A subtask's state of at most this many bytes that no later checkpoint builds on is kept in the checkpoint's
-   * metadata instead of a file of its own (0: always a file; default 16 KiB); see checkpoint-storage.ts.
+   * A subtask's state of at most this many bytes is kept in the checkpoint's metadata instead of a file of its own
+   * (0: always a file; default 16 KiB); see checkpoint-storage.ts.
    */
   inlineStateBytes?: number;
 }

@@ -14,11 +14,11 @@ import { durableWriter } from './durable-writes.js';
  * A checkpoint exists only once `_metadata` exists, so a half-written checkpoint is never mistaken for a complete
  * one. Every state file is listed in the metadata with its size and checksum and verified on restore.
  *
- * A subtask's state of at most {@link INLINE_STATE_BYTES} (16 KiB) has no file: its payload is kept in the metadata (`inline`,
- * base64), as Flink keeps state below `state.storage.fs.memory-threshold` in its metadata file. A later checkpoint
- * whose incremental state builds on such a link references it with `inMetadata` (the payload is not copied: that
- * checkpoint's metadata is kept as long as it is referenced, as its files would be). A job that checkpoints every few
- * tens of milliseconds with small changes then writes and fsyncs only its metadata.
+ * A subtask's state of at most {@link INLINE_STATE_BYTES} (16 KiB) has no file: its payload is kept in the metadata
+ * (`inline`, base64), as Flink keeps state below `state.storage.fs.memory-threshold` in its metadata file. A later
+ * checkpoint whose incremental state builds on such a link references it with `inMetadata` (the payload is not
+ * copied: that checkpoint's metadata is kept as long as it is referenced, as its files would be). A job that
+ * checkpoints every few tens of milliseconds with small changes then writes and fsyncs only its metadata.
  */
 
 export interface StateFileRef {
