@@ -8,7 +8,7 @@ import { durableWriter } from './durable-writes.js';
  * Checkpoint directory layout:
  *
  * ```
- * CK/chk-0000000042/s-<vertex>-<subtask>.state   a file per subtask (above 16 KiB): 64 hex chars of SHA-256, '\n', payload
+ * CK/chk-0000000042/s-<vertex>-<subtask>.state   per subtask above 16 KiB: 64 hex chars of SHA-256, '\n', payload
  * CK/chk-0000000042/_metadata                    JSON, written last: temp file, fsync, rename, fsync of the directory
  * ```
  * A checkpoint exists only once `_metadata` exists, so a half-written checkpoint is never mistaken for a complete
