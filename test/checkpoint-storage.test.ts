@@ -16,7 +16,6 @@ import {
   readReferencedState,
   readStateFile,
   type StateFileRef,
-  storeState,
   writeMetadata,
   writeStateFile,
 } from '../src/runtime/checkpoint/checkpoint-storage.js';
@@ -468,7 +467,13 @@ test('state files read back the same whether written in one call or streamed pie
 test('small state is kept in the metadata, checksummed; a larger one goes to a file, every piece of it', async () => {
   const root = newRoot();
   const dir = join(root, checkpointDirName(1));
-  const small = await storeState(dir, 's-0-0.state', [Buffer.from('position '), Buffer.from('42')], ['source-1'], 64);
+  const small = await writeStateFile(
+    dir,
+    's-0-0.state',
+    [Buffer.from('position '), Buffer.from('42')],
+    ['source-1'],
+    64,
+  );
   assert.equal(small.inline, Buffer.from('position 42').toString('base64'));
   assert.equal(small.size, 11);
   assert.ok(!existsSync(join(dir, 's-0-0.state')), 'an inline state has no file');
@@ -476,11 +481,11 @@ test('small state is kept in the metadata, checksummed; a larger one goes to a f
   function* pieces() {
     for (let i = 0; i < 10; i++) yield Buffer.alloc(20, i);
   }
-  const large = await storeState(dir, 's-1-0.state', pieces(), ['window-3'], 64);
+  const large = await writeStateFile(dir, 's-1-0.state', pieces(), ['window-3'], 64);
   assert.equal(large.inline, undefined);
   assert.deepEqual(await readStateFile(dir, large), Buffer.concat([...pieces()]));
   // Limit 0 (state a later checkpoint builds on): always a file, even when empty.
-  const link = await storeState(dir, 's-2-0.state', [], ['window-5'], 0);
+  const link = await writeStateFile(dir, 's-2-0.state', [], ['window-5'], 0);
   assert.equal(link.inline, undefined);
   assert.ok(existsSync(join(dir, 's-2-0.state')));
   const metadata = metadataOf(1, [small, large, link]);
@@ -542,13 +547,13 @@ test('inlineStateBytes: small state in the metadata by default, every state in a
 test('state kept in an earlier checkpoint’s metadata is found and verified through a reference', async () => {
   const root = newRoot();
   const base = join(root, checkpointDirName(1));
-  const link = await storeState(base, 's-1-0.state', [Buffer.from('delta of checkpoint 1')], ['window-3'], 4096);
+  const link = await writeStateFile(base, 's-1-0.state', [Buffer.from('delta of checkpoint 1')], ['window-3'], 4096);
   await writeMetadata(base, metadataOf(1, [link]));
   const { inline: _, ...stored } = link;
   const reference: ReferencedFile = { ...stored, checkpointDir: checkpointDirName(1), inMetadata: true };
   assert.equal((await readReferencedState(root, reference)).toString(), 'delta of checkpoint 1');
   const dir2 = join(root, checkpointDirName(2));
-  const own = await storeState(dir2, 's-1-0.state', [Buffer.from('delta of checkpoint 2')], ['window-3'], 4096);
+  const own = await writeStateFile(dir2, 's-1-0.state', [Buffer.from('delta of checkpoint 2')], ['window-3'], 4096);
   await writeMetadata(dir2, metadataOf(2, [own], [reference]));
   assert.equal((await findLatestCheckpoint(root, () => assert.fail('nothing is corrupt')))?.dir, dir2);
   // Pruning keeps the checkpoint whose metadata holds the referenced state.

@@ -17,7 +17,7 @@ import {
   readReferencedState,
   readStateFile,
   type StateFileRef,
-  storeState,
+  writeStateFile,
 } from './checkpoint/checkpoint-storage.js';
 import { resolveChain } from './checkpoint/incremental.js';
 import { decodeSnapshot, encodeSnapshot, type OperatorSnapshot, type SubtaskSnapshot } from './checkpoint/snapshot.js';
@@ -516,7 +516,7 @@ export class Executor implements ChannelTransport {
       }
     }
     const inlineLimit = cp.inlineStateBytes ?? INLINE_STATE_BYTES;
-    storeState(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators), inlineLimit).then(
+    writeStateFile(dir, name, encodeSnapshot(snapshot), Object.keys(snapshot.operators), inlineLimit).then(
       (ref) => {
         this.remember(snapshot.checkpointId, ref);
         cp.onAck(snapshot.checkpointId, ref, subtask?.lastAlignmentMs ?? 0, [...references.values()]);

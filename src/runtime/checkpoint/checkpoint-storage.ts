@@ -81,38 +81,8 @@ export const ONE_WRITE_BYTES = 16 << 20;
 export const INLINE_STATE_BYTES = 16384;
 
 /**
- * Stores one subtask's state: inline in the reference when the payload is at most `inlineLimit` bytes (0: never),
- * else in a state file ({@link writeStateFile}).
- */
-export async function storeState(
-  dir: string,
-  name: string,
-  pieces: Iterable<Buffer>,
-  operators: string[],
-  inlineLimit: number,
-): Promise<StateFileRef> {
-  if (inlineLimit <= 0) return writeStateFile(dir, name, pieces, operators);
-  const held: Buffer[] = [];
-  let bytes = 0;
-  // Not a for-of: leaving one early would close the iterator, and the rest of the pieces are still to be written.
-  const rest = pieces[Symbol.iterator]();
-  for (let next = rest.next(); !next.done; next = rest.next()) {
-    held.push(next.value);
-    bytes += next.value.length;
-    if (bytes > inlineLimit) return writeStateFile(dir, name, followedBy(held, rest), operators);
-  }
-  const payload = Buffer.concat(held, bytes);
-  return { name, size: bytes, sha256: sha256(payload), operators, inline: payload.toString('base64') };
-}
-
-/** The pieces already taken, then the rest. */
-function* followedBy(taken: Buffer[], rest: Iterator<Buffer>): Generator<Buffer> {
-  yield* taken;
-  for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
-}
-
-/**
- * Writes one subtask's state file from pieces of payload, then fsyncs it. Most files (a few kilobytes, possibly many
+ * Stores one subtask's state from pieces of payload: inline in the returned reference when it is at most
+ * `inlineLimit` bytes (default 0: never), else in a state file, fsynced. Most files (a few kilobytes, possibly many
  * a second; a few megabytes for large keyed state) go whole to a helper thread, which hashes and writes them while
  * processing goes on. A larger state is written piece by piece, yielding to the event loop between pieces, with the
  * checksum header written last.
@@ -122,6 +92,7 @@ export async function writeStateFile(
   name: string,
   pieces: Iterable<Buffer>,
   operators: string[],
+  inlineLimit = 0,
 ): Promise<StateFileRef> {
   const held: Buffer[] = [];
   let heldBytes = 0;
@@ -131,6 +102,11 @@ export async function writeStateFile(
     held.push(next.value);
     heldBytes += next.value.length;
     next = rest.next();
+  }
+  // An inline payload (at most MAX_INLINE_STATE_BYTES) is always among the pieces held for one write.
+  if (next.done && inlineLimit > 0 && heldBytes <= inlineLimit) {
+    const payload = Buffer.concat(held, heldBytes);
+    return { name, size: heldBytes, sha256: sha256(payload), operators, inline: payload.toString('base64') };
   }
   if (next.done) {
     const sum = await durableWriter().writeChecksummed(join(dir, name), Buffer.concat(held, heldBytes));
