@@ -35,14 +35,8 @@ export function applyCheckpointOptions(
     options.checkpointInterval ?? own?.intervalMs ?? 1000,
     options.checkpointDir === undefined ? own!.dir : resolve(options.checkpointDir),
     {
-      ...(own === undefined
-        ? {}
-        : {
-            timeoutMs: own.timeoutMs,
-            minPauseMs: own.minPauseMs,
-            retain: own.retain,
-            inlineStateBytes: own.inlineStateBytes,
-          }),
+      // The job's own options (its interval and directory are replaced by the arguments above).
+      ...own,
       ...(options.checkpointTimeout !== undefined ? { timeoutMs: options.checkpointTimeout } : {}),
       ...(options.minPause !== undefined ? { minPauseMs: options.minPause } : {}),
       ...(options.retainedCheckpoints !== undefined ? { retain: options.retainedCheckpoints } : {}),

@@ -223,8 +223,9 @@ export class CopyOnWriteSnapshot {
   }
 
   private visit(b: PackedPieceBuilder, norm: NormalizedKey, e: VersionedEntry): void {
-    // Removed, created or changed since the start (then copied if it belonged here), or met before.
-    if (e.born === REMOVED || e.born >= this.version || e.changed >= this.version || e.seen >= this.version) return;
+    // Removed, created or changed since the start (then copied if it belonged here), or met before. (A delta visits
+    // entries its logs list, which changed since its base.)
+    if (!this.wants(e)) return;
     e.seen = this.version;
     b.add(keyGroupOf(norm, this.maxParallelism), e.key, e.ns, e.value, e.expires);
     if (b.size >= this.pieceEntries) this.takePiece(b);
