@@ -33,7 +33,7 @@ async function take(
   id: number,
   full: boolean,
   during: () => Promise<void>,
-  stats: { deltas: number; fulls: number },
+  stats: { deltas: number; fulls: number; longestChain: number },
 ): Promise<Map<string, Buffer>> {
   const links = nodes.map((n, i) => trackers[i]!.take(n.backend, id, `s-${i}`, full));
   await during();
@@ -42,6 +42,7 @@ async function take(
     const keyed = await links[i]!.link;
     if (keyed.baseVersion === null) stats.fulls++;
     else stats.deltas++;
+    stats.longestChain = Math.max(stats.longestChain, links[i]!.chain.length + 1);
     const s: SubtaskSnapshot = {
       checkpointId: id,
       vertexId: 1,
@@ -69,16 +70,24 @@ async function restore(nodes: Node[], c: Taken, store: Map<string, Buffer>): Pro
   }
 }
 
-for (const seed of [11, 12, 13]) {
-  test(`incremental heap checkpoints restore to the model at any completed checkpoint and parallelism (seed ${seed})`, async () => {
-    const r = rng(seed);
+// Passes of 3 links rewrite a third of the entries with every delta, so chains are cut after a pass many times
+// (starting with a delta), and passes meet abandoned and overlapping links; 100 is the default.
+for (const [seed, passLinks] of [
+  [11, 100],
+  [12, 100],
+  [13, 3],
+  [14, 3],
+  [15, 5],
+]) {
+  test(`incremental heap checkpoints restore to the model at any completed checkpoint and parallelism (seed ${seed}, passes of ${passLinks} links)`, async () => {
+    const r = rng(seed!);
     const clock = { now: 1000 };
-    let nodes = cluster(2, () => clock.now);
+    let nodes = cluster(2, () => clock.now, passLinks);
     let trackers = nodes.map(() => new IncrementalTracker());
     let model = emptyModel();
     const store = new Map<string, Buffer>();
     const completed: Taken[] = [];
-    const stats = { deltas: 0, fulls: 0 };
+    const stats = { deltas: 0, fulls: 0, longestChain: 0 };
     let id = 0;
     const steps = (n: number) => {
       for (let i = 0; i < n; i++) step(nodes, model, r, clock.now);
@@ -119,7 +128,7 @@ for (const seed of [11, 12, 13]) {
         // Crash: restore a random completed checkpoint (mostly the newest) into a random parallelism.
         const c = r() < 0.7 ? completed[completed.length - 1]! : completed[Math.floor(r() * completed.length)]!;
         const p = 1 + Math.floor(r() * 3);
-        nodes = cluster(p, () => clock.now);
+        nodes = cluster(p, () => clock.now, passLinks);
         trackers = nodes.map(() => new IncrementalTracker());
         await restore(nodes, c, store);
         model = copyModel(c.model);
@@ -132,11 +141,14 @@ for (const seed of [11, 12, 13]) {
       stats.deltas * 3 > stats.deltas + stats.fulls,
       `deltas (${stats.deltas}) against full links (${stats.fulls})`,
     );
+    // A chain holds one to two passes (and the links of overlapping checkpoints) once passes complete.
+    if (passLinks! < 10) assert.ok(stats.longestChain <= 3 * passLinks!, `longest chain ${stats.longestChain}`);
   });
 }
 
 test('a delta holds only the entries changed since the last completed link, with tombstones of removed ones', async () => {
-  const b = new HeapKeyedStateBackend(MAX_P, 0, MAX_P);
+  // No rewrite pass: a pass of infinitely many links rewrites nothing.
+  const b = new HeapKeyedStateBackend(MAX_P, 0, MAX_P, Date.now, { rewritePassLinks: Number.POSITIVE_INFINITY });
   const v = b.getState<{ update(x: unknown): void; clear(): void }>(valueState('v'));
   for (let k = 0; k < 10000; k++) {
     b.setCurrentKey(k);
@@ -180,4 +192,61 @@ test('a delta holds only the entries changed since the last completed link, with
       .map((e) => e[0]),
     [4],
   );
+});
+
+test('a rewrite pass carries every entry in shares, after which the chain starts at the pass and needs no full link', async () => {
+  const b = new HeapKeyedStateBackend(MAX_P, 0, MAX_P, Date.now, { rewritePassLinks: 4 });
+  const v = b.getState<{ update(x: unknown): void; clear(): void }>(valueState('v'));
+  const set = (k: number, value: number) => {
+    b.setCurrentKey(k);
+    v.update({ value });
+  };
+  for (let k = 0; k < 1000; k++) set(k, 0);
+  const tracker = new IncrementalTracker();
+  const links = new Map<string, KeyedLink>();
+  const chains: LinkRef[][] = [];
+  for (let id = 1; id <= 12; id++) {
+    set(id, id); // one change per checkpoint
+    const { link, chain } = tracker.take(b, id, 's', false);
+    const keyed = (await link) as KeyedLink;
+    links.set(`${id}`, keyed);
+    chains.push(chain);
+    tracker.complete(id, b);
+    const rows = Object.values(unpackSnapshot(keyed).states.v ?? {}).flat().length;
+    if (id === 1) assert.equal(rows, 1000, 'the first link is full');
+    // Each delta: its change and a quarter of the entries (the share rounds up; a change may fall in the share).
+    else assert.ok(rows >= 250 && rows <= 251, `link ${id} holds ${rows} entries`);
+  }
+  // Only the first link is full; the chain was cut once a pass was complete and stays within two passes.
+  assert.deepEqual(
+    [...links.values()].map((l) => l.baseVersion === null),
+    [true, ...Array(11).fill(false)],
+  );
+  const last = chains[chains.length - 1]!;
+  assert.ok(last.length >= 4 && last.length < 8, `chain of ${last.length} links`);
+  assert.ok(last[0]!.checkpointId > 1, 'the full link is no longer referenced');
+  // Restoring the last checkpoint from its chain gives every entry's latest value.
+  const file = (id: number, chain: LinkRef[] = []) =>
+    decodeSnapshot(
+      Buffer.concat([
+        ...encodeSnapshot({
+          checkpointId: id,
+          vertexId: 1,
+          vertexName: 'v',
+          subtaskIndex: 0,
+          parallelism: 1,
+          finished: false,
+          operators: { op: { keyed: links.get(`${id}`)!, keyedChain: chain } },
+        }),
+      ]),
+    );
+  const op = file(12, last).operators.op!;
+  await resolveChain('op', op, async (ref) => file(ref.checkpointId));
+  const restored = new HeapKeyedStateBackend(MAX_P, 0, MAX_P);
+  restored.restore(op.keyed!, true);
+  const rv = restored.getState<{ value(): unknown }>(valueState('v'));
+  for (let k = 0; k < 1000; k++) {
+    restored.setCurrentKey(k);
+    assert.deepEqual(rv.value(), { value: k >= 1 && k <= 12 ? k : 0 }, `key ${k}`);
+  }
 });

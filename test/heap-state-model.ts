@@ -54,9 +54,10 @@ export class Node {
     readonly start: number,
     readonly end: number,
     clock: () => number,
+    rewritePassLinks?: number,
   ) {
     // Slices of 0 ms: collection yields every 256 entries, so changes interleave with it.
-    const b = new HeapKeyedStateBackend(MAX_P, start, end, clock, { sliceMs: 0 });
+    const b = new HeapKeyedStateBackend(MAX_P, start, end, clock, { sliceMs: 0, rewritePassLinks });
     this.backend = b;
     this.value = b.getState(valueState('value'));
     this.ttl = b.getState(valueState('ttl', { ttl: { ttlMs: TTL_MS } }));
@@ -81,10 +82,10 @@ export class Node {
   }
 }
 
-export function cluster(p: number, clock: () => number): Node[] {
+export function cluster(p: number, clock: () => number, rewritePassLinks?: number): Node[] {
   return Array.from({ length: p }, (_, i) => {
     const [start, end] = keyGroupRange(i, MAX_P, p);
-    return new Node(start, end, clock);
+    return new Node(start, end, clock, rewritePassLinks);
   });
 }
 

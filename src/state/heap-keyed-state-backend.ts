@@ -19,6 +19,20 @@ import {
 } from './keyed-state-backend.js';
 import { unpackSnapshot } from './packed-entries.js';
 
+/** Options of the heap backend (tests shorten them). */
+export interface HeapBackendOptions extends CollectionOptions {
+  /** Links per rewrite pass ({@link HeapKeyedStateBackend.rewritePassLinks}); default {@link REWRITE_PASS_LINKS}. */
+  rewritePassLinks?: number;
+}
+
+/** Links per rewrite pass by default: the bytes of a full snapshot every hundred checkpoints, spread over them. */
+export const REWRITE_PASS_LINKS = 100;
+/**
+ * A chain's links hold at most this many times the state's entries before a full link is taken: up to two rewrite
+ * passes (the one that completed and the one under way) and the changes among them.
+ */
+const CHAIN_SIZE_FACTOR = 3;
+
 /** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
 type Entry = VersionedEntry;
 
@@ -58,8 +72,10 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     private readonly keyGroupStart: number,
     private readonly keyGroupEnd: number,
     readonly clock: () => number = Date.now,
-    private readonly options: CollectionOptions = {},
-  ) {}
+    private readonly options: HeapBackendOptions = {},
+  ) {
+    this.rewritePassLinks = options.rewritePassLinks ?? REWRITE_PASS_LINKS;
+  }
 
   setCurrentKey(key: Key): void {
     if (key === this.key) return;
@@ -211,44 +227,79 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
 
   // ---- incremental snapshots (the link format of runtime/checkpoint/incremental.ts) ----
   /**
-   * Links in a chain before a full one: deltas are small and frequent (Stateful Functions answer after the
-   * checkpoint), and the chain's size is bounded by the state's anyway ({@link canSnapshotIncrementalSince}).
+   * Links in a chain at most before a full one is taken again. A chain normally holds one to two rewrite passes
+   * ({@link rewritePassLinks}) and never gets here; this bounds the files a restore reads if passes cannot finish.
    */
-  readonly maxChainLength = 100;
+  readonly maxChainLength = 250;
+  /**
+   * Links over which every entry is rewritten once (a *rewrite pass*): each delta also carries the next
+   * 1/`rewritePassLinks` of the entries, unchanged or not, so that once a pass is complete the links before it are
+   * no longer needed. The chain then never has to end in a full snapshot of the whole state, whose collection made
+   * one checkpoint in a hundred as slow as the state is large (Flink's changelog backend materialises in the
+   * background for the same reason). It costs the same bytes over time as a full link every
+   * `rewritePassLinks` checkpoints, spread evenly over them.
+   */
+  readonly rewritePassLinks: number;
   /** Changes are logged from the first incremental snapshot on, starting with epoch `loggedFrom`. */
   private logging = false;
   private loggedFrom = Number.POSITIVE_INFINITY;
-  /** Per snapshot version that may be a base: changes in the deltas of its chain since the last full link. */
-  private readonly chainChanges = new Map<number, number>();
+  /**
+   * Per snapshot version that may be a base: the links of its chain, oldest first, with the changes (and rewrites)
+   * each holds (a full link: 0), so the chain's size is known without reading it.
+   */
+  private readonly chains = new Map<number, readonly { version: number; changes: number }[]>();
+  /** Where the current rewrite pass stands; it began with the touches logged in epoch `startEpoch`. */
+  private pass:
+    | {
+        startEpoch: number;
+        tables: Iterator<StateTable>;
+        table?: StateTable;
+        namespaces?: Iterator<Map<NormalizedKey, Entry>>;
+        entries?: Iterator<[NormalizedKey, Entry]>;
+      }
+    | undefined;
+  /**
+   * Epoch from which the change logs account for every live entry (a completed rewrite pass began there), or -1.
+   * A link whose epochs all lie before it (version <= coveredFrom) is no longer needed by later links.
+   */
+  private coveredFrom = -1;
 
   /**
    * A link of an incremental chain (`IncrementalBackend` in runtime/checkpoint/incremental.ts): a point-in-time
    * snapshot collected as `snapshotAsync` does. With `sinceVersion` (the version of the last completed link), when
-   * {@link canSnapshotIncrementalSince} allows, only a delta: the entries changed since, with tombstones of the
-   * removed ones; otherwise a full link. Changes are kept until a link after them completes
-   * ({@link discardVersionsBefore}), so a delta after abandoned checkpoints still holds their changes.
+   * {@link canSnapshotIncrementalSince} allows, only a delta: the entries changed since, the next share of the
+   * rewrite pass, and tombstones of the removed entries; otherwise a full link. Changes are kept until a link after
+   * them completes ({@link discardVersionsBefore}), so a delta after abandoned checkpoints still holds their changes
+   * (and their rewrites).
    */
   snapshotIncremental(sinceVersion?: number): Promise<IncrementalKeyedStateSnapshot> {
     const delta = sinceVersion !== undefined && this.canSnapshotIncrementalSince(sinceVersion);
-    const version = ++this.version;
     let source: SnapshotSource;
+    let version: number;
     if (delta) {
+      this.rewriteShare();
+      version = ++this.version;
       const logs: [string, ReturnType<StateChangeLog['between']>][] = [];
       for (const [name, table] of this.tables) {
         const l = table.log.between(sinceVersion, version);
         if (l.length > 0) logs.push([name, l]);
       }
-      this.chainChanges.set(version, this.chainChanges.get(sinceVersion)! + this.changesSince(sinceVersion));
+      const kept = this.chains.get(sinceVersion)!.filter((l) => l.version > this.coveredFrom);
+      this.chains.set(version, [...kept, { version, changes: this.changesSince(sinceVersion) }]);
       source = { kind: 'delta', base: sinceVersion, logs };
     } else {
+      version = ++this.version;
       // Logs that no delta can use any more (none completed since they began) would only grow: start afresh.
       if (!this.logging || this.changesSince(this.loggedFrom) > this.approximateEntries()) {
         for (const table of this.tables.values()) table.log.discardBefore(Number.POSITIVE_INFINITY);
-        this.chainChanges.clear();
+        this.chains.clear();
         this.logging = true;
         this.loggedFrom = version;
       }
-      this.chainChanges.set(version, 0);
+      // A full link covers everything: the next pass starts with the next delta.
+      this.pass = undefined;
+      this.coveredFrom = -1;
+      this.chains.set(version, [{ version, changes: 0 }]);
       source = this.fullSource();
     }
     const { snapshot, done } = this.start(version, source);
@@ -261,19 +312,68 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   }
 
   /**
-   * True when a delta since `version` can be taken: the changes since are logged, and the chain's deltas with the
-   * next one stay within the size of the state (so a restore reads at most about twice the state).
+   * Versions of links that the next link's chain no longer needs: every version <= this (-1: none). The tracker
+   * drops them from the chain it records, as this backend does from its own.
+   */
+  linksCoveredUpTo(): number {
+    return this.coveredFrom;
+  }
+
+  /**
+   * Logs the next share of the rewrite pass as changed in the current epoch (without changing a value), so the delta
+   * about to be taken, or any later one against an earlier base, holds those entries. Maps are iterated live: an
+   * entry created after the pass passed its place is logged as created, and one removed is no longer live. When the
+   * pass has visited everything, every live entry has been logged since the pass began.
+   */
+  private rewriteShare(): void {
+    let budget = Math.ceil(this.approximateEntries() / this.rewritePassLinks);
+    let p = (this.pass ??= { startEpoch: this.version, tables: this.tables.values() });
+    // The budget is at most the entries there are, so a call completes at most one pass and starts the next.
+    while (budget > 0) {
+      if (p.entries !== undefined) {
+        const r = p.entries.next();
+        if (!r.done) {
+          // Copies the value for a snapshot still collected that wants it, as a change would.
+          this.beforeChange(p.table!, r.value[1], r.value[0]);
+          budget--;
+          continue;
+        }
+        p.entries = undefined;
+      }
+      if (p.namespaces !== undefined) {
+        const r = p.namespaces.next();
+        if (!r.done) p.entries = r.value.entries();
+        else p.namespaces = undefined;
+        continue;
+      }
+      const r = p.tables.next();
+      if (r.done) {
+        this.coveredFrom = p.startEpoch;
+        p = this.pass = { startEpoch: this.version, tables: this.tables.values() };
+        continue;
+      }
+      p.table = r.value;
+      p.namespaces = r.value.namespaces.values();
+    }
+  }
+
+  /**
+   * True when a delta since `version` can be taken: the changes since are logged, and the links the chain keeps
+   * with the next one hold at most {@link CHAIN_SIZE_FACTOR} times the state's entries (so a restore reads a
+   * bounded multiple of the state: one or two rewrite passes and the changes among them).
    */
   canSnapshotIncrementalSince(version: number): boolean {
-    const chain = this.chainChanges.get(version);
+    const chain = this.chains.get(version);
     if (!this.logging || version < this.loggedFrom || chain === undefined) return false;
-    return chain + this.changesSince(version) <= this.approximateEntries();
+    let size = this.changesSince(version);
+    for (const l of chain) if (l.version > this.coveredFrom) size += l.changes;
+    return size <= CHAIN_SIZE_FACTOR * this.approximateEntries();
   }
 
   /** A link of `version` completed: no delta will be taken against an earlier version, so their logs go. */
   discardVersionsBefore(version: number): void {
     for (const table of this.tables.values()) table.log.discardBefore(version);
-    for (const v of this.chainChanges.keys()) if (v < version) this.chainChanges.delete(v);
+    for (const v of this.chains.keys()) if (v < version) this.chains.delete(v);
   }
 
   private changesSince(epoch: number): number {

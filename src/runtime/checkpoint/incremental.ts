@@ -18,6 +18,11 @@ export interface IncrementalBackend {
   /** False when the backend no longer knows the changes since `version` (then a full link is taken). */
   canSnapshotIncrementalSince?(version: number): boolean;
   discardVersionsBefore?(version: number): void;
+  /**
+   * Asked right after each link is taken: links of versions up to this one are no longer needed by it or by later
+   * links (the backend's changes since then account for every live entry), so they leave the chain.
+   */
+  linksCoveredUpTo?(): number;
   /** Links in a chain before a full one is taken again; default {@link MAX_CHAIN}. */
   readonly maxChainLength?: number;
 }
@@ -38,6 +43,13 @@ export interface LinkRef {
   sha256?: string;
 }
 
+/** A chain of links taken for one checkpoint: where each link is stored, and its version (once it resolved). */
+interface TakenChain {
+  refs: LinkRef[];
+  versions: number[];
+  version: number;
+}
+
 /** Links in a chain before a full snapshot is taken again (bounds restore work and files kept), by default. */
 export const MAX_CHAIN = 10;
 
@@ -46,9 +58,9 @@ export const MAX_CHAIN = 10;
  * link, so an abandoned checkpoint never leaves a gap in a chain.
  */
 export class IncrementalTracker {
-  private completed: { refs: LinkRef[]; version: number } | undefined;
+  private completed: TakenChain | undefined;
   /** Links taken for checkpoints not yet complete; `version` is -1 until an asynchronous link resolves. */
-  private readonly pending = new Map<number, { refs: LinkRef[]; version: number }>();
+  private readonly pending = new Map<number, TakenChain>();
 
   /** Takes the link for checkpoint `id`, and the earlier links it builds on. `full` forces a self-contained one. */
   take(
@@ -63,18 +75,28 @@ export class IncrementalTracker {
       (backend.canSnapshotIncrementalSince?.(this.completed.version) ?? true);
     const base = full || !usable ? undefined : this.completed;
     const link = backend.snapshotIncremental(base?.version);
-    const chain = base?.refs ?? [];
-    const taken = { refs: [...chain, { checkpointId: id, name: fileName }], version: -1 };
+    let chain = base?.refs ?? [];
+    let versions = base?.versions ?? [];
+    const covered = backend.linksCoveredUpTo?.() ?? -1;
+    const drop = versions.findIndex((v) => v > covered);
+    if (drop !== 0) {
+      const keep = drop < 0 ? versions.length : drop;
+      chain = chain.slice(keep);
+      versions = versions.slice(keep);
+    }
+    const taken: TakenChain = { refs: [...chain, { checkpointId: id, name: fileName }], versions, version: -1 };
     this.pending.set(id, taken);
     if (link instanceof Promise) {
       // A checkpoint completes only after its file was written, so the version is known by then.
       const resolved = link.then((l) => {
         taken.version = l.version;
+        taken.versions = [...versions, l.version];
         return l;
       });
       return { link: resolved, chain };
     }
     taken.version = link.version;
+    taken.versions = [...versions, link.version];
     return { link, chain };
   }
 
@@ -99,7 +121,9 @@ export class IncrementalTracker {
 }
 
 /**
- * Applies a chain (a full link, then deltas) and returns the resulting full snapshot. Only what the deltas touched is
+ * Applies a chain (a full link or, once a backend's changes since it account for every live entry, a delta; then
+ * deltas) and returns the resulting full snapshot. The first link's tombstones are ignored: what they remove lies in
+ * links no longer in the chain. Only what the deltas touched is
  * indexed (by state, namespace and normalised key); the full link's entries are kept as they are unless a delta
  * replaced or removed them, so flattening a large base with small deltas costs little more than reading the base.
  */
