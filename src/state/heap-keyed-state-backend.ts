@@ -21,7 +21,10 @@ import { unpackSnapshot } from './packed-entries.js';
 
 /** Options of the heap backend (tests shorten them). */
 export interface HeapBackendOptions extends CollectionOptions {
-  /** Links per rewrite pass ({@link HeapKeyedStateBackend.rewritePassLinks}); default {@link REWRITE_PASS_LINKS}. */
+  /**
+   * Links per rewrite pass ({@link HeapKeyedStateBackend.rewritePassLinks}); default {@link REWRITE_PASS_LINKS}. 0:
+   * none (deltas hold changes only, and a full link follows when they add up to the chain's bound).
+   */
   rewritePassLinks?: number;
 }
 
@@ -29,9 +32,11 @@ export interface HeapBackendOptions extends CollectionOptions {
 export const REWRITE_PASS_LINKS = 100;
 /**
  * A chain's links hold at most this many times the state's entries before a full link is taken: up to two rewrite
- * passes (the one that completed and the one under way) and the changes among them.
+ * passes (the one that completed and the one under way) and the changes among them, which the size of a pass's
+ * shares keeps below the state's entries ({@link HeapKeyedStateBackend.rewriteShare}), with room to spare for a
+ * state that shrinks.
  */
-const CHAIN_SIZE_FACTOR = 3;
+const CHAIN_SIZE_FACTOR = 4;
 
 /** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
 type Entry = VersionedEntry;
@@ -277,7 +282,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     let source: SnapshotSource;
     let version: number;
     if (delta) {
-      this.rewriteShare();
+      if (this.rewritePassLinks > 0) this.rewriteShare(this.changesSince(sinceVersion));
       version = ++this.version;
       const logs: [string, ReturnType<StateChangeLog['between']>][] = [];
       for (const [name, table] of this.tables) {
@@ -320,13 +325,19 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   }
 
   /**
-   * Logs the next share of the rewrite pass as changed in the current epoch (without changing a value), so the delta
+   * Logs the next share of the rewrite pass (1/{@link rewritePassLinks} of the entries, or twice the delta's
+   * `changes` if more) as changed in the current epoch (without changing a value), so the delta
    * about to be taken, or any later one against an earlier base, holds those entries. Maps are iterated live: an
    * entry created after the pass passed its place is logged as created, and one removed is no longer live. When the
    * pass has visited everything, every live entry has been logged since the pass began.
    */
-  private rewriteShare(): void {
-    let budget = Math.ceil(this.approximateEntries() / this.rewritePassLinks);
+  private rewriteShare(changes: number): void {
+    // At least twice the delta's changes: a pass then spans at most entries / (2 × changes) links, so the changes in
+    // the two passes a chain holds add up to at most the state's entries, whatever the rate of change.
+    let budget = Math.min(
+      Math.max(Math.ceil(this.approximateEntries() / this.rewritePassLinks), 2 * changes),
+      this.approximateEntries(),
+    );
     let p = (this.pass ??= { startEpoch: this.version, tables: this.tables.values() });
     // The budget is at most the entries there are, so a call completes at most one pass and starts the next.
     while (budget > 0) {
