@@ -37,6 +37,8 @@ export const REWRITE_PASS_LINKS = 100;
  * state that shrinks.
  */
 const CHAIN_SIZE_FACTOR = 4;
+/** A rewrite share is at most 1/this of the entries (see `rewriteShare`). */
+const MAX_SHARE_DIVISOR = 4;
 
 /** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
 type Entry = VersionedEntry;
@@ -326,17 +328,20 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
 
   /**
    * Logs the next share of the rewrite pass (1/{@link rewritePassLinks} of the entries, or twice the delta's
-   * `changes` if more) as changed in the current epoch (without changing a value), so the delta
+   * `changes` if more, up to a quarter of the entries) as changed in the current epoch (without changing a value), so the delta
    * about to be taken, or any later one against an earlier base, holds those entries. Maps are iterated live: an
    * entry created after the pass passed its place is logged as created, and one removed is no longer live. When the
    * pass has visited everything, every live entry has been logged since the pass began.
    */
   private rewriteShare(changes: number): void {
     // At least twice the delta's changes: a pass then spans at most entries / (2 × changes) links, so the changes in
-    // the two passes a chain holds add up to at most the state's entries, whatever the rate of change.
+    // the two passes a chain holds add up to at most the state's entries. But at most a quarter of the entries: the
+    // share is visited synchronously, before the snapshot's version starts, so a state rewritten between checkpoints
+    // anyway (whose chain outgrows its bound and ends in a full link, collected in slices) is not walked whole here.
+    const entries = this.approximateEntries();
     let budget = Math.min(
-      Math.max(Math.ceil(this.approximateEntries() / this.rewritePassLinks), 2 * changes),
-      this.approximateEntries(),
+      Math.max(Math.ceil(entries / this.rewritePassLinks), 2 * changes),
+      Math.ceil(entries / MAX_SHARE_DIVISOR),
     );
     let p = (this.pass ??= { startEpoch: this.version, tables: this.tables.values() });
     // The budget is at most the entries there are, so a call completes at most one pass and starts the next.
@@ -344,8 +349,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
       if (p.entries !== undefined) {
         const r = p.entries.next();
         if (!r.done) {
-          // Copies the value for a snapshot still collected that wants it, as a change would.
-          this.beforeChange(p.table!, r.value[1], r.value[0]);
+          // Copies the value for a snapshot still collected that wants it, as a change would (an entry changed in
+          // this epoch already has).
+          if (r.value[1].changed !== this.version) this.beforeChange(p.table!, r.value[1], r.value[0]);
           budget--;
           continue;
         }
