@@ -31,14 +31,18 @@ export interface HeapBackendOptions extends CollectionOptions {
 /** Links per rewrite pass by default: the bytes of a full snapshot every hundred checkpoints, spread over them. */
 export const REWRITE_PASS_LINKS = 100;
 /**
- * A chain's links hold at most this many times the state's entries before a full link is taken: up to two rewrite
- * passes (the one that completed and the one under way) and the changes among them, which the size of a pass's
- * shares keeps below the state's entries ({@link HeapKeyedStateBackend.rewriteShare}), with room to spare for a
- * state that shrinks.
+ * The changes a chain's links hold (rewrites not counted: a chain holds at most two passes of them) stay within this
+ * many times the state's entries, else a full link is taken: a restore reads a bounded multiple of the state. The
+ * size of a pass's shares keeps the changes of two passes within the state's entries
+ * ({@link HeapKeyedStateBackend.rewriteShare}), so only a state changing faster than that reaches the bound.
  */
-const CHAIN_SIZE_FACTOR = 4;
-/** A rewrite share is at most 1/this of the entries (see `rewriteShare`). */
-const MAX_SHARE_DIVISOR = 4;
+const CHAIN_SIZE_FACTOR = 2;
+/**
+ * A delta whose changes exceed 1/this of the entries gets no rewrite share: the state is being rewritten anyway,
+ * its chain soon ends in a full link (collected in slices), and a share, visited synchronously before the snapshot's
+ * version starts, would only add to the link and to that pause.
+ */
+const REWRITE_CHURN_DIVISOR = 4;
 
 /** One stored entry: the key and namespace are kept so snapshots can be taken without parsing. */
 type Entry = VersionedEntry;
@@ -251,8 +255,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   private logging = false;
   private loggedFrom = Number.POSITIVE_INFINITY;
   /**
-   * Per snapshot version that may be a base: the links of its chain, oldest first, with the changes (and rewrites)
-   * each holds (a full link: 0), so the chain's size is known without reading it.
+   * Per snapshot version that may be a base: the links of its chain, oldest first, with the changes each holds
+   * (rewrites not counted; a full link: 0), so the chain's size is known without reading it.
    */
   private readonly chains = new Map<number, readonly { version: number; changes: number }[]>();
   /** Where the current rewrite pass stands; it began with the touches logged in epoch `startEpoch`. */
@@ -284,7 +288,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     let source: SnapshotSource;
     let version: number;
     if (delta) {
-      if (this.rewritePassLinks > 0) this.rewriteShare(this.changesSince(sinceVersion));
+      const changes = this.changesSince(sinceVersion);
+      if (this.rewritePassLinks > 0) this.rewriteShare(changes);
       version = ++this.version;
       const logs: [string, ReturnType<StateChangeLog['between']>][] = [];
       for (const [name, table] of this.tables) {
@@ -292,7 +297,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
         if (l.length > 0) logs.push([name, l]);
       }
       const kept = this.chains.get(sinceVersion)!.filter((l) => l.version > this.coveredFrom);
-      this.chains.set(version, [...kept, { version, changes: this.changesSince(sinceVersion) }]);
+      this.chains.set(version, [...kept, { version, changes }]);
       source = { kind: 'delta', base: sinceVersion, logs };
     } else {
       version = ++this.version;
@@ -328,21 +333,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
 
   /**
    * Logs the next share of the rewrite pass (1/{@link rewritePassLinks} of the entries, or twice the delta's
-   * `changes` if more, up to a quarter of the entries) as changed in the current epoch (without changing a value), so the delta
+   * `changes` if more; none when the delta's changes are a large part of the state) as changed in the current epoch (without changing a value), so the delta
    * about to be taken, or any later one against an earlier base, holds those entries. Maps are iterated live: an
    * entry created after the pass passed its place is logged as created, and one removed is no longer live. When the
    * pass has visited everything, every live entry has been logged since the pass began.
    */
   private rewriteShare(changes: number): void {
-    // At least twice the delta's changes: a pass then spans at most entries / (2 × changes) links, so the changes in
-    // the two passes a chain holds add up to at most the state's entries. But at most a quarter of the entries: the
-    // share is visited synchronously, before the snapshot's version starts, so a state rewritten between checkpoints
-    // anyway (whose chain outgrows its bound and ends in a full link, collected in slices) is not walked whole here.
     const entries = this.approximateEntries();
-    let budget = Math.min(
-      Math.max(Math.ceil(entries / this.rewritePassLinks), 2 * changes),
-      Math.ceil(entries / MAX_SHARE_DIVISOR),
-    );
+    if (changes * REWRITE_CHURN_DIVISOR > entries) return;
+    // At least twice the delta's changes: a pass then spans at most entries / (2 × changes) links, so the changes in
+    // the two passes a chain holds add up to at most the state's entries.
+    let budget = Math.max(Math.ceil(entries / this.rewritePassLinks), 2 * changes);
     let p = (this.pass ??= { startEpoch: this.version, tables: this.tables.values() });
     // The budget is at most the entries there are, so a call completes at most one pass and starts the next.
     while (budget > 0) {
@@ -375,9 +376,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   }
 
   /**
-   * True when a delta since `version` can be taken: the changes since are logged, and the links the chain keeps
-   * with the next one hold at most {@link CHAIN_SIZE_FACTOR} times the state's entries (so a restore reads a
-   * bounded multiple of the state: one or two rewrite passes and the changes among them).
+   * True when a delta since `version` can be taken: the changes since are logged, and the changes the kept links
+   * hold with the next one's stay within {@link CHAIN_SIZE_FACTOR} times the state's entries (so a restore reads a
+   * bounded multiple of the state: these changes and one or two rewrite passes).
    */
   canSnapshotIncrementalSince(version: number): boolean {
     const chain = this.chains.get(version);
