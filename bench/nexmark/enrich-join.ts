@@ -22,6 +22,12 @@ import { listState, valueState } from 'sluice';
 export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R> {
   private dimension!: ValueState<D>;
   private waiting!: ListState<F>;
+  /**
+   * The time of the cleanup timer while facts wait: reading the list to ask whether it is empty copies it, for
+   * every fact — quadratic on a hot key whose dimension row is still in another thread's queue (at p=2, half of
+   * q20's bids go to the newest hot auction).
+   */
+  private cleanupAt!: ValueState<number>;
 
   constructor(
     private readonly join: (d: D, f: F) => R | undefined,
@@ -31,14 +37,17 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
   open(ctx: RuntimeContext): void {
     this.dimension = ctx.getState(valueState<D>('dimension'));
     this.waiting = ctx.getListState(listState<F>('waiting-facts'));
+    this.cleanupAt = ctx.getState(valueState<number>('waiting-cleanup-at'));
   }
 
-  processElement1(d: D, _ctx: KeyedContext<K>, out: Collector<R>): void {
+  processElement1(d: D, ctx: KeyedContext<K>, out: Collector<R>): void {
     this.dimension.update(d);
-    const waiting = this.waiting.get();
-    if (waiting.length === 0) return;
-    for (const f of waiting) this.emit(d, f, out);
+    const cleanupAt = this.cleanupAt.value();
+    if (cleanupAt === undefined) return;
+    for (const f of this.waiting.get()) this.emit(d, f, out);
     this.waiting.clear();
+    this.cleanupAt.clear();
+    ctx.timerService().deleteEventTimeTimer(cleanupAt);
   }
 
   processElement2(f: F, ctx: KeyedContext<K>, out: Collector<R>): void {
@@ -49,7 +58,11 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
     }
     // One cleanup timer per key at a time, at the earliest waiting fact (a timer per fact made every firing rescan
     // the list: quadratic when one input runs ahead of the other).
-    if (this.waiting.get().length === 0) ctx.timerService().registerEventTimeTimer(this.factTime(f));
+    if (this.cleanupAt.value() === undefined) {
+      const at = this.factTime(f);
+      ctx.timerService().registerEventTimeTimer(at);
+      this.cleanupAt.update(at);
+    }
     this.waiting.add(f);
   }
 
@@ -61,10 +74,14 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
   onTimer(time: number, ctx: OnTimerContext<K>, _out: Collector<R>): void {
     if (this.dimension.value() !== undefined) return;
     const rest = this.waiting.get().filter((f) => this.factTime(f) > time);
-    if (rest.length === 0) this.waiting.clear();
-    else {
+    if (rest.length === 0) {
+      this.waiting.clear();
+      this.cleanupAt.clear();
+    } else {
       this.waiting.update(rest);
-      ctx.timerService().registerEventTimeTimer(rest.reduce((t, f) => Math.min(t, this.factTime(f)), Infinity));
+      const at = rest.reduce((t, f) => Math.min(t, this.factTime(f)), Infinity);
+      ctx.timerService().registerEventTimeTimer(at);
+      this.cleanupAt.update(at);
     }
   }
 }
