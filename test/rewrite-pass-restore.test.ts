@@ -17,8 +17,8 @@ import { recordOf } from './fixtures/running-sums-job.js';
 /**
  * Heap checkpoints whose chains were cut after a rewrite pass (no full link left in them), restored after SIGKILLs
  * through real checkpoint files: the job is killed once its newest checkpoint no longer needs the attempt's first
- * (full) checkpoint and that one has been pruned, then run again; the output must be exactly the brute-force
- * reference.
+ * (full) checkpoint and that one has been pruned, then run again (twice, when the input lasts); the output must be
+ * exactly the brute-force reference.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-rewrite-'));
@@ -93,7 +93,9 @@ test('heap chains cut after rewrite passes restore exactly after SIGKILLs', { ti
     assert.equal(exit.code, 0, describeExit(exit));
     break;
   }
-  assert.equal(restoresFromCutChains, 2, 'both attempts were killed after a chain was cut');
+  // The first attempt has the whole input to get there; the second only what is left, which a very slow machine may
+  // finish first.
+  assert.ok(restoresFromCutChains >= 1, 'no attempt was killed after a chain was cut');
   assert.deepEqual(hiddenFiles(out), [], 'in-progress files were left behind');
   const lines = committedLines(out);
   const expected = reference();
