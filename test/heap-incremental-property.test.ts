@@ -26,6 +26,20 @@ interface Taken {
   model: Model;
 }
 
+/** Subtask `index` of `parallelism`'s state file of checkpoint `id`, holding one operator's link and chain. */
+function stateFile(id: number, index: number, parallelism: number, keyed: KeyedLink, chain: LinkRef[]): Buffer {
+  const s: SubtaskSnapshot = {
+    checkpointId: id,
+    vertexId: 1,
+    vertexName: 'v',
+    subtaskIndex: index,
+    parallelism,
+    finished: false,
+    operators: { op: { keyed, keyedChain: chain } },
+  };
+  return Buffer.concat([...encodeSnapshot(s)]);
+}
+
 /** A checkpoint of every node: links taken now, collected while `during` more steps run, encoded as state files. */
 async function take(
   nodes: Node[],
@@ -43,16 +57,7 @@ async function take(
     if (keyed.baseVersion === null) stats.fulls++;
     else stats.deltas++;
     stats.longestChain = Math.max(stats.longestChain, links[i]!.chain.length + 1);
-    const s: SubtaskSnapshot = {
-      checkpointId: id,
-      vertexId: 1,
-      vertexName: 'v',
-      subtaskIndex: i,
-      parallelism: nodes.length,
-      finished: false,
-      operators: { op: { keyed, keyedChain: links[i]!.chain } },
-    };
-    files.set(`${id}/s-${i}`, Buffer.concat([...encodeSnapshot(s)]));
+    files.set(`${id}/s-${i}`, stateFile(id, i, nodes.length, keyed, links[i]!.chain));
   }
   return files;
 }
@@ -226,20 +231,7 @@ test('a rewrite pass carries every entry in shares, after which the chain starts
   assert.ok(last.length >= 4 && last.length < 8, `chain of ${last.length} links`);
   assert.ok(last[0]!.checkpointId > 1, 'the full link is no longer referenced');
   // Restoring the last checkpoint from its chain gives every entry's latest value.
-  const file = (id: number, chain: LinkRef[] = []) =>
-    decodeSnapshot(
-      Buffer.concat([
-        ...encodeSnapshot({
-          checkpointId: id,
-          vertexId: 1,
-          vertexName: 'v',
-          subtaskIndex: 0,
-          parallelism: 1,
-          finished: false,
-          operators: { op: { keyed: links.get(`${id}`)!, keyedChain: chain } },
-        }),
-      ]),
-    );
+  const file = (id: number, chain: LinkRef[] = []) => decodeSnapshot(stateFile(id, 0, 1, links.get(`${id}`)!, chain));
   const op = file(12, last).operators.op!;
   await resolveChain('op', op, async (ref) => file(ref.checkpointId));
   const restored = new HeapKeyedStateBackend(MAX_P, 0, MAX_P);
