@@ -148,7 +148,8 @@ for (const [seed, passLinks] of [
       `deltas (${stats.deltas}) against full links (${stats.fulls})`,
     );
     // A chain holds one to two passes (and the links of overlapping checkpoints) once passes complete.
-    if (passLinks! > 0 && passLinks! < 10) assert.ok(stats.longestChain <= 3 * passLinks!, `longest chain ${stats.longestChain}`);
+    if (passLinks! > 0 && passLinks! < 10)
+      assert.ok(stats.longestChain <= 3 * passLinks!, `longest chain ${stats.longestChain}`);
   });
 }
 
