@@ -333,10 +333,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
 
   /**
    * Logs the next share of the rewrite pass (1/{@link rewritePassLinks} of the entries, or twice the delta's
-   * `changes` if more; none when the delta's changes are a large part of the state) as changed in the current epoch (without changing a value), so the delta
-   * about to be taken, or any later one against an earlier base, holds those entries. Maps are iterated live: an
-   * entry created after the pass passed its place is logged as created, and one removed is no longer live. When the
-   * pass has visited everything, every live entry has been logged since the pass began.
+   * `changes` if more; none when the delta's changes are a large part of the state) as changed in the current epoch,
+   * without changing a value, so the delta about to be taken, or any later one against an earlier base, holds those
+   * entries. Maps are iterated live: an entry created after the pass passed its place is logged as created, and one
+   * removed is no longer live. When the pass has visited everything, every live entry has been logged since the pass
+   * began.
    */
   private rewriteShare(changes: number): void {
     const entries = this.approximateEntries();
@@ -345,7 +346,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     // the two passes a chain holds add up to at most the state's entries.
     let budget = Math.max(Math.ceil(entries / this.rewritePassLinks), 2 * changes);
     let p = (this.pass ??= { startEpoch: this.version, tables: this.tables.values() });
-    // The budget is at most the entries there are, so a call completes at most one pass and starts the next.
+    // The budget is at most the entries there are, so a call completes at most one pass and starts the next (a
+    // second completion ends the call all the same).
+    let completed = false;
     while (budget > 0) {
       if (p.entries !== undefined) {
         const r = p.entries.next();
@@ -368,6 +371,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
       if (r.done) {
         this.coveredFrom = p.startEpoch;
         p = this.pass = { startEpoch: this.version, tables: this.tables.values() };
+        if (completed) return;
+        completed = true;
         continue;
       }
       p.table = r.value;
