@@ -43,7 +43,10 @@ export interface LinkRef {
   sha256?: string;
 }
 
-/** A chain of links taken for one checkpoint: where each link is stored, and its version (once it resolved). */
+/**
+ * A chain of links taken for one checkpoint: where each link is stored, the versions of the links before its own,
+ * and its own link's version (once it resolved).
+ */
 interface TakenChain {
   refs: LinkRef[];
   versions: number[];
@@ -76,7 +79,7 @@ export class IncrementalTracker {
     const base = full || !usable ? undefined : this.completed;
     const link = backend.snapshotIncremental(base?.version);
     let chain = base?.refs ?? [];
-    let versions = base?.versions ?? [];
+    let versions = base === undefined ? [] : [...base.versions, base.version];
     const covered = backend.linksCoveredUpTo?.() ?? -1;
     const drop = versions.findIndex((v) => v > covered);
     if (drop !== 0) {
@@ -90,13 +93,11 @@ export class IncrementalTracker {
       // A checkpoint completes only after its file was written, so the version is known by then.
       const resolved = link.then((l) => {
         taken.version = l.version;
-        taken.versions = [...versions, l.version];
         return l;
       });
       return { link: resolved, chain };
     }
     taken.version = link.version;
-    taken.versions = [...versions, link.version];
     return { link, chain };
   }
 
