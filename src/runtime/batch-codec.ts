@@ -300,10 +300,23 @@ class Reader {
 
   value(): unknown {
     const tag = this.tags[this.tagAt++];
-    if (tag === NUMBER) return this.numbers[this.numberAt++];
+    if (tag === NUMBER) return smallIntegerAsSmi(this.numbers[this.numberAt++]!);
     if (tag === OTHER) return this.other[this.otherAt++];
     return this.other[this.numbers[this.numberAt++]!];
   }
+}
+
+/**
+ * `x`, as an integer-typed value when it is an int32 other than -0, so V8 stores it the way it stores a small
+ * integer anywhere else (as the structured clone also gives it back). A number read from a float64 array is
+ * otherwise boxed as a double: a decoded record's integer field then took the double representation, and since a
+ * compiled literal shares its chain of hidden classes with the job's own object literals of the same keys, every
+ * decoded batch deprecated the job's classes and the job's literal migrated each record it built afterwards (q9 at
+ * p=2: ~3 % of all CPU in `MigrateToMap`, plus the garbage of the migrations).
+ */
+function smallIntegerAsSmi(x: number): number {
+  const i = x | 0;
+  return i === x && (i !== 0 || 1 / x > 0) ? i : x;
 }
 
 /** Byte offsets of the parts of the data buffer (the float64 parts 8-aligned). */
