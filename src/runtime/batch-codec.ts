@@ -38,6 +38,13 @@ const REPEAT = 2;
  * while at least a third of the field's strings repeat an earlier one of the batch.
  */
 const DICTIONARY_TRIAL = 32;
+/**
+ * Most batches a field whose trial failed skips the dictionary for before it is tried again: the wait doubles with
+ * each failed trial. Hashing a string reads all of it (an auction's description and padding, several hundred
+ * characters): trying every batch anew hashed 32 strings of every such field per batch, all of them in a batch of
+ * a few dozen auctions.
+ */
+const MAX_TRIAL_WAIT = 64;
 /** Shape index of a record sent whole through the structured clone. */
 const WHOLE = 255;
 /** Shapes per batch before further ones travel whole (a batch is nearly always of one or two shapes). */
@@ -203,8 +210,9 @@ function shapeKey(s: Shape): string {
  * sent as that one's index. Records often repeat a few strings (a channel and its url, a category, a country), and
  * every string crossing costs a copy out, a copy in and a new string on the receiver for the garbage collector —
  * with the dictionary the receiver's records also share one string. A field whose strings do not repeat (ids,
- * free text) stops using the dictionary after {@link DICTIONARY_TRIAL} strings, so it pays a few hash lookups per
- * batch, not one per record.
+ * free text) stops using the dictionary after {@link DICTIONARY_TRIAL} strings and skips it for the next batches,
+ * twice as many after each failed trial in a row (up to {@link MAX_TRIAL_WAIT}), so it pays a few hash lookups
+ * now and then, not one per record.
  */
 class Writer {
   shapeIndex = new Uint8Array(1024);
@@ -218,12 +226,17 @@ class Writer {
   /** Per field slot, for this batch: strings seen and strings repeated (a negative `seen` turns the slot off). */
   private seen = new Int32Array(64);
   private repeated = new Int32Array(64);
+  /** Per field slot, across batches: batches left without the dictionary, and the wait after the next failed trial. */
+  private waitLeft = new Int32Array(64);
+  private nextWait = new Int32Array(64);
 
   ensureSlots(slots: number): void {
     if (slots <= this.seen.length) return;
     const size = Math.max(slots, this.seen.length * 2);
     this.seen = grow(this.seen, new Int32Array(size));
     this.repeated = grow(this.repeated, new Int32Array(size));
+    this.waitLeft = grow(this.waitLeft, new Int32Array(size));
+    this.nextWait = grow(this.nextWait, new Int32Array(size));
   }
 
   reset(n: number): void {
@@ -232,7 +245,17 @@ class Writer {
     this.tagCount = 0;
     this.numberCount = 0;
     this.dictionary.clear();
-    this.seen.fill(0);
+    const { seen, waitLeft, nextWait } = this;
+    for (let slot = 0; slot < seen.length; slot++) {
+      if (waitLeft[slot]! > 0) waitLeft[slot]!--;
+      else if (seen[slot]! < 0) {
+        // The last batch's trial failed: wait, longer each time in a row.
+        const wait = Math.max(nextWait[slot]!, 1);
+        waitLeft[slot] = wait;
+        nextWait[slot] = Math.min(wait * 2, MAX_TRIAL_WAIT);
+      } else if (seen[slot]! >= DICTIONARY_TRIAL) nextWait[slot] = 1;
+      seen[slot] = waitLeft[slot]! > 0 ? -1 : 0;
+    }
     this.repeated.fill(0);
   }
 
