@@ -146,7 +146,7 @@ export class BatchCodec {
       const base = this.slots;
       this.slots += fields.length;
       this.writer.ensureSlots(this.slots);
-      e = new Function('r', 'w', fields.map((f, j) => `w.value(${f}, ${base + j});`).join('\n')) as Encoder;
+      e = compileEncoder(fields, base);
       this.encoders.set(key, e);
     }
     return e;
@@ -156,17 +156,76 @@ export class BatchCodec {
     const key = shapeKey(shape);
     let d = this.decoders.get(key);
     if (d === undefined) {
-      const body =
-        shape.kind === 'object'
-          ? `({${shape.keys.map((k) => `${JSON.stringify(k)}: r.value()`).join(', ')}})`
-          : shape.kind === 'array'
-            ? `[${Array.from({ length: shape.length }, () => 'r.value()').join(', ')}]`
-            : 'r.value()';
-      d = new Function('r', `return ${body};`) as Decoder;
+      d = compileDecoder(shape);
       this.decoders.set(key, d);
     }
     return d;
   }
+}
+
+/**
+ * An encoder of one record whose field values are the expressions `fields` of the record `r`, with the writing of
+ * each field written out in it (as in {@link compileDecoder}); `slot` is the dictionary slot of the first field. A
+ * number goes to the float64 column; a string the field's dictionary has met earlier in the batch goes as that
+ * one's index; anything else goes to `other`.
+ */
+function compileEncoder(fields: readonly string[], slot: number): Encoder {
+  const writes = fields.map(
+    (f, j) => `v = ${f};
+if (typeof v === 'number') { nums[nc++] = v; tags[tc++] = ${NUMBER}; }
+else {
+  at = typeof v === 'string' && seen[${slot + j}] >= 0 ? w.repeatOf(v, ${slot + j}) : -1;
+  if (at >= 0) { nums[nc++] = at; tags[tc++] = ${REPEAT}; }
+  else { tags[tc++] = ${OTHER}; other.push(v); }
+}`,
+  );
+  return new Function(
+    'r',
+    'w',
+    `w.reserve(${fields.length});
+const tags = w.tags, nums = w.numbers, other = w.other, seen = w.seen;
+let tc = w.tagCount, nc = w.numberCount, v, at;
+${writes.join('\n')}
+w.tagCount = tc; w.numberCount = nc;`,
+  ) as Encoder;
+}
+
+/**
+ * A decoder of one record of `shape`, with the reading of each field written out in it. A method call per field
+ * was the largest part of decoding in a profile of a long run: V8 stops inlining calls into one function after a
+ * budget, which an auction's ten fields exceed. Each field is a number from the float64 column, a value of `other`,
+ * or a repeated string whose index in `other` is in the numbers.
+ *
+ * A number that is an int32 other than -0 is made an integer-typed value, so V8 stores it the way it stores a small
+ * integer anywhere else (as the structured clone also gives it back); read from a float64 array it would be boxed
+ * as a double. A decoded record's integer field then took the double representation, and since the literal here
+ * shares its chain of hidden classes with the job's own literals of the same keys, decoding deprecated the job's
+ * classes and the job's literal migrated each record it built afterwards (q9 at p=2: ~3 % of all CPU in
+ * `MigrateToMap`, plus the garbage of the migrations).
+ */
+function compileDecoder(shape: Shape): Decoder {
+  const count = shape.kind === 'object' ? shape.keys.length : shape.kind === 'array' ? shape.length : 1;
+  const fields = Array.from({ length: count }, (_, j) => `v${j}`);
+  const reads = fields.map(
+    (v) => `let ${v}; t = tags[ta++];
+if (t === ${NUMBER}) { x = nums[na++]; i = x | 0; ${v} = i === x && (i !== 0 || 1 / x > 0) ? i : x; }
+else if (t === ${OTHER}) ${v} = other[oa++];
+else ${v} = other[nums[na++]];`,
+  );
+  const result =
+    shape.kind === 'object'
+      ? `({${shape.keys.map((k, j) => `${JSON.stringify(k)}: v${j}`).join(', ')}})`
+      : shape.kind === 'array'
+        ? `[${fields.join(', ')}]`
+        : 'v0';
+  return new Function(
+    'r',
+    `const tags = r.tags, nums = r.numbers, other = r.other;
+let ta = r.tagAt, na = r.numberAt, oa = r.otherAt, t = 0, x = 0, i = 0;
+${reads.join('\n')}
+r.tagAt = ta; r.numberAt = na; r.otherAt = oa;
+return ${result};`,
+  ) as Decoder;
 }
 
 function isPlainObject(r: unknown): r is Record<string, unknown> {
@@ -224,7 +283,7 @@ class Writer {
   /** String → its index in `other`, for this batch. */
   private readonly dictionary = new Map<string, number>();
   /** Per field slot, for this batch: strings seen and strings repeated (a negative `seen` turns the slot off). */
-  private seen = new Int32Array(64);
+  seen = new Int32Array(64);
   private repeated = new Int32Array(64);
   /** Per field slot, across batches: batches left without the dictionary, and the wait after the next failed trial. */
   private waitLeft = new Int32Array(64);
@@ -259,33 +318,29 @@ class Writer {
     this.repeated.fill(0);
   }
 
-  value(v: unknown, slot: number): void {
-    if (this.tagCount === this.tags.length) this.tags = grow(this.tags, new Uint8Array(this.tags.length * 2));
-    if (typeof v === 'number') {
-      this.number(v);
-      this.tags[this.tagCount++] = NUMBER;
-      return;
-    }
-    if (typeof v === 'string' && this.seen[slot]! >= 0) {
-      const at = this.dictionary.get(v);
-      const seen = ++this.seen[slot]!;
-      if (at !== undefined) {
-        this.repeated[slot]!++;
-        this.number(at);
-        this.tags[this.tagCount++] = REPEAT;
-        return;
-      }
-      this.dictionary.set(v, this.other.length);
-      if (seen >= DICTIONARY_TRIAL && this.repeated[slot]! * 3 < seen) this.seen[slot] = -1;
-    }
-    this.tags[this.tagCount++] = OTHER;
-    this.other.push(v);
+  /** Makes room for `fields` more tags and numbers. */
+  reserve(fields: number): void {
+    if (this.tagCount + fields > this.tags.length)
+      this.tags = grow(this.tags, new Uint8Array(2 * (this.tags.length + fields)));
+    if (this.numberCount + fields > this.numbers.length)
+      this.numbers = grow(this.numbers, new Float64Array(2 * (this.numbers.length + fields)));
   }
 
-  private number(v: number): void {
-    if (this.numberCount === this.numbers.length)
-      this.numbers = grow(this.numbers, new Float64Array(this.numbers.length * 2));
-    this.numbers[this.numberCount++] = v;
+  /**
+   * The index in `other` of a string equal to `v` sent earlier in this batch, or -1 after noting that `v` is about
+   * to be pushed onto `other` next. Counts the field's strings and repeats, and turns the field's dictionary off for
+   * the batch when too few repeat. Only while the field's dictionary is on (`seen[slot] >= 0`).
+   */
+  repeatOf(v: string, slot: number): number {
+    const at = this.dictionary.get(v);
+    const seen = ++this.seen[slot]!;
+    if (at !== undefined) {
+      this.repeated[slot]!++;
+      return at;
+    }
+    this.dictionary.set(v, this.other.length);
+    if (seen >= DICTIONARY_TRIAL && this.repeated[slot]! * 3 < seen) this.seen[slot] = -1;
+    return -1;
   }
 
   finish(n: number, shapes: Shape[], timestamps: readonly number[]): EncodedBatch {
@@ -307,9 +362,10 @@ class Reader {
   readonly numbers: Float64Array;
   readonly timestamps: Float64Array;
   readonly other: unknown[];
+  /** Positions of the next value's tag, number and `other` value (compiled decoders advance them). */
   otherAt = 0;
-  private tagAt = 0;
-  private numberAt = 0;
+  tagAt = 0;
+  numberAt = 0;
 
   constructor(enc: EncodedBatch) {
     const { n, data } = enc;
@@ -320,26 +376,6 @@ class Reader {
     this.timestamps = new Float64Array(data, layout.timestamps, n);
     this.other = enc.other;
   }
-
-  value(): unknown {
-    const tag = this.tags[this.tagAt++];
-    if (tag === NUMBER) return smallIntegerAsSmi(this.numbers[this.numberAt++]!);
-    if (tag === OTHER) return this.other[this.otherAt++];
-    return this.other[this.numbers[this.numberAt++]!];
-  }
-}
-
-/**
- * `x`, as an integer-typed value when it is an int32 other than -0, so V8 stores it the way it stores a small
- * integer anywhere else (as the structured clone also gives it back). A number read from a float64 array is
- * otherwise boxed as a double: a decoded record's integer field then took the double representation, and since a
- * compiled literal shares its chain of hidden classes with the job's own object literals of the same keys, every
- * decoded batch deprecated the job's classes and the job's literal migrated each record it built afterwards (q9 at
- * p=2: ~3 % of all CPU in `MigrateToMap`, plus the garbage of the migrations).
- */
-function smallIntegerAsSmi(x: number): number {
-  const i = x | 0;
-  return i === x && (i !== 0 || 1 / x > 0) ? i : x;
 }
 
 /** Byte offsets of the parts of the data buffer (the float64 parts 8-aligned). */
