@@ -6,17 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { BatchCodec, type EncodedBatch } from '../src/runtime/batch-codec.js';
-
-function overPort(enc: EncodedBatch): EncodedBatch {
-  const { port1, port2 } = new MessageChannel();
-  port1.postMessage(enc, [enc.data]);
-  const got = receiveMessageOnPort(port2)!.message as EncodedBatch;
-  port1.close();
-  port2.close();
-  return got;
-}
+import { BatchCodec } from '../src/runtime/batch-codec.js';
+import { overPort } from './batch-codec-helpers.js';
 
 test("decoding leaves the hidden class of the job's own literals alone, and decoded records share it", () => {
   // A decoded integer boxed as a double used to widen the field's representation in the hidden class that decoded

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import fc from 'fast-check';
 import { runJob } from '../src/index.js';
-import { BatchCodec, type EncodedBatch } from '../src/runtime/batch-codec.js';
-
-/** What another thread receives: the encoded batch through a real port (data transferred, the rest cloned). */
-function overPort(enc: EncodedBatch): EncodedBatch {
-  const { port1, port2 } = new MessageChannel();
-  port1.postMessage(enc, [enc.data]);
-  const got = receiveMessageOnPort(port2)!.message as EncodedBatch;
-  port1.close();
-  port2.close();
-  return got;
-}
+import { BatchCodec } from '../src/runtime/batch-codec.js';
+import { overPort } from './batch-codec-helpers.js';
 
 class Point {
   constructor(
