@@ -34,8 +34,9 @@ const OTHER = 1;
 /** A string equal to an earlier one of the batch: its index in `other` is in the numbers. */
 const REPEAT = 2;
 /**
- * Strings a field sends before the batch's string dictionary decides whether it pays for that field: it stays on
- * while at least a third of the field's strings repeat an earlier one of the batch.
+ * Strings a field sends (in one batch, or over several small ones) before the string dictionary decides whether it
+ * pays for that field: it stays on while at least a third of the field's strings repeat an earlier one of their
+ * batch.
  */
 const DICTIONARY_TRIAL = 32;
 /**
@@ -282,7 +283,10 @@ class Writer {
   numberCount = 0;
   /** String → its index in `other`, for this batch. */
   private readonly dictionary = new Map<string, number>();
-  /** Per field slot, for this batch: strings seen and strings repeated (a negative `seen` turns the slot off). */
+  /**
+   * Per field slot: strings seen and strings repeated in the current trial (of this batch, or of the last few when
+   * they are small); a negative `seen` turns the slot off for this batch.
+   */
   seen = new Int32Array(64);
   private repeated = new Int32Array(64);
   /** Per field slot, across batches: batches left without the dictionary, and the wait after the next failed trial. */
@@ -304,7 +308,7 @@ class Writer {
     this.tagCount = 0;
     this.numberCount = 0;
     this.dictionary.clear();
-    const { seen, waitLeft, nextWait } = this;
+    const { seen, repeated, waitLeft, nextWait } = this;
     for (let slot = 0; slot < seen.length; slot++) {
       if (waitLeft[slot]! > 0) waitLeft[slot]!--;
       else if (seen[slot]! < 0) {
@@ -313,9 +317,12 @@ class Writer {
         waitLeft[slot] = wait;
         nextWait[slot] = Math.min(wait * 2, MAX_TRIAL_WAIT);
       } else if (seen[slot]! >= DICTIONARY_TRIAL) nextWait[slot] = 1;
+      // A trial not decided yet carries its counts over: in small batches (a filter's sparse output) a field never
+      // reaches the trial's length within one batch, and its every string was hashed, batch after batch.
+      else continue;
       seen[slot] = waitLeft[slot]! > 0 ? -1 : 0;
+      repeated[slot] = 0;
     }
-    this.repeated.fill(0);
   }
 
   /** Makes room for `fields` more tags and numbers. */
