@@ -1,10 +1,18 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 
-/** A file to read, from byte `offset` on (non-zero when resuming from a snapshot). */
+/**
+ * A file to read, from byte `offset` on (non-zero when resuming from a snapshot or reading a range of the file).
+ * `readFrom`, when set, is where reading starts instead (one byte early, so that a range's reader can tell whether
+ * a line starts at `offset`).
+ */
 export interface FileTask {
   readonly file: string;
   readonly offset: number;
+  readonly readFrom?: number;
+  /** The range of the file this task reads, if it reads one (see `FileSplit`). */
+  readonly start?: number;
+  readonly end?: number;
 }
 
 /**
@@ -47,6 +55,9 @@ export class ChunkPump {
   private readyWaiter: Deferred | undefined;
   /** Resolved when the consumer released buffered bytes or the pump is stopped. */
   private spaceWaiter: Deferred | undefined;
+  /** The task being read, and whether the consumer needs no more of it. */
+  private current: FileTask | undefined;
+  private abandoned = false;
 
   constructor(private readonly options: ChunkPumpOptions) {}
 
@@ -102,6 +113,17 @@ export class ChunkPump {
     return this.readyWaiter.promise;
   }
 
+  /**
+   * The consumer needs no more of `task` (it has read its range): reading it stops, and its 'eof' comes after the
+   * data already queued, which the consumer drops. Does nothing once the pump has moved on to another task.
+   */
+  abandon(task: FileTask): void {
+    if (this.current !== task) return;
+    this.abandoned = true;
+    this.spaceWaiter?.resolve();
+    this.spaceWaiter = undefined;
+  }
+
   /** Stops reading, closes the open file and waits for the background loop to end. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -139,17 +161,20 @@ export class ChunkPump {
       if (this.options.skipMissing && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new InputError(`cannot open input file '${task.file}': ${(e as Error).message}`, task.file, undefined);
     }
+    this.current = task;
+    this.abandoned = false;
     try {
-      let position = task.offset;
+      let position = task.readFrom ?? task.offset;
       const size = (await handle.stat()).size;
       this.push({ kind: 'open', task });
-      while (!this.stopped) {
+      while (!this.stopped && !this.abandoned) {
         // Allow at most two chunks in the queue: wait until the consumer is within one chunk of the reads.
-        while (this.bufferedBytes > chunkBytes && !this.stopped) {
+        while (this.bufferedBytes > chunkBytes && !this.stopped && !this.abandoned) {
           this.spaceWaiter ??= deferred();
           await this.spaceWaiter.promise;
         }
         if (this.stopped) return;
+        if (this.abandoned) break;
         // A fresh buffer per read because queued chunks stay referenced until consumed; sized to what is left so
         // that many small files do not each allocate a full chunk.
         const remaining = size - position;
@@ -168,6 +193,7 @@ export class ChunkPump {
       }
       if (!this.stopped) this.push({ kind: 'eof', task });
     } finally {
+      this.current = undefined;
       await handle.close().catch(() => {});
     }
   }

@@ -42,6 +42,8 @@ export function csvFormat<T>(options: CsvFormatOptions = {}): LineFormat<T> {
   const fixed = options.columns === undefined ? undefined : [...options.columns];
   return {
     forFile: (resume) => new CsvLineParser<T>(delimiter, header, fixed, resume),
+    // A quoted field may hold line breaks, and the header is the file's first line: read whole.
+    splittable: false,
   };
 }
 

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError, SluiceError } from '../../core/errors.js';
@@ -6,10 +7,13 @@ import { ChunkPump, type FileTask } from './chunk-pump.js';
 import { listInputFiles, resolveInputPath, stableHash } from './file-listing.js';
 import {
   type FileProgress,
+  type FileRange,
   type FileSourceState,
   mergeFileSourceStates,
+  splitKey,
   toFileSourceState,
 } from './file-source-state.js';
+import { type FileSplit, keyOf, planSplits } from './file-splits.js';
 import { BadLine, INCOMPLETE, type LineFormat, type LineParser, SKIP } from './line-format.js';
 
 /** Everything a {@link FileSourceReader} needs from its source. */
@@ -27,15 +31,26 @@ export interface FileReaderConfig<T> {
   readonly maxLineBytes: number;
   /** Size of one read. */
   readonly chunkBytes: number;
+  /** Files larger than this are read in ranges of this many bytes, by several readers (formats that allow it). */
+  readonly splitBytes: number;
 }
 
 /** How much of an over-long line is kept for the bad-record report. */
 const RAW_PREFIX_BYTES = 1024;
 const NEWLINE = 0x0a;
 
-/** The reader's position in the file whose events it is consuming. */
+/** The reader's position in the file (or range of a file) whose events it is consuming. */
 interface Cursor {
+  readonly task: FileTask;
   readonly file: string;
+  /** The range being read, if the file is read in ranges; lines are then numbered from the range's first line. */
+  readonly range: FileRange | undefined;
+  /** Until the first line end: the bytes before the range's first line, which belong to the range before. */
+  skipping: boolean;
+  /** Set once the next line would start at or after the range's end: the rest of the file is dropped. */
+  rangeDone: boolean;
+  /** Number, in the whole file, of the range's first line; worked out when a bad record needs it. */
+  firstLineNumber: number | undefined;
   readonly parser: LineParser<unknown>;
   /** File offset of the next byte to consume. */
   readOffset: number;
@@ -65,15 +80,19 @@ interface Cursor {
  */
 export class FileSourceReader<T> implements SourceReader<T> {
   private readonly pump: ChunkPump;
-  /** Files this reader owns, in reading order; grows in watch mode. */
-  private files: string[] | undefined;
-  private nextFile = 0;
+  /** Every input file of a bounded read with its size when listed, in name order (splits are made at the start). */
+  private listed: { file: string; size: number }[] | undefined;
+  /** Splits this reader owns, in reading order; grows in watch mode (whole files only). */
+  private splits: FileSplit[] | undefined;
+  private nextSplit = 0;
   /** Every file name (owned) already listed, so a rescan only adds new ones. Watch mode only. */
   private readonly seen = new Set<string>();
-  /** Owned files fully emitted. */
+  /** Owned splits fully emitted, by {@link keyOf}. */
   private readonly completed = new Set<string>();
-  /** Restored positions of files not yet opened by the consumer. */
+  /** Restored positions of splits not yet opened by the consumer, by {@link keyOf}. */
   private readonly resume = new Map<string, FileProgress>();
+  /** The merged restored state, until the splits are made. */
+  private restoredState: FileSourceState | undefined;
   private restored = false;
   private started = false;
   private closed = false;
@@ -82,8 +101,6 @@ export class FileSourceReader<T> implements SourceReader<T> {
   private dataPos = 0;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wakeSleep: (() => void) | undefined;
-  /** Sizes of the owned files when the reader opened (bounded reads only): the total of progress reports. */
-  private sizes: Map<string, number> | undefined;
 
   constructor(
     private readonly config: FileReaderConfig<T>,
@@ -109,8 +126,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
       if (watchIntervalMs !== undefined) {
         throw new InputError(`watch mode needs a directory, but '${path}' is a file`, path, undefined);
       }
-      // A single file cannot be split: reader 0 reads it, the others end at once.
-      this.files = this.ctx.subtaskIndex === 0 ? [path] : [];
+      this.listed = await withSizes([path]);
     } else {
       const listed = await listInputFiles(path);
       if (listed.length === 0 && watchIntervalMs === undefined && !this.config.allowEmpty) {
@@ -121,31 +137,23 @@ export class FileSourceReader<T> implements SourceReader<T> {
           undefined,
         );
       }
-      this.files = watchIntervalMs === undefined ? listed.filter((_, i) => this.ownsIndex(i)) : this.claimNew(listed);
-    }
-    if (watchIntervalMs === undefined) {
-      // A file that vanishes before it is read fails the read later, with its name; here it just counts 0 bytes.
-      this.sizes = new Map();
-      for (const file of this.files)
-        this.sizes.set(
-          file,
-          await stat(file).then(
-            (s) => s.size,
-            () => 0,
-          ),
-        );
+      if (watchIntervalMs === undefined) this.listed = await withSizes(listed);
+      else this.splits = this.claimNew(listed).map(wholeFile);
     }
   }
 
   /** Bytes of the owned files read so far (completed files whole, the current one up to its read position). */
   inputProgress(): InputProgress | undefined {
-    if (this.sizes === undefined) return undefined;
+    if (this.listed === undefined || this.splits === undefined) return undefined;
     let totalBytes = 0;
     let readBytes = 0;
-    for (const [file, size] of this.sizes) {
-      totalBytes += size;
-      if (this.completed.has(file)) readBytes += size;
-      else if (this.cursor?.file === file) readBytes += Math.min(size, this.cursor.readOffset);
+    const c = this.cursor;
+    for (const split of this.splits) {
+      totalBytes += split.bytes;
+      if (this.completed.has(keyOf(split))) readBytes += split.bytes;
+      else if (c?.file === split.file && c.range?.start === split.range?.start) {
+        readBytes += Math.max(0, Math.min(split.bytes, c.readOffset - (split.range?.start ?? 0)));
+      }
     }
     return { readBytes, totalBytes };
   }
@@ -187,13 +195,24 @@ export class FileSourceReader<T> implements SourceReader<T> {
   snapshotState(): FileSourceState {
     const inProgress: FileProgress[] = [];
     const c = this.cursor;
-    if (c !== undefined) {
+    // A range still skipping to its first line has emitted nothing: it starts again from its beginning.
+    if (c !== undefined && !c.skipping) {
       const format = c.parser.resumeState();
-      const base = { file: c.file, offset: c.committedOffset, line: c.committedLine };
+      const at = { file: c.file, offset: c.committedOffset, line: c.committedLine };
+      const base = c.range === undefined ? at : { ...at, start: c.range.start, end: c.range.end };
       inProgress.push(format === undefined ? base : { ...base, format });
     }
     for (const progress of this.resume.values()) inProgress.push(progress);
-    return { completed: [...this.completed], inProgress };
+    const completed: string[] = [];
+    const completedRanges: FileRange[] = [];
+    const ranges = new Map<string, FileRange>();
+    for (const split of this.splits ?? []) if (split.range !== undefined) ranges.set(keyOf(split), split.range);
+    for (const key of this.completed) {
+      const range = ranges.get(key);
+      if (range === undefined) completed.push(key);
+      else completedRanges.push(range);
+    }
+    return completedRanges.length === 0 ? { completed, inProgress } : { completed, inProgress, completedRanges };
   }
 
   /**
@@ -208,8 +227,12 @@ export class FileSourceReader<T> implements SourceReader<T> {
     this.completed.clear();
     this.resume.clear();
     for (const file of valid.completed) this.completed.add(file);
-    for (const progress of valid.inProgress)
-      if (!this.completed.has(progress.file)) this.resume.set(progress.file, progress);
+    for (const r of valid.completedRanges ?? []) this.completed.add(splitKey(r.file, r.start));
+    for (const progress of valid.inProgress) {
+      const key = splitKey(progress.file, progress.start);
+      if (!this.completed.has(key)) this.resume.set(key, progress);
+    }
+    this.restoredState = valid;
     this.restored = true;
   }
 
@@ -223,8 +246,22 @@ export class FileSourceReader<T> implements SourceReader<T> {
 
   private start(): void {
     if (this.started) return;
-    if (this.files === undefined) throw new SluiceError(`${this.config.sourceName}: open() must come before polling`);
+    if (this.listed === undefined && this.splits === undefined) {
+      throw new SluiceError(`${this.config.sourceName}: open() must come before polling`);
+    }
     this.started = true;
+    if (this.listed !== undefined) {
+      // Made here rather than in open(): a restored state decides which files stay whole.
+      const all = planSplits(
+        this.listed,
+        this.config.splitBytes,
+        this.config.format.splittable,
+        this.restoredState,
+        this.config.sourceName,
+      );
+      this.splits = all.filter((_, i) => this.ownsIndex(i));
+      this.restoredState = undefined;
+    }
     if (this.restored) this.dropForeignRestoredEntries();
     this.pump.start();
   }
@@ -232,15 +269,18 @@ export class FileSourceReader<T> implements SourceReader<T> {
   /** A restored state may cover other readers' files (after a merge); keep only ours so snapshots stay ours. */
   private dropForeignRestoredEntries(): void {
     const watching = this.config.watchIntervalMs !== undefined;
-    const owned = new Set(this.files);
-    const owns = (file: string) => (watching ? this.ownsName(file) : owned.has(file));
-    for (const file of this.completed) if (!owns(file)) this.completed.delete(file);
-    for (const file of this.resume.keys()) if (!owns(file)) this.resume.delete(file);
+    const owned = new Set(this.splits!.map(keyOf));
+    const owns = (key: string) => (watching ? this.ownsName(key) : owned.has(key));
+    for (const key of this.completed) if (!owns(key)) this.completed.delete(key);
+    for (const key of this.resume.keys()) if (!owns(key)) this.resume.delete(key);
     // In watch mode a completed file counts as seen even if it was moved away, so it is never read twice.
     if (watching) for (const file of this.completed) this.seen.add(file);
   }
 
-  /** Bounded split: reader i of n takes the files at sorted positions i, i + n, i + 2n, … */
+  /**
+   * Bounded reads: reader i of n takes the splits at positions i, i + n, i + 2n, … of the list (files in name
+   * order, a file read in ranges contributing its ranges in order).
+   */
   private ownsIndex(index: number): boolean {
     return index % this.ctx.parallelism === this.ctx.subtaskIndex;
   }
@@ -266,12 +306,24 @@ export class FileSourceReader<T> implements SourceReader<T> {
 
   /** Called by the pump for the next file to read; in watch mode waits for one to appear. */
   private async nextTask(): Promise<FileTask | undefined> {
-    const files = this.files!;
+    const splits = this.splits!;
     for (;;) {
-      while (this.nextFile < files.length) {
-        const file = files[this.nextFile++]!;
-        if (this.completed.has(file)) continue;
-        return { file, offset: this.resume.get(file)?.offset ?? 0 };
+      while (this.nextSplit < splits.length) {
+        const split = splits[this.nextSplit++]!;
+        const key = keyOf(split);
+        if (this.completed.has(key)) continue;
+        const range = split.range;
+        if (range === undefined) return { file: split.file, offset: this.resume.get(key)?.offset ?? 0 };
+        const offset = this.resume.get(key)?.offset ?? range.start;
+        if (offset >= range.end) {
+          // Its last line was emitted before the snapshot, which came before the range's end was read.
+          this.resume.delete(key);
+          this.completed.add(key);
+          continue;
+        }
+        // Read from one byte early: whether that byte ends a line says whether a line starts at the range's start.
+        const readFrom = offset === range.start && offset > 0 ? offset - 1 : offset;
+        return { file: split.file, offset, readFrom, start: range.start, end: range.end };
       }
       const interval = this.config.watchIntervalMs;
       if (interval === undefined || this.closed) return undefined;
@@ -283,19 +335,27 @@ export class FileSourceReader<T> implements SourceReader<T> {
       if (this.closed) return undefined;
       // Files are only ever added at the end, in the order they were first seen, so earlier positions stay valid.
       for (const file of this.claimNew(await listInputFiles(this.config.path))) {
-        if (!this.completed.has(file)) files.push(file);
+        if (!this.completed.has(file)) splits.push(wholeFile(file));
       }
     }
   }
 
   private beginFile(task: FileTask): void {
-    const progress = this.resume.get(task.file);
-    this.resume.delete(task.file);
-    const line = task.offset > 0 && progress !== undefined ? progress.line : 1;
+    const key = splitKey(task.file, task.start);
+    const progress = this.resume.get(key);
+    this.resume.delete(key);
+    const resumed = progress !== undefined && task.offset > (task.start ?? 0);
+    const line = resumed ? progress.line : 1;
+    const skipping = task.readFrom !== undefined && task.readFrom < task.offset;
     this.cursor = {
+      task,
       file: task.file,
-      parser: this.config.format.forFile(task.offset > 0 ? progress?.format : undefined),
-      readOffset: task.offset,
+      range: task.start === undefined ? undefined : { file: task.file, start: task.start, end: task.end! },
+      skipping,
+      rangeDone: false,
+      firstLineNumber: task.start === undefined || task.start === 0 ? 1 : undefined,
+      parser: this.config.format.forFile(resumed ? progress.format : undefined),
+      readOffset: task.readFrom ?? task.offset,
       line,
       atFileStart: task.offset === 0,
       committedOffset: task.offset,
@@ -313,6 +373,13 @@ export class FileSourceReader<T> implements SourceReader<T> {
   /** Consumes lines from the queued chunk `bytes` until `budget` records are emitted or the chunk is used up. */
   private consumeData(bytes: Buffer, out: SourceOutput<T>, budget: number): number {
     const c = this.cursor!;
+    if (c.rangeDone) {
+      // Read ahead past the range's last line before the pump stopped: another reader's lines.
+      this.pump.shift();
+      this.dataPos = 0;
+      return 0;
+    }
+    if (c.skipping && !this.skipToFirstLine(c, bytes)) return 0;
     let emitted = 0;
     while (emitted < budget) {
       const start = this.dataPos;
@@ -330,10 +397,42 @@ export class FileSourceReader<T> implements SourceReader<T> {
         this.pump.shift();
         this.dataPos = 0;
       } else this.dataPos = newline + 1;
+      // The next line starts past the range: this is its last line, and the rest of the file is not ours.
+      if (c.range !== undefined && c.readOffset >= c.range.end) this.endRange(c);
       emitted += this.completeLine(c, bytes, start, newline, out);
-      if (this.dataPos === 0) return emitted;
+      if (this.dataPos === 0 || c.rangeDone) return emitted;
     }
     return emitted;
+  }
+
+  /**
+   * Drops the bytes before a range's first line: up to and including the first line end (reading started one byte
+   * before the range, so a line starting exactly at the range's start is kept). False when the chunk ran out first.
+   */
+  private skipToFirstLine(c: Cursor, bytes: Buffer): boolean {
+    const newline = bytes.indexOf(NEWLINE, this.dataPos);
+    if (newline < 0) {
+      c.readOffset += bytes.length - this.dataPos;
+      this.pump.shift();
+      this.dataPos = 0;
+      return false;
+    }
+    c.readOffset += newline + 1 - this.dataPos;
+    c.skipping = false;
+    c.atFileStart = false;
+    c.committedOffset = c.readOffset;
+    if (newline + 1 === bytes.length) {
+      this.pump.shift();
+      this.dataPos = 0;
+    } else this.dataPos = newline + 1;
+    if (c.readOffset >= c.range!.end) this.endRange(c);
+    return this.dataPos !== 0 && !c.rangeDone;
+  }
+
+  /** The range has no further lines: stop reading its file (its 'eof' then completes it). */
+  private endRange(c: Cursor): void {
+    c.rangeDone = true;
+    this.pump.abandon(c.task);
   }
 
   /** Keeps the tail of a chunk that holds no line end, or just counts it once the line is too long. */
@@ -466,7 +565,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
       }
     } finally {
       // The 'eof' event is already consumed: even when a report throws, the file must not stay half open.
-      this.completed.add(c.file);
+      this.completed.add(splitKey(c.file, c.range?.start));
       this.cursor = undefined;
     }
     return emitted;
@@ -480,11 +579,60 @@ export class FileSourceReader<T> implements SourceReader<T> {
   }
 
   private report(file: string, line: number, reason: string, raw: string): void {
-    this.ctx.reportBadRecord({ source: this.config.sourceName, file, line, reason, raw });
+    const c = this.cursor;
+    const inFile = c?.range === undefined ? line : this.firstLineNumber(c) + line - 1;
+    this.ctx.reportBadRecord({ source: this.config.sourceName, file, line: inFile, reason, raw });
+  }
+
+  /**
+   * The number, in the whole file, of the first line of the range being read: one more than the line ends before
+   * it. Counted only when a bad record is reported (reading the file up to the range), then kept.
+   */
+  private firstLineNumber(c: Cursor): number {
+    if (c.firstLineNumber !== undefined) return c.firstLineNumber;
+    // The first line starts after the first line end at or after start - 1: that one, plus those before it.
+    const before = countLineEnds(c.file, c.range!.start - 1);
+    c.firstLineNumber = before + 2;
+    return c.firstLineNumber;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function wholeFile(file: string): FileSplit {
+  return { file, range: undefined, bytes: 0 };
+}
+
+/** The listed files with their sizes; a file that vanishes before it is read fails the read later, with its name. */
+async function withSizes(files: readonly string[]): Promise<{ file: string; size: number }[]> {
+  const out: { file: string; size: number }[] = [];
+  for (const file of files) {
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+    out.push({ file, size });
+  }
+  return out;
+}
+
+/** Line ends in the first `bytes` bytes of `file` (synchronous: only for the rare bad-record report). */
+function countLineEnds(file: string, bytes: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let count = 0;
+    for (let pos = 0; pos < bytes; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
+      if (n === 0) break;
+      for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i < n; i = buf.indexOf(NEWLINE, i + 1)) count++;
+      pos += n;
+    }
+    return count;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Bounds the raw text attached to a bad-record report. */
 function truncate(text: string): string {

@@ -3,6 +3,7 @@ import type { Source, SourceReader, SourceReaderContext } from '../../core/sourc
 import type { JsonProjection } from '../formats/json-projection.js';
 import { type CsvFormatOptions, csvFormat } from './csv-line-parser.js';
 import { FileSourceReader } from './file-source-reader.js';
+import { DEFAULT_SPLIT_BYTES } from './file-splits.js';
 import { jsonLinesFormat, type LineFormat, textFormat } from './line-format.js';
 
 /** The line formats a {@link FileSource} reads. */
@@ -29,6 +30,13 @@ export interface FileSourceCommonOptions {
   readonly maxLineBytes?: number;
   /** Size of one read; at most two chunks are buffered per reader. Default 1 MiB (small values are for tests). */
   readonly chunkBytes?: number;
+  /**
+   * Files larger than this are read in ranges of this many bytes, spread over the source's readers like files, so
+   * that one large file is read and parsed by every subtask (text and JSON Lines; CSV files are read whole, as a
+   * quoted field may hold line breaks). Each line is read by exactly one reader, wherever the boundaries fall.
+   * Default 16 MiB. Checkpoints name the ranges: restore with the same value.
+   */
+  readonly splitBytes?: number;
 }
 
 /** Options of the `text` format. */
@@ -76,12 +84,15 @@ const MIB = 1024 * 1024;
  * a UTF-8 byte order mark at the start of a file is dropped. Unparseable lines go to the reader context's
  * `reportBadRecord` with the file and 1-based line, so the runtime fails the job or dead-letters them.
  *
- * Parallelism: reader i of n reads the files at positions i, i + n, … of the sorted list (a single file is read by
- * reader 0 alone); in watch mode, the files whose name hashes to i modulo n. Each reader reads its files one after
- * another, asynchronously, at most two chunks ahead of what it has emitted.
+ * Parallelism: a bounded read lists its files, cuts those larger than `splitBytes` into byte ranges (text and
+ * JSON Lines), and reader i of n reads the files and ranges at positions i, i + n, … of that list; in watch mode,
+ * the files whose name hashes to i modulo n, whole. A range owns the lines that start in it, so every line is read
+ * once. Each reader reads its share one file or range after another, asynchronously, at most two chunks ahead of
+ * what it has emitted.
  *
- * State: `snapshotState()` gives the completed files and, for the file in progress, the byte offset and line number
- * after the last emitted record; `restoreState()` resumes exactly there.
+ * State: `snapshotState()` gives the completed files and ranges and, for the one in progress, the byte offset and
+ * line number after the last emitted record; `restoreState()` resumes exactly there, at any parallelism. Bad
+ * records name the file and the line number in the whole file, also for a range.
  */
 export class FileSource<T> implements Source<T> {
   readonly name: string;
@@ -89,6 +100,7 @@ export class FileSource<T> implements Source<T> {
   private readonly format: LineFormat<T>;
   private readonly maxLineBytes: number;
   private readonly chunkBytes: number;
+  private readonly splitBytes: number;
 
   /** @throws PlanError for options that do not fit together or are out of range. */
   constructor(
@@ -100,6 +112,7 @@ export class FileSource<T> implements Source<T> {
     this.format = makeFormat(options);
     this.maxLineBytes = positiveInteger(options.maxLineBytes ?? 16 * MIB, 'maxLineBytes');
     this.chunkBytes = positiveInteger(options.chunkBytes ?? MIB, 'chunkBytes');
+    this.splitBytes = positiveInteger(options.splitBytes ?? DEFAULT_SPLIT_BYTES, 'splitBytes');
     if (options.watch !== undefined) positiveInteger(options.watch.intervalMs, 'watch.intervalMs');
   }
 
@@ -113,6 +126,7 @@ export class FileSource<T> implements Source<T> {
         allowEmpty: this.options.allowEmpty ?? false,
         maxLineBytes: this.maxLineBytes,
         chunkBytes: this.chunkBytes,
+        splitBytes: this.splitBytes,
       },
       ctx,
     );

@@ -12,5 +12,5 @@ export {
   type FileSourceTextOptions,
 } from './file-source.js';
 export type { FileSourceReader } from './file-source-reader.js';
-export { type FileProgress, type FileSourceState, mergeFileSourceStates } from './file-source-state.js';
+export { type FileProgress, type FileRange, type FileSourceState, mergeFileSourceStates } from './file-source-state.js';
 export type { FormatResumeState } from './line-format.js';

@@ -51,6 +51,11 @@ export interface LineParser<T> {
 export interface LineFormat<T> {
   /** A parser for one file; `resume` is what {@link LineParser.resumeState} returned at the resume position. */
   forFile(resume: FormatResumeState | undefined): LineParser<T>;
+  /**
+   * True when any line can be parsed without the lines before it (no record spans lines, nothing is read from the
+   * file's start), so that a large file may be read in byte ranges by several readers.
+   */
+  readonly splittable: boolean;
 }
 
 /**
@@ -94,7 +99,7 @@ export function textFormat<T>(parse?: (line: string) => T): LineFormat<T> {
           }
         })();
   // Stateless, so one parser serves every file.
-  return { forFile: () => parser };
+  return { forFile: () => parser, splittable: true };
 }
 
 /**
@@ -129,7 +134,7 @@ export function jsonLinesFormat<T>(validate?: (value: unknown) => T, fields?: Js
     const plain = new (class extends SingleLineParser<T> {
       parseLine = parseLine;
     })();
-    return { forFile: () => plain };
+    return { forFile: () => plain, splittable: true };
   }
   const decode = compileJsonProjection(fields);
   const parser = new (class extends SingleLineParser<T> {
@@ -139,7 +144,7 @@ export function jsonLinesFormat<T>(validate?: (value: unknown) => T, fields?: Js
       return value === UNDECODED ? parseLine(bytes.toString('utf8', start, end)) : finish(value);
     }
   })();
-  return { forFile: () => parser };
+  return { forFile: () => parser, splittable: true };
 }
 
 /** True for an empty or whitespace-only line; checked without allocating a trimmed copy. */

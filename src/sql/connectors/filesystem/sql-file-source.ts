@@ -1,4 +1,5 @@
 import { FileSourceReader } from '../../../connectors/files/file-source-reader.js';
+import { DEFAULT_SPLIT_BYTES } from '../../../connectors/files/file-splits.js';
 import type { LineFormat } from '../../../connectors/files/line-format.js';
 import type { Source, SourceOutput, SourceReader, SourceReaderContext } from '../../../core/source.js';
 import type { Row } from '../../runtime/row.js';
@@ -7,7 +8,7 @@ import { RowGroup } from '../formats/row-line-formats.js';
 const MIB = 1024 * 1024;
 
 /**
- * The filesystem table source: the engine's file reader (parallel splits by file, checkpointed read positions,
+ * The filesystem table source: the engine's file reader (files, and ranges of large files, spread over the subtasks; checkpointed read positions;
  * bad lines reported with file:line, optional directory monitoring) with a SQL row format. A format may turn one
  * line into several rows (a {@link RowGroup}); they are emitted in order.
  */
@@ -34,6 +35,7 @@ export class SqlFileSource implements Source<Row> {
         allowEmpty: false,
         maxLineBytes: 16 * MIB,
         chunkBytes: MIB,
+        splitBytes: DEFAULT_SPLIT_BYTES,
       },
       ctx,
     );

@@ -65,7 +65,7 @@ export function jsonRowLineFormat(fields: readonly RowField[], options: JsonDeco
       return value === UNDECODED ? parseLine(bytes.toString('utf8', start, end)) : toRow(value);
     }
   })();
-  return { forFile: () => parser };
+  return { forFile: () => parser, splittable: true };
 }
 
 /**
@@ -153,7 +153,8 @@ export function debeziumRowLineFormat(
       }
     }
   })();
-  return { forFile: () => parser };
+  // A changelog: one file's changes to a key must be applied in order, by one reader.
+  return { forFile: () => parser, splittable: false };
 }
 
 /** Options of Flink's csv format. */
@@ -180,6 +181,7 @@ export function csvRowLineFormat(
   const inner = csvFormat<Record<string, string>>({ columns: all, header: false, delimiter: options.delimiter });
   const converts = picked.map((i) => csvConverter(fields[i]!.type, fields[i]!.name, options.nullLiteral));
   return {
+    splittable: inner.splittable,
     forFile(resume: FormatResumeState | undefined): LineParser<Row> {
       const parser = inner.forFile(resume);
       return {
