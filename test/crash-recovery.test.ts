@@ -247,11 +247,14 @@ const events = makeEvents(250_000, 40, seed);
 const input = join(dir, 'events.jsonl');
 writeEvents(input, events);
 
-test('window-counts at parallelism 2 survives SIGKILLs with exactly-once output', { timeout: 170_000 }, async (t) => {
+test('window-counts at parallelism 2, its file read in ranges, survives SIGKILLs with exactly-once output', {
+  timeout: 170_000,
+}, async (t) => {
   await crashTest(t, {
     name: 'window-counts-p2',
     job: ['examples/window-counts.ts', '-p', '2'],
-    jobArgs: (out) => ['--input', input, '--output', out],
+    // ~13 MB of events in ranges of 1.5 MB: both subtasks read parts of the file, restored mid-range.
+    jobArgs: (out) => ['--input', input, '--output', out, '--split-bytes', '1500000'],
     reference: windowCountsReference(events),
     plannedKills: 6,
     mustReachPlannedKills: false,
