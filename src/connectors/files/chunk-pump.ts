@@ -34,7 +34,10 @@ export interface ChunkPumpOptions {
   readonly skipMissing: boolean;
 }
 
-/** Smallest read used to confirm the end of a file whose size `stat` reported as fully read. */
+/**
+ * Smallest read used to confirm the end of a file whose size `stat` reported as fully read, or to find the end of
+ * a range's last line.
+ */
 const EOF_PROBE_BYTES = 4096;
 
 /**
@@ -166,6 +169,7 @@ export class ChunkPump {
     try {
       let position = task.readFrom ?? task.offset;
       const size = (await handle.stat()).size;
+      let probe = Math.min(chunkBytes, EOF_PROBE_BYTES);
       this.push({ kind: 'open', task });
       while (!this.stopped && !this.abandoned) {
         // Allow at most two chunks in the queue: wait until the consumer is within one chunk of the reads.
@@ -176,11 +180,12 @@ export class ChunkPump {
         if (this.stopped) return;
         if (this.abandoned) break;
         // A fresh buffer per read because queued chunks stay referenced until consumed; sized to what is left so
-        // that many small files do not each allocate a full chunk.
-        const remaining = size - position;
-        const buffer = Buffer.allocUnsafe(
-          remaining > 0 ? Math.min(chunkBytes, remaining) : Math.min(chunkBytes, EOF_PROBE_BYTES),
-        );
+        // that many small files do not each allocate a full chunk. A range's reads stop at its end, then go on in
+        // small reads only as far as its last line reaches (the bytes after it are the next range's).
+        const remaining = Math.min(size, task.end ?? size) - position;
+        const buffer = Buffer.allocUnsafe(remaining > 0 ? Math.min(chunkBytes, remaining) : probe);
+        // Past the range's end a line may still be long: each further read is twice the last, up to a chunk.
+        if (remaining <= 0) probe = Math.min(chunkBytes, probe * 2);
         let bytesRead: number;
         try {
           ({ bytesRead } = await handle.read(buffer, 0, buffer.length, position));
