@@ -72,11 +72,16 @@ for (const seed of [1, 2, 3]) {
 
 test('timers in columns round-trip, and state files of the earlier format (rows, timer objects) still decode', () => {
   const timers = [
-    { key: 'a', namespace: 'w1', time: 5 },
-    { key: 7, namespace: 'w1', time: 6 },
-    { key: ['x', 1], namespace: '', time: 9 },
+    { key: 'a', namespace: 'w1', time: 5, keyGroup: -1 },
+    { key: 7, namespace: 'w1', time: 6, keyGroup: -1 },
+    { key: ['x', 1], namespace: '', time: 9, keyGroup: -1 },
   ];
-  const cols = timerColumns(timers, (t) => keyGroupOf(normalizeKey(t.key), MAX_P));
+  const cols = timerColumns(timers, MAX_P);
+  // Key groups not known yet are computed from the key, and kept on the timer.
+  assert.deepEqual(
+    timers.map((t) => t.keyGroup),
+    timers.map((t) => keyGroupOf(normalizeKey(t.key), MAX_P)),
+  );
   const s: SubtaskSnapshot = {
     checkpointId: 3,
     vertexId: 2,

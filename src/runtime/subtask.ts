@@ -1,6 +1,6 @@
 import type { Batch } from '../core/batch.js';
 import { InputError } from '../core/errors.js';
-import { keyGroupOf, keyGroupRange, normalizeKey } from '../core/key.js';
+import { keyGroupRange } from '../core/key.js';
 import { OutputTag } from '../core/output-tag.js';
 import type { BadRecord, InputProgress, PollResult, SourceOutput, SourceReader } from '../core/source.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.js';
@@ -11,7 +11,7 @@ import { traceNow, type WakeCause, WakeKind } from './analysis/activity-trace.js
 import { ChainOutput } from './chain-output.js';
 import type { ChannelMessage, ChannelTransport } from './channel-message.js';
 import { IncrementalTracker, isIncremental } from './checkpoint/incremental.js';
-import { type OperatorSnapshot, type SubtaskSnapshot, type TimerColumns, timerColumns } from './checkpoint/snapshot.js';
+import { type OperatorSnapshot, type SubtaskSnapshot, timerColumns } from './checkpoint/snapshot.js';
 import type { Vertex } from './execution-graph.js';
 import { type InputChannel, InputGate } from './input-gate.js';
 import type { JobLogs } from './logging/job-logger.js';
@@ -24,12 +24,6 @@ import { SplitWatermarks } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
 import { StepPace } from './step-pace.js';
 import { TimerQueue } from './timer-queue.js';
-
-function snapshotTimers(queue: TimerQueue, maxParallelism: number): TimerColumns {
-  return timerColumns(queue.all(), (t) =>
-    t.keyGroup >= 0 ? t.keyGroup : (t.keyGroup = keyGroupOf(normalizeKey(t.key), maxParallelism)),
-  );
-}
 
 /** Side output of a source that receives malformed input when the job asks for dead letters. */
 export const DEAD_LETTER_TAG = new OutputTag<BadRecord>('sluice.dead-letters');
@@ -597,7 +591,7 @@ export class Subtask {
         } else if (backend.snapshotAsync !== undefined)
           pending.push(backend.snapshotAsync().then((k) => (s.keyed = k)));
         else s.keyed = backend.snapshot();
-        s.timers = this.timerQueues[i]!.map((q) => snapshotTimers(q, this.config.maxParallelism));
+        s.timers = this.timerQueues[i]!.map((q) => timerColumns(q.all(), this.config.maxParallelism));
       }
       const state = op.snapshotState?.(id);
       if (state instanceof Promise) pending.push(state.then((v) => (s.operator = v)));

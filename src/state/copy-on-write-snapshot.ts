@@ -83,6 +83,12 @@ export class CopyOnWriteSnapshot {
 
   /** Entries that changed in an epoch before this are not part of the snapshot (-1: a full snapshot). */
   readonly base: number;
+  /**
+   * What to visit, per state: its live maps (full) or its change logs since the base (delta). Taken out of `source`
+   * once: the two kinds of source are objects of different shapes, and reading them in the collection loop made
+   * V8 throw its optimised code away whenever a full snapshot followed a delta or the other way round.
+   */
+  private readonly parts: readonly (readonly [string, readonly (Map<NormalizedKey, VersionedEntry> | EpochLog)[]])[];
 
   constructor(
     readonly version: number,
@@ -93,6 +99,7 @@ export class CopyOnWriteSnapshot {
     options: CollectionOptions = {},
   ) {
     this.base = source.kind === 'delta' ? source.base : -1;
+    this.parts = source.kind === 'full' ? source.tables : source.logs;
     this.sliceMs = options.sliceMs ?? SLICE_MS;
     if (previous !== undefined && !previous.snapshot.done) {
       this.previous = previous.snapshot;
@@ -187,8 +194,7 @@ export class CopyOnWriteSnapshot {
    */
   private visitSlice(): boolean {
     const started = performance.now();
-    const tables: readonly (readonly [string, readonly (Map<NormalizedKey, VersionedEntry> | EpochLog)[]])[] =
-      this.source.kind === 'full' ? this.source.tables : this.source.logs;
+    const tables = this.parts;
     for (; this.table < tables.length; this.table++) {
       const [name, parts] = tables[this.table]!;
       if (this.builder === undefined) {

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Key } from '../../core/key.js';
+import { type Key, keyGroupOf, normalizeKey } from '../../core/key.js';
 import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-backend.js';
 import { unpackPiece } from '../../state/packed-entries.js';
 import type { LinkRef } from './incremental.js';
@@ -24,10 +24,14 @@ export interface TimerColumns {
   kgs: Uint32Array;
 }
 
-/** The columns of `timers` (`keyGroup` gives each timer's key group). */
-export function timerColumns<T extends { key: Key; namespace: string; time: number }>(
-  timers: readonly T[],
-  keyGroup: (timer: T) => number,
+/**
+ * The columns of `timers`. A timer whose `keyGroup` is negative (not known yet) gets it computed from its key for
+ * `maxParallelism`, and kept. (A number rather than a function: a closure made per checkpoint would be a new call
+ * target each time, and the optimised code of this loop, which runs once per checkpoint, would be thrown away.)
+ */
+export function timerColumns(
+  timers: readonly { key: Key; namespace: string; time: number; keyGroup: number }[],
+  maxParallelism: number,
 ): TimerColumns {
   const nsTable: string[] = [];
   const nsIndex = new Map<string, number>();
@@ -52,7 +56,7 @@ export function timerColumns<T extends { key: Key; namespace: string; time: numb
     keys[i] = t.key;
     nsIdx[i] = lastIdx;
     times[i] = t.time;
-    kgs[i] = keyGroup(t);
+    kgs[i] = t.keyGroup >= 0 ? t.keyGroup : (t.keyGroup = keyGroupOf(normalizeKey(t.key), maxParallelism));
   }
   return { keys, nsTable, nsIdx, times, kgs };
 }
@@ -177,7 +181,8 @@ export function decodeSnapshot(payload: Buffer): SubtaskSnapshot {
   for (const op of Object.values(snapshot.operators) as (OperatorSnapshot & { timers?: unknown[] })[]) {
     if (op.timers === undefined) delete op.timers;
     // Earlier versions kept one object per timer in the skeleton.
-    else op.timers = (op.timers as TimerRow[][]).map((rows) => timerColumns(rows, (t) => t.keyGroup));
+    // (Their rows always carry the key group, so no maximum parallelism is needed.)
+    else op.timers = (op.timers as TimerRow[][]).map((rows) => timerColumns(rows, 0));
   }
   for (let b = next(); b !== undefined; b = next()) {
     const piece = deserialize(b) as KeyedPiece | PackedPieceHeader | TimerColumnsPiece;
