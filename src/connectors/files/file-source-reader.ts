@@ -603,15 +603,23 @@ function wholeFile(file: string): FileSplit {
   return { file, range: undefined, bytes: 0 };
 }
 
+/** Stats in flight at once when listing sizes: every reader lists every file, so a directory of many is common. */
+const STAT_CONCURRENCY = 64;
+
 /** The listed files with their sizes; a file that vanishes before it is read fails the read later, with its name. */
 async function withSizes(files: readonly string[]): Promise<{ file: string; size: number }[]> {
   const out: { file: string; size: number }[] = [];
-  for (const file of files) {
-    const size = await stat(file).then(
-      (s) => s.size,
-      () => 0,
+  for (let i = 0; i < files.length; i += STAT_CONCURRENCY) {
+    const batch = files.slice(i, i + STAT_CONCURRENCY);
+    const sizes = await Promise.all(
+      batch.map((file) =>
+        stat(file).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
     );
-    out.push({ file, size });
+    batch.forEach((file, k) => out.push({ file, size: sizes[k]! }));
   }
   return out;
 }
