@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseGuide, type Snippet } from './fixtures/guide-snippets.js';
+import { linesPerPrint, parseGuide, type Snippet } from './fixtures/guide-snippets.js';
 import { typecheck } from './fixtures/typecheck.js';
 
 /**
@@ -65,7 +65,13 @@ describe('every runnable snippet of the guide prints what the guide shows', { co
       for (const f of s.outputFiles) rmSync(join(work, f.name), { recursive: true, force: true });
       const r = await run(s);
       assert.equal(r.code, 0, `exit code ${r.code}\n${r.stderr}`);
-      assert.equal(r.stdout, s.expectedStdout, `standard output of the snippet at line ${s.line}\n${r.stderr}`);
+      if (s.stdoutOrder === 'per-print') {
+        assert.deepEqual(
+          linesPerPrint(r.stdout),
+          linesPerPrint(s.expectedStdout!),
+          `standard output of the snippet at line ${s.line}, per print label\n${r.stderr}`,
+        );
+      } else assert.equal(r.stdout, s.expectedStdout, `standard output of the snippet at line ${s.line}\n${r.stderr}`);
       for (const f of s.outputFiles) {
         assert.equal(readFileSync(join(work, f.name), 'utf8'), f.content, `file ${f.name} of line ${s.line}`);
       }
@@ -124,4 +130,13 @@ test('the snippet convention: markers, stdout and output files, input files, unr
       [27, 'three\n', { kind: 'run', args: [] }, '', []],
     ],
   );
+  assert.deepEqual(
+    snippets.map((s) => s.stdoutOrder),
+    ['exact', 'exact', 'exact'],
+  );
+  const perPrint = parseGuide([`${fence}ts`, 'x', fence, `${fence}text order=per-print`, 'a: 1', fence].join('\n'));
+  assert.equal(perPrint.snippets[0]!.stdoutOrder, 'per-print');
+  // Lines of one label keep their order; labels may interleave either way.
+  assert.deepEqual(linesPerPrint('a: 1\nb: x\na: 2\n'), linesPerPrint('b: x\na: 1\na: 2\n'));
+  assert.notDeepEqual(linesPerPrint('a: 1\na: 2\n'), linesPerPrint('a: 2\na: 1\n'));
 });
