@@ -229,6 +229,40 @@ test('bad records go to the dead-letter output; valid ones go on', { skip }, asy
   assert.match(JSON.stringify(dead.get()[0]), /offset 1/);
 });
 
+test('fields: JSON values are decoded to just the named fields; bad ones still go to the dead-letter output', {
+  skip,
+}, async () => {
+  const topic = await createTopic(2);
+  await produce(topic, [
+    { value: '{"user":"a","amount":3,"note":"long text the job never reads","tags":[1,2]}' },
+    { value: '{"amount":4, "user" : "b"}' },
+    { value: '{"user":"c","amount":' },
+    { value: '{"user":"d\\u00e9","amount":-1.5}' },
+  ]);
+  const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+  const source = env.fromSource(
+    new KafkaSource<{ user: string; amount: number }>({
+      brokers,
+      topics: topic,
+      stoppingOffsets: 'latest',
+      fields: { user: true, amount: true },
+    }),
+  );
+  const dead = source.getSideOutput(DEAD_LETTER_TAG).collect();
+  const good = source.collect();
+  await env.execute();
+  assert.deepEqual(
+    good.get().sort((x, y) => x.user.localeCompare(y.user)),
+    [
+      { user: 'a', amount: 3 },
+      { user: 'b', amount: 4 },
+      { user: 'd\u00e9', amount: -1.5 },
+    ],
+  );
+  assert.equal(dead.get().length, 1);
+  assert.match(dead.get()[0]!.reason, /Unexpected end of JSON input/);
+});
+
 /** Polls a reader until it ends, or until `limit` records were emitted. */
 async function drain<T>(
   reader: SourceReader<T>,

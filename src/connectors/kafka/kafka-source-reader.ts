@@ -131,7 +131,7 @@ export class KafkaSourceReader<T, K, V> implements SourceReader<T> {
     this.bounded = options.stoppingOffsets !== undefined;
     this.readCommitted = (options.isolationLevel ?? 'read_committed') === 'read_committed';
     this.maxBuffered = Math.max(1, options.maxBufferedRecords ?? 20_000);
-    this.decodeValue = deserializer(options.value, 'value');
+    this.decodeValue = deserializer(options.value, 'value', options.fields);
     this.decodeKey = deserializer(options.key ?? 'bytes', 'key');
     this.groupId = options.groupId ?? `sluice-${this.name}`;
     this.commitOffsets = options.groupId !== undefined && options.commitOffsets !== false;

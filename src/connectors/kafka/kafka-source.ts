@@ -1,5 +1,6 @@
 import { PlanError } from '../../core/errors.js';
 import type { Source, SourceReader, SourceReaderContext } from '../../core/source.js';
+import type { JsonProjection } from '../formats/json-projection.js';
 import { brokerList } from './client.js';
 import { KafkaSourceReader } from './kafka-source-reader.js';
 import { deserializer, type KafkaDeserializer } from './serde.js';
@@ -73,6 +74,13 @@ export interface KafkaSourceOptions<T, K = Buffer | null, V = unknown> {
   readonly isolationLevel?: 'read_committed' | 'read_uncommitted';
   /** How values are deserialised. Default 'json'. */
   readonly value?: KafkaDeserializer<V>;
+  /**
+   * JSON values only: build just these fields of each value (see `JsonProjection`, as `FileSource.jsonLines`'s
+   * `fields`). The value is then a new object holding exactly the named fields, in this order (`undefined` where a
+   * record lacks one), decoded from the record's bytes by code compiled for the projection, which skips the rest
+   * without building it. Values and bad-record errors are those of `JSON.parse`.
+   */
+  readonly fields?: JsonProjection;
   /** How keys are deserialised (only used by `map`). Default 'bytes'. */
   readonly key?: KafkaDeserializer<K>;
   /** Builds the emitted element from the whole record. Default: the deserialised value. */
@@ -143,7 +151,7 @@ export class KafkaSource<T, K = Buffer | null, V = T> implements Source<T> {
         `KafkaSource: partitions must be partition numbers, got ${JSON.stringify(options.partitions)}`,
       );
     }
-    deserializer(options.value, 'value');
+    deserializer(options.value, 'value', options.fields);
     deserializer(options.key, 'key');
     this.boundedness = options.stoppingOffsets === undefined ? 'unbounded' : 'bounded';
     this.name = options.name ?? `kafka:${topics.length > 0 ? topics.join(',') : String(options.topicPattern)}`;

@@ -1,5 +1,6 @@
 /** Turning Kafka record bytes into values (source side) and values into bytes (sink side). */
 import { PlanError } from '../../core/errors.js';
+import { compileJsonProjection, type JsonProjection, projectJson, UNDECODED } from '../formats/json-projection.js';
 
 /**
  * How record bytes become a value: 'json' (UTF-8 JSON), 'string' (UTF-8), 'bytes' (the Buffer itself) or a
@@ -14,10 +15,33 @@ export type KafkaDeserializer<V> = 'json' | 'string' | 'bytes' | ((bytes: Buffer
  */
 export type KafkaSerializer<V> = 'json' | 'string' | ((value: V) => Buffer | Uint8Array | string | null | undefined);
 
-export function deserializer<V>(spec: KafkaDeserializer<V> | undefined, what: string): (b: Buffer | null) => V {
+/**
+ * The function that turns record bytes into a value. With `fields` (JSON only), a JSON value is decoded under that
+ * projection from its bytes, building only the named fields (see `JsonProjection`); bytes the compiled decoder does
+ * not take go through `JSON.parse` and `projectJson`, so values and errors are those of `JSON.parse`.
+ *
+ * @throws PlanError for an unknown format, or `fields` with a format other than JSON.
+ */
+export function deserializer<V>(
+  spec: KafkaDeserializer<V> | undefined,
+  what: string,
+  fields?: JsonProjection,
+): (b: Buffer | null) => V {
+  if (fields !== undefined && (spec ?? 'json') !== 'json') {
+    throw new PlanError(
+      `'fields' applies to json ${what}s only, not ${typeof spec === 'function' ? 'a function' : spec}`,
+    );
+  }
   switch (spec ?? 'json') {
-    case 'json':
-      return (b) => (b === null ? null : JSON.parse(b.toString('utf8'))) as V;
+    case 'json': {
+      if (fields === undefined) return (b) => (b === null ? null : JSON.parse(b.toString('utf8'))) as V;
+      const decode = compileJsonProjection(fields);
+      return (b) => {
+        if (b === null) return null as V;
+        const value = decode(b, 0, b.length);
+        return (value === UNDECODED ? projectJson(JSON.parse(b.toString('utf8')), fields) : value) as V;
+      };
+    }
     case 'string':
       return (b) => (b === null ? null : b.toString('utf8')) as V;
     case 'bytes':
