@@ -633,7 +633,9 @@ function countLineEnds(file: string, bytes: number): number {
     for (let pos = 0; pos < bytes; ) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
       if (n === 0) break;
-      for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i < n; i = buf.indexOf(NEWLINE, i + 1)) count++;
+      // Only the bytes just read: the rest of the buffer still holds the previous read's.
+      const read = buf.subarray(0, n);
+      for (let i = read.indexOf(NEWLINE); i >= 0; i = read.indexOf(NEWLINE, i + 1)) count++;
       pos += n;
     }
     return count;
