@@ -1,11 +1,12 @@
 import type { DataStream } from '../../api/data-stream.js';
 import { MIN_WATERMARK } from '../../core/time.js';
 import { type WatermarkGenerator, WatermarkStrategies, type WatermarkStrategy } from '../../core/watermark-strategy.js';
-import type { ScanSource } from '../connectors/table-connector.js';
+import type { ResolvedTable, ScanSource } from '../connectors/table-connector.js';
 import type { Rex } from '../plan/rex.js';
 import type { ChangelogMode, Row } from '../runtime/row.js';
 import type { CatalogTable } from './catalog-table.js';
 import type { LowerContext } from './lower-context.js';
+import { type FieldUses, markUnreadFields, recordFieldUses } from './nested-projection.js';
 import { inputRefs, isIdentity, remap, substitute } from './rex-utils.js';
 
 /**
@@ -41,6 +42,7 @@ export function lowerScan(
   table: CatalogTable,
   projection: readonly number[] | undefined,
   path: string,
+  fieldUses?: FieldUses,
   spanOfTable = table.resolved.span,
 ): LoweredScan {
   const cols = table.columns;
@@ -99,7 +101,7 @@ export function lowerScan(
   try {
     scan = connector!.createSource!({
       env: ctx.env,
-      table: table.resolved,
+      table: fieldUses === undefined ? table.resolved : withUnreadFields(table, needed, physicalIndexOf, fieldUses),
       projection: allPhysical ? undefined : physical.map((c) => physicalIndexOf.get(c)!),
       uid: `${ctx.uid(path)}-source`,
       runtimeMode: ctx.runtimeMode,
@@ -133,4 +135,27 @@ export function lowerScan(
       .uid(`${ctx.uid(path)}-columns`);
   }
   return { stream, mode: scan.changelogMode, bounded: scan.bounded };
+}
+
+/**
+ * The table as its source should decode it: ROW fields that neither the plan (`fieldUses`) nor the needed computed
+ * columns and watermark read are marked `unread` (nested projection push-down, `nested-projection.ts`).
+ */
+function withUnreadFields(
+  table: CatalogTable,
+  needed: ReadonlySet<number>,
+  physicalIndexOf: ReadonlyMap<number, number>,
+  fieldUses: FieldUses,
+): ResolvedTable {
+  const uses: FieldUses = new Map([...fieldUses].map(([c, u]) => [c, u === 'whole' ? u : new Set(u)]));
+  for (const i of needed) {
+    const e = table.columns[i]!.expression;
+    if (e !== undefined) recordFieldUses(e, (j) => j, uses);
+  }
+  if (table.rowtime !== undefined) recordFieldUses(table.rowtime.watermark, (j) => j, uses);
+  const columnOf = new Map([...physicalIndexOf].map(([column, p]) => [p, column]));
+  const resolved = table.resolved;
+  const fields = resolved.physical.fields.map((f, p) => markUnreadFields(f, uses.get(columnOf.get(p)!)));
+  if (fields.every((f, p) => f === resolved.physical.fields[p])) return resolved;
+  return { ...resolved, physical: { ...resolved.physical, fields } };
 }

@@ -17,6 +17,7 @@ import { lowerCorrelate, lowerExpand } from './lower-correlate.js';
 import { lowerJoin } from './lower-join.js';
 import { lowerSort } from './lower-sort.js';
 import { lowerScan } from './lower-source.js';
+import { type FieldUses, scanFieldUses } from './nested-projection.js';
 import { makeCalc } from './node-builders.js';
 import { planDigest } from './plan-digest.js';
 import { isIdentity } from './rex-utils.js';
@@ -74,6 +75,8 @@ export class Lowerer {
   constructor(readonly ctx: LowerContext) {}
 
   lower(node: LogicalNode, path: string): Lowered {
+    // The first call is the root: what the whole plan reads of the scanned tables' ROW columns.
+    this.fieldUses ??= scanFieldUses(node);
     const hit = this.done.get(node);
     if (hit !== undefined) return hit;
     // Sub-plan reuse: an equal subplan lowered before feeds this consumer too (computed once, as Flink does).
@@ -89,6 +92,7 @@ export class Lowerer {
     return result;
   }
   private readonly byDigest = new Map<string, Lowered>();
+  private fieldUses: Map<string, FieldUses> | undefined;
 
   private requireAppend(input: Lowered, node: LogicalNode): void {
     if (updating(input.mode)) {
@@ -108,7 +112,7 @@ export class Lowerer {
         const key = `${node.table.qualifiedName}|${(node.projection ?? []).join(',')}|${node.projection === undefined}`;
         const cached = this.scans.get(key);
         if (cached !== undefined) return cached;
-        const s = lowerScan(ctx, node.table, node.projection, path);
+        const s = lowerScan(ctx, node.table, node.projection, path, this.fieldUses?.get(node.table.qualifiedName));
         const out = { stream: s.stream, mode: s.mode };
         this.scans.set(key, out);
         return out;

@@ -50,6 +50,11 @@ export type TimeAttribute = 'rowtime' | 'proctime';
 export interface RowField {
   readonly name: string;
   readonly type: SqlType;
+  /**
+   * Set only on the fields of a ROW column in a source request (nested projection push-down): no query reads this
+   * field, so a source may leave it NULL instead of decoding it.
+   */
+  readonly unread?: true;
 }
 
 /** The columns of a relation, in order. `STRING` is VARCHAR of the largest length, as in Flink. */

@@ -69,8 +69,14 @@ function rowReader(
   const failOnMissing = options.failOnMissingField;
   // A column named like a property every object inherits ('toString') must not read the inherited one.
   const inherited = names.map((name) => name in Object.prototype);
+  // Fields no query reads (nested projection push-down) stay NULL, unchecked, as in Flink's projected json format.
+  const unread = fields.map((f) => f.unread === true);
   return (object, target, offset) => {
     for (let i = 0; i < n; i++) {
+      if (unread[i]) {
+        target[offset + i] = null;
+        continue;
+      }
       const v = inherited[i] && !Object.hasOwn(object, names[i]!) ? undefined : object[names[i]!];
       if (v === undefined) {
         if (failOnMissing) throw new FieldError(paths[i]!, 'missing (json.fail-on-missing-field is true)');

@@ -84,6 +84,7 @@ export function compileRowProjection(fields: readonly RowField[]): JsonProjectio
 function rowProjection(fields: readonly RowField[]): JsonProjection {
   const out: Record<string, JsonProjection> = {};
   for (const f of fields) {
+    if (f.unread === true) continue;
     Object.defineProperty(out, f.name, {
       value: f.type.kind === 'ROW' ? rowProjection(f.type.fields) : true,
       enumerable: true,
