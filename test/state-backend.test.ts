@@ -654,6 +654,27 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
         checkRestored(whole, keys, () => true, 'whole');
       });
 
+      test('a namespace emptied and then written again is in the next snapshot', () => {
+        const b = full();
+        const v = b.getState<ValueState<string> & NamespacedState>(valueState<string>('v'));
+        b.setCurrentKey('k');
+        v.setNamespace('w');
+        v.update('first');
+        // Its only entry removed, the namespace's map goes; the next write makes a new one.
+        v.clear();
+        v.update('second');
+        v.setNamespace('other');
+        v.update('x');
+        v.setNamespace('w');
+        assert.equal(v.value(), 'second');
+        const restored = factory(128, 0, 128, new FakeClock().fn);
+        restored.restore(b.snapshot());
+        const rv = restored.getState<ValueState<string> & NamespacedState>(valueState<string>('v'));
+        restored.setCurrentKey('k');
+        rv.setNamespace('w');
+        assert.equal(rv.value(), 'second');
+      });
+
       test('a snapshot is not changed by later writes to the backend', () => {
         const b = full();
         const s = allStates(b);

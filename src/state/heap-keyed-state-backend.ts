@@ -56,14 +56,32 @@ class StateTable {
   readonly namespaces = new Map<string, Map<NormalizedKey, Entry>>();
   /** Changes per epoch, for incremental snapshots (empty until the first one). */
   readonly log = new StateChangeLog();
+  /**
+   * The namespace looked up last and its map: consecutive records mostly fall in the same window, so this saves a
+   * hash lookup per state access (window namespaces are cached strings, so the comparison is by reference).
+   */
+  private lastNs: string | undefined;
+  private lastMap: Map<NormalizedKey, Entry> | undefined;
   constructor(readonly name: string) {}
   namespace(ns: string, create: boolean): Map<NormalizedKey, Entry> | undefined {
+    if (ns === this.lastNs) return this.lastMap;
     let m = this.namespaces.get(ns);
-    if (m === undefined && create) {
+    if (m === undefined) {
+      if (!create) return undefined;
       m = new Map();
       this.namespaces.set(ns, m);
     }
+    this.lastNs = ns;
+    this.lastMap = m;
     return m;
+  }
+  /** Removes the (empty) map of `ns`. */
+  dropNamespace(ns: string): void {
+    this.namespaces.delete(ns);
+    if (ns === this.lastNs) {
+      this.lastNs = undefined;
+      this.lastMap = undefined;
+    }
   }
 }
 
@@ -137,7 +155,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
   }
   /** @internal */
   removeEntry(table: StateTable, ns: string): void {
-    const m = table.namespaces.get(ns);
+    const m = table.namespace(ns, false);
     if (m === undefined) return;
     const e = m.get(this.norm);
     if (e !== undefined) {
@@ -154,7 +172,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, EntryAccess<Sta
     }
     m.delete(this.norm);
     // Finished windows leave no empty map behind.
-    if (m.size === 0) table.namespaces.delete(ns);
+    if (m.size === 0) table.dropNamespace(ns);
   }
 
   getState<S>(descriptor: StateDescriptor): S & NamespacedState {

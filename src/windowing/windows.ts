@@ -32,7 +32,11 @@ export class TimeWindow implements Window {
   }
   static fromNamespace(ns: string): TimeWindow {
     const bar = ns.indexOf('|');
-    return new TimeWindow(Number(ns.slice(0, bar)), Number(ns.slice(bar + 1)));
+    const w = new TimeWindow(Number(ns.slice(0, bar)), Number(ns.slice(bar + 1)));
+    // The same string, not an equal one built again: its hash is computed already, and state lookups by it are
+    // comparisons by reference.
+    w.ns = ns;
+    return w;
   }
   toString(): string {
     return `TimeWindow[${this.start}, ${this.end})`;

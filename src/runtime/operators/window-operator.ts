@@ -456,9 +456,15 @@ export class WindowOperator extends AbstractOperator implements OnMergeContext {
     if (this.sessions !== undefined && w instanceof TimeWindow) this.sessions.remove(w);
   }
 
+  /** The window of a timer's namespace; the last one is kept, as the timers of one time mostly share a window. */
   private windowOf(namespace: string): Window {
-    return namespace === GlobalWindow.INSTANCE.namespace ? GlobalWindow.INSTANCE : TimeWindow.fromNamespace(namespace);
+    if (namespace === this.lastTimerWindow?.namespace) return this.lastTimerWindow;
+    const w =
+      namespace === GlobalWindow.INSTANCE.namespace ? GlobalWindow.INSTANCE : TimeWindow.fromNamespace(namespace);
+    this.lastTimerWindow = w;
+    return w;
   }
+  private lastTimerWindow: Window | undefined;
 
   private onTimer(timer: Timer, eventTime: boolean): void {
     this.ctx.keyedState!.setCurrentKey(timer.key);
