@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toNexmarkEvent } from '../src/connectors/nexmark/event-validation.js';
+import { nexmarkEventReader, toNexmarkEvent } from '../src/connectors/nexmark/event-validation.js';
 
 const bid = { auction: 1, bidder: 2, price: 3, channel: 'c', url: 'u', dateTime: 4, extra: 'x' };
 const person = { id: 1, name: 'n', emailAddress: 'e', creditCard: 'c', city: 'c', state: 's', dateTime: 5, extra: '' };
@@ -31,4 +31,31 @@ test('toNexmarkEvent: the first offending field is named', () => {
   bad({ event_type: 2, bid: { ...bid, dateTime: 'soon' } }, /^Error: bid.dateTime: expected epoch milliseconds/);
   bad({ event_type: 2, bid, auction: {}, person: {} }, /^Error: person: expected null for event_type 2$/);
   bad({ event_type: 0, person, bid }, /^Error: bid: expected null for event_type 0$/);
+});
+
+test('nexmarkEventReader: decodes and checks the named fields and dateTime, nothing else', () => {
+  const reader = nexmarkEventReader({ bid: ['auction', 'price'], person: ['name'] });
+  assert.deepEqual(reader.fields, {
+    event_type: true,
+    person: { name: true, dateTime: true },
+    auction: { dateTime: true },
+    bid: { auction: true, price: true, dateTime: true },
+  });
+  // What the projection leaves out is not there to check.
+  const e = reader.validate({ event_type: 2, bid: { auction: 1, price: 3, dateTime: 4 } });
+  assert.deepEqual(e, { event_type: 2, person: null, auction: null, bid: { auction: 1, price: 3, dateTime: 4 } });
+  assert.deepEqual(reader.validate({ event_type: 1, auction: { dateTime: 9 } }).auction, { dateTime: 9 });
+  assert.throws(
+    () => reader.validate({ event_type: 2, bid: { auction: 1, dateTime: 4 } }),
+    /^Error: bid.price: expected a number, got nothing$/,
+  );
+  assert.throws(
+    () => reader.validate({ event_type: 0, person: { name: 'n' } }),
+    /^Error: person.dateTime: expected a number/,
+  );
+  // Without fields: every field, as toNexmarkEvent.
+  const all = nexmarkEventReader();
+  assert.deepEqual(Object.keys(all.fields.bid as object), Object.keys(bid));
+  assert.throws(() => all.validate({ event_type: 2, bid: { auction: 1, price: 3, dateTime: 4 } }), /bid.bidder/);
+  assert.throws(() => nexmarkEventReader({ bid: ['prize' as 'price'] }), /bid has no field 'prize'/);
 });

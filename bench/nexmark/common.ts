@@ -19,12 +19,12 @@ import {
   eventTime,
   FileSink,
   FileSource,
-  type JsonProjection,
   type NexmarkEvent,
+  type NexmarkFields,
   NexmarkSource,
+  nexmarkEventReader,
   type Person,
   type StreamExecutionEnvironment,
-  toNexmarkEvent,
   WatermarkStrategies,
 } from 'sluice';
 
@@ -33,25 +33,6 @@ import {
  * in event-time order per generator subtask, so with this bound no event is ever late.
  */
 export const WATERMARK_DELAY_MS = 4_000;
-
-const PERSON_FIELDS = fieldsOf('id name emailAddress creditCard city state dateTime extra');
-const AUCTION_FIELDS = fieldsOf('id itemName description initialBid reserve dateTime expires seller category extra');
-const BID_FIELDS = fieldsOf('auction bidder price channel url dateTime extra');
-
-/**
- * Every field of an event in the nested form, so the file's lines are decoded by the compiled decoder and the
- * jobs see the same records as from the generator (the decoder skips whatever else a line may hold).
- */
-const NEXMARK_EVENT_FIELDS: JsonProjection = {
-  event_type: true,
-  person: PERSON_FIELDS,
-  auction: AUCTION_FIELDS,
-  bid: BID_FIELDS,
-};
-
-function fieldsOf(names: string): { [field: string]: true } {
-  return Object.fromEntries(names.split(' ').map((n) => [n, true]));
-}
 
 export interface QueryInput {
   /** Every event, with event-time timestamps and watermarks. */
@@ -63,8 +44,15 @@ export interface QueryInput {
   readonly emit: <R>(rows: DataStream<R>) => void;
 }
 
-/** Builds the query's input from its job arguments. */
-export function nexmarkInput(env: StreamExecutionEnvironment, args: readonly string[]): QueryInput {
+/**
+ * Builds the query's input from its job arguments. `fields`: what the query reads of each kind of event; from a
+ * file only those are decoded (and `dateTime`, every event's time), as a job names what it reads with `fields`.
+ */
+export function nexmarkInput(
+  env: StreamExecutionEnvironment,
+  args: readonly string[],
+  fields?: NexmarkFields,
+): QueryInput {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -86,7 +74,7 @@ export function nexmarkInput(env: StreamExecutionEnvironment, args: readonly str
   const events =
     values.input !== undefined
       ? env.fromSource(
-          FileSource.jsonLines(values.input, { fields: NEXMARK_EVENT_FIELDS, validate: toNexmarkEvent }),
+          FileSource.jsonLines(values.input, nexmarkEventReader(fields)),
           strategy.withTimestampAssigner(eventTime),
           'nexmark-file',
         )

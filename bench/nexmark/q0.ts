@@ -3,7 +3,7 @@ import { defineJob } from 'sluice';
 import { nexmarkInput } from './common.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'extra'] });
   q.emit(
     q
       .bids()

@@ -3,7 +3,7 @@ import { defineJob, TumblingProcessingTimeWindows } from 'sluice';
 import { nexmarkInput } from './common.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['bidder'] });
   q.emit(
     q
       .bids()

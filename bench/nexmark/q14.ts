@@ -24,7 +24,7 @@ function countChar(text: string, c: number): number {
 const C = 'c'.charCodeAt(0);
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'extra'] });
   q.emit(
     q
       .bids()

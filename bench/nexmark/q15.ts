@@ -17,7 +17,7 @@ interface DayStatistics extends BidStatistics {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price'] });
   q.emit(
     q
       .bids()

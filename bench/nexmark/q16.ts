@@ -13,7 +13,7 @@ interface ChannelStatistics extends BidStatistics {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'channel'] });
   q.emit(
     q
       .bids()

@@ -17,7 +17,7 @@ interface AuctionDay {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'price'] });
   q.emit(
     q
       .bids()

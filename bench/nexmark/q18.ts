@@ -6,7 +6,7 @@ import { defineJob } from 'sluice';
 import { nexmarkInput } from './common.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'channel', 'url', 'extra'] });
   q.emit(
     q
       .bids()

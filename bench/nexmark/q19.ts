@@ -8,7 +8,7 @@ import { nexmarkInput } from './common.js';
 const N = 10;
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'channel', 'url', 'extra'] });
   q.emit(
     q
       .bids()

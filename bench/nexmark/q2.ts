@@ -3,7 +3,7 @@ import { defineJob } from 'sluice';
 import { nexmarkInput } from './common.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'price'] });
   q.emit(
     q
       .bids()

@@ -32,7 +32,10 @@ function expand(a: Auction | OtherAuction, b: Bid) {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, {
+    auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'expires', 'seller', 'category', 'extra'],
+    bid: ['auction', 'bidder', 'price', 'channel', 'url', 'extra'],
+  });
   const auctions = q
     .auctions()
     .map((a): Auction | OtherAuction => (a.category === 10 ? a : { id: a.id, category: null }), 'q20-category');

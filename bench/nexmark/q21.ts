@@ -37,7 +37,7 @@ function urlChannelId(url: string): string | null {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'channel', 'url'] });
   q.emit(
     q.bids().flatMap((b) => {
       const channelId = knownChannelId(b.channel) ?? urlChannelId(b.url);

@@ -3,7 +3,7 @@ import { defineJob } from 'sluice';
 import { nexmarkInput } from './common.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'channel', 'url'] });
   q.emit(
     q.bids().map((b) => {
       // Tokens 3, 4 and 5 of the url split on '/' as SPLIT_INDEX gives them: token k runs from after slash k - 1

@@ -9,7 +9,7 @@ import { EnrichJoin } from './enrich-join.js';
 const STATES = new Set(['OR', 'ID', 'CA']);
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { person: ['id', 'name', 'city', 'state'], auction: ['id', 'seller', 'category'] });
   const sellers = q.persons().filter((p) => STATES.has(p.state), 'q3-states');
   const auctions = q.auctions().filter((a) => a.category === 10, 'q3-category');
   q.emit(

@@ -13,7 +13,7 @@ interface CategoryAverage {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { auction: ['id', 'expires', 'category'], bid: ['auction', 'bidder', 'price'] });
   q.emit(
     q
       .auctions()

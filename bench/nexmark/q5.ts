@@ -43,7 +43,7 @@ class MaxPerWindow {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction'] });
   q.emit(
     q
       .bids()

@@ -79,7 +79,7 @@ class LocalMaximumFilter {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { bid: ['auction', 'bidder', 'price', 'extra'] });
   const local = new LocalMaximumFilter();
   q.emit(
     q

@@ -47,7 +47,7 @@ class NewSellers {
 }
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, { person: ['id', 'name'], auction: ['seller'] });
   const persons = q
     .persons()
     .map((p) => ({ id: p.id, name: p.name, start: windowStart(p.dateTime, SIZE) }), 'q8-persons');

@@ -4,7 +4,10 @@ import { nexmarkInput } from './common.js';
 import { WinningBids } from './winning-bids.js';
 
 export default defineJob((env, args) => {
-  const q = nexmarkInput(env, args);
+  const q = nexmarkInput(env, args, {
+    auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'expires', 'seller', 'category', 'extra'],
+    bid: ['auction', 'bidder', 'price', 'extra'],
+  });
   q.emit(
     q
       .auctions()

@@ -1,5 +1,5 @@
 /** Nexmark: the online-auction benchmark's data model, a seeded event generator and a parallel source. */
-export { toNexmarkEvent } from './event-validation.js';
+export { type NexmarkEventReader, type NexmarkFields, nexmarkEventReader, toNexmarkEvent } from './event-validation.js';
 export * from './generator-config.js';
 export * from './model.js';
 export { NexmarkGenerator, nexmarkEvent } from './nexmark-generator.js';
