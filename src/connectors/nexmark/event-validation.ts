@@ -38,12 +38,12 @@ const KINDS = [
   ['auction', AUCTION_FIELDS],
   ['bid', BID_FIELDS],
 ] as const;
-/** A kind's name, field table and the checks of one reader: [field, expected typeof] pairs. */
+/** What a reader checks of one kind of event: [field, expected typeof] pairs, in the field table's order. */
 type Checks = readonly (readonly [string, 'number' | 'string'])[];
 
 /**
- * The fields of each kind of event a job reads, for {@link nexmarkEventReader}. A kind that is listed gets those
- * fields, one left out none; `dateTime` always (it is the event's time).
+ * The fields of each kind of event a job reads, for {@link nexmarkEventReader}: a kind listed gets those fields, a
+ * kind left out none, and every kind its `dateTime` (the event's time).
  */
 export interface NexmarkFields {
   readonly person?: readonly (keyof typeof PERSON_FIELDS)[];
