@@ -400,7 +400,8 @@ test('kafka json values: only the ROW fields a statement reads are decoded (nest
     topic,
     values.map((v) => `k${v.id}\t${JSON.stringify(v)}`),
   );
-  const script = (select: string, output: string) => {
+  /** Runs `INSERT INTO out <select>` over the topic in batch mode; the rows go to <output>.jsonl. */
+  const runSelect = (select: string, output: string) => {
     const path = join(dir, `${output}.sql`);
     writeFileSync(
       path,
@@ -411,21 +412,10 @@ CREATE TABLE out (a BIGINT, n BIGINT) WITH ('connector' = 'filesystem', 'path' =
 INSERT INTO out ${select};
 `,
     );
-    return path;
+    return runSluice(['sql', '-f', path, '-D', `BROKERS=${brokers}`, '--mode', 'batch'], 120_000);
   };
   // r.c holds a value that does not fit BIGINT in one record: a statement that never reads r.c does not decode it.
-  const ok = await runSluice(
-    [
-      'sql',
-      '-f',
-      script('SELECT r.a, COUNT(*) FROM src GROUP BY r.a', 'nested-ok'),
-      '-D',
-      `BROKERS=${brokers}`,
-      '--mode',
-      'batch',
-    ],
-    120_000,
-  );
+  const ok = await runSelect('SELECT r.a, COUNT(*) FROM src GROUP BY r.a', 'nested-ok');
   assert.equal(ok.code, 0, describeExit(ok));
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v.r.a, (counts.get(v.r.a) ?? 0) + 1);
@@ -439,18 +429,7 @@ INSERT INTO out ${select};
     [...counts].sort(([x], [y]) => x - y).map(([a, n]) => ({ a, n })),
   );
   // One that reads it meets the bad value, and the error names the field.
-  const bad = await runSluice(
-    [
-      'sql',
-      '-f',
-      script('SELECT r.a, SUM(r.c) FROM src GROUP BY r.a', 'nested-bad'),
-      '-D',
-      `BROKERS=${brokers}`,
-      '--mode',
-      'batch',
-    ],
-    120_000,
-  );
+  const bad = await runSelect('SELECT r.a, SUM(r.c) FROM src GROUP BY r.a', 'nested-bad');
   assert.notEqual(bad.code, 0, describeExit(bad));
   assert.match(bad.stderr, /r\.c.*expected BIGINT/);
 });
