@@ -58,4 +58,5 @@ test('nexmarkEventReader: decodes and checks the named fields and dateTime, noth
   assert.deepEqual(Object.keys((all.fields as Record<string, object>).bid!), Object.keys(bid));
   assert.throws(() => all.validate({ event_type: 2, bid: { auction: 1, price: 3, dateTime: 4 } }), /bid.bidder/);
   assert.throws(() => nexmarkEventReader({ bid: ['prize' as 'price'] }), /bid has no field 'prize'/);
+  assert.throws(() => nexmarkEventReader({ bids: ['price'] } as never), /no kind of event 'bids'/);
 });
