@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliCheckpointDir, HttpError, statefun, value } from '../src/statefun/index.js';
+import { StreamExecutionEnvironment } from '../src/index.js';
+import { cliCheckpointDir, HttpError, StatefulFunctions, statefun, value } from '../src/statefun/index.js';
 import { get, post, put, sendRoute, startApp } from './fixtures/statefun-support.js';
 
 /** The HTTP ingress and reply egress: refusals, backpressure, timeouts, the state API, configuration errors. */
@@ -148,6 +154,50 @@ test('at parallelism 2 one subtask serves HTTP and answers come back from every 
     }
   } finally {
     await app.stop();
+  }
+});
+
+test('the ingress listens only once every subtask of the job is open', async () => {
+  // A request accepted before the job runs would only wait: its answer needs a checkpoint, and checkpoints need
+  // every subtask running. So the port opens after the slowest subtask's open(), here one added after the app.
+  const env = StreamExecutionEnvironment.create();
+  env.enableCheckpointing(20, join(mkdtempSync(join(tmpdir(), 'statefun-test-')), 'ck'));
+  const job = new StatefulFunctions(env, { log: () => {} })
+    .register(kv)
+    .http({ port: 0, host: '127.0.0.1', routes: [sendRoute], log: null })
+    .build();
+  let opened = false;
+  env
+    .fromElements(1)
+    .map({
+      open: () => new Promise<void>((resolve) => setTimeout(resolve, 300)).then(() => void (opened = true)),
+      map: (x: number) => x,
+    })
+    .discard();
+  const controller = new AbortController();
+  const done = env.execute('statefun-listen', { signal: controller.signal });
+  try {
+    const port = await job.ready;
+    assert.equal(opened, true, 'the port was ready before every subtask was open');
+    const base = `http://127.0.0.1:${port}`;
+    assert.deepEqual(await post(base, '/send/test/kv/1', { op: 'get' }), { status: 200, body: { v: null } });
+  } finally {
+    controller.abort();
+    await done;
+  }
+});
+
+test('a port already taken fails the job with the listen error', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    await assert.rejects(
+      startApp((a) => a.register(kv), { http: { port }, restartStrategy: { type: 'none' } }),
+      (e: Error) => e.message.includes('EADDRINUSE') && e.message.includes(String(port)),
+    );
+  } finally {
+    taken.close();
   }
 });
 

@@ -163,34 +163,44 @@ export class HttpIngressSource implements Source<IngressRecord> {
     const routes = this.routes;
     const authorizeState = this.authorizeState;
     let server: Server | undefined;
+    /** Why the server could not listen: thrown by the next poll, which fails the job. */
+    let listenFailure: unknown;
+    let closing = false;
     const sockets = new Set<Socket>();
     let booted = false;
-    return {
-      open: async () => {
-        if (options === undefined) return;
-        server = createServer((req, res) => handleRequest(hub, options, routes, authorizeState, req, res));
-        server.keepAliveTimeout = 10_000;
-        server.on('connection', (s) => {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-        });
-        await new Promise<void>((resolve, reject) => {
-          server!.once('error', reject);
-          server!.listen(
-            { port: options.port, host: options.host, backlog: options.backlog ?? DEFAULT_BACKLOG },
-            () => {
-              server!.off('error', reject);
-              resolve();
-            },
-          );
-        });
-        const addr = server.address();
-        const port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
-        const log = options.log === undefined ? (l: string) => process.stderr.write(`${l}\n`) : options.log;
-        log?.(`statefun: listening on http://${options.host ?? 'localhost'}:${port}`);
+    const listen = (o: HttpIngressOptions): void => {
+      const s = createServer((req, res) => handleRequest(hub, o, routes, authorizeState, req, res));
+      server = s;
+      s.keepAliveTimeout = 10_000;
+      s.on('connection', (c) => {
+        sockets.add(c);
+        c.on('close', () => sockets.delete(c));
+      });
+      const failed = (e: unknown) => {
+        listenFailure = e;
+        hub.wake();
+      };
+      s.once('error', failed);
+      s.listen({ port: o.port, host: o.host, backlog: o.backlog ?? DEFAULT_BACKLOG }, () => {
+        s.off('error', failed);
+        if (closing) {
+          s.close();
+          return;
+        }
+        const addr = s.address();
+        const port = typeof addr === 'object' && addr !== null ? addr.port : o.port;
+        const log = o.log === undefined ? (l: string) => process.stderr.write(`${l}\n`) : o.log;
+        log?.(`statefun: listening on http://${o.host ?? 'localhost'}:${port}`);
         hub.setPort(port);
-      },
+      });
+    };
+    return {
       pollNext(out: SourceOutput<IngressRecord>, max: number) {
+        if (listenFailure !== undefined) throw listenFailure;
+        // The first poll comes once every subtask of the job, on every thread, is open and restored: a request
+        // accepted earlier would only wait (its answer needs a checkpoint, which needs every subtask running), and a
+        // load balancer would take a listening port for a ready service.
+        if (server === undefined && options !== undefined) listen(options);
         if (!booted && hub.bootKey !== undefined) {
           booted = true;
           out.collect({ k: 'boot', key: hub.bootKey });
@@ -208,6 +218,7 @@ export class HttpIngressSource implements Source<IngressRecord> {
       },
       restoreState: () => {},
       close: async () => {
+        closing = true;
         for (const [rid, p] of hub.pending) {
           hub.pending.delete(rid);
           if (p.timer !== undefined) clearTimeout(p.timer);
