@@ -27,7 +27,10 @@ export interface StatefulFunctionsOptions {
 
 /** What {@link StatefulFunctions.build} returns. */
 export interface StatefulFunctionsJob {
-  /** Resolves with the HTTP port once the ingress listens (useful with port 0). */
+  /**
+   * Resolves with the HTTP port once the ingress listens (useful with port 0): after every subtask of the job is open
+   * and restored, so the port answers as soon as it accepts connections.
+   */
   readonly ready: Promise<number>;
   /** Records functions emitted with `ctx.egress(name, value)`, as a stream (sink it anywhere: files, Kafka, …). */
   egress<T>(name: string): DataStream<T>;
