@@ -163,8 +163,8 @@ export class HttpIngressSource implements Source<IngressRecord> {
     const routes = this.routes;
     const authorizeState = this.authorizeState;
     let server: Server | undefined;
-    /** Why the server could not listen: thrown by the next poll, which fails the job. */
-    let listenFailure: unknown;
+    /** Why the server failed (could not listen, or accepting failed later): thrown by the next poll, failing the attempt. */
+    let serverFailure: unknown;
     let closing = false;
     const sockets = new Set<Socket>();
     let booted = false;
@@ -176,13 +176,11 @@ export class HttpIngressSource implements Source<IngressRecord> {
         sockets.add(c);
         c.on('close', () => sockets.delete(c));
       });
-      const failed = (e: unknown) => {
-        listenFailure = e;
+      s.on('error', (e) => {
+        serverFailure ??= e;
         hub.wake();
-      };
-      s.once('error', failed);
+      });
       s.listen({ port: o.port, host: o.host, backlog: o.backlog ?? DEFAULT_BACKLOG }, () => {
-        s.off('error', failed);
         if (closing) {
           s.close();
           return;
@@ -196,7 +194,7 @@ export class HttpIngressSource implements Source<IngressRecord> {
     };
     return {
       pollNext(out: SourceOutput<IngressRecord>, max: number) {
-        if (listenFailure !== undefined) throw listenFailure;
+        if (serverFailure !== undefined) throw serverFailure;
         // The first poll comes once every subtask of the job, on every thread, is open and restored: a request
         // accepted earlier would only wait (its answer needs a checkpoint, which needs every subtask running), and a
         // load balancer would take a listening port for a ready service.
