@@ -32,6 +32,8 @@ import { Subtask, type SubtaskHost } from './subtask.js';
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 /** Passes of a round start only within this many ms of its start (a pass steps every runnable subtask once). */
 const ROUND_BUDGET_MS = 10;
+/** How often the stall watch checks that runnable work has a round scheduled (see `Executor.watchStall`). */
+export const STALL_WATCH_MS = 1000;
 
 /**
  * One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}).
@@ -139,7 +141,7 @@ export class Executor implements ChannelTransport {
     private readonly peers: (MessagePort | undefined)[],
     readonly executionId: string,
     private readonly checkpointing?: ExecutorCheckpointing,
-    logs: JobLogs = STDERR_LOGS,
+    private readonly jobLogs: JobLogs = STDERR_LOGS,
     /** Copy function objects for every subtask even when each has a thread of its own (see `RunOptions`). */
     copyFunctions = false,
   ) {
@@ -156,7 +158,7 @@ export class Executor implements ChannelTransport {
       executionId,
       exactlyOnce: checkpointing !== undefined,
       snapshotTaken: (s) => this.persist(s),
-      logs,
+      logs: jobLogs,
     };
     for (const v of graph.vertices) {
       const list: Subtask[] = [];
@@ -185,8 +187,55 @@ export class Executor implements ChannelTransport {
 
   start(): void {
     if (this.subtasks.length === 0) this.resolveDone();
-    else this.wakeup();
+    else {
+      this.stallWatch = setInterval(() => this.watchStall(), STALL_WATCH_MS);
+      this.wakeup();
+    }
   }
+
+  /** Rounds of the loop run so far, and their count at the stall watch's last check. */
+  private rounds = 0;
+  private roundsAtWatch = -1;
+  private stallWatch: NodeJS.Timeout | undefined;
+
+  /**
+   * A safety net for the loop's invariant: work that can run has a round scheduled. Whatever makes a subtask runnable
+   * (a message, a credit, a source's data, an asynchronous result) calls {@link wakeup}, so this should never find
+   * anything; but a wake-up that went missing would leave the thread waiting forever with work it could do, and the
+   * job hanging without an error. Once a second it checks for runnable work with no round scheduled, or a round
+   * scheduled that has not run since the last check (the event loop has run this timer since, so it would have), and
+   * resumes the loop, saying so.
+   */
+  private watchStall(): void {
+    if (this.failed || this.inRound) return;
+    const stalled = this.scheduled
+      ? this.rounds === this.roundsAtWatch
+        ? this.subtasks[0]
+        : undefined
+      : this.subtasks.find((s) => s.runnable());
+    this.roundsAtWatch = this.rounds;
+    if (stalled === undefined) return;
+    this.stallsResumed++;
+    this.jobLogs
+      .forOperator(
+        {
+          vertex: stalled.vertex.name,
+          vertexId: stalled.vertex.id,
+          subtask: stalled.index,
+          operator: stalled.vertex.name,
+        },
+        stalled.vertex.parallelism,
+      )
+      .warn(
+        `thread ${this.thread + 1} had work ready but no round of its loop ${this.scheduled ? 'ran' : 'scheduled'} ` +
+          `for ${STALL_WATCH_MS / 1000} s (a missed wake-up in the engine); resumed it`,
+      );
+    this.scheduled = false;
+    this.wakeup();
+  }
+
+  /** Times the stall watch resumed this thread's loop (0 unless a wake-up went missing). */
+  stallsResumed = 0;
 
   // ---- transport ----
   send(edge: number, from: number, to: number, message: ChannelMessage): void {
@@ -328,6 +377,7 @@ export class Executor implements ChannelTransport {
 
   private readonly loop = (): void => {
     this.scheduled = false;
+    this.rounds++;
     if (this.failed) return;
     if (this.tracer !== undefined && !Number.isNaN(this.sleptAt)) {
       this.tracer.waiting(this.sleptAt, traceNow(), this.wakeCause);
@@ -490,6 +540,7 @@ export class Executor implements ChannelTransport {
 
   private finish(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    clearInterval(this.stallWatch);
     this.failed = true; // stops the loop
     Promise.all(this.subtasks.map((s) => s.close())).then(() => this.resolveDone(), this.rejectDone);
   }
@@ -611,6 +662,7 @@ export class Executor implements ChannelTransport {
     if (this.failed) return;
     this.failed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    clearInterval(this.stallWatch);
     void this.closeSubtasksBounded().then(() => this.rejectDone(e));
   }
 
