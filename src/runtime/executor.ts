@@ -435,9 +435,12 @@ export class Executor implements ChannelTransport {
     }
     let worked = false;
     // Several passes per round amortise the cost of yielding to the event loop, within a time budget: timers, I/O
-    // completions (a checkpoint's file writes) and messages from other threads wait for the round to end.
+    // completions (a checkpoint's file writes) and messages from other threads wait for the round to end. The first
+    // pass always runs: the round sleeps when it found nothing to do, so a budget spent before the first pass (the
+    // thread preempted or a GC pause between the two clock reads) must not pass for that, or runnable work would wait
+    // for a wake-up that never comes.
     const roundStart = performance.now();
-    for (let pass = 0; pass < 4 && performance.now() - roundStart < ROUND_BUDGET_MS; pass++) {
+    for (let pass = 0; pass < 4 && (pass === 0 || performance.now() - roundStart < ROUND_BUDGET_MS); pass++) {
       let any = false;
       for (const s of this.subtasks) {
         if (!s.runnable()) continue;
