@@ -215,7 +215,6 @@ export class Executor implements ChannelTransport {
       : this.subtasks.find((s) => s.runnable());
     this.roundsAtWatch = this.rounds;
     if (stalled === undefined) return;
-    this.stallsResumed++;
     this.jobLogs
       .forOperator(
         {
@@ -233,9 +232,6 @@ export class Executor implements ChannelTransport {
     this.scheduled = false;
     this.wakeup();
   }
-
-  /** Times the stall watch resumed this thread's loop (0 unless a wake-up went missing). */
-  stallsResumed = 0;
 
   // ---- transport ----
   send(edge: number, from: number, to: number, message: ChannelMessage): void {
