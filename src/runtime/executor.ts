@@ -33,7 +33,7 @@ const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
 /** Passes of a round start only within this many ms of its start (a pass steps every runnable subtask once). */
 const ROUND_BUDGET_MS = 10;
 /** How often the stall watch checks that runnable work has a round scheduled (see `Executor.watchStall`). */
-export const STALL_WATCH_MS = 1000;
+const STALL_WATCH_MS = 1000;
 
 /**
  * One postMessage between executors: everything one pass of the loop produced for that thread (see {@link Outbox}).
