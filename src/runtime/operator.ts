@@ -85,8 +85,18 @@ export interface StreamOperator {
    * run returned from snapshotState (the parallelism may have changed); the operator takes its share.
    */
   restoreState?(states: readonly unknown[]): void | Promise<void>;
+  /** The list the operator's user function keeps across checkpoints (ListCheckpointed), if it keeps one. */
+  snapshotList?(checkpointId: number): FunctionListSnapshot | undefined;
+  /** Restores that list, after `restoreState`: `lists` holds what every earlier subtask returned from snapshotList. */
+  restoreList?(lists: readonly (FunctionListSnapshot | undefined)[]): void;
   /** Checkpoint `checkpointId` is complete and durable (e.g. a sink makes pre-committed output visible). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+}
+
+/** A ListCheckpointed function's list in a checkpoint: its items and the subtask that kept them. */
+export interface FunctionListSnapshot {
+  subtask: number;
+  items: unknown[];
 }
 
 /** Base class with the common plumbing; subclasses override what they need. */

@@ -593,10 +593,12 @@ export class Subtask {
         else s.keyed = backend.snapshot();
         s.timers = this.timerQueues[i]!.map((q) => timerColumns(q.all(), this.config.maxParallelism));
       }
+      const list = op.snapshotList?.(id);
+      if (list !== undefined) s.list = list;
       const state = op.snapshotState?.(id);
       if (state instanceof Promise) pending.push(state.then((v) => (s.operator = v)));
       else if (state !== undefined) s.operator = state;
-      else if (backend === undefined) continue;
+      else if (backend === undefined && list === undefined) continue;
       operators[uid] = s;
     }
     return Promise.all(pending).then(() => ({
@@ -641,6 +643,7 @@ export class Subtask {
         }
       }
       await this.ops[i]!.restoreState?.(olds.map((o) => o.operator));
+      this.ops[i]!.restoreList?.(olds.map((o) => o.list));
     }
   }
 

@@ -2,6 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import { type Key, keyGroupOf, normalizeKey } from '../../core/key.js';
 import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/keyed-state-backend.js';
 import { unpackPiece } from '../../state/packed-entries.js';
+import type { FunctionListSnapshot } from '../operator.js';
 import type { LinkRef } from './incremental.js';
 
 /** A pending timer as stored in snapshots of earlier versions (one object per timer). */
@@ -73,6 +74,8 @@ export interface OperatorSnapshot {
   operator?: unknown;
   /** A source reader's position. */
   source?: unknown;
+  /** The list the operator's user function keeps (ListCheckpointed). */
+  list?: FunctionListSnapshot;
 }
 
 /** Everything one subtask contributes to a checkpoint. */

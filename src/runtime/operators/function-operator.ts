@@ -9,9 +9,17 @@ import type {
   TimerService,
   TimestampedEmitter,
 } from '../../functions/context.js';
-import { AbstractOperator, type OperatorContext } from '../operator.js';
+import { AbstractOperator, type FunctionListSnapshot, type OperatorContext } from '../operator.js';
 import type { Timer } from '../timer-queue.js';
-import { closeFunction, KeyedTimers, nonKeyedTimerService, openFunction, userError } from './support.js';
+import {
+  closeFunction,
+  KeyedTimers,
+  nonKeyedTimerService,
+  openFunction,
+  restoreFunctionList,
+  snapshotFunctionList,
+  userError,
+} from './support.js';
 
 /**
  * What the process-function operators share: the user function's lifecycle, the context object handed to it (the
@@ -42,7 +50,15 @@ export abstract class FunctionOperator<F extends object>
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
     if (this.keyed) this.timers = new KeyedTimers(ctx);
-    await openFunction(this.fn, ctx);
+    await openFunction(this.fn, ctx, true);
+  }
+
+  snapshotList(checkpointId: number): FunctionListSnapshot | undefined {
+    return snapshotFunctionList(this.fn, this.ctx, checkpointId);
+  }
+
+  restoreList(lists: readonly (FunctionListSnapshot | undefined)[]): void {
+    restoreFunctionList(this.fn, this.ctx, lists);
   }
 
   // ---- the context given to the user function ----

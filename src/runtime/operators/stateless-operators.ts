@@ -1,6 +1,6 @@
 import type { Batch } from '../../core/batch.js';
-import { AbstractOperator, type OperatorContext } from '../operator.js';
-import { closeFunction, openFunction, userError } from './support.js';
+import { AbstractOperator, type FunctionListSnapshot, type OperatorContext } from '../operator.js';
+import { closeFunction, openFunction, restoreFunctionList, snapshotFunctionList, userError } from './support.js';
 
 /**
  * map, filter and flatMap: one tight loop per batch, a plain call per record.
@@ -12,7 +12,13 @@ abstract class FunctionOperator extends AbstractOperator {
   }
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
-    await openFunction(this.rich, ctx);
+    await openFunction(this.rich, ctx, true);
+  }
+  snapshotList(checkpointId: number): FunctionListSnapshot | undefined {
+    return snapshotFunctionList(this.rich, this.ctx, checkpointId);
+  }
+  restoreList(lists: readonly (FunctionListSnapshot | undefined)[]): void {
+    restoreFunctionList(this.rich, this.ctx, lists);
   }
   override async close(): Promise<void> {
     await closeFunction(this.rich);

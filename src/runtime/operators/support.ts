@@ -1,9 +1,9 @@
 import { PlanError, summarizeRecord, UserFunctionError } from '../../core/errors.js';
 import type { Key } from '../../core/key.js';
-import type { RichFunction, RuntimeContext, TimerService } from '../../functions/context.js';
+import type { ListCheckpointed, RichFunction, RuntimeContext, TimerService } from '../../functions/context.js';
 import type { StateDescriptor } from '../../state/descriptors.js';
 import { VOID_NAMESPACE } from '../../state/keyed-state-backend.js';
-import type { OperatorContext } from '../operator.js';
+import type { FunctionListSnapshot, OperatorContext } from '../operator.js';
 import type { TimerQueue } from '../timer-queue.js';
 
 /** The RuntimeContext handed to user functions' `open()`. */
@@ -33,7 +33,17 @@ export function runtimeContextFor(ctx: OperatorContext): RuntimeContext {
   };
 }
 
-export async function openFunction(fn: unknown, ctx: OperatorContext): Promise<void> {
+/**
+ * Opens a user function. `keepsLists` says whether the operator checkpoints the list of a function that implements
+ * ListCheckpointed; one that does not refuses such a function rather than lose its list at a restore.
+ */
+export async function openFunction(fn: unknown, ctx: OperatorContext, keepsLists = false): Promise<void> {
+  if (!keepsLists && asListCheckpointed(fn) !== undefined) {
+    throw new PlanError(
+      `operator '${ctx.name}': its function implements ListCheckpointed, which only map, filter, flatMap and ` +
+        'process functions (one input or two, broadcast included) support',
+    );
+  }
   const rich = fn as RichFunction | undefined;
   if (rich && typeof rich.open === 'function') {
     try {
@@ -41,6 +51,70 @@ export async function openFunction(fn: unknown, ctx: OperatorContext): Promise<v
     } catch (e) {
       throw new UserFunctionError(ctx.name, undefined, e);
     }
+  }
+}
+
+function asListCheckpointed(fn: unknown): ListCheckpointed<unknown> | undefined {
+  const f = fn as Partial<ListCheckpointed<unknown>> | undefined;
+  if (typeof f?.snapshotList !== 'function' || typeof f.restoreList !== 'function') return undefined;
+  return f as ListCheckpointed<unknown>;
+}
+
+/** The function's list for checkpoint `checkpointId`, or undefined when it keeps none. */
+export function snapshotFunctionList(
+  fn: unknown,
+  ctx: OperatorContext,
+  checkpointId: number,
+): FunctionListSnapshot | undefined {
+  const f = asListCheckpointed(fn);
+  if (f === undefined) return undefined;
+  let items: unknown;
+  try {
+    items = f.snapshotList(checkpointId);
+  } catch (e) {
+    throw new UserFunctionError(ctx.name, undefined, e);
+  }
+  if (!Array.isArray(items)) {
+    const got = items === null ? 'null' : typeof items;
+    throw new UserFunctionError(ctx.name, undefined, new TypeError(`snapshotList returned ${got}, not an array`));
+  }
+  return { subtask: ctx.subtaskIndex, items };
+}
+
+/**
+ * Hands the function its share of the lists the previous run's subtasks kept (`lists`: one per earlier subtask that
+ * listed the operator, undefined where it kept none). At the same parallelism each subtask gets its own list back;
+ * at another, all items in subtask order are cut into even contiguous shares.
+ */
+export function restoreFunctionList(
+  fn: unknown,
+  ctx: OperatorContext,
+  lists: readonly (FunctionListSnapshot | undefined)[],
+): void {
+  const kept = lists.filter((l): l is FunctionListSnapshot => l !== undefined).sort((a, b) => a.subtask - b.subtask);
+  const f = asListCheckpointed(fn);
+  if (f === undefined) {
+    if (kept.some((l) => l.items.length > 0)) {
+      throw new PlanError(
+        `operator '${ctx.name}': the checkpoint holds a list its function kept (ListCheckpointed), but the function ` +
+          'no longer implements snapshotList and restoreList; restoring would lose it',
+      );
+    }
+    return;
+  }
+  if (kept.length === 0) return;
+  const p = ctx.parallelism;
+  const i = ctx.subtaskIndex;
+  let items: unknown[];
+  if (kept.length === p && kept.every((l, s) => l.subtask === s)) items = kept[i]!.items;
+  else {
+    const all = kept.flatMap((l) => l.items);
+    items = all.slice(Math.floor((all.length * i) / p), Math.floor((all.length * (i + 1)) / p));
+  }
+  try {
+    f.restoreList(items);
+  } catch (e) {
+    throw new UserFunctionError(ctx.name, undefined, e);
   }
 }
 
