@@ -2,9 +2,9 @@
  * Nexmark q20, expand bid with auction: every bid on an auction of category 10, with all the auction's columns
  * (a regular inner join on bid.auction = auction.id).
  */
-import { type Auction, type Bid, defineJob } from 'sluice';
+import { type Auction, type Bid, defineJob, mapState } from 'sluice';
+import { BroadcastEnrichJoin } from './broadcast-enrich-join.js';
 import { nexmarkInput } from './common.js';
-import { EnrichJoin } from './enrich-join.js';
 
 /** Auctions of other categories are kept as this stub, so bids on them are dropped at once instead of waiting. */
 type OtherAuction = { id: number; category: null };
@@ -31,6 +31,9 @@ function expand(a: Auction | OtherAuction, b: Bid) {
   };
 }
 
+/** Every auction by id, on every subtask: bids (92 % of the events) then need not cross threads to meet theirs. */
+const AUCTIONS = mapState<number, Auction | OtherAuction>('auctions');
+
 export default defineJob((env, args) => {
   const q = nexmarkInput(env, args, {
     auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'expires', 'seller', 'category', 'extra'],
@@ -38,11 +41,20 @@ export default defineJob((env, args) => {
   });
   const auctions = q
     .auctions()
-    .map((a): Auction | OtherAuction => (a.category === 10 ? a : { id: a.id, category: null }), 'q20-category');
+    .map((a): Auction | OtherAuction => (a.category === 10 ? a : { id: a.id, category: null }), 'q20-category')
+    .broadcast(AUCTIONS);
   q.emit(
-    auctions
-      .keyBy((a) => a.id)
-      .connect(q.bids().keyBy((b) => b.auction))
-      .process(new EnrichJoin(expand, (b: Bid) => b.dateTime), 'q20-join'),
+    q
+      .bids()
+      .connect(auctions)
+      .process(
+        new BroadcastEnrichJoin(
+          AUCTIONS,
+          (a) => a.id,
+          (b: Bid) => b.auction,
+          expand,
+        ),
+        'q20-join',
+      ),
   );
 });

@@ -10,6 +10,12 @@ import { userError } from './support.js';
 /** Broadcast state: one map per descriptor name, identical on every subtask. */
 class BroadcastMap implements MapState<unknown, unknown>, ReadOnlyBroadcastState<unknown, unknown> {
   readonly map = new Map<unknown, unknown>();
+  /** The view the non-broadcast side gets, made once: it is asked for per record. */
+  readonly readOnly: ReadOnlyBroadcastState<unknown, unknown> = {
+    get: (k) => this.map.get(k),
+    contains: (k) => this.map.has(k),
+    entries: () => this.entries(),
+  };
   get(k: unknown) {
     return this.map.get(k);
   }
@@ -67,9 +73,7 @@ export class BroadcastProcessOperator extends FunctionOperator<
       s = new BroadcastMap();
       this.states.set(d.name, s);
     }
-    if (this.writable) return s;
-    const map = s;
-    return { get: (k) => map.get(k), contains: (k) => map.contains(k), entries: () => map.entries() };
+    return this.writable ? s : s.readOnly;
   }
 
   applyToKeyedState(stateName: string, visit: (key: Key) => void): void {
