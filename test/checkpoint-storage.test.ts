@@ -114,6 +114,19 @@ test('state files round-trip: 64 hex chars of SHA-256, a line end, the payload',
   assert.equal(found?.dir, dir);
 });
 
+test('a state file larger than one write: many small pieces and large ones, written piece by piece', async () => {
+  const root = newRoot();
+  const dir = join(root, checkpointDirName(1));
+  // Frame lengths, headers and large bodies, as a snapshot of large keyed state yields them; past ONE_WRITE_BYTES.
+  const pieces: Buffer[] = [];
+  for (let i = 0; pieces.reduce((n, p) => n + p.length, 0) <= ONE_WRITE_BYTES + (3 << 20); i++) {
+    pieces.push(Buffer.alloc(4, i), Buffer.alloc(37, i + 1), Buffer.alloc(i % 3 === 0 ? 3 << 20 : 1000, i + 2));
+  }
+  pieces.push(Buffer.from('the last small piece'));
+  const ref = await writeStateFile(dir, 's-0-0.state', pieces, ['op']);
+  assert.deepEqual(await readStateFile(dir, ref), Buffer.concat(pieces));
+});
+
 test('a flipped byte in the payload is detected', async () => {
   const root = newRoot();
   const { dir, refs } = await writeCheckpoint(root, 1);

@@ -72,6 +72,9 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  */
 export const ONE_WRITE_BYTES = 16 << 20;
 
+/** In a state file written piece by piece, smaller pieces are joined into writes of about this size. */
+const COALESCE_BYTES = 1 << 20;
+
 /**
  * Payloads up to this many bytes are kept in the metadata instead of a file (see the layout above): a few hundred
  * bytes is usual for a source's position, a sink's committables or a stateless subtask, a few kilobytes for a
@@ -119,15 +122,36 @@ export async function writeStateFile(
   try {
     await h.write(Buffer.alloc(65, 0x20), 0, 65, 0);
     let size = 0;
+    // Small pieces (frame lengths, headers) are gathered into writes of at least COALESCE_BYTES.
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const write = async (b: Buffer) => {
+      await h.write(b, 0, b.length, 65 + size);
+      size += b.length;
+    };
+    const flushSmall = async () => {
+      if (smallBytes === 0) return;
+      const joined = Buffer.concat(small, smallBytes);
+      small = [];
+      smallBytes = 0;
+      await write(joined);
+    };
     const put = async (piece: Buffer) => {
-      await h.write(piece, 0, piece.length, 65 + size);
-      size += piece.length;
+      if (piece.length >= COALESCE_BYTES) {
+        await flushSmall();
+        await write(piece);
+        return;
+      }
+      small.push(piece);
+      smallBytes += piece.length;
+      if (smallBytes >= COALESCE_BYTES) await flushSmall();
     };
     for (const piece of held) await put(piece);
     for (; !next.done; next = rest.next()) {
       hash.update(next.value);
       await put(next.value);
     }
+    await flushSmall();
     const sum = hash.digest('hex');
     await h.write(Buffer.from(`${sum}\n`), 0, 65, 0);
     await h.sync();
