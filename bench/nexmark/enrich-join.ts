@@ -11,7 +11,8 @@ import { listState, valueState } from 'sluice';
 
 /**
  * An inner join of a stream of facts with a stream of dimension rows, one dimension row per key that never changes
- * once it exists (a person, an auction), as Nexmark's regular joins q3 and q20 need. `join` may return undefined
+ * once it exists (a person, an auction), as Nexmark's regular join q3 needs (q20, whose fact side is most of the events,
+ * uses `BroadcastEnrichJoin` instead, so that its facts need not cross threads). `join` may return undefined
  * for a pair that does not qualify (e.g. an auction of another category): keeping such dimension rows lets facts
  * for them be dropped at once instead of waiting.
  *
@@ -24,8 +25,8 @@ export class EnrichJoin<K, D, F, R> implements KeyedCoProcessFunction<K, D, F, R
   private waiting!: ListState<F>;
   /**
    * The time of the cleanup timer while facts wait: reading the list to ask whether it is empty copies it, for
-   * every fact — quadratic on a hot key whose dimension row is still in another thread's queue (at p=2, half of
-   * q20's bids go to the newest hot auction).
+   * every fact — quadratic on a hot key whose dimension row is still in another thread's queue (when q20 used this
+   * join, half of its bids at p=2 went to the newest hot auction).
    */
   private cleanupAt!: ValueState<number>;
 
