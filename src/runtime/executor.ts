@@ -537,10 +537,15 @@ export class Executor implements ChannelTransport {
     );
   }
 
-  private finish(): void {
+  /** Stops the loop for good: no further round, no wake-up by the sleep timer or the stall watch. */
+  private stopLoop(): void {
+    this.failed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     clearInterval(this.stallWatch);
-    this.failed = true; // stops the loop
+  }
+
+  private finish(): void {
+    this.stopLoop();
     Promise.all(this.subtasks.map((s) => s.close())).then(() => this.resolveDone(), this.rejectDone);
   }
 
@@ -659,9 +664,7 @@ export class Executor implements ChannelTransport {
 
   fail(e: unknown): void {
     if (this.failed) return;
-    this.failed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    clearInterval(this.stallWatch);
+    this.stopLoop();
     void this.closeSubtasksBounded().then(() => this.rejectDone(e));
   }
 
