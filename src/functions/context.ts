@@ -83,12 +83,13 @@ export interface RichFunction {
 /**
  * A function (keyed or not) that keeps a list of its own across checkpoints, as operator state: a buffer of records
  * waiting for something, an offset. At each checkpoint `snapshotList` returns the list as it stands after every
- * record before the checkpoint and none after it; the returned array and its items must not change afterwards (return
- * a copy of a buffer that keeps changing). After a restore, `restoreList` runs once, after `open()` and before the
- * first record, with this subtask's share: at the same parallelism the list this subtask returned, at another the
- * lists of all earlier subtasks in subtask order, cut into even contiguous shares (Flink's even-split
- * redistribution). Items go through the checkpoint's serialisation, so they are plain data. Every checkpoint stores
- * the whole list: keep it small (large per-key data belongs in keyed state).
+ * record before the checkpoint and none after it. The engine copies the array, not the items: an item must not be
+ * changed in place afterwards (replace it instead). After a restore from a checkpoint that holds the list,
+ * `restoreList` runs once, after `open()` and before the first record, with this subtask's share: at the same
+ * parallelism the list this subtask returned, at another the lists of all earlier subtasks in subtask order, cut into
+ * even contiguous shares (Flink's even-split redistribution). Items go through the checkpoint's serialisation, so
+ * they are plain data. Every checkpoint stores the whole list: keep it small (large per-key data belongs in keyed
+ * state).
  */
 export interface ListCheckpointed<T> {
   snapshotList(checkpointId: number): T[];

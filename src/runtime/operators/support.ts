@@ -78,7 +78,8 @@ export function snapshotFunctionList(
     const got = items === null ? 'null' : typeof items;
     throw new UserFunctionError(ctx.name, undefined, new TypeError(`snapshotList returned ${got}, not an array`));
   }
-  return { subtask: ctx.subtaskIndex, items };
+  // Serialised later (after the rest of the snapshot): the function's own array may change by then.
+  return { subtask: ctx.subtaskIndex, items: items.slice() };
 }
 
 /**
