@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   type Collector,
   type ListCheckpointed,
@@ -12,6 +13,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategies,
 } from '../src/index.js';
+import { committedLines, describeExit, runSluice, SluiceProcess } from './fixtures/ckpt-support.js';
 
 /**
  * A function's own list as operator state (ListCheckpointed): a job that holds every record until its input ends is
@@ -151,4 +153,48 @@ test('a list in the checkpoint that the function no longer keeps fails the resto
     env.execute('list-checkpointed', { log: () => {} }),
     /'hold'[\s\S]*no longer implements snapshotList/,
   );
+});
+
+test('a broadcast join killed while orders wait, then rerun at another parallelism, prices every order once', {
+  timeout: 170_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-list-ckpt-'));
+  const job = fileURLToPath(new URL('./fixtures/broadcast-join-job.ts', import.meta.url));
+  const count = 12_000;
+  const ck = join(dir, 'ck');
+  const out = join(dir, 'out');
+  const command = (p: string) => [
+    'run',
+    job,
+    '-p',
+    p,
+    '--checkpoint-dir',
+    ck,
+    '--checkpoint-interval',
+    '100',
+    '-v',
+    '--',
+    '--count',
+    String(count),
+    '--rate',
+    '2000',
+    '--output',
+    out,
+  ];
+  // Products arrive over 6 s, one every 150 ms: after two checkpoints most orders of the first second still wait.
+  const first = new SluiceProcess(command('2'));
+  try {
+    const checkpointed = await first.waitUntil(() => first.completedCheckpoints().length >= 2, 90_000);
+    assert.ok(checkpointed, `no checkpoint completed\n${first.stderr}`);
+  } finally {
+    await first.kill();
+  }
+  assert.notEqual(first.exit?.code, 0, 'the first run should have been killed before its end');
+  const second = await runSluice(command('3'));
+  assert.equal(second.code, 0, describeExit(second));
+  assert.match(second.stderr, /restoring from checkpoint \d+/);
+  const expected = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ id: i, total: ((i % 7) + 1) * ((i % 40) + 1) }),
+  ).sort();
+  assert.deepEqual(committedLines(out), expected);
 });
