@@ -19,7 +19,8 @@ import { committedLines, describeExit, runSluice, SluiceProcess } from './fixtur
  * A function's own list as operator state (ListCheckpointed): a job that holds every record until its input ends is
  * cancelled after a few checkpoints and run again from them at another parallelism. The rerun must emit every
  * record exactly once — the held ones only exist in the restored lists — and each new subtask must get an even,
- * contiguous share of the lists in subtask order.
+ * contiguous share of the lists in subtask order. Then the same through the command line, on worker threads: a
+ * broadcast join whose orders wait for their products is SIGKILLed at p=2 and rerun at p=3.
  */
 
 const N = 4_000;
