@@ -99,6 +99,25 @@ test('repeated strings cross once per batch, and every record still equals its s
   );
 });
 
+test('partials [key, object] lay their object out inline, and odd ones in between still arrive intact', () => {
+  // Local-global aggregation sends [key, accumulator]: the accumulator's fields are written as a record's own, so
+  // they do not go to the structured clone one object at a time. Between them: other keys, a hole, a nested array.
+  const acc = (i: number) => ({ auction: i, bidder: i * 7, price: i * 1.5, url: `https://x/${i % 3}`, extra: `e${i}` });
+  const values: unknown[] = Array.from({ length: 200 }, (_, i) => [`k${i % 17}`, acc(i)]);
+  // biome-ignore lint/suspicious/noSparseArray: a sparse array keeps its hole through the copy
+  const hole = [, acc(2)];
+  values.splice(50, 0, ['odd', { price: 1, auction: 2 }], ['k', [acc(1)]], hole, ['k', null], ['k', acc(3), 9]);
+  const sender = new BatchCodec();
+  const enc = sender.encode({ values, timestamps: values.map(() => 0) });
+  // Strings only (keys, urls, extras): the objects themselves are not among the values the port clones.
+  assert.ok(
+    enc.other.filter((v) => typeof v === 'object' && v !== null).length <= 4,
+    `${enc.other.length} cloned values`,
+  );
+  const decoded = new BatchCodec().decode(overPort(enc));
+  assert.deepStrictEqual(decoded.values, structuredClone(values));
+});
+
 test('more shapes in one batch than the codec lays out still arrive intact', () => {
   const values = Array.from({ length: 100 }, (_, i) => ({ [`field${i}`]: i, common: `v${i}` }));
   const c = new BatchCodec();

@@ -26,7 +26,15 @@ export interface EncodedBatch {
  */
 export type Shape =
   | { readonly kind: 'object'; readonly keys: readonly string[] }
-  | { readonly kind: 'array'; readonly length: number }
+  | {
+      readonly kind: 'array';
+      readonly length: number;
+      /**
+       * Per element, the keys of a plain object laid out inline (as a record's own fields are), or undefined for an
+       * element that goes as one value. Local-global aggregation's partials are such arrays: `[key, accumulator]`.
+       */
+      readonly nested?: readonly (readonly string[] | undefined)[];
+    }
   | { readonly kind: 'value' };
 
 const NUMBER = 0;
@@ -52,6 +60,8 @@ const WHOLE = 255;
 const MAX_SHAPES = 32;
 /** Objects with more keys travel whole: a compiled literal per shape only pays for itself on small records. */
 const MAX_KEYS = 64;
+/** A plain object inside an array record is laid out inline up to this many keys; larger ones go as one value. */
+const MAX_NESTED_KEYS = 16;
 
 type Encoder = (r: unknown, w: Writer) => void;
 type Decoder = (r: Reader) => unknown;
@@ -61,8 +71,9 @@ type Decoder = (r: Reader) => unknown;
  * per batch, not per record; its numbers go into one transferred float64 buffer; every other field value goes, in
  * order, into one array that postMessage's structured clone copies (V8 copies a string as one block of bytes each
  * way, cheaper than any encoding written in JavaScript, and it copies exactly what it can and refuses what is not
- * data). Decoded objects are built by a literal compiled per shape, so every record of a shape gets the same hidden
- * class downstream. Measured against the MessagePack codec this replaced: about half the CPU per record (see
+ * data). An array record's plain-object elements are laid out the same way, inline (local-global aggregation's
+ * `[key, accumulator]` partials): cloned one by one, each object's keys were written out again. Decoded objects are
+ * built by a literal compiled per shape, so every record of a shape gets the same hidden class downstream. Measured against the MessagePack codec this replaced: about half the CPU per record (see
  * docs/PERFORMANCE.md).
  *
  * Round trip: a decoded record equals the structured clone of the original (plain objects keep key order; class
@@ -86,10 +97,13 @@ export class BatchCodec {
     let lastKey = '';
     let lastKeys: readonly string[] | undefined;
     let lastId = -1;
+    let lastArray: Extract<Shape, { kind: 'array' }> | undefined;
+    let lastArrayId = -1;
     for (let i = 0; i < n; i++) {
       const r = values[i];
       let id: number;
       if (lastKeys !== undefined && isPlainObject(r) && hasKeys(r, lastKeys)) id = lastId;
+      else if (lastArray !== undefined && fitsArray(r, lastArray)) id = lastArrayId;
       else {
         const shape = shapeOf(r);
         if (shape === undefined) {
@@ -115,6 +129,9 @@ export class BatchCodec {
           lastKey = key;
           lastKeys = shape.keys;
           lastId = id;
+        } else if (shape.kind === 'array') {
+          lastArray = shapes[id] as Extract<Shape, { kind: 'array' }>;
+          lastArrayId = id;
         }
       }
       w.shapeIndex[i] = id;
@@ -142,7 +159,10 @@ export class BatchCodec {
         shape.kind === 'object'
           ? shape.keys.map((k) => `r[${JSON.stringify(k)}]`)
           : shape.kind === 'array'
-            ? Array.from({ length: shape.length }, (_, j) => `r[${j}]`)
+            ? Array.from({ length: shape.length }, (_, j) => {
+                const keys = shape.nested?.[j];
+                return keys === undefined ? [`r[${j}]`] : keys.map((k) => `r[${j}][${JSON.stringify(k)}]`);
+              }).flat()
             : ['r'];
       const base = this.slots;
       this.slots += fields.length;
@@ -205,7 +225,13 @@ w.tagCount = tc; w.numberCount = nc;`,
  * `MigrateToMap`, plus the garbage of the migrations).
  */
 function compileDecoder(shape: Shape): Decoder {
-  const count = shape.kind === 'object' ? shape.keys.length : shape.kind === 'array' ? shape.length : 1;
+  const nested = shape.kind === 'array' ? shape.nested : undefined;
+  const count =
+    shape.kind === 'object'
+      ? shape.keys.length
+      : shape.kind === 'array'
+        ? Array.from({ length: shape.length }, (_, j) => nested?.[j]?.length ?? 1).reduce((a, b) => a + b, 0)
+        : 1;
   const fields = Array.from({ length: count }, (_, j) => `v${j}`);
   const reads = fields.map(
     (v) => `let ${v}; t = tags[ta++];
@@ -213,12 +239,20 @@ if (t === ${NUMBER}) { x = nums[na++]; i = x | 0; ${v} = i === x && (i !== 0 || 
 else if (t === ${OTHER}) ${v} = other[oa++];
 else ${v} = other[nums[na++]];`,
   );
-  const result =
-    shape.kind === 'object'
-      ? `({${shape.keys.map((k, j) => `${JSON.stringify(k)}: v${j}`).join(', ')}})`
-      : shape.kind === 'array'
-        ? `[${fields.join(', ')}]`
-        : 'v0';
+  const literal = (keys: readonly string[], from: number) =>
+    `{${keys.map((k, j) => `${JSON.stringify(k)}: v${from + j}`).join(', ')}}`;
+  let result = 'v0';
+  if (shape.kind === 'object') result = `(${literal(shape.keys, 0)})`;
+  else if (shape.kind === 'array') {
+    const elements: string[] = [];
+    let at = 0;
+    for (let j = 0; j < shape.length; j++) {
+      const keys = nested?.[j];
+      elements.push(keys === undefined ? `v${at}` : literal(keys, at));
+      at += keys?.length ?? 1;
+    }
+    result = `[${elements.join(', ')}]`;
+  }
   return new Function(
     'r',
     `const tags = r.tags, nums = r.numbers, other = r.other;
@@ -247,7 +281,13 @@ function shapeOf(r: unknown): Shape | undefined {
   if (Array.isArray(r)) {
     // Sparse arrays keep their holes only through the structured clone.
     for (let j = 0; j < r.length; j++) if (!(j in r)) return undefined;
-    return r.length <= MAX_KEYS ? { kind: 'array', length: r.length } : undefined;
+    if (r.length > MAX_KEYS) return undefined;
+    let nested: (readonly string[] | undefined)[] | undefined;
+    for (let j = 0; j < r.length; j++) {
+      const keys = inlineKeys(r[j]);
+      if (keys !== undefined) (nested ??= new Array(r.length).fill(undefined))[j] = keys;
+    }
+    return nested === undefined ? { kind: 'array', length: r.length } : { kind: 'array', length: r.length, nested };
   }
   if (!isPlainObject(r)) return undefined;
   const keys: string[] = [];
@@ -259,8 +299,39 @@ function shapeOf(r: unknown): Shape | undefined {
   return { kind: 'object', keys };
 }
 
+/** The keys of a plain object an array record may carry inline, or undefined when it goes as one value. */
+function inlineKeys(v: unknown): string[] | undefined {
+  if (!isPlainObject(v)) return undefined;
+  const keys: string[] = [];
+  for (const k in v) {
+    if (k === '__proto__' || keys.length === MAX_NESTED_KEYS) return undefined;
+    keys.push(k);
+  }
+  return keys;
+}
+
+/**
+ * Whether an array record can be written with the array shape `s`: the same length, no holes, and each element
+ * laid out inline a plain object with exactly its keys. (An element that `s` sends as one value may be anything.)
+ */
+function fitsArray(r: unknown, s: Extract<Shape, { kind: 'array' }>): boolean {
+  if (!Array.isArray(r) || r.length !== s.length) return false;
+  for (let j = 0; j < r.length; j++) if (!(j in r)) return false;
+  const nested = s.nested;
+  if (nested === undefined) return true;
+  for (let j = 0; j < nested.length; j++) {
+    const keys = nested[j];
+    if (keys === undefined) continue;
+    const v = r[j];
+    if (!isPlainObject(v) || !hasKeys(v, keys)) return false;
+  }
+  return true;
+}
+
 function shapeKey(s: Shape): string {
-  return s.kind === 'object' ? `o${JSON.stringify(s.keys)}` : s.kind === 'array' ? `a${s.length}` : 'v';
+  if (s.kind === 'object') return `o${JSON.stringify(s.keys)}`;
+  if (s.kind === 'value') return 'v';
+  return s.nested === undefined ? `a${s.length}` : `a${s.length}${JSON.stringify(s.nested)}`;
 }
 
 /**
