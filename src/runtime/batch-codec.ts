@@ -73,8 +73,8 @@ type Decoder = (r: Reader) => unknown;
  * way, cheaper than any encoding written in JavaScript, and it copies exactly what it can and refuses what is not
  * data). An array record's plain-object elements are laid out the same way, inline (local-global aggregation's
  * `[key, accumulator]` partials): cloned one by one, each object's keys were written out again. Decoded objects are
- * built by a literal compiled per shape, so every record of a shape gets the same hidden class downstream. Measured against the MessagePack codec this replaced: about half the CPU per record (see
- * docs/PERFORMANCE.md).
+ * built by a literal compiled per shape, so every record of a shape gets the same hidden class downstream. Measured
+ * against the MessagePack codec this replaced: about half the CPU per record (see docs/PERFORMANCE.md).
  *
  * Round trip: a decoded record equals the structured clone of the original (plain objects keep key order; class
  * instances arrive as plain objects, as with any copy between threads). One codec per thread; not re-entrant.
