@@ -13,7 +13,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategies,
 } from '../src/index.js';
-import { committedLines, describeExit, runSluice, SluiceProcess } from './fixtures/ckpt-support.js';
+import { checkpointedRun, committedLines, describeExit, runSluice, SluiceProcess } from './fixtures/ckpt-support.js';
 
 /**
  * A function's own list as operator state (ListCheckpointed): a job that holds every record until its input ends is
@@ -164,26 +164,10 @@ test('a broadcast join killed while orders wait, then rerun at another paralleli
   const count = 12_000;
   const ck = join(dir, 'ck');
   const out = join(dir, 'out');
-  const command = (p: string) => [
-    'run',
-    job,
-    '-p',
-    p,
-    '--checkpoint-dir',
-    ck,
-    '--checkpoint-interval',
-    '100',
-    '-v',
-    '--',
-    '--count',
-    String(count),
-    '--rate',
-    '2000',
-    '--output',
-    out,
-  ];
+  const command = (p: number) =>
+    checkpointedRun(job, p, ck, ['--count', String(count), '--rate', '2000', '--output', out]);
   // Products arrive over 6 s, one every 150 ms: after two checkpoints most orders of the first second still wait.
-  const first = new SluiceProcess(command('2'));
+  const first = new SluiceProcess(command(2));
   try {
     const checkpointed = await first.waitUntil(() => first.completedCheckpoints().length >= 2, 90_000);
     assert.ok(checkpointed, `no checkpoint completed\n${first.stderr}`);
@@ -191,7 +175,7 @@ test('a broadcast join killed while orders wait, then rerun at another paralleli
     await first.kill();
   }
   assert.notEqual(first.exit?.code, 0, 'the first run should have been killed before its end');
-  const second = await runSluice(command('3'));
+  const second = await runSluice(command(3));
   assert.equal(second.code, 0, describeExit(second));
   assert.match(second.stderr, /restoring from checkpoint \d+/);
   const expected = Array.from({ length: count }, (_, i) =>
