@@ -155,15 +155,7 @@ export class BatchCodec {
   private encoderFor(key: string, shape: Shape): Encoder {
     let e = this.encoders.get(key);
     if (e === undefined) {
-      const fields =
-        shape.kind === 'object'
-          ? shape.keys.map((k) => `r[${JSON.stringify(k)}]`)
-          : shape.kind === 'array'
-            ? Array.from({ length: shape.length }, (_, j) => {
-                const keys = shape.nested?.[j];
-                return keys === undefined ? [`r[${j}]`] : keys.map((k) => `r[${j}][${JSON.stringify(k)}]`);
-              }).flat()
-            : ['r'];
+      const fields = fieldExpressions(shape);
       const base = this.slots;
       this.slots += fields.length;
       this.writer.ensureSlots(this.slots);
@@ -182,6 +174,19 @@ export class BatchCodec {
     }
     return d;
   }
+}
+
+/**
+ * The fields a record of `shape` is written as, in order, each an expression of the record `r`: its keys, its
+ * elements, or its inline objects' keys in their place. The decoder reads back as many values, in this order.
+ */
+function fieldExpressions(shape: Shape): string[] {
+  if (shape.kind === 'object') return shape.keys.map((k) => `r[${JSON.stringify(k)}]`);
+  if (shape.kind === 'value') return ['r'];
+  return Array.from({ length: shape.length }, (_, j) => {
+    const keys = shape.nested?.[j];
+    return keys === undefined ? [`r[${j}]`] : keys.map((k) => `r[${j}][${JSON.stringify(k)}]`);
+  }).flat();
 }
 
 /**
@@ -226,13 +231,7 @@ w.tagCount = tc; w.numberCount = nc;`,
  */
 function compileDecoder(shape: Shape): Decoder {
   const nested = shape.kind === 'array' ? shape.nested : undefined;
-  const count =
-    shape.kind === 'object'
-      ? shape.keys.length
-      : shape.kind === 'array'
-        ? Array.from({ length: shape.length }, (_, j) => nested?.[j]?.length ?? 1).reduce((a, b) => a + b, 0)
-        : 1;
-  const fields = Array.from({ length: count }, (_, j) => `v${j}`);
+  const fields = fieldExpressions(shape).map((_, j) => `v${j}`);
   const reads = fields.map(
     (v) => `let ${v}; t = tags[ta++];
 if (t === ${NUMBER}) { x = nums[na++]; i = x | 0; ${v} = i === x && (i !== 0 || 1 / x > 0) ? i : x; }
