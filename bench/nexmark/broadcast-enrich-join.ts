@@ -31,16 +31,9 @@ export class BroadcastEnrichJoin<K, D, F, R> implements BroadcastProcessFunction
   ) {}
 
   processElement(f: F, ctx: BroadcastReadOnlyContext, out: Collector<R>): void {
-    const key = this.factKey(f);
-    const d = ctx.getBroadcastState(this.rows).get(key);
-    if (d !== undefined) {
-      const r = this.join(d, f);
-      if (r !== undefined) out.collect(r);
-      return;
-    }
-    const list = this.waiting.get(key);
-    if (list === undefined) this.waiting.set(key, [f]);
-    else list.push(f);
+    const d = ctx.getBroadcastState(this.rows).get(this.factKey(f));
+    if (d !== undefined) this.emit(d, f, out);
+    else this.wait(f);
   }
 
   processBroadcastElement(d: D, ctx: BroadcastContext, out: Collector<R>): void {
@@ -49,10 +42,7 @@ export class BroadcastEnrichJoin<K, D, F, R> implements BroadcastProcessFunction
     const list = this.waiting.get(key);
     if (list === undefined) return;
     this.waiting.delete(key);
-    for (const f of list) {
-      const r = this.join(d, f);
-      if (r !== undefined) out.collect(r);
-    }
+    for (const f of list) this.emit(d, f, out);
   }
 
   snapshotList(): F[] {
@@ -60,11 +50,18 @@ export class BroadcastEnrichJoin<K, D, F, R> implements BroadcastProcessFunction
   }
 
   restoreList(facts: F[]): void {
-    for (const f of facts) {
-      const key = this.factKey(f);
-      const list = this.waiting.get(key);
-      if (list === undefined) this.waiting.set(key, [f]);
-      else list.push(f);
-    }
+    for (const f of facts) this.wait(f);
+  }
+
+  private wait(f: F): void {
+    const key = this.factKey(f);
+    const list = this.waiting.get(key);
+    if (list === undefined) this.waiting.set(key, [f]);
+    else list.push(f);
+  }
+
+  private emit(d: D, f: F, out: Collector<R>): void {
+    const r = this.join(d, f);
+    if (r !== undefined) out.collect(r);
   }
 }
