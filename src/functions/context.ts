@@ -14,6 +14,11 @@ export interface Collector<T> {
   collect(value: T): void;
 }
 
+/** A collector that can also stamp each record with an event time of its own (the watermark callback's). */
+export interface TimestampedCollector<T> extends Collector<T> {
+  collectWithTimestamp(value: T, timestamp: number): void;
+}
+
 /** Timers of a keyed operator. Timers are scoped to the current key and deduplicated per key and time. */
 export interface TimerService {
   currentProcessingTime(): number;

@@ -1,10 +1,26 @@
 import type { MapStateDescriptor } from '../state/descriptors.js';
 import type { MapState } from '../state/state.js';
-import type { Collector, KeyedContext, OnTimerContext, ProcessContext, RichFunction } from './context.js';
+import type {
+  Collector,
+  KeyedContext,
+  OnTimerContext,
+  ProcessContext,
+  RichFunction,
+  TimestampedCollector,
+} from './context.js';
 
 /** A function from one element to any number of elements, on a non-keyed stream. */
 export interface ProcessFunction<I, O> extends RichFunction {
   processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+  /**
+   * The operator's event-time watermark advanced to `watermark` (the minimum over its inputs); called before the
+   * watermark is forwarded, so what is emitted here reaches downstream operators ahead of it. `out.collect` stamps
+   * a record with the watermark, except the final watermark of a bounded input (+Infinity), whose records carry no
+   * timestamp; `out.collectWithTimestamp` gives a record its own time (a record held back until the watermark
+   * passes it keeps the time it had). For non-keyed functions only (keyed ones use event-time timers): the hook of
+   * a keyed function fails the job when it starts.
+   */
+  onWatermark?(watermark: number, out: TimestampedCollector<O>): void;
   /** Bounded input ended (after the final watermark and the last timers): emit what only the end decides. */
   endInput?(out: Collector<O>): void;
 }
@@ -25,6 +41,8 @@ export interface KeyedProcessFunction<K, I, O> extends RichFunction {
 export interface CoProcessFunction<I1, I2, O> extends RichFunction {
   processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): void;
   processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): void;
+  /** As {@link ProcessFunction.onWatermark}. */
+  onWatermark?(watermark: number, out: TimestampedCollector<O>): void;
 }
 
 /** Two inputs sharing keyed state and timers, on connected keyed streams. */
@@ -65,6 +83,10 @@ export interface KeyedBroadcastContext<K> extends BroadcastContext {
 export interface BroadcastProcessFunction<I, B, O> extends RichFunction {
   processElement(value: I, ctx: BroadcastReadOnlyContext, out: Collector<O>): void;
   processBroadcastElement(value: B, ctx: BroadcastContext, out: Collector<O>): void;
+  /** As {@link ProcessFunction.onWatermark}. */
+  onWatermark?(watermark: number, out: TimestampedCollector<O>): void;
+  /** As {@link ProcessFunction.endInput}. */
+  endInput?(out: Collector<O>): void;
 }
 
 export interface KeyedBroadcastProcessFunction<K, I, B, O> extends RichFunction {

@@ -1,3 +1,4 @@
+import { PlanError } from '../../core/errors.js';
 import type { Key } from '../../core/key.js';
 import type { OutputTag } from '../../core/output-tag.js';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/time.js';
@@ -7,6 +8,7 @@ import type {
   OnTimerContext,
   TimeDomain,
   TimerService,
+  TimestampedCollector,
   TimestampedEmitter,
 } from '../../functions/context.js';
 import { AbstractOperator, type FunctionListSnapshot, type OperatorContext } from '../operator.js';
@@ -21,11 +23,17 @@ import {
   userError,
 } from './support.js';
 
+/** A non-keyed function's optional watermark callback (`ProcessFunction.onWatermark`). */
+interface WatermarkHook {
+  onWatermark?(watermark: number, out: TimestampedCollector<unknown>): void;
+}
+
 /**
  * What the process-function operators share: the user function's lifecycle, the context object handed to it (the
  * operator itself: timestamp, timers, side outputs, current key), keyed timers and their firing.
  *
  * Output records carry the timestamp of the input record; from an event-time timer, the timer's time.
+ * A non-keyed function's `onWatermark` runs after the event-time timers, before the watermark is forwarded.
  * On bounded input, processing-time timers pending at the end fire once (timers they register are dropped).
  * With `watermarkDelayMs` > 0 the forwarded watermark lags the input watermark by that much (timers fire on the
  * input watermark); the final watermark is forwarded as is.
@@ -37,7 +45,11 @@ export abstract class FunctionOperator<F extends object>
   protected timers: KeyedTimers | undefined;
   protected ts = NO_TIMESTAMP;
   private domain: TimeDomain = 'eventTime';
-  protected readonly collector: Collector<unknown> = { collect: (v) => this.out.collect(v, this.ts) };
+  private watermarkHook: WatermarkHook['onWatermark'];
+  protected readonly collector: TimestampedCollector<unknown> = {
+    collect: (v) => this.out.collect(v, this.ts),
+    collectWithTimestamp: (v, timestamp) => this.out.collect(v, timestamp),
+  };
 
   constructor(
     protected readonly fn: F,
@@ -50,6 +62,13 @@ export abstract class FunctionOperator<F extends object>
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
     if (this.keyed) this.timers = new KeyedTimers(ctx);
+    this.watermarkHook = (this.fn as WatermarkHook).onWatermark;
+    if (this.keyed && this.watermarkHook !== undefined) {
+      // No key is current when a watermark arrives: keyed state read there would be some record's, silently.
+      throw new PlanError(
+        `operator '${ctx.name}': onWatermark is for non-keyed functions; a keyed function registers event-time timers`,
+      );
+    }
     await openFunction(this.fn, ctx, true);
   }
 
@@ -104,9 +123,19 @@ export abstract class FunctionOperator<F extends object>
 
   override processWatermark(watermark: number): void {
     this.timers?.eventTimers.fireUpTo(watermark, (t) => this.fire(t, 'eventTime'));
+    if (this.watermarkHook !== undefined) this.callWatermarkHook(this.watermarkHook, watermark);
     // MAX_WATERMARK - d is still MAX_WATERMARK (infinity); the explicit case keeps that obvious.
     const delay = this.watermarkDelayMs;
     this.out.emitWatermark(delay === 0 || watermark === MAX_WATERMARK ? watermark : watermark - delay);
+  }
+
+  private callWatermarkHook(hook: NonNullable<WatermarkHook['onWatermark']>, watermark: number): void {
+    this.ts = watermark === MAX_WATERMARK ? NO_TIMESTAMP : watermark;
+    try {
+      hook.call(this.fn, watermark, this.collector);
+    } catch (e) {
+      throw userError(this.ctx, { watermark }, e);
+    }
   }
 
   nextProcessingTime(): number | undefined {
