@@ -19,9 +19,24 @@ export type TimestampAssigner<T> = (element: T, previousTimestamp: number) => nu
 export interface WatermarkStrategy<T = unknown> {
   readonly timestampAssigner: TimestampAssigner<T> | undefined;
   readonly idlenessMs: number | undefined;
+  readonly alignment: WatermarkAlignmentSpec | undefined;
   createGenerator(): WatermarkGenerator<T>;
   withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T>;
   withIdleness(timeoutMs: number): WatermarkStrategy<T>;
+  /**
+   * Watermark alignment (Flink's `withWatermarkAlignment`): a source subtask whose watermark is more than
+   * `maxDriftMs` ahead of the slowest subtask of any source in `group` stops reading until that one catches up. Joins
+   * and other operators that wait for the slowest input then buffer at most about `maxDriftMs` of the faster inputs'
+   * records instead of everything a fast source read ahead. Applies to the subtasks of one run of the job (its
+   * threads); a subtask without a watermark yet, one that is idle and one whose input ended do not hold the others.
+   */
+  withWatermarkAlignment(group: string, maxDriftMs: number): WatermarkStrategy<T>;
+}
+
+/** The alignment group of a strategy and how far ahead of the group's slowest subtask a subtask may read. */
+export interface WatermarkAlignmentSpec {
+  readonly group: string;
+  readonly maxDriftMs: number;
 }
 
 class Strategy<T> implements WatermarkStrategy<T> {
@@ -29,16 +44,24 @@ class Strategy<T> implements WatermarkStrategy<T> {
     private readonly factory: () => WatermarkGenerator<T>,
     readonly timestampAssigner: TimestampAssigner<T> | undefined = undefined,
     readonly idlenessMs: number | undefined = undefined,
+    readonly alignment: WatermarkAlignmentSpec | undefined = undefined,
   ) {}
   createGenerator(): WatermarkGenerator<T> {
     return this.factory();
   }
   withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
-    return new Strategy(this.factory, assigner, this.idlenessMs);
+    return new Strategy(this.factory, assigner, this.idlenessMs, this.alignment);
   }
   withIdleness(timeoutMs: number): WatermarkStrategy<T> {
     if (!(timeoutMs > 0)) throw new RangeError('idleness timeout must be positive');
-    return new Strategy(this.factory, this.timestampAssigner, timeoutMs);
+    return new Strategy(this.factory, this.timestampAssigner, timeoutMs, this.alignment);
+  }
+  withWatermarkAlignment(group: string, maxDriftMs: number): WatermarkStrategy<T> {
+    if (group === '') throw new RangeError('watermark alignment group must not be empty');
+    if (!(maxDriftMs >= 0) || !Number.isFinite(maxDriftMs)) {
+      throw new RangeError(`watermark alignment: maxDriftMs must be a finite number >= 0, got ${maxDriftMs}`);
+    }
+    return new Strategy(this.factory, this.timestampAssigner, this.idlenessMs, { group, maxDriftMs });
   }
 }
 

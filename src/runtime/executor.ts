@@ -27,6 +27,7 @@ import type { SubtaskSample } from './metrics/subtask-sample.js';
 import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { Outbox, type PeerItem } from './outbox.js';
 import { Subtask, type SubtaskHost } from './subtask.js';
+import { alignmentLayout, WatermarkAlignment } from './watermark-alignment.js';
 
 /** How long a failing executor waits for its subtasks to close before it reports the failure. */
 const FAILURE_CLOSE_TIMEOUT_MS = 5_000;
@@ -144,7 +145,11 @@ export class Executor implements ChannelTransport {
     private readonly jobLogs: JobLogs = STDERR_LOGS,
     /** Copy function objects for every subtask even when each has a thread of its own (see `RunOptions`). */
     copyFunctions = false,
+    /** The run's watermark alignment slots (`watermark-alignment.ts`), when a strategy asks for alignment. */
+    alignment?: SharedArrayBuffer,
   ) {
+    const layout = alignmentLayout(graph);
+    const slots = alignment === undefined ? undefined : new BigInt64Array(alignment);
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -159,6 +164,10 @@ export class Executor implements ChannelTransport {
       exactlyOnce: checkpointing !== undefined,
       snapshotTaken: (s) => this.persist(s),
       logs: jobLogs,
+      watermarkAlignment: (vertex, subtask) => {
+        const l = layout.byVertex.get(vertex);
+        return l === undefined || slots === undefined ? undefined : new WatermarkAlignment(slots, l, subtask);
+      },
     };
     for (const v of graph.vertices) {
       const list: Subtask[] = [];

@@ -36,6 +36,7 @@ import { addMetrics, type OperatorMetrics } from './operator-metrics.js';
 import { createRestartBackoff } from './restart-backoff.js';
 import { AttemptFailure, runWithRestarts } from './restart-loop.js';
 import { claimScratch } from './state-backend-factory.js';
+import { alignmentLayout, alignmentSlots } from './watermark-alignment.js';
 import type { WorkerHost, WorkerLike } from './worker-host.js';
 
 /** How a worker thread rebuilds the plan: it imports `loader` and calls its `loadJobPlan(spec)`. */
@@ -235,6 +236,8 @@ export interface WorkerSetup {
   trace?: boolean;
   /** The threads' input counts, shared with the checkpoint coordinator (see `ExecutorCheckpointing.activity`). */
   activity?: SharedArrayBuffer;
+  /** The run's watermark alignment slots, when a strategy asks for alignment (`watermark-alignment.ts`). */
+  alignment?: SharedArrayBuffer;
 }
 
 /** One input-count slot per thread, shared between the executors and the checkpoint coordinator. */
@@ -540,6 +543,7 @@ async function runInProcess(run: Run): Promise<JobResult> {
       : undefined,
     run.logs,
     options.copyFunctions === true,
+    alignmentSlots(alignmentLayout(run.graph)),
   );
   failure = (e) => executor!.fail(e);
   const stopTrace = shipLocalTrace(executor, traceCollectorFor(run.options.analysis, run.graph, 1));
@@ -660,6 +664,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
   const result = emptyResult(false, run.restore?.metadata.checkpointId);
   let fail: (e: unknown) => void = () => {};
   const activity = activitySlots(threads);
+  const alignment = alignmentSlots(alignmentLayout(run.graph));
   const coordinator = coordinatorFor(
     run,
     threads,
@@ -739,6 +744,7 @@ async function runOnWorkers(run: Run, spec: PlanSpec, threads: number): Promise<
           sample: observer?.onSamples !== undefined,
           trace: collector !== undefined,
           activity: activity.buffer as SharedArrayBuffer,
+          alignment,
         };
         const workerData = { ...setup, ports: peerPorts };
         // Thread 0 runs on this thread, which has the job loaded and planned already: one worker start-up fewer.

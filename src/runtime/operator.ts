@@ -3,6 +3,7 @@ import type { OutputTag } from '../core/output-tag.js';
 import type { Logger, MetricGroup } from '../functions/context.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { TimerQueue } from './timer-queue.js';
+import type { WatermarkAlignment } from './watermark-alignment.js';
 
 /**
  * Where an operator emits. Records are buffered and handed downstream as a batch when the operator's call returns,
@@ -34,6 +35,8 @@ export interface OperatorContext {
   readonly output: Output;
   /** Present on keyed operators. */
   readonly keyedState: KeyedStateBackend | undefined;
+  /** Present on a timestamps operator whose strategy asks for watermark alignment: where it stores its watermark. */
+  readonly watermarkAlignment?: WatermarkAlignment;
   /** Creates a timer queue in the given domain for this operator (keyed operators only). */
   createTimerQueue(domain: 'eventTime' | 'processingTime'): TimerQueue;
   currentProcessingTime(): number;

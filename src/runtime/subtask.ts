@@ -20,10 +20,11 @@ import type { OperatorContext, StreamOperator } from './operator.js';
 import { createOperator, isKeyed } from './operator-factory.js';
 import { NUM_LATE_RECORDS_DROPPED, OperatorMetricGroup, type OperatorMetrics } from './operator-metrics.js';
 import { RecordWriter } from './record-writer.js';
-import { SplitWatermarks } from './split-watermarks.js';
+import { SplitWatermarks, type WatermarkSink } from './split-watermarks.js';
 import { createKeyedStateBackend } from './state-backend-factory.js';
 import { StepPace } from './step-pace.js';
 import { TimerQueue } from './timer-queue.js';
+import type { WatermarkAlignment } from './watermark-alignment.js';
 
 /** Side output of a source that receives malformed input when the job asks for dead letters. */
 export const DEAD_LETTER_TAG = new OutputTag<BadRecord>('sluice.dead-letters');
@@ -47,9 +48,31 @@ export interface SubtaskHost {
   snapshotTaken(snapshot: SubtaskSnapshot): void;
   /** Where user functions' log lines go. */
   readonly logs: JobLogs;
+  /** This subtask's view of its watermark alignment group, when its vertex's strategy asks for alignment. */
+  watermarkAlignment(vertex: number, subtask: number): WatermarkAlignment | undefined;
 }
 
 type Status = 'created' | 'running' | 'finishing' | 'finished' | 'failed';
+
+/** How often a source paused by watermark alignment looks at its group again, ms. */
+const ALIGNMENT_RECHECK_MS = 2;
+
+/** A source's watermark sink that also stores each watermark (and idleness) in its alignment slot. */
+function publishingTo(alignment: WatermarkAlignment, sink: WatermarkSink): WatermarkSink {
+  let last = MIN_WATERMARK;
+  return {
+    collect: (value, timestamp) => sink.collect(value, timestamp),
+    emitWatermark: (watermark) => {
+      last = watermark;
+      alignment.publish(watermark);
+      sink.emitWatermark(watermark);
+    },
+    emitIdle: (idle) => {
+      alignment.idle(idle, last);
+      sink.emitIdle(idle);
+    },
+  };
+}
 
 /**
  * One parallel instance of a vertex: a source reader or an input gate at the head, then the chained operators, then
@@ -134,6 +157,7 @@ export class Subtask {
     }
     const operatorNodes = nodes[0]!.kind === 'source' ? nodes.slice(1) : nodes;
     for (const node of operatorNodes) this.ops.push(createOperator(node, this.sharesThread));
+    this.alignment = this.host.watermarkAlignment(this.vertex.id, this.index);
     const none = new Map<string, RecordWriter[]>();
     const maxBatch = this.config.batchSize;
     const outputFor = (i: number): ChainOutput => {
@@ -153,7 +177,7 @@ export class Subtask {
       if (source.watermarks !== undefined) {
         this.splitWatermarks = new SplitWatermarks(
           source.watermarks,
-          this.headOutput,
+          this.alignment === undefined ? this.headOutput : publishingTo(this.alignment, this.headOutput),
           () => Date.now(),
           this.config.runtimeMode === 'batch',
         );
@@ -229,6 +253,7 @@ export class Subtask {
       exactlyOnce: this.host.exactlyOnce,
       output: this.outputs[i]!,
       keyedState: keyed,
+      watermarkAlignment: node.kind === 'timestamps' ? this.alignment : undefined,
       createTimerQueue: () => {
         const q = new TimerQueue();
         this.timerQueues[i]!.push(q);
@@ -354,6 +379,23 @@ export class Subtask {
     else this.stepInputs(8);
   }
 
+  /** This subtask's watermark alignment group, when its strategy asks for one. */
+  private alignment: WatermarkAlignment | undefined;
+
+  /**
+   * The source reads nothing until the slowest subtask of its alignment group is within the allowed drift again.
+   * Other threads move that one on, so there is nothing to wait on but time: look again every couple of
+   * milliseconds (a few shared-memory reads each; Flink's sources look once a second).
+   */
+  private waitForAlignment(): void {
+    this.sourceWaiting = true;
+    const since = traceNow();
+    setTimeout(() => {
+      this.sourceWaiting = false;
+      this.host.wakeup(this.wakeCause(WakeKind.Source, since));
+    }, ALIGNMENT_RECHECK_MS);
+  }
+
   /** Per-split watermarks of a source whose strategy runs in this subtask (see `Source.splitWatermarks`). */
   private splitWatermarks: SplitWatermarks | undefined;
 
@@ -375,6 +417,10 @@ export class Subtask {
       for (const w of this.writers) if (!w.hasCredit()) return;
     }
     if (this.sourceWaiting) return;
+    if (this.alignment?.ahead() === true) {
+      this.waitForAlignment();
+      return;
+    }
     const before = this.headOutput!.recordsOut;
     const startedAt = performance.now();
     let result: PollResult;
@@ -671,6 +717,8 @@ export class Subtask {
   /** All input is consumed: final watermark, end of input through the chain, end-of-input to every channel. */
   private finishInput(): void {
     this.status = 'finishing';
+    // An ended input holds no other subtask of its alignment group back.
+    this.alignment?.publish(MAX_WATERMARK);
     if (this.headOutput !== undefined) this.headOutput.emitWatermark(MAX_WATERMARK);
     else if (this.gate.finalWatermark()) {
       this.setOpWatermark(0, MAX_WATERMARK);

@@ -82,6 +82,7 @@ export function runWorkerSession(
             },
         local?.logs ?? (data.logs === undefined ? STDERR_LOGS : new JobLogs(data.logs)),
         local?.copyFunctions ?? false,
+        data.alignment,
       );
       executor = ex;
       if (data.trace === true) ex.startTrace();

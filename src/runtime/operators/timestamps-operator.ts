@@ -7,8 +7,10 @@ import { userError } from './support.js';
 /**
  * Assigns event timestamps and generates watermarks (Flink's assignTimestampsAndWatermarks).
  * Watermarks are emitted after each batch when they advanced; upstream watermarks are ignored except the final one.
- * With an idleness timeout, a subtask that saw no record for that long declares itself idle. In batch mode no
- * watermark is emitted before the input ends (every timer fires at the end, as in Flink's batch execution).
+ * With an idleness timeout, a subtask that saw no record for that long declares itself idle. With watermark
+ * alignment, each watermark (and idleness) is also stored where the other subtasks of its group read it
+ * (`watermark-alignment.ts`). In batch mode no watermark is emitted before the input ends (every timer fires at the
+ * end, as in Flink's batch execution).
  */
 export class TimestampsOperator extends AbstractOperator {
   private generator!: WatermarkGenerator;
@@ -49,6 +51,7 @@ export class TimestampsOperator extends AbstractOperator {
       this.lastRecordAt = this.ctx.currentProcessingTime();
       if (this.idle) {
         this.idle = false;
+        this.ctx.watermarkAlignment?.idle(false, this.emitted);
         out.emitIdle(false);
       }
     }
@@ -56,6 +59,7 @@ export class TimestampsOperator extends AbstractOperator {
     const wm = gen.currentWatermark();
     if (wm > this.emitted) {
       this.emitted = wm;
+      this.ctx.watermarkAlignment?.publish(wm);
       out.emitWatermark(wm);
     }
   }
@@ -63,6 +67,7 @@ export class TimestampsOperator extends AbstractOperator {
   override processWatermark(watermark: number): void {
     if (watermark === MAX_WATERMARK && this.emitted < MAX_WATERMARK) {
       this.emitted = MAX_WATERMARK;
+      this.ctx.watermarkAlignment?.publish(MAX_WATERMARK);
       this.out.emitWatermark(MAX_WATERMARK);
     }
   }
@@ -77,6 +82,7 @@ export class TimestampsOperator extends AbstractOperator {
     const idleness = this.strategy.idlenessMs;
     if (idleness !== undefined && !this.idle && now - this.lastRecordAt >= idleness) {
       this.idle = true;
+      this.ctx.watermarkAlignment?.idle(true, this.emitted);
       this.out.emitIdle(true);
     }
   }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runJob, WatermarkStrategies } from '../src/index.js';
+import { WatermarkAlignment } from '../src/runtime/watermark-alignment.js';
+
+const job = new URL('./fixtures/aligned-sources-job.ts', import.meta.url).pathname;
+
+/** The largest lead of the fast source over the slow one that the joining operator saw. */
+async function largestLead(parallelism: number, drift: string, records = 40_000): Promise<number> {
+  const result = await runJob(job, { args: [String(records), '20000', drift], config: { parallelism } });
+  const leads = (result.collected['drift'] ?? []) as number[];
+  return Math.max(0, ...leads);
+}
+
+describe('watermark alignment', () => {
+  test('a subtask is ahead only against members that reported, and not once it is idle or ended', () => {
+    const slots = new BigInt64Array(new SharedArrayBuffer(8 * 3)).fill(-(2n ** 62n));
+    const layout = { spec: { group: 'g', maxDriftMs: 100 }, offset: 0, members: [0, 1, 2] };
+    const [a, b, c] = [0, 1, 2].map((i) => new WatermarkAlignment(slots, layout, i)) as [
+      WatermarkAlignment,
+      WatermarkAlignment,
+      WatermarkAlignment,
+    ];
+    assert.equal(a.ahead(), false, 'no watermark yet');
+    a.publish(1_000);
+    assert.equal(a.ahead(), false, 'the others have not reported: they hold nobody back');
+    b.publish(950);
+    assert.equal(a.ahead(), false, 'within the drift');
+    b.publish(899);
+    assert.equal(a.ahead(), true, '101 ms ahead of b');
+    b.idle(true, 899);
+    assert.equal(a.ahead(), false, 'b is idle');
+    b.idle(false, 899);
+    assert.equal(a.ahead(), true, 'b is active again');
+    c.publish(500);
+    b.publish(Number.POSITIVE_INFINITY);
+    assert.equal(a.ahead(), true, 'c is behind');
+    c.publish(Number.POSITIVE_INFINITY);
+    assert.equal(a.ahead(), false, 'every other input ended');
+    assert.equal(b.ahead(), false, 'an ended subtask never waits');
+  });
+
+  test('the strategy checks its arguments', () => {
+    const s = WatermarkStrategies.forMonotonousTimestamps<number>();
+    assert.throws(() => s.withWatermarkAlignment('', 10), /group must not be empty/);
+    assert.throws(() => s.withWatermarkAlignment('g', -1), /maxDriftMs must be a finite number >= 0/);
+    assert.deepEqual(s.withWatermarkAlignment('g', 5).withIdleness(10).alignment, { group: 'g', maxDriftMs: 5 });
+  });
+
+  // A fast source (40,000 ticks at once) beside a slow one (20,000 ticks per second): aligned, the fast one may lead
+  // by the allowed drift plus what was read before it looked again (a batch) and what is still in flight to the
+  // joining operator; the generator's batches are at most a few thousand ticks.
+  for (const parallelism of [1, 2]) {
+    test(`the fast source waits for the slow one (p=${parallelism}, on ${parallelism} thread(s))`, async () => {
+      const lead = await largestLead(parallelism, '2000');
+      assert.ok(lead < 2_000 + 12_000, `largest lead ${lead} ms`);
+    });
+  }
+});
