@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runJob, WatermarkStrategies } from '../src/index.js';
 import { WatermarkAlignment } from '../src/runtime/watermark-alignment.js';
@@ -56,4 +59,23 @@ describe('watermark alignment', () => {
       assert.ok(lead < 2_000 + 12_000, `largest lead ${lead} ms`);
     });
   }
+
+  test('checkpoints complete while a source waits for alignment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-align-'));
+    try {
+      let checkpoints = 0;
+      const result = await runJob(job, {
+        args: ['40000', '20000', '2000'],
+        config: { parallelism: 2 },
+        checkpointDir: dir,
+        checkpointIntervalMs: 50,
+        onCheckpoint: () => checkpoints++,
+      });
+      // The slow source takes about two seconds; the fast one waits for most of them.
+      assert.ok(checkpoints >= 2, `${checkpoints} checkpoints`);
+      assert.ok(Math.max(0, ...((result.collected['drift'] ?? []) as number[])) < 14_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
