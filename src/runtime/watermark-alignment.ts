@@ -61,6 +61,7 @@ export function alignmentSlots(layout: AlignmentLayout): SharedArrayBuffer | und
 /** One aligned subtask's view of its group. */
 export class WatermarkAlignment {
   private readonly own: number;
+  private readonly members: readonly number[];
   private readonly maxDrift: bigint;
 
   constructor(
@@ -72,7 +73,6 @@ export class WatermarkAlignment {
     this.members = layout.members;
     this.maxDrift = BigInt(Math.ceil(layout.spec.maxDriftMs));
   }
-  private readonly members: readonly number[];
 
   /** This subtask's watermark (+Infinity: its input ended). */
   publish(watermark: number): void {
