@@ -118,6 +118,31 @@ test('partials [key, object] lay their object out inline, and odd ones in betwee
   assert.deepStrictEqual(decoded.values, structuredClone(values));
 });
 
+test('partials [key, list of objects] (a top-N) lay their rows out inline, and odd lists still arrive intact', () => {
+  const row = (i: number) => ({ auction: i % 5, bidder: i, price: i * 2.5, channel: `c${i % 3}`, extra: `x${i}` });
+  const top = (i: number) => Array.from({ length: 1 + (i % 4) }, (_, j) => row(i * 10 + j));
+  const values: unknown[] = Array.from({ length: 300 }, (_, i) => [i % 5, top(i)]);
+  // biome-ignore lint/suspicious/noSparseArray: a sparse list keeps its hole through the copy
+  const sparse = [row(1), , row(2)];
+  const odd = [
+    [1, []],
+    [1, sparse],
+    [1, [row(1), { auction: 1, price: 2 }]], // rows of two shapes
+    [1, [row(1), new Date(0)]],
+    [1, Array.from({ length: 20 }, (_, j) => row(j))], // longer than a list laid out inline
+    [1, [row(3)], [row(4), row(5)]],
+    [1, [1, 2, 3]],
+  ];
+  values.splice(100, 0, ...odd);
+  const sender = new BatchCodec();
+  const enc = sender.encode({ values, timestamps: values.map(() => 0) });
+  // The rows of the 300 partials are not among the values the port clones: only strings, and the odd ones.
+  const cloned = enc.other.filter((v) => typeof v === 'object' && v !== null).length;
+  assert.ok(cloned <= odd.length * 2, `${cloned} objects cloned`);
+  const decoded = new BatchCodec().decode(overPort(enc));
+  assert.deepStrictEqual(decoded.values, structuredClone(values));
+});
+
 test('more shapes in one batch than the codec lays out still arrive intact', () => {
   const values = Array.from({ length: 100 }, (_, i) => ({ [`field${i}`]: i, common: `v${i}` }));
   const c = new BatchCodec();

@@ -30,12 +30,19 @@ export type Shape =
       readonly kind: 'array';
       readonly length: number;
       /**
-       * Per element, the keys of a plain object laid out inline (as a record's own fields are), or undefined for an
-       * element that goes as one value. Local-global aggregation's partials are such arrays: `[key, accumulator]`.
+       * Per element, how it is laid out (see {@link Inline}); undefined for an element that goes as one value.
+       * Local-global aggregation's partials are such arrays: `[key, accumulator]`.
        */
-      readonly nested?: readonly (readonly string[] | undefined)[];
+      readonly nested?: readonly (Inline | undefined)[];
     }
   | { readonly kind: 'value' };
+
+/**
+ * An element of an array record laid out inline, its fields written as a record's own: a plain object with these
+ * keys, or a list of 1 to 16 plain objects that all have the keys `list` (a top-N accumulator's rows; the list's
+ * length goes with each record, so lists of any length up to that share the shape).
+ */
+export type Inline = readonly string[] | { readonly list: readonly string[] };
 
 const NUMBER = 0;
 const OTHER = 1;
@@ -62,6 +69,8 @@ const MAX_SHAPES = 32;
 const MAX_KEYS = 64;
 /** A plain object inside an array record is laid out inline up to this many keys; larger ones go as one value. */
 const MAX_NESTED_KEYS = 16;
+/** A list of plain objects inside an array record is laid out inline up to this many objects. */
+const MAX_LIST = 16;
 
 type Encoder = (r: unknown, w: Writer) => void;
 type Decoder = (r: Reader) => unknown;
@@ -71,8 +80,9 @@ type Decoder = (r: Reader) => unknown;
  * per batch, not per record; its numbers go into one transferred float64 buffer; every other field value goes, in
  * order, into one array that postMessage's structured clone copies (V8 copies a string as one block of bytes each
  * way, cheaper than any encoding written in JavaScript, and it copies exactly what it can and refuses what is not
- * data). An array record's plain-object elements are laid out the same way, inline (local-global aggregation's
- * `[key, accumulator]` partials): cloned one by one, each object's keys were written out again. Decoded objects are
+ * data). An array record's plain-object elements, and its lists of plain objects of one shape, are laid out the
+ * same way, inline (local-global aggregation's `[key, accumulator]` partials, a top-N accumulator's rows): cloned one
+ * by one, each object's keys were written out again. Decoded objects are
  * built by a literal compiled per shape, so every record of a shape gets the same hidden class downstream. Measured
  * against the MessagePack codec this replaced: about half the CPU per record (see docs/PERFORMANCE.md).
  *
@@ -155,9 +165,9 @@ export class BatchCodec {
   private encoderFor(key: string, shape: Shape): Encoder {
     let e = this.encoders.get(key);
     if (e === undefined) {
-      const fields = fieldExpressions(shape);
+      const fields = fieldsOf(shape);
       const base = this.slots;
-      this.slots += fields.length;
+      this.slots += slotsOf(fields);
       this.writer.ensureSlots(this.slots);
       e = compileEncoder(fields, base);
       this.encoders.set(key, e);
@@ -177,38 +187,74 @@ export class BatchCodec {
 }
 
 /**
- * The fields a record of `shape` is written as, in order, each an expression of the record `r`: its keys, its
- * elements, or its inline objects' keys in their place. The decoder reads back as many values, in this order.
+ * One field of a record's layout: a value (an expression of the record `r`), or a list of plain objects with the
+ * same `keys` (an expression of `r` too), written as its length and then each object's fields.
  */
-function fieldExpressions(shape: Shape): string[] {
-  if (shape.kind === 'object') return shape.keys.map((k) => `r[${JSON.stringify(k)}]`);
-  if (shape.kind === 'value') return ['r'];
-  return Array.from({ length: shape.length }, (_, j) => {
-    const keys = shape.nested?.[j];
-    return keys === undefined ? [`r[${j}]`] : keys.map((k) => `r[${j}][${JSON.stringify(k)}]`);
+type Field = { readonly value: string } | { readonly list: string; readonly keys: readonly string[] };
+
+/**
+ * The fields a record of `shape` is written as, in order: its keys, its elements, or its inline objects' keys in
+ * their place. The decoder reads them back in this order.
+ */
+function fieldsOf(shape: Shape): Field[] {
+  const valuesOf = (keys: readonly string[], at: string) => keys.map((k) => ({ value: `${at}[${JSON.stringify(k)}]` }));
+  if (shape.kind === 'object') return valuesOf(shape.keys, 'r');
+  if (shape.kind === 'value') return [{ value: 'r' }];
+  return Array.from({ length: shape.length }, (_, j): Field[] => {
+    const inline = shape.nested?.[j];
+    if (inline === undefined) return [{ value: `r[${j}]` }];
+    return isKeyList(inline) ? valuesOf(inline, `r[${j}]`) : [{ list: `r[${j}]`, keys: inline.list }];
   }).flat();
 }
 
+/** The dictionary slots a layout uses: one per value, one per key of a list (shared by the list's objects). */
+function slotsOf(fields: readonly Field[]): number {
+  return fields.reduce((n, f) => n + ('list' in f ? f.keys.length : 1), 0);
+}
+
+function isKeyList(inline: Inline): inline is readonly string[] {
+  return Array.isArray(inline);
+}
+
 /**
- * An encoder of one record whose field values are the expressions `fields` of the record `r`, with the writing of
- * each field written out in it (as in {@link compileDecoder}); `slot` is the dictionary slot of the first field. A
- * number goes to the float64 column; a string the field's dictionary has met earlier in the batch goes as that
- * one's index; anything else goes to `other`.
+ * An encoder of one record laid out as `fields`, with the writing of each field written out in it (as in
+ * {@link compileDecoder}); `slot` is the dictionary slot of the first field. A number goes to the float64 column; a
+ * string the field's dictionary has met earlier in the batch goes as that one's index; anything else goes to
+ * `other`. A list goes as its length (a number), then its objects' fields, in a loop.
  */
-function compileEncoder(fields: readonly string[], slot: number): Encoder {
-  const writes = fields.map(
-    (f, j) => `v = ${f};
+function compileEncoder(fields: readonly Field[], slot: number): Encoder {
+  const write = (expr: string, s: number) => `v = ${expr};
 if (typeof v === 'number') { nums[nc++] = v; tags[tc++] = ${NUMBER}; }
 else {
-  at = typeof v === 'string' && seen[${slot + j}] >= 0 ? w.repeatOf(v, ${slot + j}) : -1;
+  at = typeof v === 'string' && seen[${s}] >= 0 ? w.repeatOf(v, ${s}) : -1;
   if (at >= 0) { nums[nc++] = at; tags[tc++] = ${REPEAT}; }
   else { tags[tc++] = ${OTHER}; other.push(v); }
-}`,
-  );
+}`;
+  const lists: string[] = [];
+  const sizes: string[] = [String(fields.length)];
+  const writes: string[] = [];
+  let at = slot;
+  fields.forEach((f, j) => {
+    if ('value' in f) {
+      writes.push(write(f.value, at++));
+      return;
+    }
+    const list = `l${j}`;
+    lists.push(`const ${list} = ${f.list};`);
+    sizes.push(`${list}.length * ${f.keys.length}`);
+    const items = f.keys.map((k, m) => write(`it[${JSON.stringify(k)}]`, at + m));
+    writes.push(`nums[nc++] = ${list}.length; tags[tc++] = ${NUMBER};
+for (let k = 0; k < ${list}.length; k++) {
+const it = ${list}[k];
+${items.join('\n')}
+}`);
+    at += f.keys.length;
+  });
   return new Function(
     'r',
     'w',
-    `w.reserve(${fields.length});
+    `${lists.join('\n')}
+w.reserve(${sizes.join(' + ')});
 const tags = w.tags, nums = w.numbers, other = w.other, seen = w.seen;
 let tc = w.tagCount, nc = w.numberCount, v, at;
 ${writes.join('\n')}
@@ -230,25 +276,41 @@ w.tagCount = tc; w.numberCount = nc;`,
  * `MigrateToMap`, plus the garbage of the migrations).
  */
 function compileDecoder(shape: Shape): Decoder {
-  const nested = shape.kind === 'array' ? shape.nested : undefined;
-  const fields = fieldExpressions(shape).map((_, j) => `v${j}`);
-  const reads = fields.map(
-    (v) => `let ${v}; t = tags[ta++];
+  const read = (v: string) => `t = tags[ta++];
 if (t === ${NUMBER}) { x = nums[na++]; i = x | 0; ${v} = i === x && (i !== 0 || 1 / x > 0) ? i : x; }
 else if (t === ${OTHER}) ${v} = other[oa++];
-else ${v} = other[nums[na++]];`,
-  );
-  const literal = (keys: readonly string[], from: number) =>
-    `{${keys.map((k, j) => `${JSON.stringify(k)}: v${from + j}`).join(', ')}}`;
-  let result = 'v0';
-  if (shape.kind === 'object') result = `(${literal(shape.keys, 0)})`;
+else ${v} = other[nums[na++]];`;
+  const literal = (keys: readonly string[], names: readonly string[]) =>
+    `{${keys.map((k, j) => `${JSON.stringify(k)}: ${names[j]}`).join(', ')}}`;
+  const reads: string[] = [];
+  /** The variable holding each field's value (a list: the array built). */
+  const names: string[] = [];
+  fieldsOf(shape).forEach((f, j) => {
+    if ('value' in f) {
+      reads.push(`let v${j}; ${read(`v${j}`)}`);
+      names.push(`v${j}`);
+      return;
+    }
+    const items = f.keys.map((_, m) => `e${j}_${m}`);
+    reads.push(`const v${j} = []; let c${j}; ${read(`c${j}`)}
+for (let k = 0; k < c${j}; k++) {
+let ${items.join(', ')};
+${items.map(read).join('\n')}
+v${j}.push(${literal(f.keys, items)});
+}`);
+    names.push(`v${j}`);
+  });
+  let result = names[0]!;
+  if (shape.kind === 'object') result = `(${literal(shape.keys, names)})`;
   else if (shape.kind === 'array') {
     const elements: string[] = [];
     let at = 0;
     for (let j = 0; j < shape.length; j++) {
-      const keys = nested?.[j];
-      elements.push(keys === undefined ? `v${at}` : literal(keys, at));
-      at += keys?.length ?? 1;
+      const inline = shape.nested?.[j];
+      if (inline !== undefined && isKeyList(inline)) {
+        elements.push(literal(inline, names.slice(at, at + inline.length)));
+        at += inline.length;
+      } else elements.push(names[at++]!);
     }
     result = `[${elements.join(', ')}]`;
   }
@@ -281,10 +343,10 @@ function shapeOf(r: unknown): Shape | undefined {
     // Sparse arrays keep their holes only through the structured clone.
     for (let j = 0; j < r.length; j++) if (!(j in r)) return undefined;
     if (r.length > MAX_KEYS) return undefined;
-    let nested: (readonly string[] | undefined)[] | undefined;
+    let nested: (Inline | undefined)[] | undefined;
     for (let j = 0; j < r.length; j++) {
-      const keys = inlineKeys(r[j]);
-      if (keys !== undefined) (nested ??= new Array(r.length).fill(undefined))[j] = keys;
+      const inline = inlineOf(r[j]);
+      if (inline !== undefined) (nested ??= new Array(r.length).fill(undefined))[j] = inline;
     }
     return nested === undefined ? { kind: 'array', length: r.length } : { kind: 'array', length: r.length, nested };
   }
@@ -298,6 +360,17 @@ function shapeOf(r: unknown): Shape | undefined {
   return { kind: 'object', keys };
 }
 
+/** How an element of an array record is laid out inline, or undefined when it goes as one value. */
+function inlineOf(v: unknown): Inline | undefined {
+  if (!Array.isArray(v)) return inlineKeys(v);
+  if (v.length === 0 || v.length > MAX_LIST || !(0 in v)) return undefined;
+  const list = inlineKeys(v[0]);
+  // A list of empty objects has no fields to lay out.
+  if (list === undefined || list.length === 0) return undefined;
+  const inline = { list };
+  return fitsInline(v, inline) ? inline : undefined;
+}
+
 /** The keys of a plain object an array record may carry inline, or undefined when it goes as one value. */
 function inlineKeys(v: unknown): string[] | undefined {
   if (!isPlainObject(v)) return undefined;
@@ -309,20 +382,30 @@ function inlineKeys(v: unknown): string[] | undefined {
   return keys;
 }
 
+/** Whether `v` can be written as laid out by `inline`: a plain object with its keys, or a list of such, no holes. */
+function fitsInline(v: unknown, inline: Inline): boolean {
+  if (isKeyList(inline)) return isPlainObject(v) && hasKeys(v, inline);
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_LIST) return false;
+  for (let i = 0; i < v.length; i++) {
+    if (!(i in v)) return false;
+    const item = v[i];
+    if (!isPlainObject(item) || !hasKeys(item, inline.list)) return false;
+  }
+  return true;
+}
+
 /**
- * Whether an array record can be written with the array shape `s`: the same length, no holes, and each element
- * laid out inline a plain object with exactly its keys. (An element that `s` sends as one value may be anything.)
+ * Whether an array record has the array shape `s`: the same length, no holes, each element laid out inline as `s`
+ * lays it out, and no element that `s` sends as one value that could be laid out inline (after one odd record, the
+ * records that follow it would otherwise all go whole).
  */
 function fitsArray(r: unknown, s: Extract<Shape, { kind: 'array' }>): boolean {
   if (!Array.isArray(r) || r.length !== s.length) return false;
   for (let j = 0; j < r.length; j++) if (!(j in r)) return false;
   const nested = s.nested;
-  if (nested === undefined) return true;
-  for (let j = 0; j < nested.length; j++) {
-    const keys = nested[j];
-    if (keys === undefined) continue;
-    const v = r[j];
-    if (!isPlainObject(v) || !hasKeys(v, keys)) return false;
+  for (let j = 0; j < r.length; j++) {
+    const inline = nested?.[j];
+    if (inline === undefined ? inlineOf(r[j]) !== undefined : !fitsInline(r[j], inline)) return false;
   }
   return true;
 }
