@@ -67,7 +67,6 @@ export class TimestampsOperator extends AbstractOperator {
   override processWatermark(watermark: number): void {
     if (watermark === MAX_WATERMARK && this.emitted < MAX_WATERMARK) {
       this.emitted = MAX_WATERMARK;
-      this.ctx.watermarkAlignment?.publish(MAX_WATERMARK);
       this.out.emitWatermark(MAX_WATERMARK);
     }
   }
