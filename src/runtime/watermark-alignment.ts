@@ -14,11 +14,18 @@ const UNREPORTED = -(2n ** 62n);
 /** Idle or ended: the subtask no longer holds its group back. */
 const RELEASED = 2n ** 62n;
 
+/** An aligned vertex: its group and drift, its first slot, and the slots of every subtask of its group. */
+export interface AlignedVertex {
+  readonly spec: WatermarkAlignmentSpec;
+  readonly offset: number;
+  readonly members: readonly number[];
+}
+
 /** Which vertices are aligned, in which group, and the slots of each group. */
 export interface AlignmentLayout {
   /** Slots in the shared buffer (0 when nothing is aligned). */
   readonly slots: number;
-  readonly byVertex: ReadonlyMap<number, { spec: WatermarkAlignmentSpec; offset: number; members: readonly number[] }>;
+  readonly byVertex: ReadonlyMap<number, AlignedVertex>;
 }
 
 /** The strategy a vertex's watermarks come from, if it asks for alignment (a source's own or a chained operator's). */
@@ -38,7 +45,7 @@ export function alignmentLayout(graph: ExecutionGraph): AlignmentLayout {
     if (spec !== undefined) aligned.push({ v, spec, offset });
     offset += v.parallelism;
   }
-  const byVertex = new Map<number, { spec: WatermarkAlignmentSpec; offset: number; members: number[] }>();
+  const byVertex = new Map<number, AlignedVertex>();
   for (const a of aligned) {
     const members: number[] = [];
     for (const b of aligned) {
@@ -66,7 +73,7 @@ export class WatermarkAlignment {
 
   constructor(
     private readonly slots: BigInt64Array,
-    layout: { spec: WatermarkAlignmentSpec; offset: number; members: readonly number[] },
+    layout: AlignedVertex,
     subtask: number,
   ) {
     this.own = layout.offset + subtask;
