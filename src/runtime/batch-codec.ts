@@ -401,9 +401,9 @@ function fitsInline(v: unknown, inline: Inline): boolean {
  */
 function fitsArray(r: unknown, s: Extract<Shape, { kind: 'array' }>): boolean {
   if (!Array.isArray(r) || r.length !== s.length) return false;
-  for (let j = 0; j < r.length; j++) if (!(j in r)) return false;
   const nested = s.nested;
   for (let j = 0; j < r.length; j++) {
+    if (!(j in r)) return false;
     const inline = nested?.[j];
     if (inline === undefined ? inlineOf(r[j]) !== undefined : !fitsInline(r[j], inline)) return false;
   }
